@@ -1,0 +1,54 @@
+"""Configuration defaults.
+
+SQLite in the instance folder unless ``DATABASE_URL`` names another database (PostgreSQL in
+production, through psycopg 3). ``SECRET_KEY`` comes from the environment or from a file in the
+instance folder that is generated on first run and never committed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    """The SQLAlchemy URL: ``DATABASE_URL`` if set, else ``instance/isa_registry.sqlite``."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "isa_registry.sqlite")
+    # Accept the URLs that hosting platforms and libpq users write, and use psycopg 3 for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """``SECRET_KEY`` from the environment, else from ``instance/secret_key`` (created if missing)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def defaults(instance_path: str) -> dict[str, object]:
+    """The configuration every app starts from."""
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAP_CACHE_DIR": str(Path(instance_path) / "map-cache"),
+        "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
+    }

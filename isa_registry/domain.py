@@ -1,0 +1,223 @@
+"""The registry as plain Python objects.
+
+These dataclasses are what the pure core (rules, graph, ROPA, exchange format) works on. They mirror
+the ``isa-registry/1`` exchange format (``shared/spec/registry-format.md``) field for field, keyed by
+the stable keys people use; database ids never appear here. Nothing in this module imports Flask or
+the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+__all__ = [
+    "ORGANISATION_KINDS",
+    "ORGANISATION_STATUSES",
+    "AGREEMENT_STATUSES",
+    "PARTY_ROLES",
+    "FLOW_STATUSES",
+    "IDENTIFIABILITY",
+    "REGIMES",
+    "ARTICLE6_CODES",
+    "ARTICLE9_CODES",
+    "LAW_ENFORCEMENT_BASES",
+    "TRANSFER_SAFEGUARDS",
+    "Organisation",
+    "Party",
+    "Agreement",
+    "Transfer",
+    "Flow",
+    "Registry",
+    "SEVERITIES",
+    "Finding",
+]
+
+ORGANISATION_KINDS = (
+    "local_authority",
+    "health",
+    "police",
+    "education",
+    "cafcass",
+    "probation",
+    "youth_justice",
+    "courts",
+    "government",
+    "voluntary",
+    "research",
+    "other",
+)
+ORGANISATION_STATUSES = ("active", "dissolved")
+AGREEMENT_STATUSES = ("draft", "active", "under_review", "expired", "terminated")
+PARTY_ROLES = ("controller", "joint_controller", "processor")
+FLOW_STATUSES = ("planned", "active", "ceased")
+IDENTIFIABILITY = ("identifiable", "pseudonymised", "anonymised")
+REGIMES = ("uk_gdpr", "law_enforcement")
+ARTICLE6_CODES = ("a", "b", "c", "d", "e", "ea", "f")
+ARTICLE9_CODES = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
+LAW_ENFORCEMENT_BASES = ("consent", "task")
+TRANSFER_SAFEGUARDS = ("adequacy", "idta", "addendum", "bcr", "derogation")
+
+
+@dataclass
+class Organisation:
+    """A partner that discloses or receives personal data."""
+
+    key: str
+    name: str
+    kind: str
+    public_authority: bool
+    ico_registration: str | None = None
+    dpo_contact: str | None = None
+    appropriate_policy_document: str | None = None
+    status: str = "active"
+    successor: str | None = None
+    # Extensions to isa-registry/1 (optional in the format): the controller's contact details that
+    # an Article 30(1)(a) record names, and archiving.
+    address: str | None = None
+    telephone: str | None = None
+    email: str | None = None
+    representative: str | None = None
+    archived: bool = False
+
+
+@dataclass
+class Party:
+    """An organisation's place in an agreement."""
+
+    organisation: str
+    role: str = "controller"
+    signed_on: date | None = None
+    # Extensions to isa-registry/1: who signed for the party, and in what capacity (a job title).
+    signed_by: str | None = None
+    signatory_role: str | None = None
+
+
+@dataclass
+class Agreement:
+    """An information-sharing, data-sharing or data-processing agreement."""
+
+    key: str
+    title: str
+    status: str
+    purpose: str = ""
+    version: str | None = None
+    owner: str | None = None
+    start_date: date | None = None
+    review_date: date | None = None
+    end_date: date | None = None
+    parties: list[Party] = field(default_factory=list)
+    data_categories: list[str] = field(default_factory=list)
+    document_url: str | None = None
+    dpia_reference: str | None = None
+    archived: bool = False
+
+    def party_keys(self) -> set[str]:
+        """The keys of the organisations that are parties."""
+        return {p.organisation for p in self.parties}
+
+
+@dataclass
+class Transfer:
+    """A transfer of personal data outside the UK (UK GDPR Chapter V)."""
+
+    country: str
+    safeguard: str | None = None
+
+
+@dataclass
+class Flow:
+    """One sharing of personal data from one organisation to another."""
+
+    key: str
+    name: str
+    source: str
+    recipient: str
+    identifiability: str
+    purpose: str = ""
+    programme: str | None = None
+    agreement: str | None = None
+    status: str = "active"
+    start_date: date | None = None
+    end_date: date | None = None
+    regime: str = "uk_gdpr"
+    data_subjects: list[str] = field(default_factory=list)
+    data_categories: list[str] = field(default_factory=list)
+    article6: str | None = None
+    recognised_interest: str | None = None
+    article9: str | None = None
+    schedule1: list[str] = field(default_factory=list)
+    official_authority: bool = False
+    law_enforcement_basis: str | None = None
+    schedule8: list[str] = field(default_factory=list)
+    legislation: list[str] = field(default_factory=list)
+    retention: str | None = None
+    international_transfer: Transfer | None = None
+    frequency: str | None = None
+    method: str | None = None
+    # Extensions to isa-registry/1 (optional in the format): what an Article 30 record asks for
+    # that the core format does not hold, and archiving.
+    security_measures: str | None = None
+    storage_location: str | None = None
+    automated_decision_making: bool | None = None
+    lia_reference: str | None = None
+    consent_record: str | None = None
+    archived: bool = False
+
+
+@dataclass
+class Registry:
+    """A whole registry: every organisation, agreement and flow, each keyed by its key."""
+
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    agreements: dict[str, Agreement] = field(default_factory=dict)
+    flows: dict[str, Flow] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        organisations: list[Organisation] = (),  # type: ignore[assignment]
+        agreements: list[Agreement] = (),  # type: ignore[assignment]
+        flows: list[Flow] = (),  # type: ignore[assignment]
+    ) -> Registry:
+        """Build a registry from lists of records."""
+        return cls(
+            organisations={o.key: o for o in organisations},
+            agreements={a.key: a for a in agreements},
+            flows={f.key: f for f in flows},
+        )
+
+    def organisation_name(self, key: str | None) -> str:
+        """The organisation's name, or its key when it is not in the registry."""
+        if key is None:
+            return ""
+        org = self.organisations.get(key)
+        return org.name if org else key
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one record, found by a rule (``shared/spec/findings.md``)."""
+
+    code: str
+    severity: str
+    subject_type: str
+    subject_key: str
+    message: str
+    remedy: str
+    reference: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The finding as the JSON object the ``check`` command prints."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "subject_type": self.subject_type,
+            "subject_key": self.subject_key,
+            "message": self.message,
+            "remedy": self.remedy,
+            "reference": self.reference,
+        }

@@ -1,0 +1,122 @@
+"""The one bridge from the database to the pure core.
+
+``load_registry`` reads the whole registry in four statements whatever its size (organisations,
+agreements, parties, flows), straight from the tables without building ORM objects, and returns
+plain :mod:`isa_registry.domain` objects for the rules, the map, the ROPA and the exchange format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from .models import Agreement as AgreementModel
+from .models import AgreementParty
+from .models import Flow as FlowModel
+from .models import Organisation as OrganisationModel
+
+__all__ = ["load_registry", "organisation_from_row", "agreement_from_row", "flow_from_row", "org_keys"]
+
+_ORG_FIELDS = (
+    "key name kind public_authority ico_registration dpo_contact appropriate_policy_document status "
+    "address telephone email representative archived"
+).split()
+_AGREEMENT_FIELDS = (
+    "key title status purpose version start_date review_date end_date document_url dpia_reference archived"
+).split()
+_FLOW_FIELDS = (
+    "key name identifiability purpose programme status start_date end_date regime article6 "
+    "recognised_interest article9 official_authority law_enforcement_basis retention frequency method "
+    "security_measures storage_location automated_decision_making lia_reference consent_record archived"
+).split()
+_FLOW_LISTS = ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation")
+
+
+def org_keys(session: Session) -> dict[int, str]:
+    """Organisation id to key, for every organisation."""
+    t = OrganisationModel.__table__
+    return dict(session.execute(select(t.c.id, t.c.key)).all())  # type: ignore[arg-type]
+
+
+def organisation_from_row(row: RowMapping, keys: dict[int, str]) -> Organisation:
+    """A domain organisation from a row of the ``organisation`` table."""
+    values: dict[str, Any] = {name: row[name] for name in _ORG_FIELDS}
+    values["successor"] = keys.get(row["successor_id"]) if row["successor_id"] else None
+    return Organisation(**values)
+
+
+def agreement_from_row(row: RowMapping, keys: dict[int, str], parties: list[Party]) -> Agreement:
+    """A domain agreement from a row of the ``agreement`` table and its parties."""
+    values: dict[str, Any] = {name: row[name] for name in _AGREEMENT_FIELDS}
+    values["purpose"] = values["purpose"] or ""
+    values["owner"] = keys.get(row["owner_id"]) if row["owner_id"] else None
+    values["data_categories"] = list(row["data_categories"] or [])
+    return Agreement(parties=parties, **values)
+
+
+def party_from_row(row: RowMapping, keys: dict[int, str]) -> Party:
+    """A domain party from a row of the ``agreement_party`` table."""
+    return Party(
+        organisation=keys[row["organisation_id"]],
+        role=row["role"],
+        signed_on=row["signed_on"],
+        signed_by=row["signed_by"],
+        signatory_role=row["signatory_role"],
+    )
+
+
+def flow_from_row(row: RowMapping, org_keys: dict[int, str], agreement_keys: dict[int, str]) -> Flow:
+    """A domain flow from a row of the ``flow`` table."""
+    values: dict[str, Any] = {name: row[name] for name in _FLOW_FIELDS}
+    values["purpose"] = values["purpose"] or ""
+    for name in _FLOW_LISTS:
+        values[name] = list(row[name] or [])
+    values["source"] = org_keys[row["source_id"]]
+    values["recipient"] = org_keys[row["recipient_id"]]
+    values["agreement"] = agreement_keys.get(row["agreement_id"]) if row["agreement_id"] else None
+    values["international_transfer"] = (
+        Transfer(row["transfer_country"], row["transfer_safeguard"]) if row["transfer_country"] else None
+    )
+    return Flow(**values)
+
+
+def load_registry(session: Session | None = None, include_archived: bool = False) -> Registry:
+    """The registry as domain objects; archived records are left out unless asked for.
+
+    References to an archived record from a live one (a flow whose agreement was archived) keep the
+    key, so the rules still see what the flow claims.
+    """
+    session = session or db.session
+    ot, at, pt, ft = (
+        OrganisationModel.__table__,
+        AgreementModel.__table__,
+        AgreementParty.__table__,
+        FlowModel.__table__,
+    )
+    org_rows = session.execute(select(ot)).mappings().all()
+    keys = {r["id"]: r["key"] for r in org_rows}
+    agreement_rows = session.execute(select(at)).mappings().all()
+    agreement_keys = {r["id"]: r["key"] for r in agreement_rows}
+    parties: dict[int, list[Party]] = {}
+    for row in session.execute(select(pt).order_by(pt.c.agreement_id, pt.c.position, pt.c.id)).mappings():
+        parties.setdefault(row["agreement_id"], []).append(party_from_row(row, keys))
+
+    def keep(row: RowMapping) -> bool:
+        return include_archived or not row["archived"]
+
+    flow_query = select(ft) if include_archived else select(ft).where(ft.c.archived.is_(False))
+    return Registry(
+        organisations={r["key"]: organisation_from_row(r, keys) for r in org_rows if keep(r)},
+        agreements={
+            r["key"]: agreement_from_row(r, keys, parties.get(r["id"], [])) for r in agreement_rows if keep(r)
+        },
+        flows={
+            r["key"]: flow_from_row(r, keys, agreement_keys)
+            for r in session.execute(flow_query).mappings()
+        },
+    )

@@ -1,0 +1,53 @@
+"""Migrations build the schema from empty, and the schema they build is the models' schema."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from isa_registry import create_app
+from isa_registry.extensions import db
+
+pytestmark = pytest.mark.db
+
+
+def _fresh_database(tmp_path: Path):
+    """A URL for an empty database of the kind under test, and a function that drops it."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return "sqlite:///" + str(tmp_path / "migrate.sqlite"), lambda: None
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"isa_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def test_upgrade_from_empty_builds_the_models_schema(tmp_path: Path) -> None:
+    url, drop = _fresh_database(tmp_path)
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        with app.app_context():
+            upgrade()
+            tables = set(inspect(db.engine).get_table_names())
+            assert {"organisation", "agreement", "agreement_party", "flow", "user_account", "audit_entry"} <= tables
+            with db.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            assert diff == [], f"models and migrations differ: {diff}"
+            db.engine.dispose()
+    finally:
+        drop()
