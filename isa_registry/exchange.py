@@ -268,9 +268,9 @@ def _schema_problem(doc: Any, error: jsonschema.ValidationError) -> Problem:
         message = f"{error.instance!r} is not a date in the form YYYY-MM-DD"
     elif error.validator == "anyOf":
         # Nullable fields: report the non-null alternative's complaint, which says what is wanted.
-        best = jsonschema.exceptions.best_match(error.context or [])
-        if best is not None:
-            return _schema_problem(doc, best)
+        wanted = [e for e in error.context or [] if e.schema != {"type": "null"}]
+        if wanted:
+            return _schema_problem(doc, wanted[0])
     return Problem(record, field, message)
 
 

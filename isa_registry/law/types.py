@@ -12,10 +12,10 @@ from dataclasses import dataclass
 __all__ = [
     "DATA_CATEGORY_KINDS",
     "LEGISLATION_STATUSES",
-    "Provision",
-    "ScheduleCondition",
     "DataCategory",
     "Legislation",
+    "Provision",
+    "ScheduleCondition",
 ]
 
 #: The kinds a data category can be (UK GDPR Art 9(1) special category, Art 10 criminal offence

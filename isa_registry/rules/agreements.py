@@ -1,0 +1,178 @@
+"""Rules about agreements: their dates, reviews, signatures and use.
+
+An agreement is the partners' evidence that their sharing is lawful, fair and limited to what they
+agreed (UK GDPR Art 5(2), 24, 26); the ICO Data Sharing Code of Practice (DPA 2018 s121) says it
+should be reviewed regularly and kept up to date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from ..domain import Agreement, Finding, Registry
+from ._common import a_day, agreement_label, finding, in_scope, is_live, listing, plural
+
+__all__ = [
+    "agreement_expired",
+    "agreement_review_overdue",
+    "agreement_review_due",
+    "agreement_unsigned",
+    "agreement_no_review_date",
+    "agreement_unused",
+]
+
+#: How far ahead ``AGREEMENT_REVIEW_DUE`` looks, in days (the spec's "next 90 days").
+REVIEW_NOTICE_DAYS = 90
+
+_CODE_OF_PRACTICE = "UK GDPR Art 5(2), 24; ICO Data Sharing Code of Practice (DPA 2018 s121)"
+
+
+def _agreements(registry: Registry) -> Iterator[Agreement]:
+    for key in sorted(registry.agreements):
+        yield registry.agreements[key]
+
+
+def _agreement_finding(code: str, agreement: Agreement, problem: str, remedy: str, reference: str) -> Finding:
+    return finding(code, "agreement", agreement.key, f"{agreement_label(agreement)} {problem}", remedy, reference)
+
+
+def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """An agreement past its end date is not treated as live, and an ended one covers no sharing.
+
+    Fires when an ``active`` agreement's end date is before the as-of date, or when an ``expired``
+    or ``terminated`` agreement still covers flows of personal data that are ``active`` (planned
+    flows are not yet sharing; ``FLOW_AGREEMENT_NOT_IN_FORCE`` reports them). UK GDPR Art 5(2),
+    24, 26.
+    """
+    for agreement in _agreements(registry):
+        if agreement.status == "active" and agreement.end_date is not None and agreement.end_date < as_of:
+            yield _agreement_finding(
+                "AGREEMENT_EXPIRED",
+                agreement,
+                f"ended on {a_day(agreement.end_date)} but is still marked active.",
+                f"Renew {agreement.key} and record its new end date, or mark it expired and stop the flows it covers.",
+                "UK GDPR Art 5(2), 24, 26",
+            )
+        elif agreement.status in ("expired", "terminated"):
+            flows = [
+                f.key
+                for f in sorted(registry.flows.values(), key=lambda f: f.key)
+                if f.agreement == agreement.key and f.status == "active" and in_scope(f, as_of)
+            ]
+            if not flows:
+                continue
+            yield _agreement_finding(
+                "AGREEMENT_EXPIRED",
+                agreement,
+                f"is {agreement.status} but still covers {len(flows)} active "
+                f"{plural(len(flows), 'flow', 'flows')} ({listing(flows)}).",
+                f"Stop {plural(len(flows), 'that flow', 'those flows')} or move "
+                f"{plural(len(flows), 'it', 'them')} to an agreement in force, or renew {agreement.key}.",
+                "UK GDPR Art 5(2), 24, 26",
+            )
+
+
+def agreement_review_overdue(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """An agreement in force is reviewed by its review date.
+
+    Fires for ``active`` and ``under_review`` agreements whose review date is before the as-of date
+    (on the review date itself the review is due, not overdue). UK GDPR Art 5(2), 24(1) (measures
+    reviewed and updated where necessary); ICO Data Sharing Code of Practice.
+    """
+    for agreement in _agreements(registry):
+        if agreement.status not in ("active", "under_review"):
+            continue
+        if agreement.review_date is None or agreement.review_date >= as_of:
+            continue
+        yield _agreement_finding(
+            "AGREEMENT_REVIEW_OVERDUE",
+            agreement,
+            f"was due for review on {a_day(agreement.review_date)}.",
+            f"Review {agreement.key} with its parties and record the next review date.",
+            _CODE_OF_PRACTICE,
+        )
+
+
+def agreement_review_due(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """An agreement's review coming up in the next 90 days is flagged in time.
+
+    Fires for ``active`` and ``under_review`` agreements whose review date is on or after the
+    as-of date and no more than 90 days after it (both ends inclusive). UK GDPR Art 24(1).
+    """
+    horizon = as_of + timedelta(days=REVIEW_NOTICE_DAYS)
+    for agreement in _agreements(registry):
+        if agreement.status not in ("active", "under_review") or agreement.review_date is None:
+            continue
+        if not as_of <= agreement.review_date <= horizon:
+            continue
+        days = (agreement.review_date - as_of).days
+        when = "today" if days == 0 else f"in {days} {plural(days, 'day', 'days')}"
+        yield _agreement_finding(
+            "AGREEMENT_REVIEW_DUE",
+            agreement,
+            f"is due for review on {a_day(agreement.review_date)} ({when}).",
+            f"Arrange the review of {agreement.key} with its parties.",
+            _CODE_OF_PRACTICE,
+        )
+
+
+def agreement_unsigned(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Every party to an active agreement has signed it.
+
+    An organisation that has not signed is not shown to have accepted its terms. UK GDPR Art 5(2),
+    24, 26(1) (joint controllers determine their responsibilities by arrangement).
+    """
+    for agreement in _agreements(registry):
+        if agreement.status != "active":
+            continue
+        unsigned = [p.organisation for p in agreement.parties if p.signed_on is None]
+        if not unsigned:
+            continue
+        names = listing(registry.organisation_name(key) for key in unsigned)
+        yield _agreement_finding(
+            "AGREEMENT_UNSIGNED",
+            agreement,
+            f"is active but {names} {plural(len(unsigned), 'has', 'have')} not signed it.",
+            f"Get {agreement.key} signed by {names} and record the date, or remove "
+            f"{plural(len(unsigned), 'that party', 'those parties')}.",
+            "UK GDPR Art 5(2), 24, 26(1)",
+        )
+
+
+def agreement_no_review_date(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """An active agreement has a review date.
+
+    UK GDPR Art 24(1) (measures reviewed and updated where necessary); the ICO Data Sharing Code
+    of Practice expects agreements to be reviewed regularly.
+    """
+    for agreement in _agreements(registry):
+        if agreement.status != "active" or agreement.review_date is not None:
+            continue
+        yield _agreement_finding(
+            "AGREEMENT_NO_REVIEW_DATE",
+            agreement,
+            "is active but has no review date.",
+            f"Agree and record when {agreement.key} will next be reviewed (commonly once a year).",
+            _CODE_OF_PRACTICE,
+        )
+
+
+def agreement_unused(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """An active agreement covers some live sharing, or is retired.
+
+    Counts flows that are active or planned and have not ended, anonymised ones included. An
+    agreement that covers nothing is either out of date or its flows are missing from the registry
+    (UK GDPR Art 30(1): the record of processing must be complete).
+    """
+    used = {f.agreement for f in registry.flows.values() if f.agreement and is_live(f, as_of)}
+    for agreement in _agreements(registry):
+        if agreement.status != "active" or agreement.key in used:
+            continue
+        yield _agreement_finding(
+            "AGREEMENT_UNUSED",
+            agreement,
+            "is active but no current flow is recorded under it.",
+            f"Record the flows {agreement.key} covers, or mark it expired or terminated if the sharing has stopped.",
+            "UK GDPR Art 30(1)",
+        )

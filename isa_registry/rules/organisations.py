@@ -1,0 +1,73 @@
+"""Rules about organisations: dissolved partners and data protection officers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from ..domain import Finding, Registry
+from ._common import agreement_label, finding, listing, plural, successor_of
+
+__all__ = ["organisation_dissolved_in_agreement", "organisation_no_dpo"]
+
+
+def organisation_dissolved_in_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A body that no longer exists is not a party to an active agreement.
+
+    Its duties under the agreement passed to its successor, who must be a party in its place
+    (UK GDPR Art 5(2), 24, 26). One finding per organisation, naming every active agreement.
+    """
+    for key in sorted(registry.organisations):
+        organisation = registry.organisations[key]
+        if organisation.status != "dissolved":
+            continue
+        agreements = [
+            registry.agreements[k]
+            for k in sorted(registry.agreements)
+            if registry.agreements[k].status == "active" and key in registry.agreements[k].party_keys()
+        ]
+        if not agreements:
+            continue
+        labels = listing(agreement_label(a) for a in agreements)
+        keys = listing(a.key for a in agreements)
+        successor = successor_of(registry, organisation)
+        if successor is not None:
+            remedy = f"Replace {organisation.name} with its successor, {successor.name}, as a party to {keys}."
+        else:
+            remedy = (
+                f"Record which body took over from {organisation.name} and make it a party to {keys} in its place, "
+                f"or remove {organisation.name} from {plural(len(agreements), 'the agreement', 'the agreements')}."
+            )
+        yield finding(
+            "ORGANISATION_DISSOLVED_IN_AGREEMENT",
+            "organisation",
+            key,
+            f"{organisation.name} has been dissolved but is still a party to active "
+            f"{plural(len(agreements), 'agreement', 'agreements')} {labels}.",
+            remedy,
+            "UK GDPR Art 5(2), 24, 26",
+        )
+
+
+def organisation_no_dpo(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A public authority has a data protection officer, and the registry records how to reach them.
+
+    Added by this project. UK GDPR Art 37(1)(a): a public authority (DPA 2018 s7) must designate a
+    DPO, except courts acting in their judicial capacity (so ``courts`` bodies are not checked);
+    Art 37(7) and 13(1)(b), 14(1)(b): the DPO's contact details are published and given to data
+    subjects. Dissolved bodies are not checked.
+    """
+    for key in sorted(registry.organisations):
+        organisation = registry.organisations[key]
+        if organisation.status == "dissolved" or not organisation.public_authority:
+            continue
+        if organisation.kind == "courts" or (organisation.dpo_contact or "").strip():
+            continue
+        yield finding(
+            "ORGANISATION_NO_DPO",
+            "organisation",
+            key,
+            f"{organisation.name} is a public authority but no data protection officer contact is recorded.",
+            f"Record the role mailbox of {organisation.name}'s data protection officer.",
+            "UK GDPR Art 37(1)(a), 37(7)",
+        )
