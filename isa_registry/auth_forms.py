@@ -38,7 +38,7 @@ class NewUserForm(FlaskForm):
         filters=[_strip_lower],
         validators=[
             DataRequired("Enter an email address"),
-            Length(max=320, message="Email address must be 320 characters or fewer"),
+            Length(max=100, message="Email address must be 100 characters or fewer"),
             Regexp(
                 r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                 message="Enter an email address in the correct format, like name@example.org",

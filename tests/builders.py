@@ -24,14 +24,14 @@ from isa_registry.domain import Agreement, Flow, Organisation, Party, Registry, 
 __all__ = [
     "AS_OF",
     "ORGANISATIONS",
-    "organisation",
-    "party",
     "agreement",
-    "flow",
-    "transfer",
-    "registry",
     "clean_registry",
     "days",
+    "flow",
+    "organisation",
+    "party",
+    "registry",
+    "transfer",
 ]
 
 #: The date the clean registry is clean on (the project's "today").
@@ -81,7 +81,9 @@ def party(organisation_key: str, signed_on: date | None = days(-200), **override
     return Party(organisation=organisation_key, signed_on=signed_on, **overrides)
 
 
-def agreement(key: str = "DSPP-ISA-001", parties: tuple[str, ...] = ("dudley", "wmp"), **overrides: Any) -> Agreement:
+def agreement(
+    key: str = "DSPP-ISA-001", parties: tuple[str, ...] = ("dudley", "wmp"), **overrides: Any
+) -> Agreement:
     """An active, signed MASH agreement in force on :data:`AS_OF`, reviewed in six months."""
     values: dict[str, Any] = {
         "title": "MASH information sharing",

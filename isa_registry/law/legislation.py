@@ -109,10 +109,34 @@ _s(CA1989, 20, "Provision of accommodation for children: general")
 _s(CA1989, 22, "General duty of local authority in relation to children looked after by them")
 _s(CA1989, 27, "Co-operation between authorities")
 _s(CA1989, 31, "Care and supervision orders")
+_s(
+    CA1989,
+    42,
+    "Right of officer of the Service to have access to local authority records",
+    note="Gives a Cafcass officer the right to examine and copy local authority records about a child "
+    "in the proceedings.",
+)
 _s(CA1989, 44, "Orders for emergency protection of children")
 _s(CA1989, 46, "Removal and accommodation of children by police in cases of emergency")
 _s(CA1989, 47, "Local authority's duty to investigate")
+_s(
+    CA1989,
+    83,
+    "Research and returns of information",
+    note="Requires local authorities to send the Secretary of State returns about children they look "
+    "after and children in need (the CLA and CIN returns).",
+)
 _prov(CA1989, "schedule", "2", "Local authority support for children and families")
+
+CARE_PLANNING_REGS = "uksi/2010/959"
+_act(
+    CARE_PLANNING_REGS,
+    "Care Planning, Placement and Case Review (England) Regulations 2010",
+    note="SI 2010/959, made under the Children Act 1989; in force from 1 April 2011.",
+)
+_prov(CARE_PLANNING_REGS, "regulation", "7", "Health care")
+_prov(CARE_PLANNING_REGS, "regulation", "13", "Notification of placement")
+_prov(CARE_PLANNING_REGS, "regulation", "50", "Retention and confidentiality of records")
 
 CA2004 = "ukpga/2004/31"
 _act(

@@ -62,7 +62,7 @@ from .flows import (
 )
 from .organisations import organisation_dissolved_in_agreement, organisation_no_dpo
 
-__all__ = ["CODES", "RULES", "Rule", "run_rules", "summarise", "worst_severity", "findings_for", "sort_key"]
+__all__ = ["CODES", "RULES", "Rule", "findings_for", "run_rules", "sort_key", "summarise", "worst_severity"]
 
 Rule = Callable[[Registry, date], Iterator[Finding]]
 

@@ -62,7 +62,7 @@ CODES: dict[str, str] = {
     "FLOW_LAW_ENFORCEMENT_NOT_COMPETENT": "warning",
     "FLOW_LAW_ENFORCEMENT_APD_MISSING": "warning",
     "FLOW_END_DATE_PASSED": "info",
-    "ORGANISATION_NO_DPO": "warning",
+    "ORGANISATION_NO_DPO": "info",
 }
 
 #: The organisation kinds that are competent authorities for DPA 2018 Part 3 (s30(1)(a), Sch 7):
@@ -75,7 +75,9 @@ LIVE_STATUSES = frozenset({"active", "planned"})
 AGREEMENT_IN_FORCE_STATUSES = frozenset({"active", "under_review"})
 
 
-def finding(code: str, subject_type: str, subject_key: str, message: str, remedy: str, reference: str) -> Finding:
+def finding(
+    code: str, subject_type: str, subject_key: str, message: str, remedy: str, reference: str
+) -> Finding:
     """A finding of ``code``, with the severity the code carries."""
     return Finding(
         code=code,

@@ -15,10 +15,10 @@ from ._common import a_day, agreement_label, finding, in_scope, is_live, listing
 
 __all__ = [
     "agreement_expired",
-    "agreement_review_overdue",
-    "agreement_review_due",
-    "agreement_unsigned",
     "agreement_no_review_date",
+    "agreement_review_due",
+    "agreement_review_overdue",
+    "agreement_unsigned",
     "agreement_unused",
 ]
 
@@ -34,7 +34,9 @@ def _agreements(registry: Registry) -> Iterator[Agreement]:
 
 
 def _agreement_finding(code: str, agreement: Agreement, problem: str, remedy: str, reference: str) -> Finding:
-    return finding(code, "agreement", agreement.key, f"{agreement_label(agreement)} {problem}", remedy, reference)
+    return finding(
+        code, "agreement", agreement.key, f"{agreement_label(agreement)} {problem}", remedy, reference
+    )
 
 
 def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
@@ -51,7 +53,8 @@ def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
                 "AGREEMENT_EXPIRED",
                 agreement,
                 f"ended on {a_day(agreement.end_date)} but is still marked active.",
-                f"Renew {agreement.key} and record its new end date, or mark it expired and stop the flows it covers.",
+                f"Renew {agreement.key} and record its new end date, or mark it expired and stop the flows "
+                "it covers.",
                 "UK GDPR Art 5(2), 24, 26",
             )
         elif agreement.status in ("expired", "terminated"):
@@ -173,6 +176,7 @@ def agreement_unused(registry: Registry, as_of: date) -> Iterator[Finding]:
             "AGREEMENT_UNUSED",
             agreement,
             "is active but no current flow is recorded under it.",
-            f"Record the flows {agreement.key} covers, or mark it expired or terminated if the sharing has stopped.",
+            f"Record the flows {agreement.key} covers, or mark it expired or terminated if the sharing has "
+            "stopped.",
             "UK GDPR Art 30(1)",
         )

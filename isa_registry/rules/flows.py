@@ -46,32 +46,33 @@ from ._common import (
 )
 
 __all__ = [
-    "flow_no_agreement",
     "flow_agreement_not_in_force",
-    "flow_party_not_in_agreement",
-    "flow_category_not_agreed",
-    "flow_no_lawful_basis",
-    "flow_public_authority_legitimate_interests",
-    "flow_public_authority_consent",
-    "flow_recognised_interest_missing",
-    "flow_recognised_interest_unknown",
-    "flow_no_legislation",
-    "flow_special_no_condition",
-    "flow_public_authority_explicit_consent",
-    "flow_schedule1_missing",
-    "flow_schedule1_unknown",
-    "flow_criminal_no_condition",
     "flow_apd_missing",
-    "flow_law_enforcement_not_competent",
-    "flow_schedule8_unknown",
+    "flow_category_not_agreed",
+    "flow_criminal_no_condition",
+    "flow_end_date_passed",
     "flow_law_enforcement_apd_missing",
-    "flow_no_retention",
-    "flow_transfer_no_safeguard",
-    "flow_organisation_dissolved",
+    "flow_law_enforcement_not_competent",
     "flow_legislation_repealed",
     "flow_legislation_unknown",
-    "flow_end_date_passed",
+    "flow_no_agreement",
+    "flow_no_lawful_basis",
+    "flow_no_legislation",
+    "flow_no_retention",
+    "flow_organisation_dissolved",
+    "flow_party_not_in_agreement",
+    "flow_public_authority_consent",
+    "flow_public_authority_explicit_consent",
+    "flow_public_authority_legitimate_interests",
+    "flow_recognised_interest_missing",
+    "flow_recognised_interest_unknown",
+    "flow_schedule1_missing",
+    "flow_schedule1_unknown",
+    "flow_schedule8_unknown",
+    "flow_special_no_condition",
+    "flow_transfer_no_safeguard",
 ]
+
 
 def _is_public_authority(registry: Registry, key: str) -> bool:
     organisation = registry.organisations.get(key)
@@ -83,7 +84,9 @@ def _has_apd(registry: Registry, key: str) -> bool:
     return bool(organisation and organisation.appropriate_policy_document)
 
 
-def _flow_finding(code: str, registry: Registry, flow: Flow, problem: str, remedy: str, reference: str) -> Finding:
+def _flow_finding(
+    code: str, registry: Registry, flow: Flow, problem: str, remedy: str, reference: str
+) -> Finding:
     return finding(code, "flow", flow.key, f"{flow_label(registry, flow)}: {problem}", remedy, reference)
 
 
@@ -103,7 +106,10 @@ def flow_no_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
             remedy = "Record the agreement that covers this sharing, or put one in place before sharing."
         elif flow.agreement not in registry.agreements:
             problem = f"it names agreement {flow.agreement}, which is not in the registry."
-            remedy = f"Add agreement {flow.agreement} to the registry, or link the flow to the agreement that covers it."
+            remedy = (
+                f"Add agreement {flow.agreement} to the registry, or link the flow to the agreement that "
+                "covers it."
+            )
         else:
             continue
         yield _flow_finding(
@@ -129,10 +135,11 @@ def flow_agreement_not_in_force(registry: Registry, as_of: date) -> Iterator[Fin
             continue
         label = agreement_label(agreement)
         if agreement.status not in ("active", "under_review"):
-            problem = f"its agreement {label} is {agreement.status.replace('_', ' ')}, so it does not cover the sharing."
+            status = agreement.status.replace("_", " ")
+            problem = f"its agreement {label} is {status}, so it does not cover the sharing."
             remedy = (
-                f"Bring {agreement.key} into force (signed and marked active), or link the flow to an agreement "
-                "that is in force, or stop the sharing."
+                f"Bring {agreement.key} into force (signed and marked active), or link the flow to an "
+                "agreement that is in force, or stop the sharing."
             )
         elif agreement.end_date is not None and as_of > agreement.end_date:
             problem = f"its agreement {label} ended on {a_day(agreement.end_date)}."
@@ -168,8 +175,8 @@ def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Fin
             flow,
             f"{names} {verb} to its agreement {agreement_label(agreement)}.",
             f"Add {names} to {agreement.key} as {plural(len(missing), 'a party', 'parties')} and get "
-            f"{plural(len(missing), 'its', 'their')} signature, or link the flow to an agreement that "
-            "both organisations are party to.",
+            f"{plural(len(missing), 'its', 'their')} signature, or link the flow to an agreement that both "
+            "organisations are party to.",
             "UK GDPR Art 5(2), 24, 26",
         )
 
@@ -194,8 +201,8 @@ def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Findin
             registry,
             flow,
             f"it shares {labels}, which its agreement {agreement_label(agreement)} does not list.",
-            f"Stop sharing {labels}, or vary {agreement.key} to allow {plural(len(extra), 'it', 'them')} "
-            "and record the change.",
+            f"Stop sharing {labels}, or vary {agreement.key} to allow {plural(len(extra), 'it', 'them')} and "
+            "record the change.",
             "UK GDPR Art 5(1)(b), (c)",
         )
 
@@ -213,7 +220,9 @@ def flow_no_lawful_basis(registry: Registry, as_of: date) -> Iterator[Finding]:
         if flow.regime == "law_enforcement":
             if flow.law_enforcement_basis:
                 continue
-            problem = "it is shared under the law enforcement regime but no DPA 2018 s35(2) basis is recorded."
+            problem = (
+                "it is shared under the law enforcement regime but no DPA 2018 s35(2) basis is recorded."
+            )
             remedy = "Record the basis: 'task' (necessary for a law enforcement task) or 'consent'."
             reference = "DPA 2018 s35(1), (2)"
         else:
@@ -231,24 +240,28 @@ def flow_no_lawful_basis(registry: Registry, as_of: date) -> Iterator[Finding]:
 def flow_public_authority_legitimate_interests(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A public authority cannot rely on legitimate interests, recognised or not, for its tasks.
 
-    The words after Art 6(1)(f), as amended by the Data (Use and Access) Act 2025 s70(2)(c) (in
-    force 5 February 2026), say that points (ea) and (f) do not apply to processing carried out by
+    The words after UK GDPR Art 6(1)(f), as amended by the Data (Use and Access) Act 2025 s70(2)(c)
+    (in force 5 February 2026), say that points (ea) and (f) do not apply to processing carried out by
     public authorities in the performance of their tasks. Annex 1 para 1 repeats the bar for
     disclosures. The registry records safeguarding sharing, which is a task of the public body.
     """
     for flow in gdpr_flows(registry, as_of):
-        if flow.article6 not in PUBLIC_AUTHORITY_BARRED_ARTICLE6 or not _is_public_authority(registry, flow.source):
+        if flow.article6 not in PUBLIC_AUTHORITY_BARRED_ARTICLE6 or not _is_public_authority(
+            registry, flow.source
+        ):
             continue
         source = registry.organisation_name(flow.source)
-        basis = "recognised legitimate interests (Art 6(1)(ea))" if flow.article6 == "ea" else (
-            "legitimate interests (Art 6(1)(f))"
+        basis = (
+            "recognised legitimate interests (Art 6(1)(ea))"
+            if flow.article6 == "ea"
+            else ("legitimate interests (Art 6(1)(f))")
         )
         yield _flow_finding(
             "FLOW_PUBLIC_AUTHORITY_LEGITIMATE_INTERESTS",
             registry,
             flow,
-            f"{source} is a public authority but relies on {basis}, which public authorities cannot use "
-            "for their tasks.",
+            f"{source} is a public authority but relies on {basis}, which public authorities cannot use for "
+            "their tasks.",
             f"Record the basis {source} has in law instead: usually Art 6(1)(e) public task (or (c) legal "
             "obligation) with the statutory gateway that allows the sharing.",
             f"UK GDPR Art 6(1)({flow.article6}) and closing words (as amended by DUAA 2025 s70(2)(c))",
@@ -272,7 +285,8 @@ def flow_public_authority_consent(registry: Registry, as_of: date) -> Iterator[F
             f"{source} is a public authority relying on consent (Art 6(1)(a)), which is rarely freely given "
             "to a public body.",
             "Check whether the sharing is part of a public task; if so, record Art 6(1)(e) and its gateway. "
-            "Keep consent only if people can genuinely refuse without detriment, and record how it is obtained.",
+            "Keep consent only if people can genuinely refuse without detriment, and record how it is "
+            "obtained.",
             "UK GDPR Art 6(1)(a), 7(4), Recital 43",
         )
 
@@ -311,7 +325,8 @@ def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterato
             "FLOW_RECOGNISED_INTEREST_UNKNOWN",
             registry,
             flow,
-            f"it relies on a recognised legitimate interest '{named}', which is not a condition in UK GDPR Annex 1.",
+            f"it relies on a recognised legitimate interest '{named}', which is not a condition in UK GDPR "
+            "Annex 1.",
             f"Record one of the Annex 1 paragraphs ({listing(sorted(ANNEX1, key=_sort_key))}) or choose "
             "another basis.",
             "UK GDPR Art 6(1)(ea), 6(5), Annex 1",
@@ -345,7 +360,8 @@ def flow_no_legislation(registry: Registry, as_of: date) -> Iterator[Finding]:
             flow,
             f"it relies on a {what} but names no legislation that sets out the task or duty.",
             "Record the statutory gateway as a legislation.gov.uk identifier, for example "
-            "ukpga/1989/41/section/47 (Children Act 1989 s47) or ukpga/2004/31/section/11 (Children Act 2004 s11).",
+            "ukpga/1989/41/section/47 (Children Act 1989 s47) or ukpga/2004/31/section/11 (Children Act "
+            "2004 s11).",
             f"UK GDPR Art 6(1)({flow.article6}), 6(3); DPA 2018 s8",
         )
 
@@ -375,17 +391,21 @@ def flow_special_no_condition(registry: Registry, as_of: date) -> Iterator[Findi
                 "Schedule 8 condition is recorded."
             )
             remedy = (
-                "Record the Schedule 8 paragraph relied on (for example paragraph 4, safeguarding of children "
-                "and of individuals at risk), or stop sharing this data."
+                "Record the Schedule 8 paragraph relied on (for example paragraph 4, safeguarding of "
+                "children and of individuals at risk), or stop sharing this data."
             )
             reference = "DPA 2018 s35(3), (5), Sch 8"
         else:
             if flow.article9:
                 continue
-            problem = f"it shares {labels} (special category data) but no Article 9(2) condition is recorded."
+            problem = (
+                f"it shares {labels}, which {plural(len(special), 'is', 'are')} special category data, but "
+                "no Article 9(2) condition is recorded."
+            )
             remedy = (
-                "Record the Article 9(2) condition relied on (for safeguarding usually (g) substantial public "
-                "interest with Schedule 1 paragraph 18, or (h) with paragraph 2), or stop sharing this data."
+                "Record the Article 9(2) condition relied on (for safeguarding usually (g) substantial "
+                "public interest with Schedule 1 paragraph 18, or (h) with paragraph 2), or stop sharing "
+                "this data."
             )
             reference = "UK GDPR Art 9(1), (2)"
         yield _flow_finding("FLOW_SPECIAL_NO_CONDITION", registry, flow, problem, remedy, reference)
@@ -394,8 +414,8 @@ def flow_special_no_condition(registry: Registry, as_of: date) -> Iterator[Findi
 def flow_public_authority_explicit_consent(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Explicit consent is rarely a valid condition for a public authority.
 
-    Added by this project, for the same reason as ``FLOW_PUBLIC_AUTHORITY_CONSENT``: Art 9(2)(a)
-    needs explicit consent, which must be freely given (Art 4(11), 7(4)), and Recital 43 says
+    Added by this project, for the same reason as ``FLOW_PUBLIC_AUTHORITY_CONSENT``: UK GDPR
+    Art 9(2)(a) needs explicit consent, which must be freely given (Art 4(11), 7(4)), and Recital 43 says
     consent is unlikely to be freely given to a public authority.
     """
     for flow in gdpr_flows(registry, as_of):
@@ -424,20 +444,28 @@ def flow_schedule1_missing(registry: Registry, as_of: date) -> Iterator[Finding]
         needed = ARTICLE9_NEEDS_SCHEDULE1.get(flow.article9 or "")
         if needed is None or needed & set(schedule1_conditions(flow)):
             continue
+        special = special_categories(flow)
+        shared = (
+            f"{listing(category_label(c) for c in special)} {plural(len(special), 'is', 'are')} shared"
+            if special
+            else "it is recorded"
+        )
         if needed == SCHEDULE1_PART2_CONDITIONS:
             problem = (
-                "it relies on Art 9(2)(g) (substantial public interest) but no DPA 2018 Schedule 1 Part 2 "
+                f"{shared} under Art 9(2)(g) (substantial public interest) but no DPA 2018 Schedule 1 Part 2 "
                 "condition (paragraphs 6 to 28) is recorded."
             )
             remedy = (
-                "Record the Part 2 condition relied on, for safeguarding usually paragraph 18 (safeguarding of "
-                "children and of individuals at risk), or choose another Article 9(2) condition."
+                "Record the Part 2 condition relied on, for safeguarding usually paragraph 18 (safeguarding "
+                "of children and of individuals at risk), or choose another Article 9(2) condition."
             )
             reference = "UK GDPR Art 9(2)(g); DPA 2018 s10(3), Sch 1 Part 2"
         else:
             paras = sorted(needed, key=int)
             named = listing(f"paragraph {p} ({SCHEDULE1[p].title.lower()})" for p in paras)
-            problem = f"it relies on Art 9(2)({flow.article9}) but DPA 2018 Schedule 1 {named} is not recorded."
+            problem = (
+                f"{shared} under Art 9(2)({flow.article9}) but DPA 2018 Schedule 1 {named} is not recorded."
+            )
             remedy = (
                 f"Record Schedule 1 {named} for this flow if its conditions are met, or choose another "
                 "Article 9(2) condition."
@@ -488,10 +516,12 @@ def flow_criminal_no_condition(registry: Registry, as_of: date) -> Iterator[Find
             "FLOW_CRIMINAL_NO_CONDITION",
             registry,
             flow,
-            f"it shares {listing(category_label(c) for c in criminal)} (including allegations and proceedings) "
-            "but it is not under official authority and no DPA 2018 Schedule 1 condition is recorded.",
+            f"it shares {listing(category_label(c) for c in criminal)} (including allegations and "
+            "proceedings) but it is not under official authority and no DPA 2018 Schedule 1 condition is "
+            "recorded.",
             "Record the Schedule 1 condition relied on (for safeguarding usually paragraph 18; for crime "
-            "prevention paragraph 10), or record that the processing is under the control of official authority.",
+            "prevention paragraph 10), or record that the processing is under the control of official "
+            "authority.",
             "UK GDPR Art 10; DPA 2018 s10(5), s11(2), Sch 1 Parts 1 to 3",
         )
 
@@ -550,8 +580,8 @@ def flow_law_enforcement_not_competent(registry: Registry, as_of: date) -> Itera
             continue
         if source.kind == "local_authority":
             why = (
-                "a council is a competent authority only when it exercises its own law enforcement functions "
-                "(such as prosecuting offences), not for children's social care"
+                "a council is a competent authority only when it exercises its own law enforcement "
+                "functions (such as prosecuting offences), not for children's social care"
             )
         else:
             why = "it is not normally a competent authority"
@@ -561,8 +591,9 @@ def flow_law_enforcement_not_competent(registry: Registry, as_of: date) -> Itera
             flow,
             f"it is recorded under the law enforcement regime but the source, {source.name}, is a "
             f"{source.kind.replace('_', ' ')} body: {why}.",
-            f"Confirm the statutory law enforcement function {source.name} exercises here; otherwise record the "
-            "flow under the UK GDPR with an Article 6 basis (and Article 9 and Schedule 1 conditions as needed).",
+            f"Confirm the statutory law enforcement function {source.name} exercises here; otherwise record "
+            "the flow under the UK GDPR with an Article 6 basis (and Article 9 and Schedule 1 conditions as "
+            "needed).",
             "DPA 2018 s29, s30, Sch 7",
         )
 
@@ -632,8 +663,8 @@ def flow_no_retention(registry: Registry, as_of: date) -> Iterator[Finding]:
             registry,
             flow,
             f"no retention period is recorded for what {recipient} receives.",
-            f"Record how long {recipient} keeps the data, or the criteria that decide it (for example "
-            "'until the child's 25th birthday').",
+            f"Record how long {recipient} keeps the data, or the criteria that decide it (for example 'until "
+            "the child's 25th birthday').",
             reference,
         )
 
@@ -682,8 +713,8 @@ def flow_organisation_dissolved(registry: Registry, as_of: date) -> Iterator[Fin
                 )
             else:
                 remedy = (
-                    f"Record which body took over from {organisation.name} as its successor and change the flow's "
-                    f"{end} to it, or mark the flow ceased."
+                    f"Record which body took over from {organisation.name} as its successor and change the "
+                    f"flow's {end} to it, or mark the flow ceased."
                 )
             yield _flow_finding(
                 "FLOW_ORGANISATION_DISSOLVED",
@@ -780,7 +811,8 @@ def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Findin
                 "FLOW_LEGISLATION_UNKNOWN",
                 registry,
                 flow,
-                f"the gateway {identifier} is not in the registry's legislation catalogue, so it cannot be checked.",
+                f"the gateway {identifier} is not in the registry's legislation catalogue, so it cannot be "
+                "checked.",
                 "Check the identifier against legislation.gov.uk (for example ukpga/1989/41/section/47) and "
                 "correct it, or ask for the provision to be added to the catalogue.",
                 _gateway_reference(flow),
@@ -802,7 +834,8 @@ def flow_end_date_passed(registry: Registry, as_of: date) -> Iterator[Finding]:
             "FLOW_END_DATE_PASSED",
             registry,
             flow,
-            f"it ended on {a_day(flow.end_date)} but is still marked {flow.status}, so it is no longer checked.",
+            f"it ended on {a_day(flow.end_date)} but is still marked {flow.status}, so it is no longer "
+            "checked.",
             "Mark the flow ceased, or correct its end date if the sharing goes on.",
             "UK GDPR Art 30(1)",
         )

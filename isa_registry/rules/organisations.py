@@ -32,11 +32,14 @@ def organisation_dissolved_in_agreement(registry: Registry, as_of: date) -> Iter
         keys = listing(a.key for a in agreements)
         successor = successor_of(registry, organisation)
         if successor is not None:
-            remedy = f"Replace {organisation.name} with its successor, {successor.name}, as a party to {keys}."
-        else:
             remedy = (
-                f"Record which body took over from {organisation.name} and make it a party to {keys} in its place, "
-                f"or remove {organisation.name} from {plural(len(agreements), 'the agreement', 'the agreements')}."
+                f"Replace {organisation.name} with its successor, {successor.name}, as a party to {keys}."
+            )
+        else:
+            which = plural(len(agreements), "the agreement", "the agreements")
+            remedy = (
+                f"Record which body took over from {organisation.name} and make it a party to {keys} in its "
+                f"place, or remove {organisation.name} from {which}."
             )
         yield finding(
             "ORGANISATION_DISSOLVED_IN_AGREEMENT",
@@ -55,7 +58,9 @@ def organisation_no_dpo(registry: Registry, as_of: date) -> Iterator[Finding]:
     Added by this project. UK GDPR Art 37(1)(a): a public authority (DPA 2018 s7) must designate a
     DPO, except courts acting in their judicial capacity (so ``courts`` bodies are not checked);
     Art 37(7) and 13(1)(b), 14(1)(b): the DPO's contact details are published and given to data
-    subjects. Dissolved bodies are not checked.
+    subjects. Dissolved bodies are not checked. Info, not a warning: a registry entry may stand for a
+    group of bodies (the GP practices or schools of an area) with no single mailbox, and a contact
+    missing from the registry does not show that no DPO was designated.
     """
     for key in sorted(registry.organisations):
         organisation = registry.organisations[key]

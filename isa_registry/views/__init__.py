@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from importlib import import_module
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -42,6 +44,8 @@ NAVIGATION = (
     ("audit_log", "Audit log", "any"),
     ("users", "Users", "admin"),
 )
+
+UK_TIME = ZoneInfo("Europe/London")
 
 #: Where a finding's or audit entry's subject lives: /organisations/<key> and so on.
 RECORD_PATHS = {"organisation": "organisations", "agreement": "agreements", "flow": "flows"}
@@ -84,7 +88,28 @@ def register_templates(app: Flask) -> None:
     app.add_template_global(record_url)
     app.add_template_global(page_url)
     app.add_template_global(field_error)
+    app.add_template_global(area_url)
+    app.add_template_filter(format_date, "govuk_date")
+    app.add_template_filter(format_datetime, "govuk_datetime")
     app.context_processor(_page_context)
+
+
+def format_date(value: date | None) -> str:
+    """``23 November 2026`` (the GOV.UK style), or an empty string."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``23 November 2026 at 6:35pm`` in UK time; naive values are taken as UTC (SQLite)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(UK_TIME)
+    hour = local.hour % 12 or 12
+    return f"{format_date(local.date())} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 def record_url(subject_type: str, key: str) -> str | None:
@@ -120,6 +145,11 @@ def _area_urls(app: Flask) -> dict[str, str]:
     urls = {name: url_for(endpoint) for name, endpoint in found.items() if not endpoint.endswith(".static")}
     app.extensions["isa_area_urls"] = urls
     return urls
+
+
+def area_url(blueprint: str) -> str | None:
+    """The landing page of an area (``area_url("flows")`` is ``/flows/``), or None if not installed."""
+    return _area_urls(current_app).get(blueprint)
 
 
 def navigation() -> list[dict[str, Any]]:

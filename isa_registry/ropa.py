@@ -1,0 +1,830 @@
+"""The record of processing activities (UK GDPR Article 30(1)), in the shape of the ICO's template.
+
+Pure code: :func:`build_ropa` turns a :class:`~isa_registry.domain.Registry` into one
+:class:`ControllerRecord` per controller, each holding rows of the 30 columns of the ICO's
+controller documentation template (:data:`COLUMNS`); :func:`write_xlsx` and :func:`write_csv` write
+those records to a binary stream, and :func:`generate_xlsx` / :func:`generate_csv` return one. Only
+the thin adapters in :mod:`isa_registry.views.ropa` and :mod:`isa_registry.cli_ropa` touch Flask.
+
+What is in the record
+---------------------
+* **Which flows.** Flows of personal data on the as-of date: status ``active`` or ``planned``, not
+  archived, and no end date before the as-of date. ``anonymised`` flows are left out: anonymous
+  information is not personal data (UK GDPR Recital 26), so it has no place in an Article 30
+  record. ``pseudonymised`` flows stay in: pseudonymised data is still personal data.
+* **Whose record.** A controller is an organisation that sends or receives such a flow. A flow
+  belongs to the record of its source and of its recipient, except where that organisation is a
+  ``processor`` party to the flow's agreement: a processor acts on the controller's behalf, so the
+  flow appears in the controller's record (as a recipient, with the contract link) and not as an
+  activity of the processor's own.
+* **Activities.** One row per processing activity: the controller's flows grouped by programme
+  and purpose (the flow's purpose, or its agreement's when the flow has none).
+* **Never invented.** What the registry does not hold is left empty: whether a DPIA is required and
+  its progress, breaches, and adherence to the retention policy are always empty; an Article 6
+  basis recorded for a flow is the *disclosing* organisation's (``shared/spec/registry-format.md``),
+  so in the recipient's record it is labelled as the discloser's, and the rights it gives are only
+  derived for the controller's own disclosures. Retention is "how long the recipient keeps it", so
+  it appears in the recipient's record only.
+
+Spreadsheet safety
+------------------
+Every text cell of every export goes through :func:`neutralise`: text that a spreadsheet would run
+as a formula (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; OWASP "CSV
+Injection") gets a leading single quote. The xlsx is also written with ``write_string`` and
+XlsxWriter's string-to-formula conversion turned off, so nothing in it is a formula even before a
+user saves it again as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+import xlsxwriter
+
+from .domain import Agreement, Flow, Organisation, Registry
+from .law import (
+    CATEGORIES,
+    CRIMINAL_CATEGORIES,
+    SCHEDULE1,
+    SPECIAL_CATEGORIES,
+    describe_annex1,
+    describe_article6,
+    describe_article9,
+    describe_schedule1,
+    describe_schedule8,
+    lookup_legislation,
+)
+
+__all__ = [
+    "COLUMNS",
+    "CSV_CONTROLLER_COLUMN",
+    "Activity",
+    "ControllerRecord",
+    "Ropa",
+    "UnknownController",
+    "build_ropa",
+    "controller_keys",
+    "find_controller",
+    "flow_in_scope",
+    "generate_csv",
+    "generate_xlsx",
+    "neutralise",
+    "rights_available",
+    "write_csv",
+    "write_xlsx",
+]
+
+#: The columns of the ICO's controller documentation template, in its order and with its titles.
+COLUMNS: tuple[str, ...] = (
+    "Business function",
+    "Purpose of processing",
+    "Name and contact details of joint controller (if applicable)",
+    "Categories of individuals",
+    "Categories of personal data",
+    "Categories of recipients",
+    "Link to contract with processor",
+    "Names of third countries or international organisations that personal data are transferred to "
+    "(if applicable)",
+    "Safeguards for exceptional transfers of personal data to third countries or international "
+    "organisations (if applicable)",
+    "Retention schedule (if possible)",
+    "General description of technical and organisational security measures (if possible)",
+    "Article 6 lawful basis for processing personal data",
+    "Article 9 condition for processing special category data",
+    "Legitimate interests for the processing (if applicable)",
+    "Link to record of legitimate interests assessment (if applicable)",
+    "Rights available to individuals",
+    "Existence of automated decision-making, including profiling (if applicable)",
+    "The source of the personal data (if applicable)",
+    "Link to record of consent",
+    "Location of personal data",
+    "Data Protection Impact Assessment required?",
+    "Data Protection Impact Assessment progress",
+    "Link to Data Protection Impact Assessment",
+    "Has a personal data breach occurred?",
+    "Link to record of personal data breach",
+    "Data Protection Act 2018 Schedule 1 condition for processing",
+    "GDPR Article 6 lawful basis for processing",
+    "Link to retention and erasure policy document",
+    "Is personal data retained and erased in accordance with the policy document?",
+    "Reasons for not adhering to policy document (if applicable)",
+)
+
+#: The first column of a whole-partnership CSV, naming the controller of each row.
+CSV_CONTROLLER_COLUMN = "Controller"
+
+_LIVE_STATUSES = frozenset({"active", "planned"})
+
+_KIND_LABELS = {
+    "local_authority": "local authority",
+    "health": "health",
+    "police": "police",
+    "education": "education",
+    "cafcass": "Cafcass",
+    "probation": "probation",
+    "youth_justice": "youth justice",
+    "courts": "courts",
+    "government": "government",
+    "voluntary": "voluntary sector",
+    "research": "research",
+    "other": "other",
+}
+
+_SUBJECT_LABELS = {
+    "children": "Children",
+    "parents_carers": "Parents and carers",
+    "household_members": "Household members",
+    "professionals": "Professionals",
+}
+
+_SAFEGUARD_LABELS = {
+    "adequacy": "UK adequacy regulations (UK GDPR Art 45, DPA 2018 s17A)",
+    "idta": "International data transfer agreement (IDTA, UK GDPR Art 46)",
+    "addendum": "International data transfer addendum to the EU standard contractual clauses (Art 46)",
+    "bcr": "Binding corporate rules (UK GDPR Art 47)",
+    "derogation": "Derogation for a specific situation (UK GDPR Art 49)",
+}
+
+_LAW_ENFORCEMENT_BASES = {
+    "consent": "DPA 2018 s35(2)(a) consent to processing for a law enforcement purpose",
+    "task": "DPA 2018 s35(2)(b) necessary for a law enforcement task of a competent authority",
+}
+
+
+class UnknownController(LookupError):
+    """The organisation asked for is not in the registry."""
+
+    def __init__(self, reference: str):
+        self.reference = reference
+        super().__init__(f"No organisation has the key or name '{reference}'.")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One processing activity of a controller: one row of :data:`COLUMNS`."""
+
+    programme: str
+    purpose: str
+    flows: tuple[str, ...]
+    cells: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, str]:
+        """The row keyed by column title."""
+        return dict(zip(COLUMNS, self.cells, strict=True))
+
+
+@dataclass
+class ControllerRecord:
+    """One controller's record: its contact details and its processing activities."""
+
+    organisation: Organisation
+    activities: list[Activity] = field(default_factory=list)
+    flows_sent: int = 0
+    flows_received: int = 0
+    next_review: date | None = None
+
+
+@dataclass
+class Ropa:
+    """The record for the whole partnership (``partnership``) or for one controller."""
+
+    as_of: date
+    records: list[ControllerRecord]
+    partnership: bool = True
+
+
+# --- Which flows, whose record ------------------------------------------------------------------
+
+
+def flow_in_scope(flow: Flow, as_of: date) -> bool:
+    """Whether ``flow`` is a flow of personal data on ``as_of``.
+
+    Live (``active`` or ``planned``), not archived, not ended before ``as_of``, and not
+    ``anonymised``: anonymous information is not personal data (UK GDPR Recital 26), so it has no
+    place in a record of processing of personal data.
+    """
+    return (
+        not flow.archived
+        and flow.status in _LIVE_STATUSES
+        and flow.identifiability != "anonymised"
+        and (flow.end_date is None or flow.end_date >= as_of)
+    )
+
+
+def _agreement(registry: Registry, flow: Flow) -> Agreement | None:
+    return registry.agreements.get(flow.agreement) if flow.agreement else None
+
+
+def _role(registry: Registry, flow: Flow, org: str) -> str | None:
+    agreement = _agreement(registry, flow)
+    if agreement is None:
+        return None
+    return next((p.role for p in agreement.parties if p.organisation == org), None)
+
+
+def _acts_as_controller(registry: Registry, flow: Flow, org: str) -> bool:
+    return org in (flow.source, flow.recipient) and _role(registry, flow, org) != "processor"
+
+
+def _controller_flows(registry: Registry, org: str, as_of: date) -> list[Flow]:
+    return sorted(
+        (
+            f
+            for f in registry.flows.values()
+            if flow_in_scope(f, as_of) and _acts_as_controller(registry, f, org)
+        ),
+        key=lambda f: f.key,
+    )
+
+
+def controller_keys(registry: Registry, as_of: date) -> list[str]:
+    """The organisations that send or receive personal data as controllers on ``as_of``, by name."""
+    keys = {
+        org
+        for f in registry.flows.values()
+        if flow_in_scope(f, as_of)
+        for org in (f.source, f.recipient)
+        if org in registry.organisations and _acts_as_controller(registry, f, org)
+    }
+    return sorted(keys, key=lambda k: (registry.organisations[k].name.casefold(), k))
+
+
+def find_controller(registry: Registry, reference: str) -> str:
+    """The key of the organisation whose key is ``reference``, or whose name is (ignoring case).
+
+    Raises :class:`UnknownController` when none or more than one matches.
+    """
+    if reference in registry.organisations:
+        return reference
+    wanted = " ".join(reference.split()).casefold()
+    matches = [
+        o.key for o in registry.organisations.values() if " ".join(o.name.split()).casefold() == wanted
+    ]
+    if len(matches) != 1:
+        raise UnknownController(reference)
+    return matches[0]
+
+
+# --- Wording ------------------------------------------------------------------------------------
+
+
+def _distinct(items: Iterable[str | None]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        if item and item.strip():
+            seen.setdefault(item.strip(), None)
+    return list(seen)
+
+
+def _lines(items: Iterable[str | None]) -> str:
+    return "\n".join(_distinct(items))
+
+
+def _org_label(registry: Registry, key: str) -> str:
+    org = registry.organisations.get(key)
+    if org is None:
+        return key
+    kind = _KIND_LABELS.get(org.kind, org.kind)
+    return f"{org.name} ({kind})"
+
+
+def _contact(org: Organisation) -> str:
+    parts = [org.name, org.address, org.email, org.telephone]
+    if org.dpo_contact:
+        parts.append(f"DPO: {org.dpo_contact}")
+    return "; ".join(p for p in parts if p)
+
+
+def _subject_label(subject: str) -> str:
+    return _SUBJECT_LABELS.get(subject) or subject.replace("_", " ").strip().capitalize()
+
+
+def _category_label(code: str) -> str:
+    category = CATEGORIES.get(code)
+    if category is None:
+        return code
+    if code in SPECIAL_CATEGORIES:
+        return f"{category.label} (special category)"
+    if code in CRIMINAL_CATEGORIES:
+        return f"{category.label} (criminal offence data)"
+    return category.label
+
+
+def _legislation_label(identifier: str) -> str:
+    entry = lookup_legislation(identifier)
+    if entry is None:
+        return identifier
+    label = f"{entry.citation} ({entry.title})" if entry.title != entry.citation else entry.citation
+    if not entry.current:
+        label += f" [{entry.status.replace('_', ' ')}]"
+    return label
+
+
+def _basis(flow: Flow) -> str | None:
+    """The disclosing organisation's lawful basis for the flow, in words with its letter."""
+    if flow.regime == "law_enforcement":
+        return _LAW_ENFORCEMENT_BASES.get(flow.law_enforcement_basis or "")
+    if not flow.article6:
+        return None
+    text = describe_article6(flow.article6)
+    if flow.article6 == "ea" and flow.recognised_interest:
+        text += f" ({describe_annex1(flow.recognised_interest)})"
+    return text
+
+
+# UK GDPR Chapter III rights, in the order of the ICO's guide.
+_INFORMED = "be informed (Art 13-14)"
+_ACCESS = "access (Art 15)"
+_RECTIFICATION = "rectification (Art 16)"
+_ERASURE = "erasure (Art 17)"
+_RESTRICTION = "restriction of processing (Art 18)"
+_PORTABILITY = "data portability (Art 20)"
+_OBJECT = "object (Art 21(1))"
+_WITHDRAW = "withdraw consent at any time (Art 7(3))"
+_AUTOMATED = "rights related to automated decision-making"
+
+_NO_ERASURE = "erasure (Art 17(3)(b): not for legal obligation or public task)"
+_NO_PORTABILITY = "data portability (Art 20(1): only for consent or contract)"
+_NO_OBJECT = "object (Art 21(1): only for public task or legitimate interests)"
+
+
+def rights_available(article6: str | None, regime: str = "uk_gdpr") -> str:
+    """The rights individuals have over processing on ``article6``, and those they do not.
+
+    The lawful basis decides three rights (ICO, *Lawful basis for processing* and its guides to
+    individual rights, https://ico.org.uk/for-organisations/uk-gdpr-guidance-and-resources/
+    lawful-basis/ and .../individual-rights/individual-rights/):
+
+    * **erasure** does not apply where processing is necessary for a legal obligation (c) or a
+      public task (e) (UK GDPR Art 17(3)(b)); it applies under (a), (b), (d), (ea) and (f);
+    * **data portability** applies only to processing on consent (a) or a contract (b) (Art
+      20(1)(a)), and never to a public task (Art 20(3)); the ICO's legitimate interests guide says
+      it does not apply under (f);
+    * **the right to object** applies to processing on a public task (e) or legitimate interests
+      (f) (Art 21(1)); not under (a), (b), (c) or (d). Under consent the person can instead
+      **withdraw consent** at any time (Art 7(3)).
+
+    Art 21(1) names points (e) and (f) only: the Data (Use and Access) Act 2025 s70 inserted (ea)
+    into Art 6(1) without amending Art 21, so under (ea) the record lists the right to object as
+    one to confirm with the DPO rather than asserting it. The rights to be informed, of access, to
+    rectification, to restriction and about automated decisions apply whatever the basis.
+
+    Under DPA 2018 Part 3 (``regime="law_enforcement"``) the rights are those of Part 3 Chapter 3:
+    information (s44), access (s45), rectification (s46) and erasure or restriction (s47), each of
+    which a competent authority may restrict (s44(4), s45(4)); there is no right to object or to
+    data portability.
+
+    Returns an empty string when the basis is not recorded: the rights are not guessed.
+    """
+    if regime == "law_enforcement":
+        return (
+            "DPA 2018 Part 3 rights: information (s44), access (s45), rectification (s46), erasure or "
+            "restriction (s47); each may be restricted (s44(4), s45(4)). No right to object or to data "
+            "portability."
+        )
+    if article6 not in ("a", "b", "c", "d", "e", "ea", "f"):
+        return ""
+    available = [_INFORMED, _ACCESS, _RECTIFICATION]
+    unavailable: list[str] = []
+    if article6 in ("c", "e"):
+        unavailable.append(_NO_ERASURE)
+    else:
+        available.append(_ERASURE)
+    available.append(_RESTRICTION)
+    if article6 in ("a", "b"):
+        available.append(_PORTABILITY)
+    else:
+        unavailable.append(_NO_PORTABILITY)
+    if article6 in ("e", "f"):
+        available.append(_OBJECT)
+    elif article6 != "ea":
+        unavailable.append(_NO_OBJECT)
+    if article6 == "a":
+        available.append(_WITHDRAW)
+    available.append(_AUTOMATED)
+    text = "Rights to " + "; ".join(available) + "."
+    if unavailable:
+        text += " Not available: " + "; ".join(unavailable) + "."
+    if article6 == "ea":
+        text += " Right to object (Art 21(1)): confirm with the DPO for a recognised legitimate interest."
+    return text
+
+
+# --- Building the record ------------------------------------------------------------------------
+
+
+def _purpose(registry: Registry, flow: Flow) -> str:
+    if flow.purpose.strip():
+        return flow.purpose.strip()
+    agreement = _agreement(registry, flow)
+    return agreement.purpose.strip() if agreement else ""
+
+
+def _activity(
+    registry: Registry, org: Organisation, programme: str, purpose: str, flows: list[Flow]
+) -> Activity:
+    key = org.key
+    sent = [f for f in flows if f.source == key]
+    received = [f for f in flows if f.recipient == key]
+    agreements = [a for a in (_agreement(registry, f) for f in flows) if a is not None]
+    agreements = list({a.key: a for a in agreements}.values())
+
+    def attributed(flow: Flow, text: str | None) -> str | None:
+        if not text or flow.source == key:
+            return text
+        return f"{text} (disclosure by {registry.organisation_name(flow.source)})"
+
+    def counterpart(flow: Flow) -> str:
+        return flow.recipient if flow.source == key else flow.source
+
+    flow_lines = [
+        f"{f.key} {f.name} (to {registry.organisation_name(f.recipient)})"
+        if f.source == key
+        else f"{f.key} {f.name} (from {registry.organisation_name(f.source)})"
+        for f in flows
+    ]
+    agreement_lines = []
+    for a in agreements:
+        line = f"{a.key} {a.title}" + (f" (version {a.version})" if a.version else "")
+        if a.document_url:
+            line += f": {a.document_url}"
+        agreement_lines.append(line)
+    purpose_cell = "\n".join(
+        [
+            *([purpose] if purpose else []),
+            "Flows: " + "; ".join(flow_lines),
+            *(["Agreement: " + "; ".join(agreement_lines)] if agreement_lines else []),
+        ]
+    )
+
+    joint = [
+        _contact(registry.organisations[p.organisation])
+        if p.organisation in registry.organisations
+        else p.organisation
+        for a in agreements
+        if any(p.organisation == key and p.role == "joint_controller" for p in a.parties)
+        for p in a.parties
+        if p.role == "joint_controller" and p.organisation != key
+    ]
+
+    processors = [f for f in flows if _role(registry, f, counterpart(f)) == "processor"]
+    contracts = []
+    for f in processors:
+        a = _agreement(registry, f)
+        name = registry.organisation_name(counterpart(f))
+        if a is not None and a.document_url:
+            contracts.append(f"{name}: {a.document_url}")
+        elif a is not None:
+            contracts.append(f"{name}: agreement {a.key} (no document link recorded)")
+
+    recipients = [
+        _org_label(registry, f.recipient)
+        + (" - processor" if _role(registry, f, f.recipient) == "processor" else "")
+        for f in sent
+    ]
+    transfers = [f.international_transfer for f in sent if f.international_transfer]
+    safeguards = [
+        f"{t.country}: {_SAFEGUARD_LABELS.get(t.safeguard, t.safeguard)}" for t in transfers if t.safeguard
+    ]
+
+    security = [*(f.security_measures for f in flows), *(f"Shared by {f.method}" for f in flows if f.method)]
+
+    bases = [attributed(f, _basis(f)) for f in flows]
+    legislation = _distinct(_legislation_label(i) for f in flows for i in f.legislation)
+    article6_cell = "\n".join(
+        [*_distinct(bases), *(["Legislation: " + "; ".join(legislation)] if legislation else [])]
+    )
+    article9 = [attributed(f, describe_article9(f.article9)) for f in flows if f.article9]
+    article9 += [
+        attributed(f, f"Sensitive processing under DPA 2018 s35: {describe_schedule8(p)}")
+        for f in flows
+        if f.regime == "law_enforcement"
+        for p in f.schedule8
+    ]
+    interests = [
+        attributed(f, describe_annex1(f.recognised_interest))
+        for f in flows
+        if f.article6 == "ea" and f.recognised_interest
+    ]
+    lia = [f.lia_reference for f in flows]
+
+    own_bases = _distinct(f"{f.regime}:{f.article6 or ''}" for f in sent)
+    rights = []
+    for basis in own_bases:
+        regime, _, code = basis.partition(":")
+        text = rights_available(code or None, regime)
+        if text and len(own_bases) > 1:
+            label = "DPA 2018 Part 3" if regime == "law_enforcement" else describe_article6(code)
+            text = f"{label}: {text}"
+        rights.append(text)
+
+    decisions = [f.automated_decision_making for f in flows]
+    if any(d is True for d in decisions):
+        automated = "Yes"
+    elif decisions and all(d is False for d in decisions):
+        automated = "No"
+    else:
+        automated = ""
+
+    schedule1 = [attributed(f, describe_schedule1(p)) for f in flows for p in f.schedule1]
+    schedule1 += [
+        attributed(f, "Criminal offence data processed under the control of official authority (Art 10)")
+        for f in flows
+        if f.official_authority
+    ]
+    sensitive = any(
+        f.article9
+        or f.schedule1
+        or f.official_authority
+        or any(c in SPECIAL_CATEGORIES or c in CRIMINAL_CATEGORIES for c in f.data_categories)
+        for f in flows
+    )
+    needs_apd = any(SCHEDULE1[p].needs_apd for f in sent for p in f.schedule1 if p in SCHEDULE1)
+
+    cells = (
+        programme,
+        purpose_cell,
+        _lines(joint),
+        _lines(_subject_label(s) for f in flows for s in f.data_subjects),
+        _lines(_category_label(c) for f in flows for c in f.data_categories),
+        _lines(recipients),
+        _lines(contracts),
+        _lines(t.country for t in transfers),
+        _lines(safeguards),
+        _lines(f.retention for f in received),
+        _lines(security),
+        article6_cell,
+        _lines(article9),
+        _lines(interests),
+        _lines(lia),
+        "\n".join(rights),
+        automated,
+        _lines(_org_label(registry, f.source) for f in received),
+        _lines(f.consent_record for f in flows),
+        _lines(f.storage_location for f in flows),
+        "",  # DPIA required? The registry records DPIA references, not the screening decision.
+        "",  # DPIA progress: not recorded.
+        _lines(a.dpia_reference for a in agreements),
+        "",  # Breaches are not recorded in the registry.
+        "",
+        _lines(schedule1),
+        _lines(bases) if sensitive else "",
+        (org.appropriate_policy_document or "") if needs_apd else "",
+        "",  # Adherence to the policy document is not recorded.
+        "",
+    )
+    return Activity(programme=programme, purpose=purpose, flows=tuple(f.key for f in flows), cells=cells)
+
+
+def _controller_record(registry: Registry, key: str, as_of: date) -> ControllerRecord:
+    org = registry.organisations[key]
+    flows = _controller_flows(registry, key, as_of)
+    groups: dict[tuple[str, str], list[Flow]] = {}
+    for f in flows:
+        groups.setdefault(((f.programme or "").strip(), _purpose(registry, f)), []).append(f)
+    activities = [
+        _activity(registry, org, programme, purpose, members)
+        for (programme, purpose), members in sorted(
+            groups.items(), key=lambda g: (g[0][0].casefold(), g[0][1].casefold())
+        )
+    ]
+    reviews = [
+        a.review_date for a in (_agreement(registry, f) for f in flows) if a is not None and a.review_date
+    ]
+    return ControllerRecord(
+        organisation=org,
+        activities=activities,
+        flows_sent=sum(1 for f in flows if f.source == key),
+        flows_received=sum(1 for f in flows if f.recipient == key),
+        next_review=min(reviews) if reviews else None,
+    )
+
+
+def build_ropa(registry: Registry, as_of: date, controller: str | None = None) -> Ropa:
+    """The record of processing activities on ``as_of``.
+
+    With ``controller`` (a key, or a name matching exactly one organisation), that controller's
+    record alone, even if it has no activities; else a record for each organisation that sends or
+    receives personal data as a controller. Raises :class:`UnknownController`.
+    """
+    if controller is not None:
+        key = find_controller(registry, controller)
+        return Ropa(as_of=as_of, records=[_controller_record(registry, key, as_of)], partnership=False)
+    return Ropa(
+        as_of=as_of,
+        records=[_controller_record(registry, k, as_of) for k in controller_keys(registry, as_of)],
+        partnership=True,
+    )
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+#: What a spreadsheet may take as the start of a formula (OWASP CSV Injection), including the
+#: full-width forms that some spreadsheet programs also accept.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet cell: text that could start a formula gets a leading
+    single quote, so ``=HYPERLINK(...)`` is shown as text and never run. Other values pass through."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+_SUMMARY_SHEET = "Summary"
+_SUMMARY_COLUMNS = (
+    ("Controller", 40),
+    ("Key", 16),
+    ("ICO registration", 18),
+    ("DPO contact", 30),
+    ("Processing activities", 14),
+    ("Flows sent", 12),
+    ("Flows received", 12),
+    ("Next agreement review", 16),
+)
+#: Column widths (characters) of the 30 columns: wide for prose, narrow for yes/no answers.
+_WIDTHS = (
+    22, 50, 32, 24, 32, 32, 30, 22, 30, 26, 36, 40, 34, 30, 26, 48, 18, 30, 22, 24,
+    16, 16, 24, 16, 22, 40, 30, 30, 18, 24,
+)  # fmt: skip
+_BLOCK_ROWS = ("Controller", "Data Protection Officer", "Representative")
+_HEADER_ROW = 9  # zero-based: the title, the as-of date, the ICO number, a gap, the contact block, a gap
+
+
+def _sheet_names(ropa: Ropa) -> list[str]:
+    """A worksheet name for each record: the organisation's key (keys need no escaping), made
+    unique ignoring case within Excel's 31 characters."""
+    taken = {_SUMMARY_SHEET.casefold()} if ropa.partnership else set()
+    names = []
+    for record in ropa.records:
+        base = record.organisation.key[:31]
+        name, n = base, 1
+        while name.casefold() in taken:
+            n += 1
+            suffix = f"~{n}"
+            name = base[: 31 - len(suffix)] + suffix
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+class _Formats:
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+        self.title = workbook.add_format({**base, "bold": True, "font_size": 14})
+        self.label = workbook.add_format({**base, "bold": True})
+        self.text = workbook.add_format({**base, "text_wrap": True})
+        self.date = workbook.add_format({**base, "num_format": "d mmm yyyy", "align": "left"})
+        self.number = workbook.add_format({**base, "align": "right"})
+        self.header = workbook.add_format(
+            {**base, "bold": True, "text_wrap": True, "bg_color": "#DEE0E2", "border": 1, "valign": "vcenter"}
+        )
+        self.cell = workbook.add_format({**base, "text_wrap": True, "border": 1, "border_color": "#B1B4B6"})
+        self.link = workbook.add_format({**base, "font_color": "#1D70B8", "underline": 1})
+
+
+def _text(sheet: Any, row: int, col: int, value: str | None, fmt: Any) -> None:
+    sheet.write_string(row, col, neutralise(value or ""), fmt)
+
+
+def _write_controller_sheet(
+    workbook: xlsxwriter.Workbook, fmt: _Formats, name: str, record: ControllerRecord, as_of: date
+) -> None:
+    org = record.organisation
+    sheet = workbook.add_worksheet(name)
+    _text(sheet, 0, 0, f"Record of processing activities (UK GDPR Article 30(1)): {org.name}", fmt.title)
+    _text(sheet, 1, 0, "As of", fmt.label)
+    sheet.write_datetime(1, 1, as_of, fmt.date)
+    _text(sheet, 2, 0, "ICO registration number", fmt.label)
+    _text(sheet, 2, 1, org.ico_registration, fmt.text)
+    for col, title in enumerate(("", "Name", "Address", "Email", "Telephone")):
+        _text(sheet, 4, col, title, fmt.header)
+    contacts = (
+        (org.name, org.address, org.email, org.telephone),
+        # The registry holds the DPO's role mailbox, never a person's name (registry format).
+        (None, None, org.dpo_contact, None),
+        (org.representative, None, None, None),
+    )
+    for i, (label, values) in enumerate(zip(_BLOCK_ROWS, contacts, strict=True)):
+        _text(sheet, 5 + i, 0, label, fmt.header)
+        for col, value in enumerate(values, start=1):
+            _text(sheet, 5 + i, col, value, fmt.cell)
+    sheet.set_row(_HEADER_ROW, 60)
+    for col, title in enumerate(COLUMNS):
+        _text(sheet, _HEADER_ROW, col, title, fmt.header)
+    for r, activity in enumerate(record.activities, start=_HEADER_ROW + 1):
+        for col, value in enumerate(activity.cells):
+            _text(sheet, r, col, value, fmt.cell)
+    for col, width in enumerate(_WIDTHS):
+        sheet.set_column(col, col, width)
+    last = _HEADER_ROW + max(len(record.activities), 1)
+    sheet.autofilter(_HEADER_ROW, 0, last, len(COLUMNS) - 1)
+    sheet.freeze_panes(_HEADER_ROW + 1, 1)
+    sheet.repeat_rows(_HEADER_ROW)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+
+
+def _write_summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, ropa: Ropa, names: list[str]) -> None:
+    sheet = workbook.add_worksheet(_SUMMARY_SHEET)
+    _text(sheet, 0, 0, "Record of processing activities (UK GDPR Article 30(1)): the partnership", fmt.title)
+    _text(sheet, 1, 0, "As of", fmt.label)
+    sheet.write_datetime(1, 1, ropa.as_of, fmt.date)
+    _text(
+        sheet,
+        2,
+        0,
+        "One sheet per controller: every organisation that sends or receives personal data.",
+        fmt.text,
+    )
+    header = 4
+    for col, (title, width) in enumerate(_SUMMARY_COLUMNS):
+        _text(sheet, header, col, title, fmt.header)
+        sheet.set_column(col, col, width)
+    for r, (record, name) in enumerate(zip(ropa.records, names, strict=True), start=header + 1):
+        org = record.organisation
+        sheet.write_url(r, 0, f"internal:'{name}'!A1", fmt.link, string=neutralise(org.name))
+        _text(sheet, r, 1, org.key, fmt.cell)
+        _text(sheet, r, 2, org.ico_registration, fmt.cell)
+        _text(sheet, r, 3, org.dpo_contact, fmt.cell)
+        sheet.write_number(r, 4, len(record.activities), fmt.number)
+        sheet.write_number(r, 5, record.flows_sent, fmt.number)
+        sheet.write_number(r, 6, record.flows_received, fmt.number)
+        if record.next_review:
+            sheet.write_datetime(r, 7, record.next_review, fmt.date)
+        else:
+            sheet.write_blank(r, 7, None, fmt.date)
+    sheet.autofilter(header, 0, header + max(len(ropa.records), 1), len(_SUMMARY_COLUMNS) - 1)
+    sheet.freeze_panes(header + 1, 0)
+
+
+def write_xlsx(ropa: Ropa, stream: IO[bytes]) -> None:
+    """Write the record as an Excel workbook to ``stream``: for the partnership a summary sheet and
+    a sheet per controller, for one controller its sheet alone."""
+    workbook = xlsxwriter.Workbook(
+        stream,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    workbook.set_properties(
+        {
+            "title": "Record of processing activities (UK GDPR Article 30)",
+            "subject": f"As of {ropa.as_of.isoformat()}",
+        }
+    )
+    fmt = _Formats(workbook)
+    names = _sheet_names(ropa)
+    if ropa.partnership:
+        _write_summary_sheet(workbook, fmt, ropa, names)
+    for record, name in zip(ropa.records, names, strict=True):
+        _write_controller_sheet(workbook, fmt, name, record, ropa.as_of)
+    workbook.close()
+
+
+def write_csv(ropa: Ropa, stream: IO[bytes]) -> None:
+    """Write the record as CSV (UTF-8 with a byte-order mark, so Excel reads it right).
+
+    For one controller, a header row of :data:`COLUMNS` and a row per activity; for the whole
+    partnership, the same with a first column :data:`CSV_CONTROLLER_COLUMN` naming the controller.
+    The contact details above the table in the workbook are not in the CSV.
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv.writer(text)
+    lead: Callable[[ControllerRecord], list[str]] = (
+        (lambda r: [r.organisation.name]) if ropa.partnership else (lambda r: [])
+    )
+    writer.writerow(
+        [neutralise(c) for c in ([CSV_CONTROLLER_COLUMN] if ropa.partnership else []) + list(COLUMNS)]
+    )
+    for record in ropa.records:
+        for activity in record.activities:
+            writer.writerow([neutralise(c) for c in [*lead(record), *activity.cells]])
+    text.flush()
+    text.detach()
+
+
+def generate_xlsx(ropa: Ropa) -> io.BytesIO:
+    """The workbook in a stream, positioned at the start (for ``send_file``)."""
+    stream = io.BytesIO()
+    write_xlsx(ropa, stream)
+    stream.seek(0)
+    return stream
+
+
+def generate_csv(ropa: Ropa) -> io.BytesIO:
+    """The CSV in a stream, positioned at the start (for ``send_file``)."""
+    stream = io.BytesIO()
+    write_csv(ropa, stream)
+    stream.seek(0)
+    return stream

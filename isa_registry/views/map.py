@@ -1,0 +1,256 @@
+"""The partnership data map: the picture, the table of its edges, the analyses and the downloads.
+
+The page and the downloads read the registry once (:func:`~isa_registry.queries.load_registry`)
+and hand it to :mod:`isa_registry.graph`. Pictures drawn by Graphviz are cached on disk under
+``MAP_CACHE_DIR``, keyed by the registry revision, the filters, the date and the format, so a
+repeat view never runs ``dot`` again; a download found in the cache does not even load the registry.
+Settings (all optional): ``GRAPHVIZ_DOT`` (the dot program, default ``dot``), ``MAP_DOT_TIMEOUT``
+(seconds, default 60), ``MAP_CLUSTER_THRESHOLD`` (default :data:`graph.CLUSTER_THRESHOLD`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+
+from .. import audit, graph
+from ..domain import ORGANISATION_KINDS, Registry
+from ..extensions import db
+from ..law import CATEGORIES
+from ..queries import load_registry
+from ..rules import run_rules
+
+bp = Blueprint("map", __name__)
+
+#: How many rows of the longer analyses the page shows (the JSON download has them all).
+HUBS_SHOWN = 10
+CHAINS_SHOWN = 50
+
+DOT_MISSING = (
+    "The picture cannot be drawn because Graphviz (the dot program) is not installed on the "
+    "server. The table below lists every connection, and the DOT and JSON downloads still work."
+)
+
+
+def _settings() -> tuple[str, float, int]:
+    config = current_app.config
+    return (
+        config.get("GRAPHVIZ_DOT", "dot"),
+        float(config.get("MAP_DOT_TIMEOUT", 60)),
+        int(config.get("MAP_CLUSTER_THRESHOLD", graph.CLUSTER_THRESHOLD)),
+    )
+
+
+def _cache_file(revision: int, filters: graph.MapFilters, as_of: date, fmt: str) -> Path:
+    """Where the render of these filters, on this date, at this revision, is kept."""
+    _, _, threshold = _settings()
+    key = json.dumps(
+        [
+            graph.RENDER_VERSION,
+            revision,
+            filters.query(),
+            as_of.isoformat(),
+            fmt,
+            request.script_root,
+            threshold,
+        ]
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    return Path(current_app.config["MAP_CACHE_DIR"]) / f"r{revision}-{digest}.{fmt}"
+
+
+def _store(path: Path, body: bytes, revision: int) -> None:
+    """Write atomically (workers may race for the same file), and drop older revisions' renders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(body)
+    os.replace(tmp, path)
+    for old in path.parent.glob("r*-*.*"):
+        number = old.name[1:].split("-", 1)[0]
+        if number.isdigit() and int(number) < revision:
+            old.unlink(missing_ok=True)
+
+
+def _render(
+    revision: int, filters: graph.MapFilters, as_of: date, fmt: str, source: Callable[[], str]
+) -> bytes:
+    """The picture in ``fmt``, from the cache or drawn by dot (and then cached)."""
+    path = _cache_file(revision, filters, as_of, fmt)
+    if path.exists():
+        return path.read_bytes()
+    dot, timeout, _ = _settings()
+    body = graph.run_dot(source(), fmt, dot=dot, timeout=timeout)
+    _store(path, body, revision)
+    return body
+
+
+def _build(registry: Registry, filters: graph.MapFilters, as_of: date) -> graph.DataMap:
+    _, _, threshold = _settings()
+    links = graph.Links(root=request.script_root)
+    return graph.build_map(registry, run_rules(registry, as_of), filters, as_of, links, threshold)
+
+
+def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
+    """The options of each filter's select (GOV.UK select items)."""
+    organisations = sorted(registry.organisations.values(), key=lambda o: o.name.casefold())
+    agreements = sorted(registry.agreements.values(), key=lambda a: a.key)
+    programmes = sorted({f.programme for f in registry.flows.values() if f.programme})
+    categories = sorted(CATEGORIES.values(), key=lambda c: c.label)
+    pairs = {
+        "organisation": [
+            ("", "Every organisation"),
+            *((o.key, f"{o.name} ({o.key})") for o in organisations),
+        ],
+        "depth": [("1", "Its own flows"), ("2", "Its own and its partners' flows")],
+        "category": [
+            ("", "Any data"),
+            ("special", "Any special category data (UK GDPR Art 9)"),
+            ("criminal", "Criminal offence data (UK GDPR Art 10)"),
+            *((c.code, c.label) for c in categories),
+        ],
+        "programme": [("", "Any programme"), *((p, p) for p in programmes)],
+        "agreement": [("", "Any agreement"), *((a.key, f"{a.title} ({a.key})") for a in agreements)],
+    }
+    return {name: [{"value": v, "text": t} for v, t in options] for name, options in pairs.items()}
+
+
+def _download_urls(filters: graph.MapFilters) -> dict[str, str]:
+    query = filters.query()
+    return {fmt: url_for("map.download", fmt=fmt, **_multi(query)) for fmt in graph.FORMATS}
+
+
+def _multi(query: list[tuple[str, str]]) -> dict[str, list[str]]:
+    args: dict[str, list[str]] = {}
+    for name, value in query:
+        args.setdefault(name, []).append(value)
+    return args
+
+
+def _picture_label(data_map: graph.DataMap) -> str:
+    drawing = data_map.drawing
+    return (
+        f"{drawing.title}: {len(drawing.nodes)} nodes and {len(drawing.edges)} connections. "
+        "The table after the picture lists every connection."
+    )
+
+
+@bp.get("/map")
+@login_required
+def index() -> tuple[str, int]:
+    """The data map with its filters, the table of its edges and the analyses."""
+    today = date.today()
+    filters, problems = graph.filters_from_query(request.args)
+    revision = audit.revision(db.session)  # read before the registry, so a render is never newer than its key
+    registry = load_registry()
+    problems += graph.filter_problems(registry, filters)
+    as_of = filters.as_of or today
+    context: dict[str, Any] = {
+        "filters": filters,
+        "problems": problems,
+        "choices": _choices(registry),
+        "as_of": as_of,
+        "today": today,
+        "date_parts": _date_parts(request.args, as_of),
+        "date_error": graph.DATE_PROBLEM if graph.DATE_PROBLEM in problems else None,
+        "kinds": ORGANISATION_KINDS,
+        "kind_labels": graph.KIND_LABELS,
+        "cluster_labels": graph.CLUSTER_LABELS,
+        "category_labels": {code: c.label for code, c in CATEGORIES.items()},
+    }
+    if problems:
+        return render_template("map/index.html", data_map=None, **context), 400
+    data_map = _build(registry, filters, as_of)
+    svg, picture_error = None, None
+    try:
+        body = _render(revision, filters, as_of, "svg", data_map.dot)
+        svg = Markup(graph.inline_svg(body, _picture_label(data_map)))  # noqa: S704 - checked by inline_svg
+    except graph.DotNotFound:
+        current_app.logger.warning("Graphviz dot not found at %r", _settings()[0])
+        picture_error = DOT_MISSING
+    except graph.RenderError as exc:
+        current_app.logger.warning("The map could not be drawn: %s", exc)
+        picture_error = f"The picture cannot be drawn: {exc} The table below lists every connection."
+    links = graph.Links(root=request.script_root)
+    reach = {r.agreement: r for r in data_map.reach}
+    return render_template(
+        "map/index.html",
+        data_map=data_map,
+        svg=svg,
+        picture_error=picture_error,
+        names=data_map.names,
+        hubs=data_map.hubs[:HUBS_SHOWN],
+        chains=data_map.chains[:CHAINS_SHOWN],
+        selected_reach=reach.get(filters.agreement or ""),
+        downloads=_download_urls(filters),
+        collapsed=[
+            (kind, count, links.map(filters, expand=filters.expand | {kind}))
+            for kind, count in sorted(data_map.drawing.clusters.items())
+        ],
+        expanded=[
+            (kind, links.map(filters, expand=filters.expand - {kind})) for kind in sorted(filters.expand)
+        ],
+        map_url=links.map,
+        **context,
+    ), 200
+
+
+def _date_parts(args: Any, as_of: date) -> dict[str, str]:
+    """The values to show in the date input: what was typed, or the date shown."""
+    typed = {part: (args.get(f"as_of-{part}") or "").strip() for part in ("day", "month", "year")}
+    if any(typed.values()):
+        return typed
+    return {"day": str(as_of.day), "month": str(as_of.month), "year": str(as_of.year)}
+
+
+def _problem_response(problems: list[str], status: int = 400) -> Response:
+    return Response("\n".join(problems) + "\n", status=status, mimetype="text/plain")
+
+
+@bp.get("/map.<any(svg, png, pdf, dot, json):fmt>")
+@login_required
+def download(fmt: str) -> Response:
+    """The map as SVG, PNG, PDF, DOT source or node-link JSON, for the filters in the URL."""
+    filters, problems = graph.filters_from_query(request.args)
+    if problems:
+        return _problem_response(problems)
+    as_of = filters.as_of or date.today()
+    revision = audit.revision(db.session)
+    name = f"data-map-{as_of.isoformat()}.{fmt}"
+    if fmt in ("svg", "png", "pdf"):
+        cached = _cache_file(revision, filters, as_of, fmt)
+        if cached.exists():
+            return _file_response(cached.read_bytes(), fmt, name)
+    registry = load_registry()
+    problems = graph.filter_problems(registry, filters)
+    if problems:
+        return _problem_response(problems)
+    data_map = _build(registry, filters, as_of)
+    if fmt == "json":
+        document = graph.map_json(data_map, {"revision": revision})
+        return _file_response(json.dumps(document, indent=2).encode(), fmt, name)
+    if fmt == "dot":
+        return _file_response(data_map.dot().encode(), fmt, name)
+    try:
+        body = _render(revision, filters, as_of, fmt, data_map.dot)
+    except graph.DotNotFound:
+        return _problem_response([DOT_MISSING], 503)
+    except graph.RenderError as exc:
+        return _problem_response([f"The map cannot be drawn: {exc}"], 503)
+    return _file_response(body, fmt, name)
+
+
+def _file_response(body: bytes, fmt: str, name: str) -> Response:
+    response = Response(body, content_type=graph.FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,115 @@
+"""Playwright fixtures: the app with the demo loaded, served on a free port, and Chromium.
+
+The server is the real app (CSRF on, security headers on) on its own SQLite file, run in a thread
+of the test process so a test can also look in the database. Chromium is Debian's
+``/usr/bin/chromium``: these tests never download a browser. The tests here do not use the ``app``
+fixtures, so they are not ``db`` tests and run once, on SQLite.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from isa_registry import create_app
+from isa_registry.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: The demo accounts (README): role -> (email, password).
+DEMO_LOGINS = {
+    "editor": ("editor@demo.invalid", "demo-editor-password"),
+    "viewer": ("viewer@demo.invalid", "demo-viewer-password"),
+    "admin": ("admin@demo.invalid", "demo-admin-password"),
+}
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The running app and where to reach it."""
+
+    app: Flask
+    url: str
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with the demo partnership and demo users, served on 127.0.0.1 and a free port."""
+    root: Path = tmp_path_factory.mktemp("browser")
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(root / "browser.sqlite"),
+            "MAP_CACHE_DIR": str(root / "map-cache"),
+            # Tests sign in many times from one address.
+            "LOGIN_IP_MAX_FAILURES": 1000,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    result = app.test_cli_runner().invoke(args=["load-demo", "--with-demo-users"])
+    assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A fresh browser context and page; ``page.problems`` collects console errors (CSP
+    violations among them) and uncaught exceptions."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    page.problems = problems  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def login(page: Page, role: str) -> None:
+    """Sign in as the demo ``role`` (viewer, editor or admin) and land on the dashboard."""
+    email, password = DEMO_LOGINS[role]
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/")
+
+
+@pytest.fixture(name="login")
+def login_fixture() -> Callable[[Page, str], None]:
+    """``login(page, role)``, for tests that prefer a fixture to an import."""
+    return login
