@@ -327,7 +327,7 @@ def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterato
             flow,
             f"it relies on a recognised legitimate interest '{named}', which is not a condition in UK GDPR "
             "Annex 1.",
-            f"Record one of the Annex 1 paragraphs ({listing(sorted(ANNEX1, key=_sort_key))}) or choose "
+            f"Record one of the Annex 1 paragraphs ({listing(sorted(ANNEX1, key=_numeric_order))}) or choose "
             "another basis.",
             "UK GDPR Art 6(1)(ea), 6(5), Annex 1",
         )
@@ -340,7 +340,7 @@ def _annex1_paragraph(value: str) -> str:
     return paragraph(text)
 
 
-def _sort_key(code: str) -> tuple[int, str]:
+def _numeric_order(code: str) -> tuple[int, str]:
     return (int(code), "") if code.isdigit() else (10**6, code)
 
 

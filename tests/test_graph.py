@@ -1,0 +1,491 @@
+"""The data map's graph, analyses and drawing, on plain domain objects (no app, no database)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import networkx as nx
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from isa_registry import graph
+from isa_registry.domain import Finding, Registry
+from isa_registry.graph import Links, MapFilters
+from isa_registry.rules import run_rules
+from tests.builders import AS_OF, agreement, days, flow, organisation, registry
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+
+def finding(key: str, severity: str = "error", subject_type: str = "flow", code: str = "TEST") -> Finding:
+    return Finding(code, severity, subject_type, key, f"{key} has a {severity}.", "Fix it.", "UK GDPR Art 5")
+
+
+def partnership() -> Registry:
+    """Police to council to health and a charity; a research body that receives nothing."""
+    return registry(
+        agreements=[
+            agreement("ISA-1", parties=("wmp", "dudley")),
+            agreement("ISA-2", parties=("dudley", "bcicb", "family-action")),
+        ],
+        flows=[
+            flow("F1", "wmp", "dudley", "ISA-1", data_categories=["identity_contact", "criminal_offence"]),
+            flow("F2", "dudley", "bcicb", "ISA-2", data_categories=["identity_contact", "health"], programme="MASH"),
+            flow("F3", "dudley", "bcicb", "ISA-2", data_categories=["education"], programme="Early help"),
+            flow("F4", "dudley", "family-action", "ISA-2", data_categories=["identity_contact"]),
+        ],
+    )
+
+
+def edges(g: nx.MultiDiGraph) -> set[str]:
+    return {k for _, _, k in g.edges(keys=True)}
+
+
+# --- The graph ---------------------------------------------------------------------------------
+
+
+def test_each_organisation_is_a_node_and_each_flow_an_edge_keyed_by_its_key() -> None:
+    g = graph.build_graph(partnership(), [])
+    assert set(g.nodes) == {"dudley", "wmp", "bcicb", "family-action", "evaluators"}
+    assert g.nodes["wmp"]["kind"] == "police" and g.nodes["wmp"]["public_authority"] is True
+    assert g.nodes["wmp"]["status"] == "active"
+    assert g.number_of_edges("dudley", "bcicb") == 2
+    f2 = g.edges["dudley", "bcicb", "F2"]
+    assert f2["categories"] == ("identity_contact", "health")
+    assert f2["basis"] == "e" and f2["agreement"] == "ISA-2" and f2["programme"] == "MASH"
+    assert f2["severity"] is None
+
+
+def test_an_edge_carries_its_flows_worst_finding_severity() -> None:
+    findings = [finding("F2", "warning"), finding("F2", "error"), finding("F3", "info"), finding("ISA-2", "error", "agreement")]
+    g = graph.build_graph(partnership(), findings)
+    assert g.edges["dudley", "bcicb", "F2"]["severity"] == "error"
+    assert len(g.edges["dudley", "bcicb", "F2"]["findings"]) == 2
+    assert g.edges["dudley", "bcicb", "F3"]["severity"] == "info"
+    assert g.edges["wmp", "dudley", "F1"]["severity"] is None
+
+
+def test_severity_comes_from_the_rules_for_the_as_of_date() -> None:
+    reg = registry(agreements=[agreement()], flows=[flow(article6=None)])
+    g = graph.build_graph(reg, run_rules(reg, AS_OF), AS_OF)
+    assert g.edges["wmp", "dudley", "FLOW-012"]["severity"] == "error"
+
+
+def test_an_organisation_node_carries_its_own_findings() -> None:
+    g = graph.build_graph(partnership(), [finding("wmp", "warning", "organisation")])
+    assert g.nodes["wmp"]["severity"] == "warning"
+    assert g.nodes["dudley"]["severity"] is None
+
+
+def test_flows_not_live_on_the_as_of_date_are_left_out_and_counted() -> None:
+    reg = registry(
+        flows=[
+            flow("LIVE"),
+            flow("CEASED", status="ceased", end_date=days(-10)),
+            flow("ENDED", end_date=days(-1)),
+            flow("NOT-STARTED", start_date=days(5)),
+            flow("PLANNED", status="planned", start_date=days(30)),
+        ]
+    )
+    g = graph.build_graph(reg, [], AS_OF)
+    assert edges(g) == {"LIVE", "PLANNED"}
+    assert g.graph["left_out"] == 3
+    assert edges(graph.build_graph(reg, [], days(-20))) == {"LIVE", "CEASED", "ENDED", "PLANNED"}
+    assert edges(graph.build_graph(reg, [])) == {"LIVE", "CEASED", "ENDED", "NOT-STARTED", "PLANNED"}
+
+
+def test_a_ceased_flow_without_an_end_date_is_never_live() -> None:
+    assert not graph.flow_live_on(flow(status="ceased", end_date=None), AS_OF)
+    assert graph.flow_live_on(flow(status="ceased", start_date=days(-30), end_date=days(-1)), days(-2))
+    assert not graph.flow_live_on(flow(status="ceased", start_date=days(-30), end_date=days(-1)), days(-31))
+
+
+def test_a_flow_naming_an_organisation_not_in_the_registry_still_gets_a_node() -> None:
+    reg = registry(flows=[flow(recipient="archived-org")])
+    g = graph.build_graph(reg, [])
+    assert g.nodes["archived-org"]["status"] == "archived"
+
+
+# --- Filters -----------------------------------------------------------------------------------
+
+
+def test_without_filters_every_organisation_stays_even_one_with_no_flow() -> None:
+    g = graph.filter_graph(graph.build_graph(partnership(), []), MapFilters())
+    assert "evaluators" in g and g.number_of_edges() == 4
+
+
+def test_an_organisation_at_depth_one_shows_its_flows_in_and_out() -> None:
+    g = graph.filter_graph(graph.build_graph(partnership(), []), MapFilters(organisation="wmp"))
+    assert edges(g) == {"F1"}
+    assert set(g.nodes) == {"wmp", "dudley"}
+
+
+def test_depth_two_adds_the_partners_flows() -> None:
+    g = graph.filter_graph(graph.build_graph(partnership(), []), MapFilters(organisation="wmp", depth=2))
+    assert edges(g) == {"F1", "F2", "F3", "F4"}
+    assert "evaluators" not in g
+
+
+def test_an_organisation_with_no_flows_is_still_shown_alone() -> None:
+    g = graph.filter_graph(graph.build_graph(partnership(), []), MapFilters(organisation="evaluators"))
+    assert set(g.nodes) == {"evaluators"} and g.number_of_edges() == 0
+
+
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [("health", {"F2"}), ("special", {"F2"}), ("criminal", {"F1"}), ("identity_contact", {"F1", "F2", "F4"})],
+)
+def test_a_category_filter_keeps_the_flows_that_carry_it(category: str, expected: set[str]) -> None:
+    g = graph.filter_graph(graph.build_graph(partnership(), []), MapFilters(category=category))
+    assert edges(g) == expected
+
+
+def test_programme_and_agreement_filters() -> None:
+    g = graph.build_graph(partnership(), [])
+    assert edges(graph.filter_graph(g, MapFilters(programme="Early help"))) == {"F3"}
+    assert edges(graph.filter_graph(g, MapFilters(agreement="ISA-1"))) == {"F1"}
+
+
+def test_flagged_only_keeps_errors_and_warnings_but_not_info() -> None:
+    g = graph.build_graph(partnership(), [finding("F1", "error"), finding("F2", "warning"), finding("F3", "info")])
+    flagged = graph.filter_graph(g, MapFilters(flagged_only=True))
+    assert edges(flagged) == {"F1", "F2"}
+    assert "family-action" not in flagged
+
+
+def test_filters_combine_before_the_organisation_neighbourhood() -> None:
+    g = graph.build_graph(partnership(), [])
+    assert edges(graph.filter_graph(g, MapFilters(organisation="wmp", depth=2, category="special"))) == set()
+    assert edges(graph.filter_graph(g, MapFilters(organisation="bcicb", category="special"))) == {"F2"}
+
+
+def test_filters_round_trip_through_the_url() -> None:
+    filters = MapFilters(
+        organisation="wmp",
+        depth=2,
+        category="special",
+        programme="Early help",
+        agreement="ISA-1",
+        flagged_only=True,
+        as_of=date(2025, 3, 31),
+        expand=frozenset({"education", "health"}),
+    )
+    parsed, problems = graph.filters_from_query(MultiDict(filters.query()))
+    assert parsed == filters and problems == []
+
+
+def test_the_gov_uk_date_input_gives_the_as_of_date() -> None:
+    parsed, problems = graph.filters_from_query({"as_of-day": "1", "as_of-month": "4", "as_of-year": "2025"})
+    assert parsed.as_of == date(2025, 4, 1) and problems == []
+    _, problems = graph.filters_from_query({"as_of-day": "31", "as_of-month": "2", "as_of-year": "2025"})
+    assert problems == [graph.DATE_PROBLEM]
+
+
+def test_bad_filters_are_named() -> None:
+    filters, problems = graph.filters_from_query({"depth": "5", "as_of": "yesterday"})
+    assert problems == ["Depth must be 1 or 2.", graph.DATE_PROBLEM]
+    problems = graph.filter_problems(
+        partnership(),
+        MapFilters(organisation="nobody", category="gossip", agreement="ISA-9", expand=frozenset({"pubs"})),
+    )
+    assert problems == [
+        "There is no organisation with the key 'nobody'.",
+        "There is no data category 'gossip'.",
+        "There is no agreement with the key 'ISA-9'.",
+        "There is no kind of organisation 'pubs' to expand.",
+    ]
+    assert graph.filter_problems(partnership(), MapFilters(organisation="wmp", category="criminal")) == []
+
+
+# --- Analyses ----------------------------------------------------------------------------------
+
+
+def test_hubs_are_who_shares_with_the_most_partners() -> None:
+    found = graph.hubs(graph.build_graph(partnership(), []))
+    assert [(h.key, h.partners, h.sends_to, h.receives_from, h.flows) for h in found] == [
+        ("dudley", 3, 2, 1, 4),
+        ("bcicb", 1, 0, 1, 2),
+        ("family-action", 1, 0, 1, 1),
+        ("wmp", 1, 1, 0, 1),
+    ]
+    assert found[0].name == "Dudley Metropolitan Borough Council"
+    assert len(graph.hubs(graph.build_graph(partnership(), []), limit=2)) == 2
+
+
+def test_sensitive_recipients_name_who_receives_special_or_criminal_data_and_from_whom() -> None:
+    reg = partnership()
+    reg.flows["F5"] = flow("F5", "family-action", "bcicb", None, data_categories=["racial_ethnic_origin"])
+    found = graph.sensitive_recipients(graph.build_graph(reg, []))
+    assert [(r.recipient, r.special, r.criminal) for r in found] == [
+        ("bcicb", ("health", "racial_ethnic_origin"), ()),
+        ("dudley", (), ("criminal_offence",)),
+    ]
+    assert [(s.source, s.special, s.flows) for s in found[0].sources] == [
+        ("dudley", ("health",), ("F2",)),
+        ("family-action", ("racial_ethnic_origin",), ("F5",)),
+    ]
+
+
+def test_an_onward_chain_is_found_when_its_later_leg_is_flagged() -> None:
+    g = graph.build_graph(partnership(), [finding("F2", "warning")])
+    chains = graph.flagged_chains(g)
+    assert [(c.source, c.via, c.recipient, c.first_flows, c.onward_flows, c.severity) for c in chains] == [
+        ("wmp", "dudley", "bcicb", ("F1",), ("F2",), "warning")
+    ]
+    assert chains[0].shared_categories == ("identity_contact",)
+
+
+def test_no_chain_when_only_the_first_leg_is_flagged_or_the_finding_is_info() -> None:
+    assert graph.flagged_chains(graph.build_graph(partnership(), [finding("F1", "error")])) == []
+    assert graph.flagged_chains(graph.build_graph(partnership(), [finding("F2", "info")])) == []
+
+
+def test_a_chain_back_to_its_source_is_not_onward_sharing() -> None:
+    reg = partnership()
+    reg.flows["F9"] = flow("F9", "dudley", "wmp", None)
+    chains = graph.flagged_chains(graph.build_graph(reg, [finding("F9", "error")]))
+    assert ("wmp", "dudley", "wmp") not in {(c.source, c.via, c.recipient) for c in chains}
+
+
+def test_errors_come_before_warnings_in_chains() -> None:
+    g = graph.build_graph(partnership(), [finding("F2", "warning"), finding("F4", "error")])
+    assert [(c.recipient, c.severity) for c in graph.flagged_chains(g)] == [
+        ("family-action", "error"),
+        ("bcicb", "warning"),
+    ]
+
+
+def test_agreement_reach_names_the_flows_and_partners_that_lose_cover() -> None:
+    g = graph.build_graph(partnership(), [])
+    reach = graph.agreement_reach(g, "ISA-2")
+    assert reach.flows == ("F2", "F3", "F4")
+    assert reach.partners == ("bcicb", "dudley", "family-action")
+    # The council keeps cover through ISA-1 (the police flow); the others have nothing else.
+    assert reach.left_without_cover == ("bcicb", "family-action")
+    assert reach.pairs == (("dudley", "bcicb"), ("dudley", "family-action"))
+    assert reach.title == "MASH information sharing" and reach.status == "active"
+
+
+def test_a_pair_keeps_cover_when_another_agreement_covers_one_of_its_flows() -> None:
+    reg = partnership()
+    reg.flows["F3"].agreement = "ISA-1"
+    reach = graph.agreement_reach(graph.build_graph(reg, []), "ISA-2")
+    assert ("dudley", "bcicb") not in reach.pairs
+    assert "bcicb" not in reach.left_without_cover
+
+
+def test_an_agreement_covering_nothing_reaches_nothing() -> None:
+    reach = graph.agreement_reach(graph.build_graph(partnership(), []), "ISA-404")
+    assert reach.flows == () and reach.partners == () and reach.title == "ISA-404"
+
+
+# --- Drawing -----------------------------------------------------------------------------------
+
+
+def schools(n: int) -> Registry:
+    """The council, the police and ``n`` schools that each send the council one flow."""
+    orgs = [organisation("dudley"), organisation("wmp")] + [
+        organisation(f"school-{i:03d}", name=f"School {i:03d}", kind="education", public_authority=True)
+        for i in range(n)
+    ]
+    flows = [flow(f"S{i:03d}", f"school-{i:03d}", "dudley", None) for i in range(n)]
+    return registry(orgs, [], [flow("F1"), *flows])
+
+
+def test_flows_between_the_same_pair_are_drawn_as_one_edge_with_a_count() -> None:
+    drawing = graph.draw(graph.build_graph(partnership(), [finding("F3", "warning")]))
+    pair = [e for e in drawing.edges if (e.source, e.recipient) == ("dudley", "bcicb")]
+    assert len(pair) == 1 and pair[0].count == 2 and pair[0].flows == ("F2", "F3")
+    assert pair[0].severity == "warning"
+    assert pair[0].url == "/flows?source=dudley&recipient=bcicb"
+    single = next(e for e in drawing.edges if e.flows == ("F1",))
+    assert single.url == "/flows/F1"
+    node = next(n for n in drawing.nodes if n.id == "wmp")
+    assert node.url == "/organisations/wmp"
+
+
+def test_tooltips_list_the_flows_and_their_findings() -> None:
+    drawing = graph.draw(graph.build_graph(partnership(), [finding("F3", "warning")]))
+    pair = next(e for e in drawing.edges if e.flows == ("F2", "F3"))
+    assert "F2: MASH referrals" in pair.tooltip
+    assert "warning: F3 has a warning." in pair.tooltip
+    node = next(n for n in drawing.nodes if n.id == "dudley")
+    assert "Sends 3 flows, receives 1" in node.tooltip
+
+
+def test_links_are_under_the_apps_root() -> None:
+    drawing = graph.draw(graph.build_graph(partnership(), []), links=Links(root="/isa"))
+    assert {n.url for n in drawing.nodes} >= {"/isa/organisations/wmp"}
+
+
+def test_a_crowded_kind_becomes_one_cluster_node() -> None:
+    drawing = graph.draw(graph.build_graph(schools(13), []), threshold=12)
+    cluster = next(n for n in drawing.nodes if n.is_cluster)
+    assert cluster.label == "Schools and colleges (13)" and len(cluster.members) == 13
+    assert cluster.url == "/map?expand=education"
+    assert {n.id for n in drawing.nodes} == {cluster.id, "dudley", "wmp"}
+    edge = next(e for e in drawing.edges if e.source == cluster.id)
+    assert edge.count == 13 and edge.clustered and edge.url == "/map?expand=education"
+    assert drawing.clusters == {"education": 13}
+
+
+def test_a_kind_at_the_threshold_is_not_clustered() -> None:
+    drawing = graph.draw(graph.build_graph(schools(12), []), threshold=12)
+    assert not any(n.is_cluster for n in drawing.nodes) and len(drawing.nodes) == 14
+
+
+def test_an_expanded_kind_is_drawn_one_by_one() -> None:
+    filters = MapFilters(expand=frozenset({"education"}))
+    drawing = graph.draw(graph.build_graph(schools(20), []), filters, threshold=12)
+    assert not any(n.is_cluster for n in drawing.nodes) and len(drawing.edges) == 21
+
+
+def test_the_chosen_organisation_stays_out_of_its_kinds_cluster() -> None:
+    g = graph.build_graph(schools(20), [])
+    filters = MapFilters(organisation="school-005", depth=2)
+    drawing = graph.draw(graph.filter_graph(g, filters), filters, threshold=12)
+    ids = {n.id for n in drawing.nodes}
+    assert "school-005" in ids and "kind:education" in ids
+    cluster = next(n for n in drawing.nodes if n.is_cluster)
+    assert "school-005" not in cluster.members
+    assert "organisation=school-005" in cluster.url and "expand=education" in cluster.url
+
+
+# --- DOT ---------------------------------------------------------------------------------------
+
+
+def test_dot_strings_cannot_break_out_of_their_quotes() -> None:
+    assert graph.dot_string('a"b') == '"a\\"b"'
+    assert graph.dot_string("a\\N") == '"a\\\\N"'
+    assert graph.dot_string("<b>bold</b>") == '"<b>bold</b>"'  # quoted, so never an HTML-like label
+    assert graph.dot_string("A & B") == '"A &amp; B"'
+    assert graph.dot_string("one\ntwo\r\nthree\x00") == '"one\\ntwo\\nthree"'
+    assert graph.dot_string('x"]; evil [label="y') == '"x\\"]; evil [label=\\"y"'
+
+
+def test_edges_are_coloured_by_worst_severity_and_dissolved_organisations_dashed() -> None:
+    reg = partnership()
+    reg.organisations["family-action"].status = "dissolved"
+    reg.flows["F9"] = flow("F9", "wmp", "bcicb", None, status="planned")
+    dot = graph.to_dot(graph.draw(graph.build_graph(reg, [finding("F1", "error"), finding("F4", "warning")])))
+    assert re.search(r'"wmp" -> "dudley" \[color="#d4351c".*penwidth="3"', dot)
+    assert re.search(r'"dudley" -> "family-action" \[color="#f47738"', dot)
+    assert re.search(r'"dudley" -> "bcicb" \[color="#505a5f".*label="2"', dot)
+    assert re.search(r'"wmp" -> "bcicb" \[.*style="dashed"', dot)
+    assert re.search(r'"family-action" \[.*style="filled,dashed"', dot)
+    assert re.search(r'"wmp" \[.*shape="hexagon"', dot) and re.search(r'"dudley" \[.*shape="house"', dot)
+    assert "cluster_legend" in dot and "Flow with an error finding" in dot
+
+
+def hostile() -> Registry:
+    reg = partnership()
+    reg.organisations["family-action"].name = "<script>alert(1)</script>"
+    reg.organisations["bcicb"].name = 'The "Quoted" Trust\\N"]; x [label="injected'
+    reg.flows["F4"].name = "</title><script>alert(2)</script>"
+    return reg
+
+
+def test_hostile_names_stay_inside_their_dot_strings() -> None:
+    dot = graph.to_dot(graph.draw(graph.build_graph(hostile(), [])))
+    node_lines = [line for line in dot.splitlines() if re.match(r'\s+"[^"]+" \[', line)]
+    assert len(node_lines) == 5  # no extra node was injected
+    assert "label=<" not in dot.replace("label=<<table", "")  # no HTML-like label from user text
+
+
+@needs_dot
+def test_hostile_names_cannot_inject_script_into_the_svg() -> None:
+    dot = graph.to_dot(graph.draw(graph.build_graph(hostile(), [])))
+    svg = graph.run_dot(dot, "svg")
+    inline = graph.inline_svg(svg, 'A "label" <with> markup')
+    assert "<script" not in inline.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inline
+    assert "The &quot;Quoted&quot; Trust\\N&quot;]; x [label=&quot;injected" in inline
+    root = ET.fromstring(inline)
+    titles = [el.text for el in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert "x" not in titles  # no injected node
+    assert 'aria-label="A &quot;label&quot; &lt;with&gt; markup"' in inline
+
+
+@needs_dot
+def test_every_node_and_edge_in_the_svg_links_to_its_record() -> None:
+    svg = graph.run_dot(graph.to_dot(graph.draw(graph.build_graph(partnership(), []))), "svg")
+    root = ET.fromstring(graph.inline_svg(svg, "map"))
+    ns = {"svg": "http://www.w3.org/2000/svg", "xlink": "http://www.w3.org/1999/xlink"}
+    hrefs = {}
+    for group in root.iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("class") in ("node", "edge"):
+            title = group.find("svg:title", ns).text
+            if title == "legend":
+                continue
+            link = group.find(".//svg:a", ns)
+            assert link is not None, title
+            assert link.get("{http://www.w3.org/1999/xlink}title"), title
+            hrefs[title] = link.get("{http://www.w3.org/1999/xlink}href")
+    assert hrefs["wmp"] == "/organisations/wmp"
+    assert hrefs["wmp->dudley"] == "/flows/F1"
+    assert hrefs["dudley->bcicb"] == "/flows?source=dudley&recipient=bcicb"
+
+
+def test_inline_svg_refuses_anything_that_could_run_script() -> None:
+    for bad in (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><g onload="alert(1)"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        b'<a xlink:href=" javascript:alert(1)"><text>x</text></a></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject/></svg>',
+    ):
+        with pytest.raises(graph.RenderError):
+            graph.inline_svg(bad, "map")
+
+
+def test_inline_svg_drops_the_prolog_and_fits_a_wide_drawing_to_the_page() -> None:
+    wide = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n'
+        b'<svg width="2000pt" height="500pt" viewBox="0 0 2000 500" xmlns="http://www.w3.org/2000/svg"></svg>'
+    )
+    out = graph.inline_svg(wide, "map")
+    assert out.startswith("<svg ") and 'width="100%"' in out and "height=" not in out
+    narrow = wide.replace(b"2000pt", b"300pt")
+    assert 'width="300pt"' in graph.inline_svg(narrow, "map")
+
+
+def test_a_missing_dot_program_is_reported_as_such() -> None:
+    with pytest.raises(graph.DotNotFound):
+        graph.run_dot("digraph {}", "svg", dot="/nonexistent/bin/dot")
+
+
+def test_a_failing_dot_program_is_a_render_error() -> None:
+    with pytest.raises(graph.RenderError):
+        graph.run_dot("digraph {}", "svg", dot="false")
+
+
+# --- All at once -------------------------------------------------------------------------------
+
+
+def test_build_map_analyses_the_filtered_view_but_reaches_across_every_flow() -> None:
+    data_map = graph.build_map(partnership(), [finding("F2", "warning")], MapFilters(agreement="ISA-2"), AS_OF)
+    assert edges(data_map.graph) == {"F2", "F3", "F4"}
+    assert [h.key for h in data_map.hubs][0] == "dudley"
+    assert data_map.chains == []  # the police flow is filtered out of this view
+    reach = {r.agreement: r for r in data_map.reach}
+    assert set(reach) == {"ISA-1", "ISA-2"}
+    assert reach["ISA-2"].left_without_cover == ("bcicb", "family-action")
+
+
+def test_the_json_is_node_link_data_of_organisations_never_clusters() -> None:
+    data_map = graph.build_map(schools(20), [finding("S001", "error")], MapFilters(), AS_OF, threshold=5)
+    assert data_map.drawing.clusters == {"education": 20}
+    document = json.loads(json.dumps(graph.map_json(data_map, {"revision": 7})))
+    assert document["format"] == "isa-registry-map/1" and document["revision"] == 7
+    assert document["as_of"] == "2026-11-23" and document["filters"]["expand"] == []
+    nodes = {n["id"] for n in document["graph"]["nodes"]}
+    assert len(nodes) == 22 and not any(n.startswith("kind:") for n in nodes)
+    s001 = next(e for e in document["graph"]["edges"] if e["key"] == "S001")
+    assert s001["severity"] == "error" and s001["findings"][0]["code"] == "TEST"
+    assert s001["source"] == "school-001" and s001["target"] == "dudley"
+    assert set(document["analyses"]) == {"hubs", "sensitive_recipients", "flagged_chains", "agreement_reach"}
+    assert nx.node_link_graph(document["graph"], edges="edges").number_of_edges() == 21

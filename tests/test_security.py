@@ -1,0 +1,199 @@
+"""Walk every route in the URL map: nothing changes data for an anonymous user or a viewer, no
+state-changing route accepts a request without a CSRF token, and every page needs a sign-in.
+
+The routes come from ``app.url_map`` at run time, so routes that colleagues add later are covered
+without touching this file. URL variables are filled from the demo partnership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.routing import Rule
+from werkzeug.routing.converters import AnyConverter, IntegerConverter
+
+from isa_registry.extensions import db
+from isa_registry.models import Agreement, AuditHead, Flow, Organisation, User
+
+STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+PUBLIC_GET = {"auth.login", "health.healthz", "static"}
+
+PASSWORDS = {
+    "viewer@demo.invalid": "demo-viewer-password",
+    "editor@demo.invalid": "demo-editor-password",
+    "admin@demo.invalid": "demo-admin-password",
+}
+
+
+def sign_in(client: FlaskClient, email: str) -> None:
+    response = client.post("/login", data={"email": email, "password": PASSWORDS[email]})
+    assert response.status_code == 302, f"could not sign in as {email}"
+
+
+def _first_key(model: Any) -> str:
+    return db.session.scalar(select(model.key).order_by(model.key).limit(1))
+
+
+def url_values(app: Flask) -> dict[str, Any]:
+    """Values for URL variables, from the demo data."""
+    with app.app_context():
+        return {
+            "organisations": _first_key(Organisation),
+            "agreements": _first_key(Agreement),
+            "flows": _first_key(Flow),
+            "user_id": db.session.scalar(select(User.id).where(User.email == "viewer@demo.invalid")),
+        }
+
+
+def build_url(rule: Rule, values: dict[str, Any]) -> str:
+    """The rule's path with every variable filled: a record key of the rule's own area, an
+    account id, the first choice of an ``any(...)``, 1 for other integers."""
+    area = rule.endpoint.partition(".")[0]
+    args: dict[str, Any] = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        if isinstance(converter, AnyConverter):
+            args[name] = sorted(converter.items)[0]
+        elif name == "user_id":
+            args[name] = values["user_id"]
+        elif isinstance(converter, IntegerConverter):
+            args[name] = 1
+        else:
+            args[name] = values.get(area) or values["organisations"]
+    _, path = rule.build(args, append_unknown=False)
+    return path
+
+
+def routes(app: Flask, methods: tuple[str, ...]) -> list[tuple[str, Rule]]:
+    """(method, rule) for every rule answering one of ``methods``, static files excluded."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        for method in sorted(set(rule.methods or ()) & set(methods)):
+            found.append((method, rule))
+    return found
+
+
+def snapshot(app: Flask) -> dict[str, Any]:
+    """Row counts of every table, the audit head and every account's role and status."""
+    with app.app_context():
+        counts = {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+        head = db.session.execute(select(AuditHead.seq, AuditHead.hash)).all()
+        accounts = db.session.execute(select(User.email, User.role, User.active).order_by(User.email)).all()
+        versions = {
+            model.__tablename__: db.session.scalar(select(func.coalesce(func.sum(model.version_id), 0)))
+            for model in (Organisation, Agreement, Flow)
+        }
+        return {"counts": counts, "head": head, "accounts": accounts, "versions": versions}
+
+
+@contextmanager
+def csrf_enabled(app: Flask) -> Iterator[None]:
+    previous = app.config["WTF_CSRF_ENABLED"]
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = previous
+
+
+def test_the_walk_sees_the_state_changing_routes(demo: Flask) -> None:
+    endpoints = {rule.endpoint for _, rule in routes(demo, STATE_CHANGING)}
+    assert {"auth.login", "auth.logout", "users.new", "users.change_role", "users.deactivate"} <= endpoints
+
+
+def test_anonymous_users_change_nothing(demo: Flask) -> None:
+    values, before = url_values(demo), snapshot(demo)
+    client = demo.test_client()
+    refused = []
+    for method, rule in routes(demo, STATE_CHANGING):
+        if rule.endpoint == "auth.login":
+            continue
+        url = build_url(rule, values)
+        response = client.open(url, method=method, data={"name": "Changed by nobody", "role": "admin"})
+        to_login = response.status_code in (302, 303) and urlsplit(response.location).path == "/login"
+        if not (to_login or response.status_code in (401, 403)):
+            refused.append(f"{method} {url} answered {response.status_code}")
+    assert refused == []
+    assert snapshot(demo) == before
+
+
+def test_viewers_are_refused_every_change(demo: Flask) -> None:
+    values, before = url_values(demo), snapshot(demo)
+    client = demo.test_client()
+    sign_in(client, "viewer@demo.invalid")
+    wrong = []
+    for method, rule in routes(demo, STATE_CHANGING):
+        if rule.endpoint in ("auth.login", "auth.logout"):  # signing in and out change no data
+            continue
+        url = build_url(rule, values)
+        response = client.open(url, method=method, data={"name": "Changed by a viewer", "role": "admin"})
+        if response.status_code != 403:
+            wrong.append(f"{method} {url} answered {response.status_code}")
+    assert wrong == []
+    assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize("email", ["editor@demo.invalid", "admin@demo.invalid"])
+def test_no_change_is_accepted_without_a_csrf_token(demo: Flask, email: str) -> None:
+    values = url_values(demo)
+    client = demo.test_client()
+    sign_in(client, email)  # CSRF is still off here
+    before = snapshot(demo)
+    accepted = []
+    with csrf_enabled(demo):
+        for method, rule in routes(demo, STATE_CHANGING):
+            url = build_url(rule, values)
+            response = client.open(url, method=method, data={"name": "Forged", "role": "viewer"})
+            if response.status_code != 400:
+                accepted.append(f"{method} {url} answered {response.status_code}")
+    assert accepted == []
+    assert snapshot(demo) == before
+
+
+def test_signing_in_needs_a_csrf_token(demo: Flask) -> None:
+    client = demo.test_client()
+    with csrf_enabled(demo):
+        response = client.post(
+            "/login", data={"email": "admin@demo.invalid", "password": "demo-admin-password"}
+        )
+        assert response.status_code == 400
+        assert client.get("/").status_code == 302
+
+
+def test_every_page_but_sign_in_and_health_needs_a_sign_in(demo: Flask) -> None:
+    values = url_values(demo)
+    client = demo.test_client()
+    open_pages = []
+    for _, rule in routes(demo, ("GET",)):
+        if rule.endpoint in PUBLIC_GET:
+            continue
+        url = build_url(rule, values)
+        response = client.get(url)
+        if response.status_code != 302 or urlsplit(response.location).path != "/login":
+            open_pages.append(f"GET {url} answered {response.status_code}")
+    assert open_pages == []
+
+
+def test_sign_in_health_and_static_files_are_open(demo: Flask) -> None:
+    client = demo.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/static/js/app.js").status_code == 200
+
+
+def test_an_unknown_address_sends_anonymous_users_to_sign_in(demo: Flask) -> None:
+    response = demo.test_client().get("/no-such-page")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
