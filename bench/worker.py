@@ -81,13 +81,16 @@ def import_subject(doc: str, url: str) -> dict[str, Any]:
 # --- Check -------------------------------------------------------------------------------------
 
 
-def load(doc: str, url: str) -> dict[str, Any]:
-    """Build the schema and fill it with the document's rows (set-up for the other steps)."""
+def load(doc: str, url: str, user: bool = False) -> dict[str, Any]:
+    """Build the schema and fill it with the document's rows, and with ``user`` the benchmark's
+    viewer (set-up for the other steps)."""
     from .rows import load_document_rows
 
     with fresh_app(url):
         with db.engine.begin() as conn:
             load_document_rows(conn, json.loads(Path(doc).read_text(encoding="utf-8")))
+        if user:
+            add_user(*BENCH_USER)
     return {}
 
 

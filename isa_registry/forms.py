@@ -37,6 +37,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
 from .domain import Agreement, Flow, Organisation, Party, Transfer
@@ -79,6 +80,7 @@ __all__ = [
     "flow_data",
     "legislation_entry",
     "legislation_groups",
+    "field_labels",
     "organisation_data",
     "schedule1_groups",
     "schedule1_label",
@@ -480,6 +482,20 @@ class RecordForm(FlaskForm):
         except (TypeError, ValueError):
             return None
 
+    def error_list(self) -> list[dict[str, str | None]]:
+        """Every error, nested fields included, as GOV.UK error summary items linking to the field."""
+        items: list[dict[str, str | None]] = [
+            {"text": str(message), "href": f"#{field.id}"}
+            for field in _walk(self)
+            if field.type != "CSRFTokenField"
+            for message in field.errors
+        ]
+        items += [{"text": str(message), "href": None} for message in self.form_errors]
+        for field in self:
+            if field.type == "CSRFTokenField":
+                items += [{"text": str(message), "href": None} for message in field.errors]
+        return items
+
     def add_errors(self, errors: dict[str, str]) -> None:
         """Attach the services' errors (keyed by field name) to the fields, or to the form."""
         fields = {f.name: f for f in _walk(self)}
@@ -488,6 +504,15 @@ class RecordForm(FlaskForm):
                 fields[name].errors = [*fields[name].errors, message]
             else:
                 self.form_errors.append(message)
+
+
+def field_labels(form_class: type) -> dict[str, str]:
+    """Field name to label, read from the form class (for the conflict table)."""
+    return {
+        name: value.args[0]
+        for name, value in vars(form_class).items()
+        if isinstance(value, UnboundField) and value.args and isinstance(value.args[0], str)
+    }
 
 
 def _walk(form: Any) -> Iterable[Any]:

@@ -150,6 +150,12 @@ _SAFEGUARD_LABELS = {
     "derogation": "Derogation for a specific situation (UK GDPR Art 49)",
 }
 
+_LEGISLATION_STATUS = {
+    "repealed": "repealed",
+    "not_in_england": "not in force in England",
+    "superseded": "superseded",
+}
+
 _LAW_ENFORCEMENT_BASES = {
     "consent": "DPA 2018 s35(2)(a) consent to processing for a law enforcement purpose",
     "task": "DPA 2018 s35(2)(b) necessary for a law enforcement task of a competent authority",
@@ -321,7 +327,7 @@ def _legislation_label(identifier: str) -> str:
         return identifier
     label = f"{entry.citation} ({entry.title})" if entry.title != entry.citation else entry.citation
     if not entry.current:
-        label += f" [{entry.status.replace('_', ' ')}]"
+        label += f" [{_LEGISLATION_STATUS.get(entry.status, entry.status)}]"
     return label
 
 
@@ -690,7 +696,11 @@ class _Formats:
 
 
 def _text(sheet: Any, row: int, col: int, value: str | None, fmt: Any) -> None:
-    sheet.write_string(row, col, neutralise(value or ""), fmt)
+    if value:
+        sheet.write_string(row, col, neutralise(value), fmt)
+    else:
+        # Truly empty, so that "(Blanks)" in the filter finds what the registry does not know.
+        sheet.write_blank(row, col, None, fmt)
 
 
 def _write_controller_sheet(

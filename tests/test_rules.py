@@ -1019,7 +1019,13 @@ TYPICAL: dict[str, dict] = {
     "AGREEMENT_UNUSED": {"flow": {"status": "ceased"}},
     "ORGANISATION_DISSOLVED_IN_AGREEMENT": {"orgs": {"dudley": {"status": "dissolved"}}},
     "ORGANISATION_NO_DPO": {"orgs": {"wmp": {"dpo_contact": None}}},
+    "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE": {
+        "flow": {"source": "family-action", "article6": "ea", "recognised_interest": "6"}
+    },
 }
+
+#: Codes whose typical case is a check as of another day than AS_OF.
+TYPICAL_AS_OF = {"FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE": date(2026, 2, 4)}
 
 
 def test_every_code_has_a_typical_case() -> None:
@@ -1028,7 +1034,30 @@ def test_every_code_has_a_typical_case() -> None:
 
 @pytest.mark.parametrize("code", sorted(TYPICAL))
 def test_each_code_fires_in_its_typical_case_with_its_severity(code: str) -> None:
-    finding = found(clean_registry(**TYPICAL[code]), code)[0]
+    finding = found(clean_registry(**TYPICAL[code]), code, TYPICAL_AS_OF.get(code, AS_OF))[0]
     assert finding.severity == CODES[code]
     assert finding.subject_type == code.split("_")[0].lower()
     assert finding.message and finding.remedy and finding.reference
+
+
+# --- FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE ----------------------------------------------------------
+
+
+def _charity_ea(**changes: object) -> Registry:
+    return clean_registry(
+        flow={"source": "family-action", "article6": "ea", "recognised_interest": "6", **changes},
+    )
+
+
+def test_recognised_interest_before_commencement_is_an_error() -> None:
+    finding = one(_charity_ea(), "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE", as_of=date(2026, 2, 4))
+    assert finding.severity == "error" and "5 February 2026" in finding.message
+
+
+def test_recognised_interest_on_commencement_day_is_fine() -> None:
+    assert not fires(_charity_ea(), "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE", as_of=date(2026, 2, 5))
+
+
+def test_other_bases_before_commencement_are_not_affected() -> None:
+    reg = clean_registry(flow={"source": "family-action", "article6": "f"})
+    assert not fires(reg, "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE", as_of=date(2025, 6, 1))

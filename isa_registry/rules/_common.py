@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "ORGANISATION_DISSOLVED_IN_AGREEMENT": "error",
     # Added by this project.
     "FLOW_RECOGNISED_INTEREST_UNKNOWN": "error",
+    "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE": "error",
     "FLOW_SCHEDULE1_UNKNOWN": "warning",
     "FLOW_SCHEDULE8_UNKNOWN": "warning",
     "FLOW_PUBLIC_AUTHORITY_EXPLICIT_CONSENT": "warning",

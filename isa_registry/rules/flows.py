@@ -333,6 +333,35 @@ def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterato
         )
 
 
+#: Commencement of Art 6(1)(ea): Data (Use and Access) Act 2025 s70, brought into force on
+#: 5 February 2026 by SI 2026/82 reg 2(c).
+RECOGNISED_INTEREST_IN_FORCE = date(2026, 2, 5)
+
+
+def flow_recognised_interest_not_in_force(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Recognised legitimate interest is no basis for processing before it came into force.
+
+    Added by this project. UK GDPR Art 6(1)(ea) was inserted by the Data (Use and Access) Act 2025
+    s70 with effect from 5 February 2026; a check as of an earlier date (an audit of past sharing)
+    finds no such basis in the law of that day.
+    """
+    if as_of >= RECOGNISED_INTEREST_IN_FORCE:
+        return
+    for flow in gdpr_flows(registry, as_of):
+        if flow.article6 != "ea":
+            continue
+        yield _flow_finding(
+            "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE",
+            registry,
+            flow,
+            f"it relies on a recognised legitimate interest (Art 6(1)(ea)), which was not law until "
+            f"{a_day(RECOGNISED_INTEREST_IN_FORCE)}.",
+            "For sharing before 5 February 2026, record the basis that applied then (usually Art 6(1)(e) "
+            "public task or (f) legitimate interests for a body that is not a public authority).",
+            "UK GDPR Art 6(1)(ea); Data (Use and Access) Act 2025 s70; SI 2026/82 reg 2(c)",
+        )
+
+
 def _annex1_paragraph(value: str) -> str:
     text = value.strip().lower()
     for prefix in ("annex 1", "annex1", ","):

@@ -1,0 +1,225 @@
+"""``python -m bench [--size S|M|L] [--json FILE]``: every row of the benchmark in one run.
+
+Each row is a ratio against a floor measured in the same run on the same data (see
+``docs/benchmark.md``): import, check and ROPA export on the chosen size, each in fresh processes
+on a fresh SQLite database; the map on M when the size is L; the pages under load on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import generate
+from .http import http_rows
+from .measure import MIB, Measured, Row, StepFailed, format_table, run_measured, run_worker
+
+__all__ = ["main", "run"]
+
+MEMORY_LIMIT = 512 * MIB
+MEMORY_RATIO = 2.0
+TARGETS = {"import": 3.0, "check": 2.0, "ropa": 1.5, "map": 1.3, "map_cached": 0.05}
+#: wrk's duration per URL, and how many times the map is drawn, by size (a quick S, a full L).
+WRK_SECONDS = {"S": 3, "M": 5, "L": 10}
+MAP_REPEATS = 3
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ROWS = ("import", "check", "ropa", "map", "http")
+
+
+def _sqlite(tmp: Path, name: str) -> str:
+    return f"sqlite:///{tmp / name}.sqlite"
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:.3f} s" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def _time_row(what: str, subject: float, floor: float, target: float, **details: Any) -> Row:
+    ratio = subject / floor
+    return Row(
+        what=what,
+        ratio=ratio,
+        target=f"<= {target:g}x",
+        met=ratio <= target,
+        subject=_secs(subject),
+        floor=_secs(floor),
+        details={"seconds": subject, "floor_seconds": floor, **details},
+    )
+
+
+def _memory_row(what: str, subject: Measured, floor: Measured) -> Row:
+    ratio = subject.max_rss_bytes / floor.max_rss_bytes
+    return Row(
+        what=what,
+        ratio=ratio,
+        target=f"<= {MEMORY_RATIO:g}x and <= {MEMORY_LIMIT // MIB} MiB",
+        met=ratio <= MEMORY_RATIO and subject.max_rss_bytes <= MEMORY_LIMIT,
+        subject=f"{subject.max_rss_bytes / MIB:.0f} MiB",
+        floor=f"{floor.max_rss_bytes / MIB:.0f} MiB",
+        details={"peak_rss_mib": subject.max_rss_bytes / MIB, "floor_peak_rss_mib": floor.max_rss_bytes / MIB},
+    )
+
+
+def _pair(what: str, target: float, floor: tuple[str, dict[str, Any]],
+          subject: tuple[str, dict[str, Any]]) -> list[Row]:
+    floor_result, floor_run = run_worker(floor[0], **floor[1])
+    result, run = run_worker(subject[0], **subject[1])
+    extra = {k: v for k, v in result.items() if k != "seconds"}
+    extra["longest_silence_seconds"] = round(run.longest_silence, 1)
+    return [
+        _time_row(f"{what} (time)", result["seconds"], floor_result["seconds"], target, **extra),
+        _memory_row(f"{what} (peak memory)", run, floor_run),
+    ]
+
+
+def import_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
+    """``import-registry`` against one bulk INSERT per table, each into a fresh database."""
+    doc = str(doc_path)
+    return _pair(
+        f"import {label}", TARGETS["import"],
+        ("import-floor", {"doc": doc, "url": _sqlite(tmp, "import-floor")}),
+        ("import", {"doc": doc, "url": _sqlite(tmp, "import")}),
+    )  # fmt: skip
+
+
+def check_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
+    """Loading the registry and running every rule, against loading it alone."""
+    url = _sqlite(tmp, "check")
+    run_worker("load", doc=str(doc_path), url=url)
+    return _pair(f"check {label}", TARGETS["check"], ("check-floor", {"url": url}), ("check", {"url": url}))
+
+
+def ropa_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
+    """The partnership's ROPA workbook, against XlsxWriter writing the same cells."""
+    url, cells = _sqlite(tmp, "ropa"), str(tmp / "ropa-cells.json")
+    run_worker("load", doc=str(doc_path), url=url)
+    run_worker("ropa-cells", url=url, out=cells)
+    return _pair(
+        f"ROPA export {label}", TARGETS["ropa"],
+        ("ropa-floor", {"cells": cells, "out": str(tmp / "floor.xlsx")}),
+        ("ropa", {"url": url, "out": str(tmp / "ropa.xlsx")}),
+    )  # fmt: skip
+
+
+def _dot_seconds(dot_file: Path, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(  # noqa: S603 - fixed command line
+            ["dot", "-Tsvg", str(dot_file), "-o", "/dev/null"], check=True, capture_output=True  # noqa: S607
+        )
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def map_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
+    """``GET /map.svg`` (load, rules, graph, DOT, dot) against dot alone; then from the cache."""
+    url, dot_file = _sqlite(tmp, "map"), tmp / "map.dot"
+    run_worker("load", doc=str(doc_path), url=url)
+    result, _ = run_worker(
+        "map", url=url, cache_dir=str(tmp / "map-cache"), dot_out=str(dot_file), repeats=MAP_REPEATS
+    )
+    floor = _dot_seconds(dot_file, MAP_REPEATS)
+    first, cached = result["seconds"], result["cached_seconds"]
+    return [
+        _time_row(f"map render {label} (/map.svg, empty cache)", first, floor, TARGETS["map"],
+                  page_seconds=result["page_seconds"]),
+        Row(
+            what=f"map render {label} (/map.svg, cached repeat)",
+            ratio=cached / first,
+            target=f"<= {TARGETS['map_cached']:g}x of the first",
+            met=cached / first <= TARGETS["map_cached"],
+            subject=_secs(cached),
+            floor=_secs(first) + " (first)",
+            details={"seconds": cached, "floor_seconds": first},
+        ),
+    ]  # fmt: skip
+
+
+def run(size: str, seed: int, pg_url: str, only: tuple[str, ...] = ROWS,
+        say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the benchmark; returns the JSON document (``rows`` and what was run)."""
+    map_size = "M" if size == "L" else size
+    started = time.monotonic()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="isa-bench-") as name:
+        tmp = Path(name)
+        docs: dict[str, tuple[dict[str, Any], Path]] = {}
+
+        def doc(which: str) -> tuple[dict[str, Any], Path]:
+            if which not in docs:
+                say(f"Generating size {which} (seed {seed})...")
+                document = generate.generate(which, seed)
+                path = tmp / f"registry-{which}.json"
+                generate.write(document, path)
+                docs[which] = (document, path)
+            return docs[which]
+
+        steps: list[tuple[str, str, Callable[[], list[Row]]]] = [
+            ("import", f"import {size}", lambda: import_rows(doc(size)[1], size, tmp)),
+            ("check", f"check {size}", lambda: check_rows(doc(size)[1], size, tmp)),
+            ("ropa", f"ROPA export {size}", lambda: ropa_rows(doc(size)[1], size, tmp)),
+            ("map", f"map render {map_size}", lambda: map_rows(doc(map_size)[1], map_size, tmp)),
+            ("http", f"HTTP {size} on PostgreSQL",
+             lambda: http_rows(*doc(size), f"{size} on PostgreSQL", pg_url, WRK_SECONDS[size], tmp)),
+        ]  # fmt: skip
+        failed = []
+        for key, title, step in steps:
+            if key not in only:
+                continue
+            say(f"Measuring {title}...")
+            begun = time.monotonic()
+            try:
+                rows.extend(step())
+            except (StepFailed, RuntimeError, OSError) as exc:
+                failed.append(f"{title}: {exc}")
+                rows.append(Row(what=title, ratio=None, target="", met=False, subject="failed",
+                                details={"error": str(exc)}))  # fmt: skip
+            say(f"  ({time.monotonic() - begun:.0f} s)")
+        sizes = {k: {"organisations": len(d["organisations"]), "agreements": len(d["agreements"]),
+                     "flows": len(d["flows"])} for k, (d, _) in docs.items()}  # fmt: skip
+    return {
+        "size": size,
+        "map_size": map_size,
+        "seed": seed,
+        "sizes": sizes,
+        "seconds": round(time.monotonic() - started, 1),
+        "failed": failed,
+        "rows": [r.as_dict() for r in rows],
+        "table": format_table(rows),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure the registry on a synthetic partnership; each row against a floor from the same run.",
+    )
+    parser.add_argument("--size", choices=sorted(generate.SIZES), default="L",
+                        help="L: the targets' sizes (the map on M); S or M: every row on that size, a quick check")
+    parser.add_argument("--json", metavar="FILE", help="also write the table as JSON to FILE")
+    parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default 1)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                        help=f"a PostgreSQL server's maintenance database, for the HTTP rows (default {DEFAULT_PG_URL})")
+    parser.add_argument("--only", choices=ROWS, action="append", help="run only these rows (repeatable)")
+    args = parser.parse_args(argv)  # fmt: skip
+    result = run(args.size, args.seed, args.pg_url, tuple(args.only or ROWS), say=lambda m: print(m, file=sys.stderr))
+    if args.size == "L":
+        heading = f"ISA Registry benchmark: size L (map on M), seed {args.seed}"
+    else:
+        heading = f"ISA Registry benchmark: every row on size {args.size} (a quick check; the targets are for L)"
+    print(heading)
+    print(result["table"])
+    print(f"{sum(r['met'] for r in result['rows'])} of {len(result['rows'])} targets met in {result['seconds']:.0f} s.")
+    for failure in result["failed"]:
+        print(f"FAILED {failure}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({k: v for k, v in result.items() if k != "table"}, indent=2) + "\n")
+    return 1 if result["failed"] else 0

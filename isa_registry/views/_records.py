@@ -1,0 +1,153 @@
+"""What the organisation, agreement and flow pages share: reading list arguments, sortable column
+headers, the registry and its findings for a record page, and the words for a conflict.
+
+Not a blueprint (``views.register`` only loads the areas it names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import abort, request, url_for
+from flask_login import current_user
+
+from ..domain import Finding, Registry
+from ..queries import load_registry
+from ..rules import findings_for, run_rules
+from ..services import Difference, ListParams, StaleRecord, differences
+
+__all__ = [
+    "actor",
+    "can_edit",
+    "list_params",
+    "Column",
+    "columns",
+    "RecordContext",
+    "record_context",
+    "ConflictRow",
+    "conflict_rows",
+    "display",
+]
+
+
+def actor() -> str:
+    """Who is making the change, for the audit log."""
+    return current_user.email
+
+
+def can_edit() -> bool:
+    """Whether the signed-in user may change the registry (templates show no edit links otherwise)."""
+    return bool(current_user.is_authenticated and current_user.can_edit)
+
+
+def list_params(args: Mapping[str, str], filters: tuple[str, ...]) -> ListParams:
+    """A list page's query arguments: q, the named filters, sort, dir, page, include_archived."""
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return ListParams(
+        q=(args.get("q") or "").strip(),
+        filters={name: (args.get(name) or "").strip() for name in filters if (args.get(name) or "").strip()},
+        sort=args.get("sort", ""),
+        dir="desc" if args.get("dir") == "desc" else "asc",
+        page=page,
+        include_archived=args.get("include_archived") in ("1", "yes", "on", "true"),
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """A list column's header: its label, the link that sorts by it, and its aria-sort state."""
+
+    name: str
+    label: str
+    url: str | None
+    aria_sort: str | None
+
+
+def columns(spec: list[tuple[str, str, bool]], params: ListParams, default: str) -> list[Column]:
+    """Headers for ``(name, label, sortable)``; a sorted column's link reverses its direction."""
+    current = params.sort or default
+    out = []
+    for name, label, sortable in spec:
+        if not sortable:
+            out.append(Column(name, label, None, None))
+            continue
+        is_current = name == current
+        direction = "desc" if is_current and params.dir == "asc" else "asc"
+        args = request.args.to_dict()
+        args.update(sort=name, dir=direction)
+        args.pop("page", None)
+        aria = ("ascending" if params.dir == "asc" else "descending") if is_current else "none"
+        out.append(Column(name, label, url_for(request.endpoint or "", **args), aria))
+    return out
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """The registry (archived records included) and the findings about one record."""
+
+    registry: Registry
+    findings: list[Finding]
+    today: date
+
+
+def record_context(subject_type: str, key: str) -> RecordContext:
+    """Load the registry once (four statements) and check it; 404 when the record does not exist.
+
+    Archived records are loaded so that their pages still open; the rules leave them out.
+    """
+    registry = load_registry(include_archived=True)
+    records = {
+        "organisation": registry.organisations,
+        "agreement": registry.agreements,
+        "flow": registry.flows,
+    }[subject_type]
+    if key not in records:
+        abort(404)
+    today = date.today()
+    record = records[key]
+    findings = [] if record.archived else findings_for(run_rules(registry, today), subject_type, key)
+    return RecordContext(registry, findings, today)
+
+
+def display(value: Any) -> str:
+    """A saved or submitted value in words, for the conflict table."""
+    if value is None or value == "" or value == []:
+        return "Not recorded"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return "; ".join(display(v) for v in value)
+    if isinstance(value, dict):
+        if "organisation" in value:  # a party
+            signed = f", signed {value['signed_on']} by {value.get('signed_by') or 'someone'}" if value.get("signed_on") else ""
+            return f"{value['organisation']} ({value.get('role', 'controller')}{signed})"
+        return ", ".join(f"{k}: {display(v)}" for k, v in value.items() if v is not None) or "Not recorded"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """One field that differs between what the editor submitted and what is saved now."""
+
+    field: str
+    label: str
+    theirs: str
+    current: str
+
+
+def conflict_rows(stale: StaleRecord, theirs: dict[str, Any], labels: Mapping[str, str]) -> list[ConflictRow]:
+    """The differences between the editor's values and the saved record, in words."""
+    if stale.current is None:
+        return []
+    found: list[Difference] = differences(theirs, stale.current)
+    return [
+        ConflictRow(d.field, labels.get(d.field, d.field.replace("_", " ").capitalize()), display(d.theirs), display(d.current))
+        for d in found
+        if d.field != "archived"
+    ]

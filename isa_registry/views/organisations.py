@@ -1,0 +1,177 @@
+"""Organisations: the list, a page per organisation, and the forms to create, edit and archive."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import services
+from ..exchange import organisation_to_dict
+from ..extensions import db
+from ..forms import LABELS, ArchiveForm, OrganisationForm, field_labels, organisation_data
+from ..services import ArchiveBlocked, InvalidRecord, NotFound, StaleRecord
+from ._records import actor, can_edit, columns, conflict_rows, list_params, record_context
+from .auth import editor_required
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+FILTERS = ("kind", "status", "public_authority")
+COLUMNS = [
+    ("key", "Key", True),
+    ("name", "Name", True),
+    ("kind", "Kind", True),
+    ("public_authority", "Public authority", True),
+    ("status", "Status", True),
+]
+FIELD_LABELS = field_labels(OrganisationForm)
+
+
+@bp.get("/")
+def index() -> str:
+    """Organisations, searched, filtered, sorted and paged by the query string."""
+    params = list_params(request.args, FILTERS)
+    page = services.list_organisations(db.session, params)
+    return render_template(
+        "organisations/index.html",
+        page=page,
+        params=params,
+        columns=columns(COLUMNS, params, "name"),
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+@bp.get("/<key>")
+def show(key: str) -> str:
+    """One organisation: its details, findings, flows out and in, agreements and history."""
+    ctx = record_context("organisation", key)
+    registry = ctx.registry
+    org = registry.organisations[key]
+    flows = sorted(registry.flows.values(), key=lambda f: f.key)
+    agreements = sorted(
+        (a for a in registry.agreements.values() if key in a.party_keys() or a.owner == key), key=lambda a: a.key
+    )
+    return render_template(
+        "organisations/show.html",
+        org=org,
+        registry=registry,
+        findings=ctx.findings,
+        flows_out=[f for f in flows if f.source == key],
+        flows_in=[f for f in flows if f.recipient == key],
+        agreements=agreements,
+        successor_of=[o for o in registry.organisations.values() if o.successor == key],
+        history=services.history(db.session, "organisation", key),
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+def _form_page(form: OrganisationForm, *, key: str | None = None, conflict: list | None = None, status: int = 200):
+    form.successor.choices = [
+        (k, n) for k, n in services.organisation_choices(db.session, keep=[form.successor.data]) if k != key
+    ]
+    return (
+        render_template(
+            "organisations/form.html",
+            form=form,
+            key=key,
+            conflict=conflict,
+            labels=LABELS,
+            error_list=form.error_list(),
+        ),
+        status,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editor_required
+def new() -> Response | tuple[str, int]:
+    """Create an organisation."""
+    form = OrganisationForm()
+    form.successor.choices = services.organisation_choices(db.session)
+    if form.validate_on_submit():
+        try:
+            saved = services.create_organisation(db.session, actor(), form.to_domain())
+        except InvalidRecord as exc:
+            form.add_errors(exc.errors)
+        else:
+            flash(f"Organisation {saved.key} saved", "success")
+            return redirect(url_for(".show", key=saved.key))
+    return _form_page(form, status=400 if request.method == "POST" else 200)
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(key: str) -> Response | tuple[str, int]:
+    """Edit an organisation; a save from an out-of-date form shows what changed meanwhile."""
+    try:
+        current, version_id = services.get_organisation(db.session, key)
+    except NotFound:
+        abort(404)
+    form = OrganisationForm(data=organisation_data(current, version_id))
+    del form.key
+    form.successor.choices = services.organisation_choices(db.session, keep=[current.successor])
+    if request.method == "GET":
+        return _form_page(form, key=key)
+    if form.validate():
+        submitted = form.to_domain(key)
+        try:
+            services.update_organisation(db.session, actor(), key, submitted, form.version())
+        except InvalidRecord as exc:
+            form.add_errors(exc.errors)
+        except StaleRecord as stale:
+            form.version_id.data = str(stale.version_id)
+            theirs = organisation_to_dict(submitted)
+            return _form_page(form, key=key, conflict=conflict_rows(stale, theirs, FIELD_LABELS), status=409)
+        else:
+            flash(f"Organisation {key} saved", "success")
+            return redirect(url_for(".show", key=key))
+    return _form_page(form, key=key, status=400)
+
+
+@bp.route("/<key>/archive", methods=["GET", "POST"])
+@editor_required
+def archive(key: str) -> Response | tuple[str, int] | str:
+    """Confirm (GET) and archive (POST) an organisation; refused while live records depend on it."""
+    try:
+        org, version_id = services.get_organisation(db.session, key)
+    except NotFound:
+        abort(404)
+    form = ArchiveForm(data={"version_id": version_id})
+    reasons = services.archive_blockers(db.session, "organisation", key)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.archive(db.session, actor(), "organisation", key, form.version())
+        except ArchiveBlocked as blocked:
+            reasons, status = blocked.reasons, 409
+        except StaleRecord:
+            flash(f"Organisation {key} was changed by someone else: check it before archiving", "error")
+            return redirect(url_for(".show", key=key))
+        else:
+            flash(f"Organisation {key} archived", "success")
+            return redirect(url_for(".show", key=key))
+    return (
+        render_template(
+            "organisations/archive.html",
+            record=org,
+            subject_type="organisation",
+            title=org.name,
+            form=form,
+            reasons=reasons,
+            show_url=url_for(".show", key=key),
+        ),
+        status,
+    )
+
+
+@bp.post("/<key>/restore")
+@editor_required
+def restore(key: str) -> Response:
+    """Bring an archived organisation back."""
+    try:
+        services.restore(db.session, actor(), "organisation", key)
+    except NotFound:
+        abort(404)
+    flash(f"Organisation {key} restored", "success")
+    return redirect(url_for(".show", key=key))

@@ -1,0 +1,347 @@
+"""The map page and its downloads, on the real database."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from isa_registry import graph
+from isa_registry.domain import Registry
+from isa_registry.extensions import db
+from isa_registry.models import User
+from isa_registry.persist import apply_registry
+from isa_registry.security import hash_password
+from tests.builders import agreement, days, flow, organisation, registry
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+PASSWORD = "a long test passphrase"
+
+
+@pytest.fixture(autouse=True)
+def own_cache(app: Flask, tmp_path, monkeypatch) -> None:
+    """A fresh render cache for each test: revisions start again from 0 when the tables are emptied."""
+    monkeypatch.setitem(app.config, "MAP_CACHE_DIR", str(tmp_path / "map-cache"))
+
+
+def store(app: Flask, reg: Registry) -> None:
+    with app.app_context():
+        apply_registry(db.session, reg, "test")
+        db.session.commit()
+
+
+def sign_in(app: Flask, client: FlaskClient, role: str = "viewer") -> None:
+    with app.app_context():
+        db.session.add(User(email=f"{role}@example.org", role=role, password_hash=hash_password(PASSWORD)))
+        db.session.commit()
+    response = client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD})
+    assert response.status_code == 302, response.data
+
+
+def partnership() -> Registry:
+    return registry(
+        agreements=[agreement("ISA-1", parties=("wmp", "dudley"))],
+        flows=[
+            flow(
+                "F1",
+                "wmp",
+                "dudley",
+                "ISA-1",
+                data_categories=["identity_contact", "criminal_offence"],
+                official_authority=True,
+            ),
+            flow("F2", "dudley", "bcicb", None, data_categories=["health"], programme="Early help"),
+            flow("F3", "dudley", "bcicb", None, data_categories=["education"]),
+        ],
+    )
+
+
+@pytest.fixture()
+def signed_in(app: Flask, client: FlaskClient) -> FlaskClient:
+    store(app, partnership())
+    sign_in(app, client)
+    return client
+
+
+@pytest.fixture()
+def dot_calls(monkeypatch) -> Iterator[list[str]]:
+    """Every format ``dot`` is asked to render, through the one function that runs it."""
+    calls: list[str] = []
+    real = graph.run_dot
+
+    def counting(source: str, fmt: str, **kwargs) -> bytes:
+        calls.append(fmt)
+        return real(source, fmt, **kwargs)
+
+    monkeypatch.setattr(graph, "run_dot", counting)
+    yield calls
+
+
+def page(client: FlaskClient, query: str = "") -> str:
+    response = client.get("/map" + query)
+    assert response.status_code == 200, response.data
+    return response.get_data(as_text=True)
+
+
+def inline_svg(html: str) -> ET.Element:
+    match = re.search(r"<svg\b.*?</svg>", html, re.S)
+    assert match, "no inline SVG"
+    return ET.fromstring(match.group(0))
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+def test_the_map_needs_a_signed_in_user(app: Flask, client: FlaskClient) -> None:
+    for url in ("/map", "/map.svg", "/map.json"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@needs_dot
+def test_the_page_draws_the_map_with_links_and_tooltips(signed_in: FlaskClient) -> None:
+    html = page(signed_in)
+    root = inline_svg(html)
+    links = {
+        a.get("{http://www.w3.org/1999/xlink}href") for a in root.iter("{http://www.w3.org/2000/svg}a")
+    }
+    assert {"/organisations/wmp", "/flows/F1", "/flows?source=dudley&recipient=bcicb"} <= links
+    assert 'role="group"' in html and "Dudley Metropolitan" in html
+    assert "js/map-panzoom.js" in html
+
+
+@needs_dot
+def test_the_table_lists_the_same_edges_as_the_picture(signed_in: FlaskClient) -> None:
+    html = page(signed_in)
+    table = html[html.index('id="map-edges"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table, re.S)[1:]
+    assert len(rows) == 2
+    pair = next(r for r in rows if "Black Country" in r)
+    assert ">2<" in pair and 'href="/flows?source=dudley&amp;recipient=bcicb"' in pair
+    assert "Health" in pair
+    police = next(r for r in rows if "West Midlands Police" in r)
+    assert 'href="/flows/F1"' in police
+
+
+@needs_dot
+def test_the_page_shows_the_analyses(signed_in: FlaskClient) -> None:
+    html = page(signed_in)
+    hubs = html[html.index('id="map-hubs"') :]
+    assert hubs.index("Dudley Metropolitan Borough Council") < hubs.index("West Midlands Police")
+    sensitive = html[html.index('id="map-sensitive"') : html.index('id="chains"')]
+    assert "Black Country Integrated Care Board" in sensitive and "West Midlands Police" in sensitive
+    assert 'id="map-chains"' in html  # F2/F3 have no agreement: the onward legs are flagged
+    chains = html[html.index('id="map-chains"') :]
+    assert "/flows/F2" in chains[: chains.index("</table>")]
+    reach = html[html.index('id="map-reach"') :]
+    assert "ISA-1" in reach[: reach.index("</table>")]
+
+
+@needs_dot
+def test_an_agreement_filter_shows_what_loses_cover_if_it_ends(signed_in: FlaskClient) -> None:
+    html = page(signed_in, "?agreement=ISA-1")
+    selected = html[html.index('id="map-reach-selected"') :]
+    selected = selected[: selected.index("</div>")]
+    assert "/flows/F1" in selected and "Left with no cover at all" in selected
+    assert "West Midlands Police" in selected
+
+
+@needs_dot
+def test_names_cannot_inject_script_into_the_page(app: Flask, client: FlaskClient) -> None:
+    reg = partnership()
+    reg.organisations["wmp"] = replace(reg.organisations["wmp"], name="<script>alert(1)</script>")
+    reg.organisations["bcicb"] = replace(reg.organisations["bcicb"], name='Say "hi" & <b>bye</b>')
+    reg.flows["F1"] = replace(reg.flows["F1"], name='"]; injected [label="x')
+    store(app, reg)
+    sign_in(app, client)
+    html = page(client)
+    assert "<script>alert(1)" not in html
+    assert "<b>bye</b>" not in html
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts and all('src="/static/' in s for s in scripts)
+    root = inline_svg(html)  # still well-formed XML
+    titles = {t.text for t in root.iter("{http://www.w3.org/2000/svg}title")}
+    assert "injected" not in titles
+    tooltips = " ".join(a.get("{http://www.w3.org/1999/xlink}title") or "" for a in root.iter())
+    assert "<script>alert(1)</script> (wmp)" in tooltips and 'Say "hi" & <b>bye</b> (bcicb)' in tooltips
+
+
+@needs_dot
+def test_filters_in_the_url_narrow_the_map(signed_in: FlaskClient) -> None:
+    html = page(signed_in, "?organisation=wmp")
+    assert "/flows/F1" in html and "/flows?source=dudley" not in html
+    html = page(signed_in, "?category=special")
+    assert "/flows/F2" in html and "/flows/F1" not in html
+    html = page(signed_in, "?programme=Early+help")
+    assert "/flows/F2" in html and "/flows/F3" not in html
+    html = page(signed_in, "?flagged=1")
+    assert "/flows?source=dudley&amp;recipient=bcicb" in html and "/flows/F1" not in html
+
+
+def test_unknown_filters_are_explained_not_an_error_page(signed_in: FlaskClient) -> None:
+    response = signed_in.get("/map?organisation=nobody&as_of-day=31&as_of-month=2&as_of-year=2026")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in html
+    assert "There is no organisation with the key &#39;nobody&#39;." in html
+    assert graph.DATE_PROBLEM in html and 'id="map-filters"' in html
+
+
+@needs_dot
+def test_flows_not_live_on_the_as_of_date_are_left_out(app: Flask, client: FlaskClient) -> None:
+    reg = partnership()
+    reg.flows["OLD"] = flow("OLD", "wmp", "bcicb", None, status="ceased", start_date=days(-400), end_date=days(-30))
+    store(app, reg)
+    sign_in(app, client)
+    html = page(client)
+    assert "/flows/OLD" not in html and "1 flow is not live on that date" in html
+    html = page(client, f"?as_of={days(-60).isoformat()}")
+    assert "/flows/OLD" in html
+
+
+@needs_dot
+def test_a_hundred_schools_are_one_node_until_expanded(app: Flask, client: FlaskClient) -> None:
+    reg = partnership()
+    for i in range(100):
+        reg.organisations[f"school-{i}"] = organisation(f"school-{i}", name=f"School {i}", kind="education")
+        reg.flows[f"S{i}"] = flow(f"S{i}", f"school-{i}", "dudley", None, data_categories=["education"])
+    store(app, reg)
+    sign_in(app, client)
+    html = page(client)
+    svg = ET.tostring(inline_svg(html), encoding="unicode")
+    table = html[html.index('id="map-edges"') : html.index('id="analyses"')]
+    assert "Schools and colleges (100)" in svg and "Schools and colleges (100)" in table
+    assert "school-42" not in svg and "school-42" not in table
+    assert 'href="/map?expand=education"' in html
+    expanded = page(client, "?expand=education")
+    assert "Schools and colleges (100)" not in expanded and "/organisations/school-42" in expanded
+
+
+# --- Caching -----------------------------------------------------------------------------------
+
+
+@needs_dot
+def test_a_repeat_view_does_not_run_dot_again(app: Flask, signed_in: FlaskClient, dot_calls: list[str]) -> None:
+    page(signed_in)
+    page(signed_in)
+    assert dot_calls == ["svg"]
+    page(signed_in, "?organisation=wmp")
+    assert dot_calls == ["svg", "svg"]
+    assert signed_in.get("/map.png").status_code == 200
+    assert signed_in.get("/map.png").status_code == 200
+    assert dot_calls == ["svg", "svg", "png"]
+    store(app, registry(flows=[flow("F9", "bcicb", "wmp", None)]))  # a new revision
+    page(signed_in)
+    assert dot_calls == ["svg", "svg", "png", "svg"]
+
+
+@needs_dot
+def test_a_cached_download_does_not_load_the_registry(app: Flask, signed_in: FlaskClient) -> None:
+    assert signed_in.get("/map.svg").status_code == 200
+    with app.app_context():
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert signed_in.get("/map.svg").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any("FROM flow" in s for s in statements)
+
+
+def count_statements(app: Flask, client: FlaskClient, url: str) -> int:
+    with app.app_context():
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+@needs_dot
+def test_the_page_reads_the_registry_once_whatever_its_size(app: Flask, signed_in: FlaskClient) -> None:
+    small = count_statements(app, signed_in, "/map")
+    bigger = partnership()
+    for i in range(30):
+        bigger.organisations[f"org-{i}"] = organisation(f"org-{i}", kind="voluntary")
+        bigger.flows[f"V{i}"] = flow(f"V{i}", "dudley", f"org-{i}", "ISA-1")
+    store(app, bigger)
+    large = count_statements(app, signed_in, "/map")
+    assert small == large <= 7  # the user, the revision, and load_registry's four
+
+
+# --- Without Graphviz --------------------------------------------------------------------------
+
+
+def test_without_dot_the_page_says_so_and_still_shows_the_table(
+    app: Flask, signed_in: FlaskClient, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "GRAPHVIZ_DOT", "/nonexistent/graphviz/dot")
+    html = page(signed_in)
+    assert "Graphviz (the dot program) is not installed" in html
+    assert "<svg" not in html
+    assert 'id="map-edges"' in html and 'href="/flows/F1"' in html
+    assert 'id="map-hubs"' in html
+    response = signed_in.get("/map.png")
+    assert response.status_code == 503 and b"not installed" in response.data
+    assert signed_in.get("/map.dot").status_code == 200
+    assert signed_in.get("/map.json").status_code == 200
+
+
+# --- Downloads ---------------------------------------------------------------------------------
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "start"),
+    [
+        ("svg", "image/svg+xml", b"<?xml"),
+        ("png", "image/png", b"\x89PNG"),
+        ("pdf", "application/pdf", b"%PDF"),
+        ("dot", "text/vnd.graphviz; charset=utf-8", b"digraph map {"),
+    ],
+)
+def test_downloads_in_each_format(signed_in: FlaskClient, fmt: str, content_type: str, start: bytes) -> None:
+    response = signed_in.get(f"/map.{fmt}?organisation=dudley&depth=2")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+    assert response.data.startswith(start)
+    assert f'filename="data-map-' in response.headers["Content-Disposition"]
+
+
+def test_the_json_download_is_node_link_data_with_the_analyses(signed_in: FlaskClient) -> None:
+    response = signed_in.get("/map.json?category=criminal")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
+    document = json.loads(response.data)
+    assert document["filters"]["category"] == "criminal"
+    assert [e["key"] for e in document["graph"]["edges"]] == ["F1"]
+    assert {n["id"] for n in document["graph"]["nodes"]} == {"wmp", "dudley"}
+    assert document["graph"]["directed"] and document["graph"]["multigraph"]
+    [sensitive] = document["analyses"]["sensitive_recipients"]
+    assert sensitive["recipient"] == "dudley" and sensitive["criminal"] == ["criminal_offence"]
+    assert document["revision"] > 0
+
+
+def test_the_page_links_to_every_download_with_its_filters(signed_in: FlaskClient, monkeypatch, app: Flask) -> None:
+    monkeypatch.setitem(app.config, "GRAPHVIZ_DOT", "/nonexistent/graphviz/dot")
+    html = page(signed_in, "?organisation=wmp&depth=2&flagged=1")
+    for fmt in graph.FORMATS:
+        assert f'href="/map.{fmt}?organisation=wmp&amp;depth=2&amp;flagged=1"' in html
+
+
+def test_a_download_with_an_unknown_organisation_is_refused(signed_in: FlaskClient) -> None:
+    response = signed_in.get("/map.svg?organisation=nobody")
+    assert response.status_code == 400 and b"no organisation with the key 'nobody'" in response.data
