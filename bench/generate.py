@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SIZES", "TODAY", "Size", "generate", "write", "main"]
+__all__ = ["SIZES", "TODAY", "Size", "generate", "main", "write"]
 
 FORMAT = "isa-registry/1"
 #: The day the partnership is drawn for: review dates, end dates and signatures fall around it.
@@ -62,8 +62,13 @@ CRIMINAL = "criminal_offence"
 
 # legislation.gov.uk identifiers. In force in England:
 LAW_IN_FORCE = {
-    "children": ("ukpga/1989/41/section/17", "ukpga/1989/41/section/47", "ukpga/2004/31/section/10",
-                 "ukpga/2004/31/section/11", "ukpga/2004/31/section/16E"),
+    "children": (
+        "ukpga/1989/41/section/17",
+        "ukpga/1989/41/section/47",
+        "ukpga/2004/31/section/10",
+        "ukpga/2004/31/section/11",
+        "ukpga/2004/31/section/16E",
+    ),
     "education": ("ukpga/2002/32/section/175", "ukpga/1996/56/section/436A", "ukpga/2014/6/section/19"),
     "health": ("ukpga/2006/41/section/251", "ukpga/2004/31/section/11", "ukpga/2014/23/section/45"),
     "crime": ("ukpga/1998/37/section/115", "ukpga/1998/37/section/17", "ukpga/2021/17/section/1"),
@@ -73,19 +78,62 @@ LAW_IN_FORCE = {
 # Repealed, superseded or not in England: Local Safeguarding Children Boards (replaced by the
 # safeguarding partners, s16E), clinical commissioning groups, the Data Protection Act 1998, the
 # Learning and Skills Act 2000 well-being power (Wales only now).
-LAW_REPEALED = ("ukpga/2004/31/section/13", "ukpga/2004/31/section/14", "ukpga/2006/41/section/14D",
-                "ukpga/1998/29", "ukpga/2000/22/section/2")
+LAW_REPEALED = (
+    "ukpga/2004/31/section/13",
+    "ukpga/2004/31/section/14",
+    "ukpga/2006/41/section/14D",
+    "ukpga/1998/29",
+    "ukpga/2000/22/section/2",
+)
 # Real provisions a registry's catalogue is unlikely to hold.
 LAW_UNCATALOGUED = ("ukpga/1933/12/section/1", "ukpga/2000/14/section/82")
 
 PLACES = [
     p + s
-    for p in ("Ash", "Brook", "Oak", "Elm", "Kings", "Mill", "Stone", "Wood", "Holl", "Bar", "Red", "Fair",
-              "Long", "Church", "Haw", "Wen", "Cal", "Dun", "Mor", "Sel")
+    for p in (
+        "Ash",
+        "Brook",
+        "Oak",
+        "Elm",
+        "Kings",
+        "Mill",
+        "Stone",
+        "Wood",
+        "Holl",
+        "Bar",
+        "Red",
+        "Fair",
+        "Long",
+        "Church",
+        "Haw",
+        "Wen",
+        "Cal",
+        "Dun",
+        "Mor",
+        "Sel",
+    )
     for s in ("field", "ley", "ton", "bury", "worth", "ham", "ford", "wick", "by", "stead", "mere", "combe")
 ]
-SURNAMES = ("Patel", "Smith", "Jones", "Khan", "Williams", "Brown", "Ahmed", "Taylor", "Evans", "Hussain",
-            "Walker", "Wright", "Begum", "Clarke", "Green", "Okafor", "Nowak", "Murphy")
+SURNAMES = (
+    "Patel",
+    "Smith",
+    "Jones",
+    "Khan",
+    "Williams",
+    "Brown",
+    "Ahmed",
+    "Taylor",
+    "Evans",
+    "Hussain",
+    "Walker",
+    "Wright",
+    "Begum",
+    "Clarke",
+    "Green",
+    "Okafor",
+    "Nowak",
+    "Murphy",
+)
 
 
 @dataclass(frozen=True)
@@ -100,22 +148,64 @@ class Kind:
 KINDS = {
     k.kind: k
     for k in (
-        Kind("local_authority", "la", ("{} Metropolitan Borough Council", "{} County Council", "{} City Council")),
-        Kind("health", "nhs", ("{} Hospitals NHS Foundation Trust", "{} Community Healthcare NHS Trust",
-                               "{} Medical Practice", "{} Health Centre")),
+        Kind(
+            "local_authority",
+            "la",
+            ("{} Metropolitan Borough Council", "{} County Council", "{} City Council"),
+        ),
+        Kind(
+            "health",
+            "nhs",
+            (
+                "{} Hospitals NHS Foundation Trust",
+                "{} Community Healthcare NHS Trust",
+                "{} Medical Practice",
+                "{} Health Centre",
+            ),
+        ),
         Kind("police", "police", ("{} Police", "{} Constabulary")),
-        Kind("education", "school", ("{} Primary School", "{} Academy", "{} High School", "{} Infant School",
-                                     "{} Junior School", "{} C of E Primary School", "{} Catholic Primary School",
-                                     "{} Nursery School", "{} Special School", "{} Sixth Form College",
-                                     "{} Preparatory School")),
+        Kind(
+            "education",
+            "school",
+            (
+                "{} Primary School",
+                "{} Academy",
+                "{} High School",
+                "{} Infant School",
+                "{} Junior School",
+                "{} C of E Primary School",
+                "{} Catholic Primary School",
+                "{} Nursery School",
+                "{} Special School",
+                "{} Sixth Form College",
+                "{} Preparatory School",
+            ),
+        ),
         Kind("cafcass", "cafcass", ("Cafcass {} service area",)),
         Kind("probation", "probation", ("Probation Service {} region",)),
         Kind("youth_justice", "yjs", ("{} Youth Justice Service",)),
         Kind("courts", "court", ("{} Family Court", "{} Magistrates' Court")),
-        Kind("government", "gov", ("Department for Education ({} office)", "Department for Work and Pensions ({})",
-                                   "Home Office ({} immigration team)")),
-        Kind("voluntary", "vcs", ("{} Women's Aid", "{} Young Carers", "{} Family Support Trust", "{} Foodbank",
-                                  "{} Youth Club", "{} Children's Centre Charity")),
+        Kind(
+            "government",
+            "gov",
+            (
+                "Department for Education ({} office)",
+                "Department for Work and Pensions ({})",
+                "Home Office ({} immigration team)",
+            ),
+        ),
+        Kind(
+            "voluntary",
+            "vcs",
+            (
+                "{} Women's Aid",
+                "{} Young Carers",
+                "{} Family Support Trust",
+                "{} Foodbank",
+                "{} Youth Club",
+                "{} Children's Centre Charity",
+            ),
+        ),
         Kind("research", "research", ("University of {}", "{} Research Partnership CIC")),
         Kind("other", "org", ("{} Housing Association", "{} Leisure Trust")),
     )
@@ -139,82 +229,193 @@ class Template:
 
 
 TEMPLATES = (
-    Template("Multi-Agency Safeguarding Hub information sharing",
-             "Deciding together, and quickly, what help a child referred to the MASH needs.",
-             ("local_authority", "police"), ("health", "education", "voluntary", "probation"),
-             ("identity_contact", "family_relationships", "household", "social_care", "referral", "health",
-              CRIMINAL, "education", "racial_ethnic_origin"),
-             "children", ("MASH referral", "Strategy discussion information", "Police protection notification",
-                          "Health checks for MASH enquiries", "MASH outcome letter")),
-    Template("Early help information sharing", "Offering families support before problems escalate.",
-             ("local_authority",), ("education", "voluntary", "health"),
-             ("identity_contact", "family_relationships", "education", "send", "social_care", "service_outcomes",
-              "referral", "health"),
-             "children", ("Early help assessment", "Team around the family notes", "Early help outcomes"),
-             "Early Help Hub"),
-    Template("School attendance and children missing education",
-             "Finding children missing education and improving attendance.",
-             ("local_authority",), ("education",),
-             ("identity_contact", "education", "characteristics", "family_relationships"),
-             "education", ("Daily attendance return", "Children missing education notification",
-                           "Elective home education register")),
-    Template("Child protection health information", "Assessing the health needs of children in need of protection.",
-             ("local_authority", "health"), ("health",),
-             ("identity_contact", "health", "social_care", "family_relationships"),
-             "health", ("Child protection medical", "Initial health assessment", "Health visitor notification")),
-    Template("Operation Encompass", "Telling a child's school before the next school day about domestic abuse at home.",
-             ("police",), ("education",),
-             ("identity_contact", "household", CRIMINAL, "family_relationships"),
-             "crime", ("Operation Encompass notification",), "Operation Encompass"),
-    Template("Youth justice partnership", "Preventing offending and reoffending by children.",
-             ("youth_justice", "police"), ("local_authority", "probation", "education", "health"),
-             (CRIMINAL, "identity_contact", "education", "health", "service_outcomes"),
-             "crime", ("Out of court disposal panel papers", "Youth justice assessment",
-                       "Transition to probation")),
-    Template("MARAC information sharing", "Protecting victims of domestic abuse at high risk of serious harm.",
-             ("police", "local_authority"), ("health", "voluntary", "other"),
-             (CRIMINAL, "health", "household", "family_relationships", "identity_contact", "location"),
-             "crime", ("MARAC referral", "MARAC research form", "MARAC action plan")),
-    Template("Child death review", "Learning from the deaths of children to prevent future deaths.",
-             ("health", "local_authority"), ("police", "education"),
-             ("health", "identity_contact", "social_care", "genetic"),
-             "health", ("Child death notification", "Child death review meeting papers")),
-    Template("Evaluation data sharing", "Evaluating whether a children's services programme works.",
-             ("local_authority",), ("research",),
-             ("social_care", "characteristics", "racial_ethnic_origin", "health", "service_outcomes",
-              "religious_beliefs"),
-             "research", ("Pseudonymised case records for evaluation", "Evaluation survey results"),
-             "Family Safeguarding evaluation", research=True),
-    Template("SEND education, health and care plans", "Assessing needs and writing EHC plans.",
-             ("local_authority",), ("education", "health"),
-             ("send", "health", "education", "identity_contact", "family_relationships"),
-             "education", ("EHC needs assessment advice", "Annual review of EHC plan")),
-    Template("Prevent and Channel", "Supporting people at risk of being drawn into terrorism.",
-             ("police", "local_authority"), ("education", "health"),
-             ("religious_beliefs", "political_opinions", CRIMINAL, "identity_contact"),
-             "prevent", ("Prevent referral", "Channel panel information")),
-    Template("Supporting Families data matching", "Finding families who need support and measuring outcomes.",
-             ("local_authority",), ("government", "police", "health"),
-             ("financial", "employment", CRIMINAL, "identity_contact", "household", "service_outcomes"),
-             "children", ("Benefits data match", "Police callouts data match", "Outcomes claim"),
-             "Supporting Families"),
-    Template("Private law and care proceedings", "Advising the family court about children's welfare.",
-             ("cafcass", "local_authority"), ("courts", "police"),
-             ("social_care", "family_relationships", "health", CRIMINAL, "identity_contact"),
-             "children", ("Safeguarding letter checks", "Section 7 report information")),
-    Template("Housing and homelessness", "Keeping children safe when families are homeless or at risk.",
-             ("local_authority",), ("other", "voluntary"),
-             ("housing", "household", "identity_contact", "financial"),
-             "children", ("Homelessness referral", "Temporary accommodation notification")),
+    Template(
+        "Multi-Agency Safeguarding Hub information sharing",
+        "Deciding together, and quickly, what help a child referred to the MASH needs.",
+        ("local_authority", "police"),
+        ("health", "education", "voluntary", "probation"),
+        (
+            "identity_contact",
+            "family_relationships",
+            "household",
+            "social_care",
+            "referral",
+            "health",
+            CRIMINAL,
+            "education",
+            "racial_ethnic_origin",
+        ),
+        "children",
+        (
+            "MASH referral",
+            "Strategy discussion information",
+            "Police protection notification",
+            "Health checks for MASH enquiries",
+            "MASH outcome letter",
+        ),
+    ),
+    Template(
+        "Early help information sharing",
+        "Offering families support before problems escalate.",
+        ("local_authority",),
+        ("education", "voluntary", "health"),
+        (
+            "identity_contact",
+            "family_relationships",
+            "education",
+            "send",
+            "social_care",
+            "service_outcomes",
+            "referral",
+            "health",
+        ),
+        "children",
+        ("Early help assessment", "Team around the family notes", "Early help outcomes"),
+        "Early Help Hub",
+    ),
+    Template(
+        "School attendance and children missing education",
+        "Finding children missing education and improving attendance.",
+        ("local_authority",),
+        ("education",),
+        ("identity_contact", "education", "characteristics", "family_relationships"),
+        "education",
+        (
+            "Daily attendance return",
+            "Children missing education notification",
+            "Elective home education register",
+        ),
+    ),
+    Template(
+        "Child protection health information",
+        "Assessing the health needs of children in need of protection.",
+        ("local_authority", "health"),
+        ("health",),
+        ("identity_contact", "health", "social_care", "family_relationships"),
+        "health",
+        ("Child protection medical", "Initial health assessment", "Health visitor notification"),
+    ),
+    Template(
+        "Operation Encompass",
+        "Telling a child's school before the next school day about domestic abuse at home.",
+        ("police",),
+        ("education",),
+        ("identity_contact", "household", CRIMINAL, "family_relationships"),
+        "crime",
+        ("Operation Encompass notification",),
+        "Operation Encompass",
+    ),
+    Template(
+        "Youth justice partnership",
+        "Preventing offending and reoffending by children.",
+        ("youth_justice", "police"),
+        ("local_authority", "probation", "education", "health"),
+        (CRIMINAL, "identity_contact", "education", "health", "service_outcomes"),
+        "crime",
+        ("Out of court disposal panel papers", "Youth justice assessment", "Transition to probation"),
+    ),
+    Template(
+        "MARAC information sharing",
+        "Protecting victims of domestic abuse at high risk of serious harm.",
+        ("police", "local_authority"),
+        ("health", "voluntary", "other"),
+        (CRIMINAL, "health", "household", "family_relationships", "identity_contact", "location"),
+        "crime",
+        ("MARAC referral", "MARAC research form", "MARAC action plan"),
+    ),
+    Template(
+        "Child death review",
+        "Learning from the deaths of children to prevent future deaths.",
+        ("health", "local_authority"),
+        ("police", "education"),
+        ("health", "identity_contact", "social_care", "genetic"),
+        "health",
+        ("Child death notification", "Child death review meeting papers"),
+    ),
+    Template(
+        "Evaluation data sharing",
+        "Evaluating whether a children's services programme works.",
+        ("local_authority",),
+        ("research",),
+        (
+            "social_care",
+            "characteristics",
+            "racial_ethnic_origin",
+            "health",
+            "service_outcomes",
+            "religious_beliefs",
+        ),
+        "research",
+        ("Pseudonymised case records for evaluation", "Evaluation survey results"),
+        "Family Safeguarding evaluation",
+        research=True,
+    ),
+    Template(
+        "SEND education, health and care plans",
+        "Assessing needs and writing EHC plans.",
+        ("local_authority",),
+        ("education", "health"),
+        ("send", "health", "education", "identity_contact", "family_relationships"),
+        "education",
+        ("EHC needs assessment advice", "Annual review of EHC plan"),
+    ),
+    Template(
+        "Prevent and Channel",
+        "Supporting people at risk of being drawn into terrorism.",
+        ("police", "local_authority"),
+        ("education", "health"),
+        ("religious_beliefs", "political_opinions", CRIMINAL, "identity_contact"),
+        "prevent",
+        ("Prevent referral", "Channel panel information"),
+    ),
+    Template(
+        "Supporting Families data matching",
+        "Finding families who need support and measuring outcomes.",
+        ("local_authority",),
+        ("government", "police", "health"),
+        ("financial", "employment", CRIMINAL, "identity_contact", "household", "service_outcomes"),
+        "children",
+        ("Benefits data match", "Police callouts data match", "Outcomes claim"),
+        "Supporting Families",
+    ),
+    Template(
+        "Private law and care proceedings",
+        "Advising the family court about children's welfare.",
+        ("cafcass", "local_authority"),
+        ("courts", "police"),
+        ("social_care", "family_relationships", "health", CRIMINAL, "identity_contact"),
+        "children",
+        ("Safeguarding letter checks", "Section 7 report information"),
+    ),
+    Template(
+        "Housing and homelessness",
+        "Keeping children safe when families are homeless or at risk.",
+        ("local_authority",),
+        ("other", "voluntary"),
+        ("housing", "household", "identity_contact", "financial"),
+        "children",
+        ("Homelessness referral", "Temporary accommodation notification"),
+    ),
 )
 
-RETENTION = ("6 years after last contact", "Until the child's 25th birthday", "12 months",
-             "Until the end of the evaluation, then destroyed", "25 years (child protection records)",
-             "3 years after the end of the plan")
+RETENTION = (
+    "6 years after last contact",
+    "Until the child's 25th birthday",
+    "12 months",
+    "Until the end of the evaluation, then destroyed",
+    "25 years (child protection records)",
+    "3 years after the end of the plan",
+)
 FREQUENCY = ("daily", "weekly", "monthly", "termly", "ad hoc", "real time")
 METHOD = ("secure email", "API", "portal", "SFTP", "phone", "in meeting")
-SIGNATORY_ROLES = ("Data Protection Officer", "Caldicott Guardian", "Headteacher",
-                   "Director of Children's Services", "Senior Information Risk Owner", "Chief Executive")
+SIGNATORY_ROLES = (
+    "Data Protection Officer",
+    "Caldicott Guardian",
+    "Headteacher",
+    "Director of Children's Services",
+    "Senior Information Risk Owner",
+    "Chief Executive",
+)
 
 
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
@@ -362,8 +563,11 @@ class _Generator:
                 if org not in members:
                     members.append(org)
         if len(members) < 2:
-            members.append(self.pick_org(("local_authority",)) if members[0]["kind"] != "local_authority"
-                           else self.pick_org(("police", "health")))
+            members.append(
+                self.pick_org(("local_authority",))
+                if members[0]["kind"] != "local_authority"
+                else self.pick_org(("police", "health"))
+            )
         unsigned = status == "draft" or (status == "active" and rng.random() < 0.1)
         unsigned_at = rng.randrange(len(members)) if unsigned else -1
         parties = []
@@ -372,11 +576,17 @@ class _Generator:
             parties.append(
                 {
                     "organisation": org["key"],
-                    "role": ("processor" if template.research and org["kind"] == "research" and rng.random() < 0.5
-                             else "joint_controller" if template.hubs[0] == "local_authority" and rng.random() < 0.1
-                             else "controller"),
+                    "role": (
+                        "processor"
+                        if template.research and org["kind"] == "research" and rng.random() < 0.5
+                        else "joint_controller"
+                        if template.hubs[0] == "local_authority" and rng.random() < 0.1
+                        else "controller"
+                    ),
                     "signed_on": _day(start - timedelta(days=rng.randrange(0, 60))) if signed else None,
-                    "signed_by": f"{rng.choice('ABCDEFGHJKLMNPRST')}. {rng.choice(SURNAMES)}" if signed else None,
+                    "signed_by": f"{rng.choice('ABCDEFGHJKLMNPRST')}. {rng.choice(SURNAMES)}"
+                    if signed
+                    else None,
                     "signatory_role": rng.choice(SIGNATORY_ROLES) if signed else None,
                 }
             )
@@ -419,9 +629,13 @@ class _Generator:
         if a6 == "ea":
             flow["recognised_interest"] = "6" if rng.random() < 0.8 else None
         if a6 in ("f", "ea"):
-            flow["lia_reference"] = f"LIA-{rng.randrange(2020, 2027)}-{rng.randrange(1000):03d}" if rng.random() < 0.7 else None
+            flow["lia_reference"] = (
+                f"LIA-{rng.randrange(2020, 2027)}-{rng.randrange(1000):03d}" if rng.random() < 0.7 else None
+            )
         if a6 == "a":
-            flow["consent_record"] = "Signed consent form held on the case record" if rng.random() < 0.6 else None
+            flow["consent_record"] = (
+                "Signed consent form held on the case record" if rng.random() < 0.6 else None
+            )
         if a6 in ("c", "e"):
             law = LAW_IN_FORCE[template.law if template else "children"]
             roll = rng.random()
@@ -449,7 +663,11 @@ class _Generator:
             if flow["article9"] and rng.random() < 0.05:
                 schedule1 = []
         if criminal:
-            if source["public_authority"] and source["kind"] in ("police", "local_authority") and rng.random() < 0.5:
+            if (
+                source["public_authority"]
+                and source["kind"] in ("police", "local_authority")
+                and rng.random() < 0.5
+            ):
                 flow["official_authority"] = True
             elif rng.random() < 0.93 and not schedule1:
                 schedule1 = [rng.choice(("18", "10", "6"))]
@@ -464,7 +682,9 @@ class _Generator:
             source_key, recipient_key = rng.sample(members, 2)
             if rng.random() < 0.03:
                 recipient_key = rng.choice(self.organisations)["key"]
-            categories = rng.sample(agreement["data_categories"], rng.randint(1, min(5, len(agreement["data_categories"]))))
+            categories = rng.sample(
+                agreement["data_categories"], rng.randint(1, min(5, len(agreement["data_categories"])))
+            )
             if rng.random() < 0.06:
                 categories.append(rng.choice(("location", "financial", "health", "sexual_orientation")))
             agreement_key: str | None = agreement["key"]
@@ -498,7 +718,9 @@ class _Generator:
             "source": source_key,
             "recipient": recipient_key,
             "purpose": template.purpose if template else "",
-            "programme": template.programme if template and template.programme and rng.random() < 0.6 else None,
+            "programme": template.programme
+            if template and template.programme and rng.random() < 0.6
+            else None,
             "agreement": agreement_key,
             "status": status,
             "start_date": _day(start),
@@ -509,8 +731,9 @@ class _Generator:
                 else _pick(rng, {"identifiable": 90, "pseudonymised": 4, "anonymised": 6})
             ),
             "regime": "uk_gdpr",
-            "data_subjects": rng.sample(("children", "parents_carers", "household_members", "professionals"),
-                                        rng.randint(1, 3)),
+            "data_subjects": rng.sample(
+                ("children", "parents_carers", "household_members", "professionals"), rng.randint(1, 3)
+            ),
             "data_categories": categories,
             "article6": None,
             "recognised_interest": None,
@@ -533,7 +756,7 @@ class _Generator:
             "consent_record": None,
             "archived": rng.random() < 0.005,
         }
-        if research and rng.random() < 0.1 or rng.random() < 0.005:
+        if (research and rng.random() < 0.1) or rng.random() < 0.005:
             flow["international_transfer"] = {
                 "country": "US",
                 "safeguard": _pick(rng, {"adequacy": 40, "idta": 30, "none": 30}),

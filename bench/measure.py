@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -14,8 +15,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
+#: Signs the benchmark's own sessions; set so that no process generates ``instance/secret_key``.
+SECRET_KEY = "isa-registry-bench-not-a-secret"  # noqa: S105 - a throwaway key for throwaway databases
 
-__all__ = ["ROOT", "MIB", "Measured", "StepFailed", "run_measured", "run_worker", "Row", "format_table"]
+__all__ = ["MIB", "ROOT", "Measured", "Row", "StepFailed", "format_table", "run_measured", "run_worker"]
 
 
 class StepFailed(RuntimeError):
@@ -37,7 +40,7 @@ class Measured:
     def longest_silence(self) -> float:
         """The longest stretch with nothing printed on stderr, start and exit included."""
         times = [0.0, *(t for t, _ in self.stderr), self.wall_seconds]
-        return max(b - a for a, b in zip(times, times[1:], strict=False))
+        return max(b - a for a, b in itertools.pairwise(times))
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Measured:
@@ -62,7 +65,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = 
 def worker_env() -> dict[str, str]:
     """The environment of every process the benchmark starts: no instance secret is generated."""
     env = dict(os.environ)
-    env.setdefault("SECRET_KEY", "isa-registry-bench-not-a-secret")
+    env.setdefault("SECRET_KEY", SECRET_KEY)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
@@ -102,10 +105,20 @@ def format_table(rows: list[Row]) -> str:
     """The rows as a plain-text table."""
     head = ("what", "subject", "floor", "ratio", "target", "met")
     cells = [
-        (r.what, r.subject, r.floor, "-" if r.ratio is None else f"{r.ratio:.2f}x", r.target, "yes" if r.met else "NO")
+        (
+            r.what,
+            r.subject,
+            r.floor,
+            "-" if r.ratio is None else f"{r.ratio:.2f}x",
+            r.target,
+            "yes" if r.met else "NO",
+        )
         for r in rows
     ]
     widths = [max(len(str(c[i])) for c in [head, *cells]) for i in range(len(head))]
-    lines = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in [head, *cells]]
+    lines = [
+        "  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip()
+        for line in [head, *cells]
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, func, insert, select, text
 
 from isa_registry.models import Agreement, AgreementParty, Flow, Organisation
 
-__all__ = ["TABLES", "table_rows", "insert_rows", "load_document_rows"]
+__all__ = ["TABLES", "insert_rows", "load_document_rows", "table_rows"]
 
 #: The registry's tables in the order they are filled.
 TABLES: tuple[Table, ...] = (
@@ -120,7 +120,12 @@ def table_rows(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                 "transfer_safeguard": transfer.get("safeguard"),
             }
         )
-    return {"organisation": org_rows, "agreement": agreement_rows, "agreement_party": party_rows, "flow": flow_rows}
+    return {
+        "organisation": org_rows,
+        "agreement": agreement_rows,
+        "agreement_party": party_rows,
+        "flow": flow_rows,
+    }
 
 
 def insert_rows(conn: Connection, rows: dict[str, list[dict[str, Any]]]) -> None:

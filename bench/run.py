@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
+import os
 import sys
 import tempfile
 import time
@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import generate
+from . import generate, worker
 from .http import http_rows
-from .measure import MIB, Measured, Row, StepFailed, format_table, run_measured, run_worker
+from .measure import MIB, SECRET_KEY, Measured, Row, StepFailed, format_table, run_worker
 
 __all__ = ["main", "run"]
 
@@ -27,7 +27,7 @@ MEMORY_LIMIT = 512 * MIB
 MEMORY_RATIO = 2.0
 TARGETS = {"import": 3.0, "check": 2.0, "ropa": 1.5, "map": 1.3, "map_cached": 0.05}
 #: wrk's duration per URL, and how many times the map is drawn, by size (a quick S, a full L).
-WRK_SECONDS = {"S": 3, "M": 5, "L": 10}
+WRK_SECONDS = {"S": 2, "M": 5, "L": 10}
 MAP_REPEATS = 3
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ROWS = ("import", "check", "ropa", "map", "http")
@@ -63,12 +63,16 @@ def _memory_row(what: str, subject: Measured, floor: Measured) -> Row:
         met=ratio <= MEMORY_RATIO and subject.max_rss_bytes <= MEMORY_LIMIT,
         subject=f"{subject.max_rss_bytes / MIB:.0f} MiB",
         floor=f"{floor.max_rss_bytes / MIB:.0f} MiB",
-        details={"peak_rss_mib": subject.max_rss_bytes / MIB, "floor_peak_rss_mib": floor.max_rss_bytes / MIB},
+        details={
+            "peak_rss_mib": subject.max_rss_bytes / MIB,
+            "floor_peak_rss_mib": floor.max_rss_bytes / MIB,
+        },
     )
 
 
-def _pair(what: str, target: float, floor: tuple[str, dict[str, Any]],
-          subject: tuple[str, dict[str, Any]]) -> list[Row]:
+def _pair(
+    what: str, target: float, floor: tuple[str, dict[str, Any]], subject: tuple[str, dict[str, Any]]
+) -> list[Row]:
     floor_result, floor_run = run_worker(floor[0], **floor[1])
     result, run = run_worker(subject[0], **subject[1])
     extra = {k: v for k, v in result.items() if k != "seconds"}
@@ -83,38 +87,42 @@ def import_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
     """``import-registry`` against one bulk INSERT per table, each into a fresh database."""
     doc = str(doc_path)
     return _pair(
-        f"import {label}", TARGETS["import"],
+        f"import {label}",
+        TARGETS["import"],
         ("import-floor", {"doc": doc, "url": _sqlite(tmp, "import-floor")}),
         ("import", {"doc": doc, "url": _sqlite(tmp, "import")}),
-    )  # fmt: skip
+    )
 
 
 def check_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
     """Loading the registry and running every rule, against loading it alone."""
     url = _sqlite(tmp, "check")
-    run_worker("load", doc=str(doc_path), url=url)
+    worker.load(str(doc_path), url)
     return _pair(f"check {label}", TARGETS["check"], ("check-floor", {"url": url}), ("check", {"url": url}))
 
 
 def ropa_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
     """The partnership's ROPA workbook, against XlsxWriter writing the same cells."""
     url, cells = _sqlite(tmp, "ropa"), str(tmp / "ropa-cells.json")
-    run_worker("load", doc=str(doc_path), url=url)
-    run_worker("ropa-cells", url=url, out=cells)
+    worker.load(str(doc_path), url)
+    worker.ropa_cells(url, cells)
     return _pair(
-        f"ROPA export {label}", TARGETS["ropa"],
+        f"ROPA export {label}",
+        TARGETS["ropa"],
         ("ropa-floor", {"cells": cells, "out": str(tmp / "floor.xlsx")}),
         ("ropa", {"url": url, "out": str(tmp / "ropa.xlsx")}),
-    )  # fmt: skip
+    )
 
 
 def _dot_seconds(dot_file: Path, repeats: int) -> float:
+    """dot alone on the DOT source, started the way the app starts it; the best of ``repeats``."""
+    from isa_registry.graph import run_dot
+
+    source = dot_file.read_text(encoding="utf-8")
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(  # noqa: S603 - fixed command line
-            ["dot", "-Tsvg", str(dot_file), "-o", "/dev/null"], check=True, capture_output=True  # noqa: S607
-        )
+        run_dot(source, "svg")
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -122,15 +130,20 @@ def _dot_seconds(dot_file: Path, repeats: int) -> float:
 def map_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
     """``GET /map.svg`` (load, rules, graph, DOT, dot) against dot alone; then from the cache."""
     url, dot_file = _sqlite(tmp, "map"), tmp / "map.dot"
-    run_worker("load", doc=str(doc_path), url=url)
+    worker.load(str(doc_path), url)
     result, _ = run_worker(
         "map", url=url, cache_dir=str(tmp / "map-cache"), dot_out=str(dot_file), repeats=MAP_REPEATS
     )
     floor = _dot_seconds(dot_file, MAP_REPEATS)
     first, cached = result["seconds"], result["cached_seconds"]
     return [
-        _time_row(f"map render {label} (/map.svg, empty cache)", first, floor, TARGETS["map"],
-                  page_seconds=result["page_seconds"]),
+        _time_row(
+            f"map render {label} (/map.svg, empty cache)",
+            first,
+            floor,
+            TARGETS["map"],
+            page_seconds=result["page_seconds"],
+        ),
         Row(
             what=f"map render {label} (/map.svg, cached repeat)",
             ratio=cached / first,
@@ -140,14 +153,16 @@ def map_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
             floor=_secs(first) + " (first)",
             details={"seconds": cached, "floor_seconds": first},
         ),
-    ]  # fmt: skip
+    ]
 
 
-def run(size: str, seed: int, pg_url: str, only: tuple[str, ...] = ROWS,
-        say: Callable[[str], None] = print) -> dict[str, Any]:
+def run(
+    size: str, seed: int, pg_url: str, only: tuple[str, ...] = ROWS, say: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Run the benchmark; returns the JSON document (``rows`` and what was run)."""
     map_size = "M" if size == "L" else size
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="isa-bench-") as name:
         tmp = Path(name)
@@ -167,9 +182,12 @@ def run(size: str, seed: int, pg_url: str, only: tuple[str, ...] = ROWS,
             ("check", f"check {size}", lambda: check_rows(doc(size)[1], size, tmp)),
             ("ropa", f"ROPA export {size}", lambda: ropa_rows(doc(size)[1], size, tmp)),
             ("map", f"map render {map_size}", lambda: map_rows(doc(map_size)[1], map_size, tmp)),
-            ("http", f"HTTP {size} on PostgreSQL",
-             lambda: http_rows(*doc(size), f"{size} on PostgreSQL", pg_url, WRK_SECONDS[size], tmp)),
-        ]  # fmt: skip
+            (
+                "http",
+                f"HTTP {size} on PostgreSQL",
+                lambda: http_rows(*doc(size), f"{size} on PostgreSQL", pg_url, WRK_SECONDS[size], tmp),
+            ),
+        ]
         failed = []
         for key, title, step in steps:
             if key not in only:
@@ -180,17 +198,33 @@ def run(size: str, seed: int, pg_url: str, only: tuple[str, ...] = ROWS,
                 rows.extend(step())
             except (StepFailed, RuntimeError, OSError) as exc:
                 failed.append(f"{title}: {exc}")
-                rows.append(Row(what=title, ratio=None, target="", met=False, subject="failed",
-                                details={"error": str(exc)}))  # fmt: skip
+                rows.append(
+                    Row(
+                        what=title,
+                        ratio=None,
+                        target="",
+                        met=False,
+                        subject="failed",
+                        details={"error": str(exc)},
+                    )
+                )
             say(f"  ({time.monotonic() - begun:.0f} s)")
-        sizes = {k: {"organisations": len(d["organisations"]), "agreements": len(d["agreements"]),
-                     "flows": len(d["flows"])} for k, (d, _) in docs.items()}  # fmt: skip
+        sizes = {
+            k: {
+                "organisations": len(d["organisations"]),
+                "agreements": len(d["agreements"]),
+                "flows": len(d["flows"]),
+            }
+            for k, (d, _) in docs.items()
+        }
     return {
         "size": size,
         "map_size": map_size,
         "seed": seed,
         "sizes": sizes,
         "seconds": round(time.monotonic() - started, 1),
+        "cpus": os.cpu_count(),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "failed": failed,
         "rows": [r.as_dict() for r in rows],
         "table": format_table(rows),
@@ -200,26 +234,48 @@ def run(size: str, seed: int, pg_url: str, only: tuple[str, ...] = ROWS,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Measure the registry on a synthetic partnership; each row against a floor from the same run.",
+        description="Measure the registry on a synthetic partnership, each row against a floor "
+        "measured in the same run.",
     )
-    parser.add_argument("--size", choices=sorted(generate.SIZES), default="L",
-                        help="L: the targets' sizes (the map on M); S or M: every row on that size, a quick check")
+    parser.add_argument(
+        "--size",
+        choices=sorted(generate.SIZES),
+        default="L",
+        help="L: the targets' sizes (the map on M); S or M: every row on that size, a quick check",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the table as JSON to FILE")
     parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default 1)")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help=f"a PostgreSQL server's maintenance database, for the HTTP rows (default {DEFAULT_PG_URL})")
+    parser.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG_URL,
+        help=f"a PostgreSQL server's maintenance database, for the HTTP rows (default {DEFAULT_PG_URL})",
+    )
     parser.add_argument("--only", choices=ROWS, action="append", help="run only these rows (repeatable)")
-    args = parser.parse_args(argv)  # fmt: skip
-    result = run(args.size, args.seed, args.pg_url, tuple(args.only or ROWS), say=lambda m: print(m, file=sys.stderr))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("SECRET_KEY", SECRET_KEY)  # the set-up builds apps in this process too
+    result = run(
+        args.size, args.seed, args.pg_url, tuple(args.only or ROWS), say=lambda m: print(m, file=sys.stderr)
+    )
     if args.size == "L":
         heading = f"ISA Registry benchmark: size L (map on M), seed {args.seed}"
     else:
-        heading = f"ISA Registry benchmark: every row on size {args.size} (a quick check; the targets are for L)"
+        heading = (
+            f"ISA Registry benchmark: every row on size {args.size} (a quick check; the targets are for L)"
+        )
     print(heading)
     print(result["table"])
-    print(f"{sum(r['met'] for r in result['rows'])} of {len(result['rows'])} targets met in {result['seconds']:.0f} s.")
+    met = sum(r["met"] for r in result["rows"])
+    print(f"{met} of {len(result['rows'])} targets met in {result['seconds']:.0f} s.")
+    if max(result["load_average"]) > (result["cpus"] or 1):
+        before, after = result["load_average"]
+        print(
+            f"Note: the machine was busy with other work (load average {before} at the start, {after} "
+            f"at the end, on {result['cpus']} CPUs): the figures are noisy."
+        )
     for failure in result["failed"]:
         print(f"FAILED {failure}")
     if args.json:
-        Path(args.json).write_text(json.dumps({k: v for k, v in result.items() if k != "table"}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps({k: v for k, v in result.items() if k != "table"}, indent=2) + "\n"
+        )
     return 1 if result["failed"] else 0

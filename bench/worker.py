@@ -127,8 +127,15 @@ def ropa_cells(url: str, out: str) -> dict[str, Any]:
         {
             "name": "Summary",
             "rows": [
-                [r.organisation.name, r.organisation.key, r.organisation.ico_registration or "",
-                 r.organisation.dpo_contact or "", len(r.activities), r.flows_sent, r.flows_received]
+                [
+                    r.organisation.name,
+                    r.organisation.key,
+                    r.organisation.ico_registration or "",
+                    r.organisation.dpo_contact or "",
+                    len(r.activities),
+                    r.flows_sent,
+                    r.flows_received,
+                ]
                 for r in record.records
             ],
         }
@@ -155,8 +162,12 @@ def ropa_floor(cells: str, out: str) -> dict[str, Any]:
     sheets = json.loads(Path(cells).read_text(encoding="utf-8"))
 
     def work() -> None:
-        options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                   "strings_to_numbers": False}
+        options = {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        }
         with open(out, "wb") as fh:
             workbook = xlsxwriter.Workbook(fh, options)
             for sheet in sheets:

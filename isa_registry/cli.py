@@ -21,6 +21,7 @@ from .models import AuditEntry, AuditHead, User
 from .models import Organisation as OrganisationModel
 from .queries import load_registry
 from .security import hash_password, password_problem
+from .tabular import read_tabular
 
 DEMO_FILE = Path(__file__).parent / "demo" / "dudley.json"
 DEMO_USERS = (
@@ -38,13 +39,15 @@ def _progress(stage: str, done: int, total: int) -> None:
         click.echo(f"  {stage}: {done}/{total}", err=True)
 
 
-def _read_registry_file(path: str, known_orgs: set[str], known_agreements: set[str]) -> exchange.Registry:
-    """Read FILE (JSON, or a spreadsheet log) into a registry, validating it whole."""
+def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements: set[str]) -> exchange.Registry:
+    """Read FILE (JSON, or a spreadsheet log) into a registry, validating it whole.
+
+    ``known_orgs`` maps the keys of organisations already in the registry to their names: a
+    spreadsheet may name them either way.
+    """
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".csv"):
-        from .tabular import read_tabular
-
-        doc = read_tabular(path)
+        doc = read_tabular(path, known_orgs, known_agreements)
         return exchange.parse_document(doc, known_orgs, known_agreements)
     if path == "-":
         text = sys.stdin.read()
@@ -56,7 +59,8 @@ def _read_registry_file(path: str, known_orgs: set[str], known_agreements: set[s
 def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportReport:
     """Import FILE in one transaction; raises InvalidDocument (nothing written) if it is bad."""
     session = db.session
-    known_orgs = set(persist.org_ids(session))
+    org_table = OrganisationModel.__table__
+    known_orgs = dict(session.execute(select(org_table.c.key, org_table.c.name)).all())
     known_agreements = set(persist.agreement_ids(session))
     registry = _read_registry_file(path, known_orgs, known_agreements)
     click.echo(

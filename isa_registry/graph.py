@@ -44,6 +44,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from html import escape as html_escape
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -78,6 +79,7 @@ __all__ = [
     "SensitiveRecipient",
     "SensitiveSource",
     "agreement_reach",
+    "agreement_reaches",
     "build_graph",
     "build_map",
     "dot_string",
@@ -670,7 +672,7 @@ def sensitive_recipients(graph: nx.MultiDiGraph) -> list[SensitiveRecipient]:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OnwardChain:
     """Data that goes from ``source`` to ``via`` and on to ``recipient``, where the onward leg is
     flagged: ``onward_flows`` (``via`` to ``recipient``) have error or warning findings."""
@@ -704,33 +706,37 @@ def flagged_chains(graph: nx.MultiDiGraph) -> list[OnwardChain]:
     """
     found = []
     for via in graph.nodes:
-        onward: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        onward: dict[str, tuple[list[str], set[str], list[str]]] = {}
         for _, recipient, k, data in graph.out_edges(via, keys=True, data=True):
             if data.get("severity") in FLAGGED_SEVERITIES and recipient != via:
-                onward.setdefault(recipient, []).append((k, data))
+                keys, categories, severities = onward.setdefault(recipient, ([], set(), []))
+                keys.append(k)
+                categories.update(data.get("categories", ()))
+                severities.append(data["severity"])
         if not onward:
             continue
-        incoming: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for source, _, k, data in graph.in_edges(via, keys=True, data=True):
+        legs = {r: (tuple(sorted(k)), c, worst(s) or "warning") for r, (k, c, s) in onward.items()}
+        incoming: dict[str, tuple[list[str], set[str]]] = {}
+        for source, _, k, categories in graph.in_edges(via, keys=True, data="categories", default=()):
             if source != via:
-                incoming.setdefault(source, []).append((k, data))
-        for source, first in incoming.items():
-            first_categories = {c for _, d in first for c in d.get("categories", ())}
-            for recipient, legs in onward.items():
-                if recipient == source:
-                    continue
-                onward_categories = {c for _, d in legs for c in d.get("categories", ())}
-                found.append(
-                    OnwardChain(
-                        source=source,
-                        via=via,
-                        recipient=recipient,
-                        first_flows=tuple(sorted(k for k, _ in first)),
-                        onward_flows=tuple(sorted(k for k, _ in legs)),
-                        severity=worst(d["severity"] for _, d in legs) or "warning",
-                        shared_categories=tuple(sorted(first_categories & onward_categories)),
+                keys, union = incoming.setdefault(source, ([], set()))
+                keys.append(k)
+                union.update(categories)
+        for source, (first_keys, first_categories) in incoming.items():
+            first = tuple(sorted(first_keys))
+            for recipient, (onward_keys, onward_categories, severity) in legs.items():
+                if recipient != source:
+                    found.append(
+                        OnwardChain(
+                            source=source,
+                            via=via,
+                            recipient=recipient,
+                            first_flows=first,
+                            onward_flows=onward_keys,
+                            severity=severity,
+                            shared_categories=tuple(sorted(first_categories & onward_categories)),
+                        )
                     )
-                )
     found.sort(key=lambda c: (_SEVERITY_RANK[c.severity], c.source, c.via, c.recipient))
     return found
 
@@ -772,31 +778,58 @@ def agreement_reach(graph: nx.MultiDiGraph, agreement: str) -> AgreementReach:
     >>> r.flows, r.partners, r.left_without_cover
     (('F1',), ('a', 'b'), ('a',))
     """
-    info = graph.graph.get("agreements", {}).get(agreement, {})
-    covered = [(u, v, k) for u, v, k, a in graph.edges(keys=True, data="agreement") if a == agreement]
-    partners = sorted({n for u, v, _ in covered for n in (u, v)})
+    return agreement_reaches(graph, [agreement])[0]
 
-    def other_cover(node: str) -> bool:
-        edges = [*graph.out_edges(node, data="agreement"), *graph.in_edges(node, data="agreement")]
-        return any(a and a != agreement for _, _, a in edges)
 
-    pairs = sorted(
-        {
-            (u, v)
-            for u, v, _ in covered
-            if all(a == agreement for a in (d.get("agreement") for d in graph.get_edge_data(u, v).values()))
-        }
-    )
-    return AgreementReach(
-        agreement=agreement,
-        title=info.get("title", agreement),
-        status=info.get("status", ""),
-        end_date=info.get("end_date"),
-        flows=tuple(sorted(k for _, _, k in covered)),
-        partners=tuple(partners),
-        left_without_cover=tuple(n for n in partners if not other_cover(n)),
-        pairs=tuple(pairs),
-    )
+def agreement_reaches(
+    graph: nx.MultiDiGraph, agreements: Iterable[str] | None = None
+) -> list[AgreementReach]:
+    """:func:`agreement_reach` of each of ``agreements`` (default: every agreement covering a flow),
+    in one pass over the graph.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_edge("a", "b", key="F1", agreement="ISA-1")
+    'F1'
+    >>> [r.agreement for r in agreement_reaches(g)]
+    ['ISA-1']
+    """
+    flows: dict[str, list[str]] = {}
+    ends: dict[str, set[str]] = {}
+    by_node: dict[str, set[str | None]] = {}
+    by_pair: dict[tuple[str, str], set[str | None]] = {}
+    for u, v, k, a in graph.edges(keys=True, data="agreement"):
+        by_node.setdefault(u, set()).add(a)
+        by_node.setdefault(v, set()).add(a)
+        by_pair.setdefault((u, v), set()).add(a)
+        if a:
+            flows.setdefault(a, []).append(k)
+            ends.setdefault(a, set()).update((u, v))
+    whole_pairs: dict[str, list[tuple[str, str]]] = {}
+    for pair, covers in by_pair.items():
+        if len(covers) == 1 and None not in covers:
+            whole_pairs.setdefault(next(iter(covers)), []).append(pair)  # type: ignore[arg-type]
+    info = graph.graph.get("agreements", {})
+    found = []
+    for agreement in sorted(flows) if agreements is None else agreements:
+        partners = sorted(ends.get(agreement, ()))
+        details = info.get(agreement, {})
+        found.append(
+            AgreementReach(
+                agreement=agreement,
+                title=details.get("title", agreement),
+                status=details.get("status", ""),
+                end_date=details.get("end_date"),
+                flows=tuple(sorted(flows.get(agreement, ()))),
+                partners=tuple(partners),
+                left_without_cover=tuple(
+                    n for n in partners if not any(a and a != agreement for a in by_node[n])
+                ),
+                pairs=tuple(sorted(whole_pairs.get(agreement, ()))),
+            )
+        )
+    return found
 
 
 # --- The drawing -------------------------------------------------------------------------------
@@ -1241,17 +1274,42 @@ def inline_svg(svg: bytes, label: str) -> str:
 
 @dataclass
 class DataMap:
-    """Everything the page, the downloads and the command show for one set of filters."""
+    """Everything the page, the downloads and the command show for one set of filters.
+
+    The analyses are worked out when first asked for, so that a picture download, which needs only
+    the drawing, does not pay for them.
+    """
 
     filters: MapFilters
     as_of: date
     full: nx.MultiDiGraph
     graph: nx.MultiDiGraph
     drawing: Drawing
-    hubs: list[Hub]
-    sensitive: list[SensitiveRecipient]
-    chains: list[OnwardChain]
-    reach: list[AgreementReach]
+
+    @cached_property
+    def hubs(self) -> list[Hub]:
+        """:func:`hubs` of the organisations in view."""
+        return hubs(self.graph)
+
+    @cached_property
+    def sensitive(self) -> list[SensitiveRecipient]:
+        """:func:`sensitive_recipients` of the flows in view."""
+        return sensitive_recipients(self.graph)
+
+    @cached_property
+    def chains(self) -> list[OnwardChain]:
+        """:func:`flagged_chains` of the flows in view."""
+        return flagged_chains(self.graph)
+
+    @cached_property
+    def reach(self) -> list[AgreementReach]:
+        """The reach of the agreement filtered on (if any) and of every agreement covering a flow
+        live on the date, worked out on every live flow whatever the filters: a partner keeps cover
+        through any other agreement."""
+        covering = {a for _, _, a in self.full.edges(data="agreement") if a}
+        if self.filters.agreement:
+            covering.add(self.filters.agreement)
+        return agreement_reaches(self.full, sorted(covering))
 
     @property
     def names(self) -> dict[str, str]:
@@ -1276,28 +1334,17 @@ def build_map(
     links: Links = Links(),
     threshold: int = CLUSTER_THRESHOLD,
 ) -> DataMap:
-    """Build the graph for ``as_of``, narrow it by ``filters``, analyse it and draw it.
+    """Build the graph for ``as_of``, narrow it by ``filters`` and draw it; the analyses follow
+    on demand (:class:`DataMap`).
 
     ``findings`` are the rules' findings for ``as_of``. The hubs, sensitive recipients and
-    flagged chains describe what the filters select; the reach of each agreement is worked out on
-    every flow live on ``as_of``, since a partner keeps cover through any other agreement. The
-    reach lists the agreement filtered on (if any) and every agreement covering a live flow.
+    flagged chains describe what the filters select; each agreement's reach counts every flow live
+    on ``as_of``.
     """
     full = build_graph(registry, findings, as_of)
     graph = filter_graph(full, filters)
-    covering = {a for _, _, a in full.edges(data="agreement") if a}
-    if filters.agreement:
-        covering.add(filters.agreement)
     return DataMap(
-        filters=filters,
-        as_of=as_of,
-        full=full,
-        graph=graph,
-        drawing=draw(graph, filters, links, threshold),
-        hubs=hubs(graph),
-        sensitive=sensitive_recipients(graph),
-        chains=flagged_chains(graph),
-        reach=[agreement_reach(full, a) for a in sorted(covering)],
+        filters=filters, as_of=as_of, full=full, graph=graph, drawing=draw(graph, filters, links, threshold)
     )
 
 

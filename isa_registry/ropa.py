@@ -590,13 +590,16 @@ def _activity(
 def _controller_record(registry: Registry, key: str, as_of: date) -> ControllerRecord:
     org = registry.organisations[key]
     flows = _controller_flows(registry, key, as_of)
-    groups: dict[tuple[str, str], list[Flow]] = {}
+    # A flow with no purpose of its own or its agreement's is an activity of its own, named by the
+    # flow: lumping every purpose-less flow into one row would invent a shared purpose.
+    groups: dict[tuple[str, str, str], list[Flow]] = {}
     for f in flows:
-        groups.setdefault(((f.programme or "").strip(), _purpose(registry, f)), []).append(f)
+        purpose = _purpose(registry, f)
+        groups.setdefault(((f.programme or "").strip(), purpose, "" if purpose else f.name), []).append(f)
     activities = [
         _activity(registry, org, programme, purpose, members)
-        for (programme, purpose), members in sorted(
-            groups.items(), key=lambda g: (g[0][0].casefold(), g[0][1].casefold())
+        for (programme, purpose, _), members in sorted(
+            groups.items(), key=lambda g: tuple(part.casefold() for part in g[0])
         )
     ]
     reviews = [

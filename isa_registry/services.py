@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -1045,6 +1045,39 @@ class Page:
     def last(self) -> int:
         return min(self.total, self.page * self.per_page)
 
+    # What the shared pagination macro reads (the Flask-SQLAlchemy Pagination interface).
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(
+        self, left_edge: int = 1, left_current: int = 2, right_current: int = 3, right_edge: int = 1
+    ) -> Iterator[int | None]:
+        """Page numbers to link, with None where a run of numbers is left out."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (
+                number <= left_edge
+                or self.page - left_current <= number < self.page + right_current
+                or number > self.pages - right_edge
+            ):
+                if last + 1 != number:
+                    yield None
+                yield number
+                last = number
+
 
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -1212,6 +1245,25 @@ def list_flows(
         "start_date": f.c.start_date,
     }
     return _paginate(session, stmt, _order(columns, params, "key", f.c.key), params)
+
+
+def version_of(session: Session, subject_type: str, key: str) -> int | None:
+    """The record's current version (one statement), or None when there is no such record."""
+    model = _MODELS[subject_type]
+    return session.scalar(select(model.version_id).where(model.key == key))
+
+
+def duplicate_key(session: Session, subject_type: str, key: str | None) -> str | None:
+    """The message for a key that another record of the type already has, or None."""
+    model = _MODELS[subject_type]
+    if key and session.scalar(select(func.count()).select_from(model).where(model.key == key)):
+        return _duplicate(subject_type, key)
+    return None
+
+
+def organisation_name(session: Session, key: str) -> str:
+    """The organisation's name (one statement), or its key when there is none."""
+    return session.scalar(select(OrganisationModel.name).where(OrganisationModel.key == key)) or key
 
 
 def programmes(session: Session) -> list[str]:

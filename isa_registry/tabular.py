@@ -420,7 +420,7 @@ def _parse_annex1(value: Any) -> str | None:
     for code, p in ANNEX1.items():
         if normalise_title(p.title) == words:
             return code
-    m = re.search(r"(?:para(?:graph)?\s*)?(\d+)\s*$", re.sub(r"annex\s*1", " ", words).strip())
+    m = re.search(r"\b(\d+)\b", re.sub(r"\bannex 1\b", " ", words))
     if not m:
         raise _Bad(f"'{text}' is not a UK GDPR Annex 1 paragraph (such as 6)")
     return m[1]
@@ -838,9 +838,10 @@ class _Problems:
         return [p for _, p in sorted(self.items, key=lambda item: item[0])]
 
 
-def _header_map(titles: list[Any], kind: str) -> tuple[dict[int, Column], list[str]]:
-    """Which column index fills which field, and the titles claimed twice. When two titles mean the
-    same field, the template's own title wins; otherwise it is a problem."""
+def _header_map(titles: list[Any], kind: str) -> tuple[dict[int, Column], dict[str, str]]:
+    """Which column index fills which field, and the fields claimed by more than one column (with
+    what to say). When two titles mean the same field, the template's own title wins; otherwise it
+    is a problem."""
     by_title: dict[str, Column] = {}
     for column in COLUMNS[kind]:
         for title in (column.title, column.field, *column.synonyms):
@@ -854,20 +855,15 @@ def _header_map(titles: list[Any], kind: str) -> tuple[dict[int, Column], list[s
         if column is not None:
             claimed.setdefault(column.field, []).append((index, words == normalise_title(column.title)))
     mapping: dict[int, Column] = {}
-    clashes: list[str] = []
+    clashes: dict[str, str] = {}
     fields = {c.field: c for c in COLUMNS[kind]}
     for field_name, places in claimed.items():
-        if len(places) == 1:
-            mapping[places[0][0]] = fields[field_name]
-            continue
         exact = [i for i, is_title in places if is_title]
-        if len(exact) == 1:
-            mapping[exact[0]] = fields[field_name]
+        if len(places) == 1 or len(exact) == 1:
+            mapping[places[0][0] if len(places) == 1 else exact[0]] = fields[field_name]
         else:
-            clashes.append(
-                f"columns {', '.join(repr(str(titles[i]).strip()) for i, _ in places)} all mean "
-                f"'{fields[field_name].title}': keep one"
-            )
+            named = ", ".join(repr(str(titles[i]).strip()) for i, _ in places)
+            clashes[field_name] = f"columns {named} all mean '{fields[field_name].title}': keep one"
     return mapping, clashes
 
 
@@ -913,7 +909,7 @@ def _table_rows(
     if kind is None and type_index is None:
         kinds = ("flows",)
     maps: dict[str, dict[int, Column]] = {}
-    clashes: dict[str, list[str]] = {}
+    clashes: dict[str, dict[str, str]] = {}
     for k in kinds:
         maps[k], clashes[k] = _header_map(titles, k)
     out: list[_Row] = []
@@ -944,16 +940,16 @@ def _table_rows(
             )
         )
     for k in {r.kind for r in out}:
-        for clash in clashes[k]:
+        for clash in clashes[k].values():
             problems.add(None, f"{where} row {header_number}", "", clash)
         present = {c.field for c in maps[k].values()}
-        missing = frozenset(
+        absent = frozenset(
             c.field
             for c in COLUMNS[k]
             if c.required and c.field not in present and not (k == "organisations" and c.field == "key")
         )
         for column in COLUMNS[k]:
-            if column.field in missing:
+            if column.field in absent and column.field not in clashes[k]:
                 accepted = ", ".join([column.title, *column.synonyms[:5]])
                 problems.add(
                     None,
@@ -964,7 +960,7 @@ def _table_rows(
                 )
         for row in out:
             if row.kind == k:
-                row.missing = missing
+                row.missing = absent | set(clashes[k])
     return out
 
 

@@ -34,7 +34,14 @@ def partnership() -> Registry:
         ],
         flows=[
             flow("F1", "wmp", "dudley", "ISA-1", data_categories=["identity_contact", "criminal_offence"]),
-            flow("F2", "dudley", "bcicb", "ISA-2", data_categories=["identity_contact", "health"], programme="MASH"),
+            flow(
+                "F2",
+                "dudley",
+                "bcicb",
+                "ISA-2",
+                data_categories=["identity_contact", "health"],
+                programme="MASH",
+            ),
             flow("F3", "dudley", "bcicb", "ISA-2", data_categories=["education"], programme="Early help"),
             flow("F4", "dudley", "family-action", "ISA-2", data_categories=["identity_contact"]),
         ],
@@ -61,7 +68,12 @@ def test_each_organisation_is_a_node_and_each_flow_an_edge_keyed_by_its_key() ->
 
 
 def test_an_edge_carries_its_flows_worst_finding_severity() -> None:
-    findings = [finding("F2", "warning"), finding("F2", "error"), finding("F3", "info"), finding("ISA-2", "error", "agreement")]
+    findings = [
+        finding("F2", "warning"),
+        finding("F2", "error"),
+        finding("F3", "info"),
+        finding("ISA-2", "error", "agreement"),
+    ]
     g = graph.build_graph(partnership(), findings)
     assert g.edges["dudley", "bcicb", "F2"]["severity"] == "error"
     assert len(g.edges["dudley", "bcicb", "F2"]["findings"]) == 2
@@ -151,7 +163,9 @@ def test_programme_and_agreement_filters() -> None:
 
 
 def test_flagged_only_keeps_errors_and_warnings_but_not_info() -> None:
-    g = graph.build_graph(partnership(), [finding("F1", "error"), finding("F2", "warning"), finding("F3", "info")])
+    g = graph.build_graph(
+        partnership(), [finding("F1", "error"), finding("F2", "warning"), finding("F3", "info")]
+    )
     flagged = graph.filter_graph(g, MapFilters(flagged_only=True))
     assert edges(flagged) == {"F1", "F2"}
     assert "family-action" not in flagged
@@ -186,7 +200,7 @@ def test_the_gov_uk_date_input_gives_the_as_of_date() -> None:
 
 
 def test_bad_filters_are_named() -> None:
-    filters, problems = graph.filters_from_query({"depth": "5", "as_of": "yesterday"})
+    _, problems = graph.filters_from_query({"depth": "5", "as_of": "yesterday"})
     assert problems == ["Depth must be 1 or 2.", graph.DATE_PROBLEM]
     problems = graph.filter_problems(
         partnership(),
@@ -404,7 +418,7 @@ def test_hostile_names_cannot_inject_script_into_the_svg() -> None:
     assert "<script" not in inline.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inline
     assert "The &quot;Quoted&quot; Trust\\N&quot;]; x [label=&quot;injected" in inline
-    root = ET.fromstring(inline)
+    root = ET.fromstring(inline)  # noqa: S314 - our own render
     titles = [el.text for el in root.iter("{http://www.w3.org/2000/svg}title")]
     assert "x" not in titles  # no injected node
     assert 'aria-label="A &quot;label&quot; &lt;with&gt; markup"' in inline
@@ -413,7 +427,7 @@ def test_hostile_names_cannot_inject_script_into_the_svg() -> None:
 @needs_dot
 def test_every_node_and_edge_in_the_svg_links_to_its_record() -> None:
     svg = graph.run_dot(graph.to_dot(graph.draw(graph.build_graph(partnership(), []))), "svg")
-    root = ET.fromstring(graph.inline_svg(svg, "map"))
+    root = ET.fromstring(graph.inline_svg(svg, "map"))  # noqa: S314 - our own render
     ns = {"svg": "http://www.w3.org/2000/svg", "xlink": "http://www.w3.org/1999/xlink"}
     hrefs = {}
     for group in root.iter("{http://www.w3.org/2000/svg}g"):
@@ -467,9 +481,11 @@ def test_a_failing_dot_program_is_a_render_error() -> None:
 
 
 def test_build_map_analyses_the_filtered_view_but_reaches_across_every_flow() -> None:
-    data_map = graph.build_map(partnership(), [finding("F2", "warning")], MapFilters(agreement="ISA-2"), AS_OF)
+    data_map = graph.build_map(
+        partnership(), [finding("F2", "warning")], MapFilters(agreement="ISA-2"), AS_OF
+    )
     assert edges(data_map.graph) == {"F2", "F3", "F4"}
-    assert [h.key for h in data_map.hubs][0] == "dudley"
+    assert data_map.hubs[0].key == "dudley"
     assert data_map.chains == []  # the police flow is filtered out of this view
     reach = {r.agreement: r for r in data_map.reach}
     assert set(reach) == {"ISA-1", "ISA-2"}

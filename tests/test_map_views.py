@@ -21,6 +21,7 @@ from isa_registry.models import User
 from isa_registry.persist import apply_registry
 from isa_registry.security import hash_password
 from tests.builders import agreement, days, flow, organisation, registry
+from tests.conftest import _empty_tables
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
@@ -95,7 +96,7 @@ def page(client: FlaskClient, query: str = "") -> str:
 def inline_svg(html: str) -> ET.Element:
     match = re.search(r"<svg\b.*?</svg>", html, re.S)
     assert match, "no inline SVG"
-    return ET.fromstring(match.group(0))
+    return ET.fromstring(match.group(0))  # noqa: S314 - our own page
 
 
 # --- The page ----------------------------------------------------------------------------------
@@ -111,9 +112,7 @@ def test_the_map_needs_a_signed_in_user(app: Flask, client: FlaskClient) -> None
 def test_the_page_draws_the_map_with_links_and_tooltips(signed_in: FlaskClient) -> None:
     html = page(signed_in)
     root = inline_svg(html)
-    links = {
-        a.get("{http://www.w3.org/1999/xlink}href") for a in root.iter("{http://www.w3.org/2000/svg}a")
-    }
+    links = {a.get("{http://www.w3.org/1999/xlink}href") for a in root.iter("{http://www.w3.org/2000/svg}a")}
     assert {"/organisations/wmp", "/flows/F1", "/flows?source=dudley&recipient=bcicb"} <= links
     assert 'role="group"' in html and "Dudley Metropolitan" in html
     assert "js/map-panzoom.js" in html
@@ -200,7 +199,9 @@ def test_unknown_filters_are_explained_not_an_error_page(signed_in: FlaskClient)
 @needs_dot
 def test_flows_not_live_on_the_as_of_date_are_left_out(app: Flask, client: FlaskClient) -> None:
     reg = partnership()
-    reg.flows["OLD"] = flow("OLD", "wmp", "bcicb", None, status="ceased", start_date=days(-400), end_date=days(-30))
+    reg.flows["OLD"] = flow(
+        "OLD", "wmp", "bcicb", None, status="ceased", start_date=days(-400), end_date=days(-30)
+    )
     store(app, reg)
     sign_in(app, client)
     html = page(client)
@@ -231,7 +232,9 @@ def test_a_hundred_schools_are_one_node_until_expanded(app: Flask, client: Flask
 
 
 @needs_dot
-def test_a_repeat_view_does_not_run_dot_again(app: Flask, signed_in: FlaskClient, dot_calls: list[str]) -> None:
+def test_a_repeat_view_does_not_run_dot_again(
+    app: Flask, signed_in: FlaskClient, dot_calls: list[str]
+) -> None:
     page(signed_in)
     page(signed_in)
     assert dot_calls == ["svg"]
@@ -243,6 +246,32 @@ def test_a_repeat_view_does_not_run_dot_again(app: Flask, signed_in: FlaskClient
     store(app, registry(flows=[flow("F9", "bcicb", "wmp", None)]))  # a new revision
     page(signed_in)
     assert dot_calls == ["svg", "svg", "png", "svg"]
+
+
+@needs_dot
+def test_a_registry_emptied_and_reloaded_is_not_served_an_old_render(
+    app: Flask, signed_in: FlaskClient, dot_calls: list[str]
+) -> None:
+    first = signed_in.get("/map.svg").data
+    with app.app_context():
+        _empty_tables()
+    other = partnership()
+    other.organisations["wmp"] = replace(other.organisations["wmp"], name="Staffordshire Police")
+    store(app, other)  # the same number of changes: the same revision number
+    sign_in(app, signed_in, "editor")
+    second = signed_in.get("/map.svg").data
+    assert dot_calls == ["svg", "svg"]
+    assert b"Staffordshire Police" in second and b"Staffordshire Police" not in first
+
+
+@needs_dot
+def test_an_unwritable_cache_costs_time_not_the_page(
+    app: Flask, signed_in: FlaskClient, tmp_path, monkeypatch
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setitem(app.config, "MAP_CACHE_DIR", str(blocker / "cache"))
+    assert "<svg" in page(signed_in)
 
 
 @needs_dot
@@ -319,7 +348,7 @@ def test_downloads_in_each_format(signed_in: FlaskClient, fmt: str, content_type
     assert response.status_code == 200
     assert response.headers["Content-Type"] == content_type
     assert response.data.startswith(start)
-    assert f'filename="data-map-' in response.headers["Content-Disposition"]
+    assert 'filename="data-map-' in response.headers["Content-Disposition"]
 
 
 def test_the_json_download_is_node_link_data_with_the_analyses(signed_in: FlaskClient) -> None:
@@ -335,7 +364,9 @@ def test_the_json_download_is_node_link_data_with_the_analyses(signed_in: FlaskC
     assert document["revision"] > 0
 
 
-def test_the_page_links_to_every_download_with_its_filters(signed_in: FlaskClient, monkeypatch, app: Flask) -> None:
+def test_the_page_links_to_every_download_with_its_filters(
+    signed_in: FlaskClient, monkeypatch, app: Flask
+) -> None:
     monkeypatch.setitem(app.config, "GRAPHVIZ_DOT", "/nonexistent/graphviz/dot")
     html = page(signed_in, "?organisation=wmp&depth=2&flagged=1")
     for fmt in graph.FORMATS:
@@ -345,3 +376,15 @@ def test_the_page_links_to_every_download_with_its_filters(signed_in: FlaskClien
 def test_a_download_with_an_unknown_organisation_is_refused(signed_in: FlaskClient) -> None:
     response = signed_in.get("/map.svg?organisation=nobody")
     assert response.status_code == 400 and b"no organisation with the key 'nobody'" in response.data
+
+
+@needs_dot
+def test_the_demo_partnership_maps_and_downloads(demo: Flask, client: FlaskClient) -> None:
+    response = client.post(
+        "/login", data={"email": "viewer@demo.invalid", "password": "demo-viewer-password"}
+    )
+    assert response.status_code == 302
+    html = page(client)
+    assert inline_svg(html) is not None and 'id="map-edges"' in html
+    for fmt in graph.FORMATS:
+        assert client.get(f"/map.{fmt}?flagged=1").status_code == 200, fmt

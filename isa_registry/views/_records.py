@@ -15,21 +15,23 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from ..domain import Finding, Registry
+from ..extensions import db
 from ..queries import load_registry
 from ..rules import findings_for, run_rules
-from ..services import Difference, ListParams, StaleRecord, differences
+from ..services import Difference, ListParams, StaleRecord, differences, duplicate_key
 
 __all__ = [
+    "Column",
+    "ConflictRow",
+    "RecordContext",
     "actor",
     "can_edit",
-    "list_params",
-    "Column",
     "columns",
-    "RecordContext",
-    "record_context",
-    "ConflictRow",
     "conflict_rows",
     "display",
+    "list_params",
+    "record_context",
+    "validate_new",
 ]
 
 
@@ -115,6 +117,16 @@ def record_context(subject_type: str, key: str) -> RecordContext:
     return RecordContext(registry, findings, today)
 
 
+def validate_new(form: Any, subject_type: str) -> bool:
+    """Validate a new record's form, reporting a key already in use in the same pass."""
+    ok = form.validate()
+    taken = duplicate_key(db.session, subject_type, form.key.data)
+    if taken and not form.key.errors:
+        form.key.errors = [*form.key.errors, taken]
+        ok = False
+    return ok
+
+
 def display(value: Any) -> str:
     """A saved or submitted value in words, for the conflict table."""
     if value is None or value == "" or value == []:
@@ -125,7 +137,11 @@ def display(value: Any) -> str:
         return "; ".join(display(v) for v in value)
     if isinstance(value, dict):
         if "organisation" in value:  # a party
-            signed = f", signed {value['signed_on']} by {value.get('signed_by') or 'someone'}" if value.get("signed_on") else ""
+            signed = (
+                f", signed {value['signed_on']} by {value.get('signed_by') or 'someone'}"
+                if value.get("signed_on")
+                else ""
+            )
             return f"{value['organisation']} ({value.get('role', 'controller')}{signed})"
         return ", ".join(f"{k}: {display(v)}" for k, v in value.items() if v is not None) or "Not recorded"
     return str(value)
@@ -147,7 +163,12 @@ def conflict_rows(stale: StaleRecord, theirs: dict[str, Any], labels: Mapping[st
         return []
     found: list[Difference] = differences(theirs, stale.current)
     return [
-        ConflictRow(d.field, labels.get(d.field, d.field.replace("_", " ").capitalize()), display(d.theirs), display(d.current))
+        ConflictRow(
+            d.field,
+            labels.get(d.field, d.field.replace("_", " ").capitalize()),
+            display(d.theirs),
+            display(d.current),
+        )
         for d in found
         if d.field != "archived"
     ]

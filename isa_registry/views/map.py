@@ -22,11 +22,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
+from sqlalchemy import select
 
 from .. import audit, graph
 from ..domain import ORGANISATION_KINDS, Registry
 from ..extensions import db
 from ..law import CATEGORIES
+from ..models import AuditHead
 from ..queries import load_registry
 from ..rules import run_rules
 
@@ -51,13 +53,23 @@ def _settings() -> tuple[str, float, int]:
     )
 
 
-def _cache_file(revision: int, filters: graph.MapFilters, as_of: date, fmt: str) -> Path:
+def _revision() -> tuple[int, str]:
+    """The registry revision (:func:`audit.revision`) and the audit chain's head hash, in one query.
+
+    The cache is keyed on both: a database restored from a backup, or emptied and reloaded, can
+    bring an old revision number back with other contents, but never the same head hash.
+    """
+    row = db.session.execute(select(AuditHead.seq, AuditHead.hash)).first()
+    return (row.seq, row.hash) if row else (0, audit.GENESIS)
+
+
+def _cache_file(revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str) -> Path:
     """Where the render of these filters, on this date, at this revision, is kept."""
     _, _, threshold = _settings()
     key = json.dumps(
         [
             graph.RENDER_VERSION,
-            revision,
+            *revision,
             filters.query(),
             as_of.isoformat(),
             fmt,
@@ -66,7 +78,7 @@ def _cache_file(revision: int, filters: graph.MapFilters, as_of: date, fmt: str)
         ]
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:40]
-    return Path(current_app.config["MAP_CACHE_DIR"]) / f"r{revision}-{digest}.{fmt}"
+    return Path(current_app.config["MAP_CACHE_DIR"]) / f"r{revision[0]}-{digest}.{fmt}"
 
 
 def _store(path: Path, body: bytes, revision: int) -> None:
@@ -83,7 +95,7 @@ def _store(path: Path, body: bytes, revision: int) -> None:
 
 
 def _render(
-    revision: int, filters: graph.MapFilters, as_of: date, fmt: str, source: Callable[[], str]
+    revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str, source: Callable[[], str]
 ) -> bytes:
     """The picture in ``fmt``, from the cache or drawn by dot (and then cached)."""
     path = _cache_file(revision, filters, as_of, fmt)
@@ -91,7 +103,10 @@ def _render(
         return path.read_bytes()
     dot, timeout, _ = _settings()
     body = graph.run_dot(source(), fmt, dot=dot, timeout=timeout)
-    _store(path, body, revision)
+    try:
+        _store(path, body, revision[0])
+    except OSError as exc:  # a cache that cannot be written costs time, not the page
+        current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
     return body
 
 
@@ -151,7 +166,7 @@ def index() -> tuple[str, int]:
     """The data map with its filters, the table of its edges and the analyses."""
     today = date.today()
     filters, problems = graph.filters_from_query(request.args)
-    revision = audit.revision(db.session)  # read before the registry, so a render is never newer than its key
+    revision = _revision()  # read before the registry, so that a render is never newer than its key
     registry = load_registry()
     problems += graph.filter_problems(registry, filters)
     as_of = filters.as_of or today
@@ -225,7 +240,7 @@ def download(fmt: str) -> Response:
     if problems:
         return _problem_response(problems)
     as_of = filters.as_of or date.today()
-    revision = audit.revision(db.session)
+    revision = _revision()
     name = f"data-map-{as_of.isoformat()}.{fmt}"
     if fmt in ("svg", "png", "pdf"):
         cached = _cache_file(revision, filters, as_of, fmt)
@@ -237,7 +252,7 @@ def download(fmt: str) -> Response:
         return _problem_response(problems)
     data_map = _build(registry, filters, as_of)
     if fmt == "json":
-        document = graph.map_json(data_map, {"revision": revision})
+        document = graph.map_json(data_map, {"revision": revision[0]})
         return _file_response(json.dumps(document, indent=2).encode(), fmt, name)
     if fmt == "dot":
         return _file_response(data_map.dot().encode(), fmt, name)

@@ -10,7 +10,7 @@ from ..exchange import organisation_to_dict
 from ..extensions import db
 from ..forms import LABELS, ArchiveForm, OrganisationForm, field_labels, organisation_data
 from ..services import ArchiveBlocked, InvalidRecord, NotFound, StaleRecord
-from ._records import actor, can_edit, columns, conflict_rows, list_params, record_context
+from ._records import actor, can_edit, columns, conflict_rows, list_params, record_context, validate_new
 from .auth import editor_required
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -49,7 +49,8 @@ def show(key: str) -> str:
     org = registry.organisations[key]
     flows = sorted(registry.flows.values(), key=lambda f: f.key)
     agreements = sorted(
-        (a for a in registry.agreements.values() if key in a.party_keys() or a.owner == key), key=lambda a: a.key
+        (a for a in registry.agreements.values() if key in a.party_keys() or a.owner == key),
+        key=lambda a: a.key,
     )
     return render_template(
         "organisations/show.html",
@@ -66,7 +67,9 @@ def show(key: str) -> str:
     )
 
 
-def _form_page(form: OrganisationForm, *, key: str | None = None, conflict: list | None = None, status: int = 200):
+def _form_page(
+    form: OrganisationForm, *, key: str | None = None, conflict: list | None = None, status: int = 200
+):
     form.successor.choices = [
         (k, n) for k, n in services.organisation_choices(db.session, keep=[form.successor.data]) if k != key
     ]
@@ -89,7 +92,7 @@ def new() -> Response | tuple[str, int]:
     """Create an organisation."""
     form = OrganisationForm()
     form.successor.choices = services.organisation_choices(db.session)
-    if form.validate_on_submit():
+    if request.method == "POST" and validate_new(form, "organisation"):
         try:
             saved = services.create_organisation(db.session, actor(), form.to_domain())
         except InvalidRecord as exc:

@@ -1,0 +1,292 @@
+"""Flows: the list, a page per flow with the law it relies on in words and its findings, and the forms
+to create, edit and archive.
+
+The form guides the editor through the law without needing JavaScript: every question is on the
+page, and those that apply only sometimes say when (the Art 9 condition "if you chose special
+category data"; the law-enforcement basis under that regime). ``static/js/flow-form.js`` shows and
+hides them as the answers change. A flow may be saved with gaps: its page then shows the findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import services
+from ..domain import SEVERITIES, Flow
+from ..exchange import flow_to_dict
+from ..extensions import db
+from ..forms import (
+    HINTS,
+    LABELS,
+    ArchiveForm,
+    FlowForm,
+    annex1_label,
+    article6_label,
+    article9_label,
+    category_groups,
+    field_labels,
+    flow_data,
+    legislation_entry,
+    legislation_groups,
+    schedule1_groups,
+    schedule1_hint,
+    schedule1_label,
+    schedule8_label,
+)
+from ..law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
+from ..queries import load_registry
+from ..rules import run_rules
+from ..services import ArchiveBlocked, InvalidRecord, NotFound, StaleRecord
+from ._records import actor, can_edit, columns, conflict_rows, list_params, record_context, validate_new
+from .auth import editor_required
+
+bp = Blueprint("flows", __name__, url_prefix="/flows")
+
+FILTERS = ("source", "recipient", "agreement", "programme", "status", "category", "severity")
+COLUMNS = [
+    ("key", "Key", True),
+    ("name", "Name", True),
+    ("source", "From", True),
+    ("recipient", "To", True),
+    ("agreement", "Agreement", True),
+    ("programme", "Programme", True),
+    ("status", "Status", True),
+]
+FIELD_LABELS = {
+    **field_labels(FlowForm),
+    "international_transfer": "International transfer",
+    "security_measures": "Security measures",
+}
+
+
+@bp.get("/")
+def index() -> str:
+    """Flows, searched, filtered, sorted and paged by the query string.
+
+    The severity filter needs the rules, so only then is the registry loaded and checked (once);
+    everything else is done in SQL.
+    """
+    params = list_params(request.args, FILTERS)
+    keys = exclude = None
+    severity = params.filters.get("severity", "")
+    if severity in SEVERITIES or severity == "none":
+        flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
+        for finding in run_rules(load_registry(), date.today()):
+            if finding.subject_type == "flow":
+                flagged[finding.severity].add(finding.subject_key)
+        if severity == "none":
+            exclude = set().union(*flagged.values())
+        else:
+            keys = flagged[severity]
+    return render_template(
+        "flows/index.html",
+        page=services.list_flows(db.session, params, keys=keys, exclude=exclude),
+        params=params,
+        columns=columns(COLUMNS, params, "key"),
+        organisations=services.organisation_choices(db.session),
+        agreements=services.agreement_choices(db.session),
+        programmes=services.programmes(db.session),
+        category_groups=category_groups(),
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A provision as a record page shows it."""
+
+    label: str
+    url: str
+    summary: str
+
+
+def law_in_words(flow: Flow) -> dict[str, object]:
+    """The law the flow relies on, in words with links, for its page."""
+
+    def provision(catalogue: dict, code: str | None, label: str) -> Provision | None:
+        if not code:
+            return None
+        entry = catalogue.get(code)
+        return Provision(label, entry.url if entry else "", entry.summary if entry else "")
+
+    return {
+        "article6": provision(ARTICLE6, flow.article6, article6_label(flow.article6)),
+        "recognised_interest": provision(
+            ANNEX1, flow.recognised_interest, annex1_label(flow.recognised_interest)
+        ),
+        "article9": provision(ARTICLE9, flow.article9, article9_label(flow.article9)),
+        "schedule1": [provision(SCHEDULE1, p, schedule1_label(p)) for p in flow.schedule1],
+        "schedule8": [provision(SCHEDULE8, p, schedule8_label(p)) for p in flow.schedule8],
+        "legislation": [legislation_entry(i) for i in flow.legislation],
+        "categories": [
+            (
+                CATEGORIES[c].label if c in CATEGORIES else c,
+                CATEGORIES[c].kind if c in CATEGORIES else "unknown",
+            )
+            for c in flow.data_categories
+        ],
+    }
+
+
+@bp.get("/<key>")
+def show(key: str) -> str:
+    """One flow: its details and the law in words, its findings and its history."""
+    ctx = record_context("flow", key)
+    registry = ctx.registry
+    flow = registry.flows[key]
+    return render_template(
+        "flows/show.html",
+        flow=flow,
+        registry=registry,
+        agreement=registry.agreements.get(flow.agreement) if flow.agreement else None,
+        findings=ctx.findings,
+        law=law_in_words(flow),
+        history=services.history(db.session, "flow", key),
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+def _form_page(
+    form: FlowForm, *, key: str | None = None, conflict: list | None = None, status: int = 200
+) -> tuple[str, int]:
+    _prepare(form)
+    needs = {code: sorted(paras, key=int) for code, paras in ARTICLE9_NEEDS_SCHEDULE1.items()}
+    return (
+        render_template(
+            "flows/form.html",
+            form=form,
+            key=key,
+            conflict=conflict,
+            labels=LABELS,
+            hints=HINTS,
+            article6_hints={c: p.summary for c, p in ARTICLE6.items()},
+            article9_hints={c: p.summary for c, p in ARTICLE9.items()},
+            category_groups=category_groups(),
+            schedule1_groups=schedule1_groups(),
+            schedule1_hint=schedule1_hint(form.article9.data, form.criminal_chosen()),
+            schedule1_summaries={c: s.summary for c, s in SCHEDULE1.items()},
+            schedule8_summaries={c: s.summary for c, s in SCHEDULE8.items()},
+            article9_needs=needs,
+            legislation_groups=legislation_groups(),
+            programmes=services.programmes(db.session),
+            special_chosen=form.special_chosen(),
+            error_list=form.error_list(),
+        ),
+        status,
+    )
+
+
+def _prepare(form: FlowForm) -> None:
+    """Offer current organisations and agreements (and keep those the flow already names)."""
+    organisations = services.organisation_choices(db.session, keep=[form.source.data, form.recipient.data])
+    agreements = services.agreement_choices(db.session, keep=[form.agreement.data])
+    form.set_choices(organisations, [(k, f"{k} {t}") for k, t in agreements])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editor_required
+def new() -> Response | tuple[str, int]:
+    """Record a new flow; its page then shows what the rules find."""
+    start = {
+        name: request.args.get(name)
+        for name in ("source", "recipient", "agreement")
+        if request.args.get(name)
+    }
+    form = FlowForm(
+        data={"status": "active", "regime": "uk_gdpr", **start} if request.method == "GET" else None
+    )
+    _prepare(form)
+    if request.method == "POST":
+        if validate_new(form, "flow"):
+            try:
+                saved = services.create_flow(db.session, actor(), form.to_domain())
+            except InvalidRecord as exc:
+                form.add_errors(exc.errors)
+            else:
+                flash(f"Flow {saved.key} saved", "success")
+                return redirect(url_for(".show", key=saved.key))
+        return _form_page(form, status=400)
+    return _form_page(form)
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(key: str) -> Response | tuple[str, int]:
+    """Edit a flow; a save from an out-of-date form shows what changed meanwhile."""
+    try:
+        current, version_id = services.get_flow(db.session, key)
+    except NotFound:
+        abort(404)
+    form = FlowForm(data=flow_data(current, version_id))
+    del form.key
+    _prepare(form)
+    if request.method == "GET":
+        return _form_page(form, key=key)
+    if form.validate():
+        submitted = form.to_domain(key)
+        try:
+            services.update_flow(db.session, actor(), key, submitted, form.version())
+        except InvalidRecord as exc:
+            form.add_errors(exc.errors)
+        except StaleRecord as stale:
+            form.version_id.data = str(stale.version_id)
+            rows = conflict_rows(stale, flow_to_dict(submitted), FIELD_LABELS)
+            return _form_page(form, key=key, conflict=rows, status=409)
+        else:
+            flash(f"Flow {key} saved", "success")
+            return redirect(url_for(".show", key=key))
+    return _form_page(form, key=key, status=400)
+
+
+@bp.route("/<key>/archive", methods=["GET", "POST"])
+@editor_required
+def archive(key: str) -> Response | tuple[str, int]:
+    """Confirm (GET) and archive (POST) a flow."""
+    try:
+        flow, version_id = services.get_flow(db.session, key)
+    except NotFound:
+        abort(404)
+    form = ArchiveForm(data={"version_id": version_id})
+    reasons: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.archive(db.session, actor(), "flow", key, form.version())
+        except ArchiveBlocked as blocked:
+            reasons, status = blocked.reasons, 409
+        except StaleRecord:
+            flash(f"Flow {key} was changed by someone else: check it before archiving", "error")
+            return redirect(url_for(".show", key=key))
+        else:
+            flash(f"Flow {key} archived", "success")
+            return redirect(url_for(".show", key=key))
+    return (
+        render_template(
+            "flows/archive.html",
+            record=flow,
+            subject_type="flow",
+            title=flow.name,
+            form=form,
+            reasons=reasons,
+            show_url=url_for(".show", key=key),
+        ),
+        status,
+    )
+
+
+@bp.post("/<key>/restore")
+@editor_required
+def restore(key: str) -> Response:
+    """Bring an archived flow back."""
+    try:
+        services.restore(db.session, actor(), "flow", key)
+    except NotFound:
+        abort(404)
+    flash(f"Flow {key} restored", "success")
+    return redirect(url_for(".show", key=key))

@@ -1,0 +1,128 @@
+"""The audit log page: who, when, which record, what changed, a page at a time; viewers read it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from isa_registry import audit
+from isa_registry.extensions import db
+from isa_registry.models import User
+from isa_registry.security import hash_password
+from isa_registry.views.audit_log import PER_PAGE, FieldChange, changed_fields, show
+
+PASSWORD = "audit-view-password"
+
+
+@pytest.fixture()
+def viewer(app: Flask, client: FlaskClient) -> FlaskClient:
+    with app.app_context():
+        db.session.add(
+            User(email="auditor@example.org", role="viewer", password_hash=hash_password(PASSWORD))
+        )
+        db.session.commit()
+    assert (
+        client.post("/login", data={"email": "auditor@example.org", "password": PASSWORD}).status_code == 302
+    )
+    return client
+
+
+def record(app: Flask, *changes: audit.Change, actor: str = "editor@example.org") -> None:
+    with app.app_context():
+        audit.append(db.session, actor, changes)
+        db.session.commit()
+
+
+def entries(page: str) -> list[str]:
+    return re.findall(r'<li class="govuk-!-margin-bottom-8" id="entry-(\d+)">', page)
+
+
+def test_viewers_can_read_the_audit_log(app: Flask, viewer: FlaskClient) -> None:
+    record(app, audit.Change("create", "organisation", "wmp", None, {"name": "West Midlands Police"}))
+    page = viewer.get("/audit").text
+    assert "<title>Audit log – " in page
+    assert "editor@example.org" in page and 'href="/organisations/wmp"' in page
+    assert "Create organisation" in page
+
+
+def test_an_update_shows_only_the_fields_that_changed(app: Flask, viewer: FlaskClient) -> None:
+    before = {
+        "name": "MASH referrals",
+        "retention": "6 years",
+        "status": "active",
+        "data_categories": ["health"],
+    }
+    after = {
+        **before,
+        "retention": "Until the child's 25th birthday",
+        "data_categories": ["health", "referral"],
+    }
+    record(app, audit.Change("update", "flow", "FLOW-012", before, after))
+    page = viewer.get("/audit").text
+    table = re.search(r'id="entry-1">.*?</table>', page, re.S).group(0)
+    assert "Retention" in table and "6 years" in table and "Until the child&#39;s 25th birthday" in table
+    assert "Data categories" in table and "health, referral" in table
+    assert "MASH referrals" not in table and ">Status<" not in table
+    assert 'href="/flows/FLOW-012"' in page
+
+
+def test_user_entries_are_not_linked_as_registry_records(app: Flask, viewer: FlaskClient) -> None:
+    record(
+        app,
+        audit.Change(
+            "create", "user", "new@example.org", None, {"email": "new@example.org", "role": "viewer"}
+        ),
+    )
+    page = viewer.get("/audit").text
+    assert "Create user" in page and "new@example.org" in page
+    assert 'href="/users' not in page.split('id="audit-entries"')[1]
+
+
+def test_the_log_is_paginated_newest_first(app: Flask, viewer: FlaskClient) -> None:
+    record(
+        app,
+        *(audit.Change("create", "flow", f"FLOW-{n:03d}", None, {"name": f"Flow {n}"}) for n in range(1, 31)),
+    )
+    first = viewer.get("/audit").text
+    assert entries(first) == [str(n) for n in range(30, 30 - PER_PAGE, -1)]
+    assert "Showing entries 1 to 25 of 30" in first
+    assert 'href="/audit?page=2"' in first
+    second = viewer.get("/audit?page=2").text
+    assert entries(second) == ["5", "4", "3", "2", "1"]
+    assert "<title>Audit log (page 2 of 2) – " in second
+    assert 'href="/audit?page=1"' in second
+
+
+def test_the_log_can_be_narrowed_to_one_record(app: Flask, viewer: FlaskClient) -> None:
+    record(
+        app,
+        audit.Change("create", "flow", "FLOW-001", None, {"name": "One"}),
+        audit.Change("create", "flow", "FLOW-002", None, {"name": "Two"}),
+        audit.Change("update", "flow", "FLOW-001", {"name": "One"}, {"name": "Uno"}),
+    )
+    page = viewer.get("/audit?type=flow&key=FLOW-001").text
+    assert entries(page) == ["3", "1"]
+    assert viewer.get("/audit?key=nothing").text.count("No entries match") == 1
+
+
+def test_an_empty_log_says_so(viewer: FlaskClient) -> None:
+    assert "Nothing has been changed yet" in viewer.get("/audit").text
+
+
+def test_changed_fields_lists_creations_updates_and_deletions() -> None:
+    assert changed_fields(None, {"name": "A", "kind": None}) == [FieldChange("Name", "", "A")]
+    assert changed_fields({"name": "A", "kind": "police"}, {"name": "A", "kind": "health"}) == [
+        FieldChange("Kind", "police", "health")
+    ]
+    assert changed_fields({"name": "A"}, None) == [FieldChange("Name", "A", "")]
+    assert changed_fields({"a": [], "b": None}, {"a": None, "b": ""}) == []
+
+
+def test_values_are_shown_as_people_read_them() -> None:
+    assert show(True) == "Yes" and show(False) == "No"
+    assert show(["health", "referral"]) == "health, referral"
+    assert show([{"organisation": "wmp", "role": "controller"}]) == "organisation: wmp, role: controller"
+    assert show(3) == "3" and show(None) == ""

@@ -1,0 +1,89 @@
+"""The /ropa page and its downloads, for a signed-in auditor (viewer)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import urlsplit
+
+import openpyxl
+import pytest
+from flask.testing import FlaskClient
+
+from isa_registry.extensions import db
+from isa_registry.models import User
+from isa_registry.ropa import COLUMNS
+from isa_registry.security import hash_password
+from tests.test_exchange import small_document
+
+PASSWORD = "auditor-password-123"
+
+
+@pytest.fixture()
+def auditor(app, runner, tmp_path) -> FlaskClient:
+    """A client signed in as a viewer, with the small partnership loaded."""
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps(small_document()))
+    assert runner.invoke(args=["import-registry", str(path)]).exit_code == 0
+    with app.app_context():
+        db.session.add(
+            User(email="auditor@example.invalid", role="viewer", password_hash=hash_password(PASSWORD))
+        )
+        db.session.commit()
+    client = app.test_client()
+    response = client.post("/login", data={"email": "auditor@example.invalid", "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def test_the_page_lists_controllers_with_activity_counts_and_links(auditor: FlaskClient) -> None:
+    response = auditor.get("/ropa?as_of=2026-11-23")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Record of processing activities" in page
+    assert 'id="controller-dmbc"' in page and 'id="controller-wmp"' in page
+    assert "Dudley Metropolitan Borough Council" in page
+    assert "/ropa.xlsx?controller=dmbc&amp;as_of=2026-11-23" in page
+    assert "/ropa.csv?controller=wmp&amp;as_of=2026-11-23" in page
+    assert "/ropa.xlsx?as_of=2026-11-23" in page
+    assert "/ropa/import-template.xlsx" in page
+
+
+def test_the_partnership_workbook_downloads(auditor: FlaskClient) -> None:
+    response = auditor.get("/ropa.xlsx?as_of=2026-11-23")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "ropa-partnership-2026-11-23.xlsx" in response.headers["Content-Disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames == ["Summary", "dmbc", "wmp"]
+
+
+def test_one_controllers_csv_downloads(auditor: FlaskClient) -> None:
+    response = auditor.get("/ropa.csv?controller=wmp&as_of=2026-11-23")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "ropa-wmp-2026-11-23.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == list(COLUMNS) and len(rows) == 3
+
+
+def test_an_unknown_controller_is_not_found(auditor: FlaskClient) -> None:
+    assert auditor.get("/ropa.xlsx?controller=nobody").status_code == 404
+
+
+def test_a_bad_date_is_a_bad_request(auditor: FlaskClient) -> None:
+    assert auditor.get("/ropa?as_of=23/11/2026").status_code == 400
+    assert auditor.get("/ropa.csv?as_of=tomorrow").status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_import_template_downloads(auditor: FlaskClient, fmt: str) -> None:
+    response = auditor.get(f"/ropa/import-template.{fmt}")
+    assert response.status_code == 200
+    assert f"isa-log-template.{fmt}" in response.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("url", ["/ropa", "/ropa.xlsx", "/ropa.csv", "/ropa/import-template.xlsx"])
+def test_signing_in_is_required(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302 and urlsplit(response.location).path == "/login"

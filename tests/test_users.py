@@ -1,0 +1,194 @@
+"""Managing accounts: admins only; every change audited, never the password hash."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from isa_registry.extensions import db
+from isa_registry.models import AuditEntry, User
+from isa_registry.security import hash_password, verify_password
+
+PASSWORD = "users-test-password"
+
+
+@pytest.fixture()
+def accounts(app: Flask) -> dict[str, int]:
+    """An admin, an editor and a viewer: role -> id."""
+    with app.app_context():
+        hashed = hash_password(PASSWORD)
+        made = {
+            role: User(email=f"{role}@example.org", role=role, password_hash=hashed)
+            for role in ("admin", "editor", "viewer")
+        }
+        db.session.add_all(made.values())
+        db.session.commit()
+        return {role: user.id for role, user in made.items()}
+
+
+def signed_in(app: Flask, role: str) -> FlaskClient:
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD}).status_code == 302
+    )
+    return client
+
+
+@pytest.fixture()
+def admin(app: Flask, accounts) -> FlaskClient:
+    return signed_in(app, "admin")
+
+
+def user(app: Flask, email: str) -> User | None:
+    with app.app_context():
+        found = db.session.scalars(select(User).where(User.email == email)).one_or_none()
+        if found is not None:
+            db.session.expunge(found)
+        return found
+
+
+def user_entries(app: Flask) -> list[AuditEntry]:
+    with app.app_context():
+        found = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.subject_type == "user").order_by(AuditEntry.seq)
+        ).all()
+        for entry in found:
+            db.session.expunge(entry)
+        return list(found)
+
+
+NEW_USER = {
+    "email": "New.Person@Example.org",
+    "role": "editor",
+    "password": "a long new password",
+    "confirm": "a long new password",
+}
+
+
+def test_admins_see_every_account(admin: FlaskClient) -> None:
+    page = admin.get("/users").text
+    assert "<title>Users – " in page
+    for role in ("admin", "editor", "viewer"):
+        assert f"{role}@example.org" in page
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_only_admins_manage_users(app: Flask, accounts, role: str) -> None:
+    client = signed_in(app, role)
+    assert client.get("/users").status_code == 403
+    assert client.get("/users/new").status_code == 403
+    assert client.post("/users/new", data=NEW_USER).status_code == 403
+    assert client.post(f"/users/{accounts['viewer']}/role", data={"role": "admin"}).status_code == 403
+    assert user(app, "new.person@example.org") is None
+    assert user(app, "viewer@example.org").role == "viewer"
+
+
+def test_the_users_link_is_in_the_navigation_for_admins_only(app: Flask, accounts) -> None:
+    assert 'href="/users"' in signed_in(app, "admin").get("/").text
+    assert 'href="/users"' not in signed_in(app, "editor").get("/").text
+
+
+def test_an_admin_creates_an_account_that_can_sign_in(app: Flask, admin: FlaskClient) -> None:
+    response = admin.post("/users/new", data=NEW_USER)
+    assert response.status_code == 302 and response.location == "/users"
+    created = user(app, "new.person@example.org")
+    assert created.role == "editor" and created.active
+    assert created.password_hash.startswith("$argon2id$")
+    assert verify_password(created.password_hash, "a long new password")
+    client = app.test_client()
+    assert (
+        client.post(
+            "/login", data={"email": "new.person@example.org", "password": "a long new password"}
+        ).status_code
+        == 302
+    )
+
+
+def test_creating_an_account_is_audited_without_the_password(app: Flask, admin: FlaskClient) -> None:
+    admin.post("/users/new", data=NEW_USER)
+    [entry] = user_entries(app)
+    assert (entry.actor, entry.action, entry.subject_key) == (
+        "admin@example.org",
+        "create",
+        "new.person@example.org",
+    )
+    assert entry.before is None
+    assert entry.after == {"email": "new.person@example.org", "role": "editor", "active": True}
+    assert "argon2" not in json.dumps(entry.after) and "password" not in json.dumps(entry.after)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"password": "short", "confirm": "short"}, "at least 12 characters"),
+        ({"confirm": "something else entirely"}, "The passwords do not match"),
+        ({"email": "not-an-email"}, "correct format"),
+        ({"email": "editor@example.org"}, "already exists"),
+        ({"email": ""}, "Enter an email address"),
+    ],
+)
+def test_a_bad_new_account_is_explained(app: Flask, admin: FlaskClient, changes: dict, message: str) -> None:
+    response = admin.post("/users/new", data={**NEW_USER, **changes})
+    assert response.status_code == 200
+    assert message in response.text
+    assert "<title>Error: Add a user" in response.text and "govuk-error-summary" in response.text
+    assert user_entries(app) == []
+
+
+def test_an_admin_changes_a_role_and_it_is_audited(app: Flask, admin: FlaskClient, accounts) -> None:
+    response = admin.post(f"/users/{accounts['viewer']}/role", data={"role": "editor"})
+    assert response.status_code == 302
+    assert user(app, "viewer@example.org").role == "editor"
+    [entry] = user_entries(app)
+    assert entry.action == "change_role"
+    assert entry.before["role"] == "viewer" and entry.after["role"] == "editor"
+
+
+def test_an_unknown_role_is_refused(app: Flask, admin: FlaskClient, accounts) -> None:
+    assert admin.post(f"/users/{accounts['viewer']}/role", data={"role": "superuser"}).status_code == 400
+    assert user(app, "viewer@example.org").role == "viewer"
+
+
+def test_a_deactivated_account_cannot_sign_in(app: Flask, admin: FlaskClient, accounts) -> None:
+    assert admin.post(f"/users/{accounts['editor']}/deactivate").status_code == 302
+    assert not user(app, "editor@example.org").active
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"email": "editor@example.org", "password": PASSWORD}).status_code == 200
+    )
+    [entry] = user_entries(app)
+    assert entry.action == "deactivate" and entry.after["active"] is False
+
+
+def test_reactivating_lets_the_account_in_and_lifts_a_lock(app: Flask, admin: FlaskClient, accounts) -> None:
+    with app.app_context():
+        editor = db.session.get(User, accounts["editor"])
+        editor.active, editor.failed_logins, editor.locked_until = (
+            False,
+            3,
+            datetime.now(UTC) + timedelta(minutes=10),
+        )
+        db.session.commit()
+    assert admin.post(f"/users/{accounts['editor']}/reactivate").status_code == 302
+    editor = user(app, "editor@example.org")
+    assert editor.active and editor.failed_logins == 0 and editor.locked_until is None
+    assert [e.action for e in user_entries(app)] == ["reactivate"]
+
+
+def test_admins_cannot_demote_or_deactivate_themselves(app: Flask, admin: FlaskClient, accounts) -> None:
+    admin.post(f"/users/{accounts['admin']}/role", data={"role": "viewer"})
+    admin.post(f"/users/{accounts['admin']}/deactivate")
+    me = user(app, "admin@example.org")
+    assert me.role == "admin" and me.active
+    assert user_entries(app) == []
+    assert "You cannot change your own role" in admin.get(f"/users/{accounts['admin']}").text
+
+
+def test_an_unknown_account_is_not_found(admin: FlaskClient) -> None:
+    assert admin.get("/users/99999").status_code == 404
+    assert admin.post("/users/99999/deactivate").status_code == 404
