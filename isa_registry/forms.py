@@ -475,7 +475,7 @@ class RecordForm(FlaskForm):
 
     version_id = HiddenField()
 
-    def version(self) -> int | None:
+    def loaded_version(self) -> int | None:
         """The record version the form was read at, or None (a new record)."""
         try:
             return int(self.version_id.data)
@@ -820,8 +820,8 @@ class FlowForm(RecordForm):
         _max(field, 300, "programme")
 
     def validate_legislation_other(self, field: Any) -> None:
-        for line in self.other_provisions():
-            if not _LEGISLATION_LINE.match(line):
+        for line in self._other_lines():
+            if not _LEGISLATION_LINE.match(normalise_identifier(line)):
                 raise ValidationError(
                     f"Other provision '{line}' is not a legislation.gov.uk identifier: write it like "
                     "ukpga/1989/41/section/47, one to a line"
@@ -845,10 +845,14 @@ class FlowForm(RecordForm):
             ok = False
         return ok
 
+    def _other_lines(self) -> list[str]:
+        return [
+            line.strip() for line in re.split(r"[\n,;]+", self.legislation_other.data or "") if line.strip()
+        ]
+
     def other_provisions(self) -> list[str]:
         """The identifiers typed in ``legislation_other``, one a line, normalised."""
-        lines = re.split(r"[\n,;]+", self.legislation_other.data or "")
-        return [normalise_identifier(line) for line in lines if line.strip()]
+        return [normalise_identifier(line) for line in self._other_lines()]
 
     def special_chosen(self) -> bool:
         return any(c in SPECIAL_CATEGORIES for c in self.data_categories.data or [])

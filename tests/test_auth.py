@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import login_user
 from sqlalchemy import select
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, InternalServerError
 
 from isa_registry.extensions import db
 from isa_registry.models import User
@@ -267,3 +267,14 @@ def test_a_stale_form_gets_a_helpful_page(client: FlaskClient, app: Flask, users
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
     assert "Your form could not be sent" in response.text
+
+
+def test_a_server_error_is_a_gov_uk_page_that_says_nothing_was_saved(app: Flask) -> None:
+    handler = app.error_handler_spec[None][500][InternalServerError]
+    with app.test_request_context("/"):
+        body, status = handler(InternalServerError())
+    assert status == 500
+    assert (
+        "Sorry, there is a problem with the service" in body
+        and "Nothing you were changing has been saved" in body
+    )

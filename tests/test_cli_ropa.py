@@ -263,7 +263,5 @@ def test_a_reference_unknown_to_file_and_registry_is_refused(app, runner, tmp_pa
     log.write_text("Key,Name,From,To,Identifiability\nFLOW-9,X,nobody,dmbc,identifiable\n", encoding="utf-8")
     result = runner.invoke(args=["import-registry", str(log)])
     assert result.exit_code == 1
-    assert (
-        "names organisation 'nobody', which is neither in the document nor in the registry" in result.output
-    )
+    assert "row 2" in result.output and "'nobody' is not the key or name of an organisation" in result.output
     assert counts(app) == before

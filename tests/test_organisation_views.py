@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from contextlib import contextmanager
 
@@ -9,21 +10,45 @@ import pytest
 from sqlalchemy import event, func, select
 
 from isa_registry import services
+from isa_registry.cli import DEMO_FILE
+from isa_registry.exchange import load_document
 from isa_registry.extensions import db
 from isa_registry.models import AuditEntry, User
 from isa_registry.models import Organisation as OrganisationModel
+from isa_registry.persist import apply_registry
 from isa_registry.security import hash_password
 from tests.builders import organisation
 
 PASSWORD = "correct horse battery"
 
 
+@functools.cache
+def password_hash() -> str:
+    """One Argon2 hash for the whole run: hashing is deliberately slow."""
+    return hash_password(PASSWORD)
+
+
 def sign_in(app, client, role: str = "editor") -> None:
+    """Create a user with ``role`` and sign in through the sign-in page."""
     with app.app_context():
-        db.session.add(User(email=f"{role}@example.org", role=role, password_hash=hash_password(PASSWORD)))
+        db.session.add(User(email=f"{role}@example.org", role=role, password_hash=password_hash()))
         db.session.commit()
     response = client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD})
     assert response.status_code == 302
+
+
+@functools.cache
+def demo_registry():
+    return load_document(DEMO_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture()
+def dudley(app):
+    """The app with the Dudley demo partnership (no demo accounts: quicker than ``demo``)."""
+    with app.app_context():
+        apply_registry(db.session, demo_registry(), "cli:load-demo")
+        db.session.commit()
+    return app
 
 
 def error_summary(html: str) -> list[tuple[str, str]]:
@@ -57,14 +82,14 @@ def count_rows(app, model) -> int:
 
 
 @pytest.fixture()
-def editor(demo, client):
-    sign_in(demo, client, "editor")
+def editor(dudley, client):
+    sign_in(dudley, client, "editor")
     return client
 
 
 @pytest.fixture()
-def viewer(demo, client):
-    sign_in(demo, client, "viewer")
+def viewer(dudley, client):
+    sign_in(dudley, client, "viewer")
     return client
 
 
@@ -80,7 +105,7 @@ VALID = {
 # --- Lists ---------------------------------------------------------------------------------------
 
 
-def test_the_list_needs_a_signed_in_user(demo, client):
+def test_the_list_needs_a_signed_in_user(dudley, client):
     response = client.get("/organisations/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -103,8 +128,8 @@ def test_the_list_searches_and_filters_by_the_query_string(viewer):
     assert [key for key, _ in rows(html)] == ["wmp"]
 
 
-def test_archived_organisations_are_hidden_unless_asked_for(demo, viewer):
-    with demo.app_context():
+def test_archived_organisations_are_hidden_unless_asked_for(dudley, viewer):
+    with dudley.app_context():
         services.create_organisation(db.session, "t", organisation("old-body", name="Old Body"))
         services.archive(db.session, "t", "organisation", "old-body")
 
@@ -113,8 +138,8 @@ def test_archived_organisations_are_hidden_unless_asked_for(demo, viewer):
     assert "Old Body" in html and "Archived" in html
 
 
-def test_the_list_pages_fifty_at_a_time(demo, viewer):
-    with demo.app_context():
+def test_the_list_pages_fifty_at_a_time(dudley, viewer):
+    with dudley.app_context():
         for i in range(60):
             services.create_organisation(db.session, "t", organisation(f"zz-{i:02d}", name=f"Zed {i:02d}"))
     first = viewer.get("/organisations/?q=zed&sort=name").get_data(as_text=True)
@@ -160,8 +185,8 @@ def test_a_missing_organisation_is_404(viewer):
     assert viewer.get("/organisations/nobody").status_code == 404
 
 
-def test_the_record_page_issues_a_bounded_number_of_statements(demo, viewer):
-    with statements(demo) as seen:
+def test_the_record_page_issues_a_bounded_number_of_statements(dudley, viewer):
+    with statements(dudley) as seen:
         assert viewer.get("/organisations/dudley-mbc").status_code == 200
     # The user, load_registry's four, the history; a few more at most, however big the registry.
     assert len(seen) <= 8, seen
@@ -182,11 +207,11 @@ def test_the_record_page_issues_a_bounded_number_of_statements(demo, viewer):
         ("post", "/organisations/wmp/restore"),
     ],
 )
-def test_a_viewer_cannot_change_organisations(demo, viewer, method, url):
-    before = count_rows(demo, AuditEntry)
+def test_a_viewer_cannot_change_organisations(dudley, viewer, method, url):
+    before = count_rows(dudley, AuditEntry)
     response = getattr(viewer, method)(url, data=VALID)
     assert response.status_code == 403
-    assert count_rows(demo, AuditEntry) == before
+    assert count_rows(dudley, AuditEntry) == before
 
 
 def test_there_is_no_way_to_delete_an_organisation(editor):
@@ -213,21 +238,21 @@ def test_the_form_shows_the_fields_by_their_spec_names(editor):
         assert f'name="{name}"' in html, name
 
 
-def test_creating_an_organisation_redirects_to_its_page_with_a_message(demo, editor):
+def test_creating_an_organisation_redirects_to_its_page_with_a_message(dudley, editor):
     response = editor.post("/organisations/new", data=VALID)
 
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/organisations/new-charity")
     html = editor.get(response.headers["Location"]).get_data(as_text=True)
     assert "Organisation new-charity saved" in html
-    with demo.app_context():
+    with dudley.app_context():
         assert services.get_organisation(db.session, "new-charity")[0].public_authority is False
         [entry] = services.history(db.session, "organisation", "new-charity")
         assert entry.actor == "editor@example.org" and entry.action == "create"
 
 
-def test_bad_input_is_reported_by_field_and_nothing_is_written(demo, editor):
-    before = count_rows(demo, OrganisationModel)
+def test_bad_input_is_reported_by_field_and_nothing_is_written(dudley, editor):
+    before = count_rows(dudley, OrganisationModel)
     response = editor.post(
         "/organisations/new",
         data={
@@ -250,7 +275,7 @@ def test_bad_input_is_reported_by_field_and_nothing_is_written(demo, editor):
     assert errors["#appropriate_policy_document"].startswith("The appropriate policy document link must be")
     assert "<title>Error: " in html
     assert 'value="bad key!"' in html  # the input is kept
-    assert count_rows(demo, OrganisationModel) == before
+    assert count_rows(dudley, OrganisationModel) == before
 
 
 def test_a_duplicate_key_is_named(editor):
@@ -260,7 +285,7 @@ def test_a_duplicate_key_is_named(editor):
     )
 
 
-def test_editing_saves_audits_and_keeps_the_key(demo, editor):
+def test_editing_saves_audits_and_keeps_the_key(dudley, editor):
     html = editor.get("/organisations/wmp/edit").get_data(as_text=True)
     assert 'name="key"' not in html
     version = re.search(r'name="version_id" type="hidden" value="(\d+)"', html) or re.search(
@@ -268,7 +293,7 @@ def test_editing_saves_audits_and_keeps_the_key(demo, editor):
     )
     assert version
 
-    with demo.app_context():
+    with dudley.app_context():
         current, version_id = services.get_organisation(db.session, "wmp")
     data = {
         "name": current.name,
@@ -281,7 +306,7 @@ def test_editing_saves_audits_and_keeps_the_key(demo, editor):
     response = editor.post("/organisations/wmp/edit", data=data)
 
     assert response.status_code == 302
-    with demo.app_context():
+    with dudley.app_context():
         saved, new_version = services.get_organisation(db.session, "wmp")
         assert saved.telephone == "101" and new_version == version_id + 1
         assert services.history(db.session, "organisation", "wmp")[0].changed == ["telephone"]
@@ -290,7 +315,7 @@ def test_editing_saves_audits_and_keeps_the_key(demo, editor):
 # --- Archive -------------------------------------------------------------------------------------
 
 
-def test_an_organisation_with_live_flows_cannot_be_archived(demo, editor):
+def test_an_organisation_with_live_flows_cannot_be_archived(dudley, editor):
     confirm = editor.get("/organisations/wmp/archive").get_data(as_text=True)
     assert "cannot be archived yet" in confirm and "FLOW-001" in confirm
     assert "Archive organisation</button>" not in confirm
@@ -299,12 +324,12 @@ def test_an_organisation_with_live_flows_cannot_be_archived(demo, editor):
 
     assert response.status_code == 409
     assert "FLOW-001" in response.get_data(as_text=True)
-    with demo.app_context():
+    with dudley.app_context():
         assert services.get_organisation(db.session, "wmp")[0].archived is False
 
 
-def test_archiving_asks_first_then_hides_the_organisation_and_keeps_its_page(demo, editor):
-    with demo.app_context():
+def test_archiving_asks_first_then_hides_the_organisation_and_keeps_its_page(dudley, editor):
+    with dudley.app_context():
         services.create_organisation(db.session, "t", organisation("spare", name="Spare Body"))
     confirm = editor.get("/organisations/spare/archive").get_data(as_text=True)
     assert "Archive organisation</button>" in confirm
@@ -318,6 +343,6 @@ def test_archiving_asks_first_then_hides_the_organisation_and_keeps_its_page(dem
 
     editor.post("/organisations/spare/restore")
     assert "Spare Body" in editor.get("/organisations/?q=spare").get_data(as_text=True)
-    with demo.app_context():
+    with dudley.app_context():
         actions = [e.action for e in services.history(db.session, "organisation", "spare")]
     assert actions == ["restore", "archive", "create"]

@@ -53,8 +53,9 @@ def url_values(app: Flask) -> dict[str, Any]:
 
 
 def build_url(rule: Rule, values: dict[str, Any]) -> str:
-    """The rule's path with every variable filled: a record key of the rule's own area, an
-    account id, the first choice of an ``any(...)``, 1 for other integers."""
+    """The rule's path with every variable filled: a record key of the rule's own area (an
+    organisation's for ``org_key``), an account id, the first choice of an ``any(...)``, 1 for other
+    integers."""
     area = rule.endpoint.partition(".")[0]
     args: dict[str, Any] = {}
     for name in rule.arguments:
@@ -63,6 +64,8 @@ def build_url(rule: Rule, values: dict[str, Any]) -> str:
             args[name] = sorted(converter.items)[0]
         elif name == "user_id":
             args[name] = values["user_id"]
+        elif name.startswith("org") or name.startswith("organisation"):
+            args[name] = values["organisations"]
         elif isinstance(converter, IntegerConverter):
             args[name] = 1
         else:
@@ -143,6 +146,21 @@ def test_viewers_are_refused_every_change(demo: Flask) -> None:
             wrong.append(f"{method} {url} answered {response.status_code}")
     assert wrong == []
     assert snapshot(demo) == before
+
+
+def test_viewers_cannot_open_the_forms_that_change_data(demo: Flask) -> None:
+    values = url_values(demo)
+    client = demo.test_client()
+    sign_in(client, "viewer@demo.invalid")
+    opened = []
+    for _, rule in routes(demo, ("GET",)):
+        if rule.endpoint == "auth.login" or not set(rule.methods or ()) & set(STATE_CHANGING):
+            continue
+        url = build_url(rule, values)
+        response = client.get(url)
+        if response.status_code != 403:
+            opened.append(f"GET {url} answered {response.status_code}")
+    assert opened == []
 
 
 @pytest.mark.parametrize("email", ["editor@demo.invalid", "admin@demo.invalid"])

@@ -182,7 +182,7 @@ def edit(key: str) -> Response | tuple[str, int]:
     if form.validate():
         submitted = form.to_domain(key)
         try:
-            services.update_agreement(db.session, actor(), key, submitted, form.version())
+            services.update_agreement(db.session, actor(), key, submitted, form.loaded_version())
         except InvalidRecord as exc:
             form.add_errors(exc.errors)
         except StaleRecord as stale:
@@ -239,7 +239,7 @@ def sign(key: str, org_key: str) -> Response | tuple[str, int]:
                     form.signed_by.data or "",
                     form.signatory_role.data or "",
                     form.signed_on.data,
-                    form.version(),
+                    form.loaded_version(),
                 )
             except InvalidRecord as exc:
                 form.add_errors(exc.errors)
@@ -277,7 +277,7 @@ def change_status(key: str) -> Response | tuple[str, int]:
     if not form.validate():
         return _show(key, errors=form.error_list(), status=400)
     try:
-        services.set_agreement_status(db.session, actor(), key, form.status.data or "", form.version())
+        services.set_agreement_status(db.session, actor(), key, form.status.data or "", form.loaded_version())
     except NotFound:
         abort(404)
     except InvalidRecord as exc:
@@ -302,7 +302,7 @@ def archive(key: str) -> Response | tuple[str, int]:
     status = 200
     if form.validate_on_submit():
         try:
-            services.archive(db.session, actor(), "agreement", key, form.version())
+            services.archive(db.session, actor(), "agreement", key, form.loaded_version())
         except ArchiveBlocked as blocked:
             reasons, status = blocked.reasons, 409
         except StaleRecord:

@@ -9,6 +9,7 @@ hides them as the answers change. A flow may be saved with gaps: its page then s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -172,7 +173,7 @@ def _form_page(
             schedule1_hint=schedule1_hint(form.article9.data, form.criminal_chosen()),
             schedule1_summaries={c: s.summary for c, s in SCHEDULE1.items()},
             schedule8_summaries={c: s.summary for c, s in SCHEDULE8.items()},
-            article9_needs=needs,
+            article9_needs=json.dumps(needs),
             legislation_groups=legislation_groups(),
             programmes=services.programmes(db.session),
             special_chosen=form.special_chosen(),
@@ -231,7 +232,7 @@ def edit(key: str) -> Response | tuple[str, int]:
     if form.validate():
         submitted = form.to_domain(key)
         try:
-            services.update_flow(db.session, actor(), key, submitted, form.version())
+            services.update_flow(db.session, actor(), key, submitted, form.loaded_version())
         except InvalidRecord as exc:
             form.add_errors(exc.errors)
         except StaleRecord as stale:
@@ -257,7 +258,7 @@ def archive(key: str) -> Response | tuple[str, int]:
     status = 200
     if form.validate_on_submit():
         try:
-            services.archive(db.session, actor(), "flow", key, form.version())
+            services.archive(db.session, actor(), "flow", key, form.loaded_version())
         except ArchiveBlocked as blocked:
             reasons, status = blocked.reasons, 409
         except StaleRecord:

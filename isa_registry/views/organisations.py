@@ -119,7 +119,7 @@ def edit(key: str) -> Response | tuple[str, int]:
     if form.validate():
         submitted = form.to_domain(key)
         try:
-            services.update_organisation(db.session, actor(), key, submitted, form.version())
+            services.update_organisation(db.session, actor(), key, submitted, form.loaded_version())
         except InvalidRecord as exc:
             form.add_errors(exc.errors)
         except StaleRecord as stale:
@@ -145,7 +145,7 @@ def archive(key: str) -> Response | tuple[str, int] | str:
     status = 200
     if form.validate_on_submit():
         try:
-            services.archive(db.session, actor(), "organisation", key, form.version())
+            services.archive(db.session, actor(), "organisation", key, form.loaded_version())
         except ArchiveBlocked as blocked:
             reasons, status = blocked.reasons, 409
         except StaleRecord:
