@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -24,7 +24,7 @@ from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 
-__all__ = ["Change", "entry_hash", "append", "revision", "verify_chain", "ChainProblem"]
+__all__ = ["ChainProblem", "Change", "append", "entry_hash", "revision", "verify_chain"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def _canonical(value: Any) -> str:
 
 def _timestamp(at: datetime) -> str:
     if at.tzinfo is None:  # SQLite hands back naive datetimes: they were stored as UTC.
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_hash(
@@ -91,7 +91,7 @@ def append(session: Session, actor: str, changes: Iterable[Change]) -> int:
         return 0
     head = _head(session)
     seq, prev = head.seq, head.hash
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for change in changes:
         seq += 1

@@ -39,7 +39,9 @@ def _progress(stage: str, done: int, total: int) -> None:
         click.echo(f"  {stage}: {done}/{total}", err=True)
 
 
-def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements: set[str]) -> exchange.Registry:
+def _read_registry_file(
+    path: str, known_orgs: dict[str, str], known_agreements: set[str]
+) -> exchange.Registry:
     """Read FILE (JSON, or a spreadsheet log) into a registry, validating it whole.
 
     ``known_orgs`` maps the keys of organisations already in the registry to their names: a
@@ -126,7 +128,9 @@ def export_registry_command(file: str) -> None:
 
 
 @click.command("load-demo")
-@click.option("--force", is_flag=True, help="Load even if the registry already holds records (updates by key).")
+@click.option(
+    "--force", is_flag=True, help="Load even if the registry already holds records (updates by key)."
+)
 @click.option("--with-demo-users", is_flag=True, help="Also create the demo accounts listed in the README.")
 @with_appcontext
 def load_demo_command(force: bool, with_demo_users: bool) -> None:
@@ -170,7 +174,12 @@ def create_user_command(email: str, role: str) -> None:
         db.session.add(User(email=email, role=role, password_hash=hash_password(password)))
         click.echo(f"Created {role} {email}.")
     else:
-        user.role, user.password_hash, user.failed_logins, user.locked_until = role, hash_password(password), 0, None
+        user.role, user.password_hash, user.failed_logins, user.locked_until = (
+            role,
+            hash_password(password),
+            0,
+            None,
+        )
         click.echo(f"Updated {email}: role {role}, new password.")
     db.session.commit()
 

@@ -12,25 +12,25 @@ from dataclasses import dataclass, field
 from datetime import date
 
 __all__ = [
-    "ORGANISATION_KINDS",
-    "ORGANISATION_STATUSES",
     "AGREEMENT_STATUSES",
-    "PARTY_ROLES",
-    "FLOW_STATUSES",
-    "IDENTIFIABILITY",
-    "REGIMES",
     "ARTICLE6_CODES",
     "ARTICLE9_CODES",
+    "FLOW_STATUSES",
+    "IDENTIFIABILITY",
     "LAW_ENFORCEMENT_BASES",
+    "ORGANISATION_KINDS",
+    "ORGANISATION_STATUSES",
+    "PARTY_ROLES",
+    "REGIMES",
+    "SEVERITIES",
     "TRANSFER_SAFEGUARDS",
+    "Agreement",
+    "Finding",
+    "Flow",
     "Organisation",
     "Party",
-    "Agreement",
-    "Transfer",
-    "Flow",
     "Registry",
-    "SEVERITIES",
-    "Finding",
+    "Transfer",
 ]
 
 ORGANISATION_KINDS = (

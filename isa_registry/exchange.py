@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import jsonschema
@@ -28,17 +28,17 @@ FORMAT = "isa-registry/1"
 
 __all__ = [
     "FORMAT",
-    "schema",
-    "Problem",
     "InvalidDocument",
-    "validate_document",
-    "parse_document",
-    "load_document",
-    "to_document",
-    "dump_document",
-    "organisation_to_dict",
+    "Problem",
     "agreement_to_dict",
+    "dump_document",
     "flow_to_dict",
+    "load_document",
+    "organisation_to_dict",
+    "parse_document",
+    "schema",
+    "to_document",
+    "validate_document",
 ]
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -207,6 +207,7 @@ def schema() -> dict[str, Any]:
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
 
+
 _SINGULAR = {"organisations": "organisation", "agreements": "agreement", "flows": "flow"}
 
 
@@ -315,7 +316,13 @@ def _cross_record_problems(
 
     def check_org(where: str, field: str, key: str | None) -> None:
         if key is not None and key not in orgs:
-            problems.append(Problem(where, field, f"names organisation '{key}', which is neither in the document nor in the registry"))
+            problems.append(
+                Problem(
+                    where,
+                    field,
+                    f"names organisation '{key}', which is neither in the document nor in the registry",
+                )
+            )
 
     def check_dates(where: str, record: dict[str, Any]) -> None:
         start, end = record.get("start_date"), record.get("end_date")
@@ -350,7 +357,12 @@ def _cross_record_problems(
             problems.append(Problem(where, "recipient", "the recipient must differ from the source"))
         if f.get("agreement") is not None and f["agreement"] not in agreements:
             problems.append(
-                Problem(where, "agreement", f"names agreement '{f['agreement']}', which is neither in the document nor in the registry")
+                Problem(
+                    where,
+                    "agreement",
+                    f"names agreement '{f['agreement']}', which is neither in the document "
+                    "nor in the registry",
+                )
             )
         check_dates(where, f)
     return problems
@@ -408,7 +420,11 @@ def load_document(
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidDocument(
-            [Problem("document", "", f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]
+            [
+                Problem(
+                    "document", "", f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                )
+            ]
         ) from exc
     return parse_document(doc, known_organisations, known_agreements)
 
@@ -457,11 +473,13 @@ def flow_to_dict(f: Flow) -> dict[str, Any]:
 
 def to_document(registry: Registry, exported_at: datetime | None = None) -> dict[str, Any]:
     """The whole registry as an ``isa-registry/1`` document, records in key order."""
-    at = (exported_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    at = (exported_at or datetime.now(UTC)).astimezone(UTC)
     return {
         "format": FORMAT,
         "exported_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "organisations": [organisation_to_dict(registry.organisations[k]) for k in sorted(registry.organisations)],
+        "organisations": [
+            organisation_to_dict(registry.organisations[k]) for k in sorted(registry.organisations)
+        ],
         "agreements": [agreement_to_dict(registry.agreements[k]) for k in sorted(registry.agreements)],
         "flows": [flow_to_dict(registry.flows[k]) for k in sorted(registry.flows)],
     }

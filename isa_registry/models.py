@@ -11,7 +11,7 @@ version raises ``StaleDataError`` rather than overwrite someone else's change.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -31,20 +31,18 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from . import domain
 from .extensions import db
 
-__all__ = ["Organisation", "Agreement", "AgreementParty", "Flow", "User", "AuditEntry", "AuditHead"]
+__all__ = ["Agreement", "AgreementParty", "AuditEntry", "AuditHead", "Flow", "Organisation", "User"]
 
 ROLES = ("viewer", "editor", "admin")
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _enum(values: tuple[str, ...], name: str) -> Enum:
     """A string column limited to ``values`` by a named CHECK constraint."""
-    return Enum(
-        *values, name=name, native_enum=False, create_constraint=True, length=max(map(len, values))
-    )
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=max(map(len, values)))
 
 
 class _Record:
@@ -55,9 +53,7 @@ class _Record:
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, onupdate=_utcnow)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, object]:

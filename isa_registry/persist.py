@@ -26,12 +26,12 @@ from .queries import load_registry
 
 __all__ = [
     "ImportReport",
+    "agreement_ids",
     "apply_registry",
-    "set_organisation",
+    "org_ids",
     "set_agreement",
     "set_flow",
-    "org_ids",
-    "agreement_ids",
+    "set_organisation",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -141,7 +141,9 @@ def apply_registry(
     changes: list[audit.Change] = []
     say = progress or (lambda stage, done, total: None)
 
-    def plan(kind: str, records: dict[str, Any], existing: dict[str, Any], to_dict: Callable) -> tuple[list, list]:
+    def plan(
+        kind: str, records: dict[str, Any], existing: dict[str, Any], to_dict: Callable
+    ) -> tuple[list, list]:
         new, changed = [], []
         for key, record in records.items():
             after = to_dict(record)

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from .extensions import db
 from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from .extensions import db
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 
-__all__ = ["load_registry", "organisation_from_row", "agreement_from_row", "flow_from_row", "org_keys"]
+__all__ = ["agreement_from_row", "flow_from_row", "load_registry", "org_keys", "organisation_from_row"]
 
 _ORG_FIELDS = (
     "key name kind public_authority ico_registration dpo_contact appropriate_policy_document status "
@@ -116,7 +116,6 @@ def load_registry(session: Session | None = None, include_archived: bool = False
             r["key"]: agreement_from_row(r, keys, parties.get(r["id"], [])) for r in agreement_rows if keep(r)
         },
         flows={
-            r["key"]: flow_from_row(r, keys, agreement_keys)
-            for r in session.execute(flow_query).mappings()
+            r["key"]: flow_from_row(r, keys, agreement_keys) for r in session.execute(flow_query).mappings()
         },
     )

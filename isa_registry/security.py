@@ -9,7 +9,7 @@ _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 12
 
-__all__ = ["hash_password", "verify_password", "needs_rehash", "password_problem", "MIN_PASSWORD_LENGTH"]
+__all__ = ["MIN_PASSWORD_LENGTH", "hash_password", "needs_rehash", "password_problem", "verify_password"]
 
 
 def hash_password(password: str) -> str:

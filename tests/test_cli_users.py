@@ -10,7 +10,9 @@ from isa_registry.security import verify_password
 
 
 def test_create_user_reads_the_password_from_stdin(app, runner) -> None:
-    result = runner.invoke(args=["create-user", "Auditor@Example.org", "--role", "viewer"], input="a long passphrase\n")
+    result = runner.invoke(
+        args=["create-user", "Auditor@Example.org", "--role", "viewer"], input="a long passphrase\n"
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.execute(select(User)).scalar_one()
@@ -28,7 +30,9 @@ def test_short_password_is_refused(app, runner) -> None:
 
 def test_existing_user_gets_new_role_and_password(app, runner) -> None:
     runner.invoke(args=["create-user", "a@example.org", "--role", "viewer"], input="first passphrase\n")
-    result = runner.invoke(args=["create-user", "a@example.org", "--role", "editor"], input="second passphrase\n")
+    result = runner.invoke(
+        args=["create-user", "a@example.org", "--role", "editor"], input="second passphrase\n"
+    )
     assert "Updated a@example.org" in result.output
     with app.app_context():
         user = db.session.execute(select(User)).scalar_one()

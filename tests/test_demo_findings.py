@@ -26,18 +26,27 @@ EXPECTED = {
     ("FLOW_ORGANISATION_DISSOLVED", "FLOW-052"): "WWCSC merged into Foundations in 2023",
     ("FLOW_ORGANISATION_DISSOLVED", "FLOW-053"): "WWCSC merged into Foundations in 2023",
     ("ORGANISATION_DISSOLVED_IN_AGREEMENT", "wwcsc"): "WWCSC is still a party to the 'active' DSA",
-    ("FLOW_PUBLIC_AUTHORITY_LEGITIMATE_INTERESTS", "FLOW-051"): "notice gives legitimate interests; the council is a public authority",
+    (
+        "FLOW_PUBLIC_AUTHORITY_LEGITIMATE_INTERESTS",
+        "FLOW-051",
+    ): "notice gives legitimate interests; the council is a public authority",
     ("FLOW_SCHEDULE1_MISSING", "FLOW-051"): "Art 9(2)(j) research stated with no Sch 1 para 4",
     ("FLOW_NO_LAWFUL_BASIS", "FLOW-053"): "the notice states no basis for DfE's reply",
     ("FLOW_SPECIAL_NO_CONDITION", "FLOW-053"): "and no Art 9 condition for the special category data in it",
     ("FLOW_NO_RETENTION", "FLOW-052"): "no retention stated for the linked data",
     # Family Safeguarding evaluation notice: partners' records pass to the council for the evaluation
     # under Art 9(2)(h) with no Schedule 1 condition, no agreement and no retention named.
-    **{("FLOW_NO_AGREEMENT", f"FLOW-04{n}"): "FS evaluation flows have no agreement on record" for n in range(4, 9)},
+    **{
+        ("FLOW_NO_AGREEMENT", f"FLOW-04{n}"): "FS evaluation flows have no agreement on record"
+        for n in range(4, 9)
+    },
     **{("FLOW_SCHEDULE1_MISSING", f"FLOW-04{n}"): "Art 9(2)(h) without Sch 1 para 2" for n in range(4, 9)},
     **{("FLOW_NO_RETENTION", f"FLOW-04{n}"): "the notice gives no retention" for n in range(4, 9)},
     ("FLOW_CRIMINAL_NO_CONDITION", "FLOW-044"): "police records carry offence data with no Sch 1 condition",
-    ("FLOW_CRIMINAL_NO_CONDITION", "FLOW-048"): "domestic abuse records carry offence data with no Sch 1 condition",
+    (
+        "FLOW_CRIMINAL_NO_CONDITION",
+        "FLOW-048",
+    ): "domestic abuse records carry offence data with no Sch 1 condition",
     # Reflect notice: the agreement with Barnardo's has expired while the work goes on; it relies on the
     # well-being power of LGA 2000 s2, which no longer applies in England (Localism Act 2011 s1).
     ("AGREEMENT_EXPIRED", "DSPP-ISA-008"): "Reflect agreement expired, still covers active flows",
@@ -73,13 +82,17 @@ EXPECTED = {
     ("FLOW_NO_RETENTION", "FLOW-026"): "the notice gives no retention for DfE returns",
     ("FLOW_NO_RETENTION", "FLOW-027"): "the notice gives no retention for DfE returns",
     # Gaps in the partners' own records, kept realistic in the demo (NOTES.md "Demo-only").
-    **{("FLOW_APD_MISSING", k): "Sch 1 condition needing an APD; the source has none recorded"
-       for k in ("FLOW-005", "FLOW-006", "FLOW-007", "FLOW-027", "FLOW-036", "FLOW-039")},
+    **{
+        ("FLOW_APD_MISSING", k): "Sch 1 condition needing an APD; the source has none recorded"
+        for k in ("FLOW-005", "FLOW-006", "FLOW-007", "FLOW-027", "FLOW-036", "FLOW-039")
+    },
     ("AGREEMENT_UNSIGNED", "DSPP-ISA-003"): "a party has not signed",
     ("AGREEMENT_NO_REVIEW_DATE", "DSPP-ISA-005"): "no review date set",
     ("AGREEMENT_REVIEW_DUE", "DSPP-ISA-001"): "MASH ISA review falls within 90 days",
-    **{("ORGANISATION_NO_DPO", k): "no DPO contact recorded"
-       for k in ("crestwood-school", "dudley-gps", "maintained-schools", "other-las", "redhill-school")},
+    **{
+        ("ORGANISATION_NO_DPO", k): "no DPO contact recorded"
+        for k in ("crestwood-school", "dudley-gps", "maintained-schools", "other-las", "redhill-school")
+    },
 }
 
 

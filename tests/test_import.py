@@ -62,7 +62,7 @@ def test_reimport_updates_by_key_and_never_duplicates(app, runner, tmp_path) -> 
     assert result.exit_code == 0, result.output
     assert "flows: 0 created, 1 updated" in result.output
     assert "flow FLOW-001" in result.output
-    orgs, agreements, flows, audits = _counts(app)
+    orgs, agreements, flows, _audits = _counts(app)
     assert (orgs, agreements, flows) == (4, 1, 2)
     with app.app_context():
         entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
@@ -101,8 +101,12 @@ BAD_DOCUMENTS = {
     "bad date": _break(lambda d: d["agreements"][0].update(review_date="next year")),
     "unknown category": _break(lambda d: d["agreements"][0]["data_categories"].append("gossip")),
     "unknown field": _break(lambda d: d["organisations"][0].update(colour="blue")),
-    "end before start": _break(lambda d: d["flows"][0].update(start_date="2026-01-02", end_date="2026-01-01")),
-    "party twice": _break(lambda d: d["agreements"][0]["parties"].append({"organisation": "dmbc", "role": "processor"})),
+    "end before start": _break(
+        lambda d: d["flows"][0].update(start_date="2026-01-02", end_date="2026-01-01")
+    ),
+    "party twice": _break(
+        lambda d: d["agreements"][0]["parties"].append({"organisation": "dmbc", "role": "processor"})
+    ),
     "wrong type": _break(lambda d: d["organisations"][1].update(public_authority="yes")),
 }
 
@@ -130,7 +134,9 @@ def test_database_refuses_a_flow_to_itself(session) -> None:
     org = Organisation(key="x", name="X", kind="other", public_authority=False)
     session.add(org)
     session.flush()
-    session.add(Flow(key="F", name="F", source_id=org.id, recipient_id=org.id, identifiability="identifiable"))
+    session.add(
+        Flow(key="F", name="F", source_id=org.id, recipient_id=org.id, identifiability="identifiable")
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 

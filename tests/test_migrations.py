@@ -44,7 +44,14 @@ def test_upgrade_from_empty_builds_the_models_schema(tmp_path: Path) -> None:
         with app.app_context():
             upgrade()
             tables = set(inspect(db.engine).get_table_names())
-            assert {"organisation", "agreement", "agreement_party", "flow", "user_account", "audit_entry"} <= tables
+            assert {
+                "organisation",
+                "agreement",
+                "agreement_party",
+                "flow",
+                "user_account",
+                "audit_entry",
+            } <= tables
             with db.engine.connect() as conn:
                 diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
             assert diff == [], f"models and migrations differ: {diff}"
