@@ -36,8 +36,8 @@ USER_AGENT = "isa-registry-bench"
 P99_TARGET = 10.0
 #: gunicorn's worker timeout, and the client's: far beyond any page that could meet its target.
 GUNICORN_TIMEOUT = 300
-#: The longest wrk run for one page, however slow the page.
-MAX_SECONDS = 30
+#: A slow page is loaded for longer than the usual run, up to this many times its length.
+LONGEST_RUN = 3
 #: A page that takes longer than this for one request alone is not put under load: wrk would
 #: finish too few requests to tell a percentile, and its p99 under load can only be worse.
 SLOW_REQUEST = 10.0
@@ -283,7 +283,7 @@ def _page_row(
             details={**details, "seconds": warm[2], "errors": len(degraded), "note": _TOO_SLOW},
         )
     # A slow page gets long enough for about ten rounds of requests through the two workers.
-    result, _ = _wrk(port, path, cookie, min(MAX_SECONDS, max(duration, math.ceil(warm[2] * 10))))
+    result, _ = _wrk(port, path, cookie, min(duration * LONGEST_RUN, max(duration, math.ceil(warm[2] * 10))))
     if result.requests == 0:
         return _not_measured(label, name, path, "no request finished within wrk's run", what)
     after = client.request("GET", path)[0]

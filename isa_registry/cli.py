@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from importlib import import_module
 from pathlib import Path
 
 import click
@@ -29,9 +28,6 @@ DEMO_USERS = (
     ("editor@demo.invalid", "editor", "demo-editor-password"),
     ("viewer@demo.invalid", "viewer", "demo-viewer-password"),
 )
-
-# Modules beside this one that contribute commands, each through a ``commands`` list.
-_COMMAND_MODULES = ("cli_check", "cli_map", "cli_ropa")
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -217,21 +213,17 @@ def _os_user() -> str:
 
 
 def commands() -> list[click.Command]:
-    """Every command of the app."""
-    found: list[click.Command] = [
+    """Every command of the app: these, and those of the rules, the map and the ROPA."""
+    from . import cli_check, cli_map, cli_ropa
+
+    return [
         import_registry_command,
         export_registry_command,
         load_demo_command,
         create_user_command,
         verify_audit_command,
         schema_command,
+        *cli_check.commands,
+        *cli_map.commands,
+        *cli_ropa.commands,
     ]
-    for name in _COMMAND_MODULES:
-        try:
-            module = import_module(f".{name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        found.extend(module.commands)
-    return found

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from importlib import import_module
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -15,21 +14,6 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
-
-# One module per area, each with a blueprint named ``bp``.
-AREAS = (
-    "health",
-    "auth",
-    "dashboard",
-    "organisations",
-    "agreements",
-    "flows",
-    "findings",
-    "map",
-    "ropa",
-    "audit_log",
-    "users",
-)
 
 #: The service navigation: (blueprint, label, who sees it). A blueprint that is not installed, or
 #: has no page without URL variables, is left out.
@@ -62,14 +46,37 @@ ERROR_PAGES = {
 
 def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
-    for name in AREAS:
-        try:
-            module = import_module(f".{name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
+    from . import (
+        agreements,
+        audit_log,
+        auth,
+        dashboard,
+        findings,
+        flows,
+        health,
+        organisations,
+        ropa,
+        users,
+    )
+    from . import (
+        map as map_area,
+    )
+
+    areas = (
+        health,
+        auth,
+        dashboard,
+        organisations,
+        agreements,
+        flows,
+        findings,
+        map_area,
+        ropa,
+        audit_log,
+        users,
+    )
+    for area in areas:
+        app.register_blueprint(area.bp)
     register_templates(app)
     register_error_handlers(app)
 
