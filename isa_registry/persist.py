@@ -88,17 +88,16 @@ def set_agreement(row: AgreementModel, a: Agreement, ids: dict[str, int]) -> Non
     row.purpose = a.purpose or ""
     row.data_categories = list(a.data_categories)
     row.owner_id = ids[a.owner] if a.owner else None
-    row.parties = [
-        AgreementParty(
-            organisation_id=ids[p.organisation],
-            position=i,
-            role=p.role,
-            signed_on=p.signed_on,
-            signed_by=p.signed_by,
-            signatory_role=p.signatory_role,
-        )
-        for i, p in enumerate(a.parties)
-    ]
+    # Update parties in place, matched by organisation: replacing the rows would insert a party
+    # before the old row for the same organisation is deleted, against the unique constraint.
+    existing = {p.organisation_id: p for p in row.parties}
+    parties = []
+    for i, p in enumerate(a.parties):
+        party = existing.get(ids[p.organisation]) or AgreementParty(organisation_id=ids[p.organisation])
+        party.position, party.role, party.signed_on = i, p.role, p.signed_on
+        party.signed_by, party.signatory_role = p.signed_by, p.signatory_role
+        parties.append(party)
+    row.parties = parties
 
 
 def set_flow(row: FlowModel, f: Flow, orgs: dict[str, int], agreements: dict[str, int]) -> None:

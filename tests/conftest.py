@@ -36,6 +36,19 @@ def database_url(tmp_root: Path) -> str:
     return "sqlite:///" + str(tmp_root / "test.sqlite")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with the smallest cost: the tests check behaviour, not the work factor."""
+    from argon2 import PasswordHasher
+
+    from isa_registry import security
+
+    production = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = production
+
+
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp_root = tmp_path_factory.mktemp("app")

@@ -228,9 +228,9 @@ def test_signing_every_party_then_activating(dudley, editor):
     new_agreement(editor)
     response = sign(editor, dudley, "ISA-NEW", "wmp")
     assert response.status_code == 302
-    assert "Sign-off by Chief Constable of West Midlands Police recorded" in editor.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert "Sign-off by Chief Constable of West Midlands Police recorded" in editor.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
     sign(editor, dudley, "ISA-NEW", "dudley-mbc")
 
     page = editor.get("/agreements/ISA-NEW").get_data(as_text=True)

@@ -171,3 +171,25 @@ def test_demo_loads_once_and_round_trips(app, runner, tmp_path) -> None:
     runner.invoke(args=["export-registry", str(out)])
     reimport = runner.invoke(args=["import-registry", str(out)])
     assert "0 created, 0 updated" in reimport.output and _counts(app) == counts
+
+
+def test_reimport_with_changed_parties_updates_them_in_place(app, runner, tmp_path) -> None:
+    runner.invoke(args=["import-registry", _write(tmp_path, small_document())])
+    doc = small_document()
+    agreement = doc["agreements"][0]
+    agreement["title"] = "MASH ISA v2"
+    agreement["parties"] = [
+        {"organisation": "wmp", "role": "controller", "signed_on": "2025-02-01"},
+        {"organisation": "dmbc", "role": "joint_controller", "signed_on": "2025-01-01"},
+        {"organisation": "icb", "role": "processor", "signed_on": None},
+    ]
+    result = runner.invoke(args=["import-registry", _write(tmp_path, doc)])
+    assert result.exit_code == 0, result.output
+    assert "agreements: 0 created, 1 updated" in result.output
+    exported = json.loads(runner.invoke(args=["export-registry", "-"]).output)
+    parties = exported["agreements"][0]["parties"]
+    assert [(p["organisation"], p["role"], p["signed_on"]) for p in parties] == [
+        ("wmp", "controller", "2025-02-01"),
+        ("dmbc", "joint_controller", "2025-01-01"),
+        ("icb", "processor", None),
+    ]

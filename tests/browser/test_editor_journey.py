@@ -66,6 +66,12 @@ def test_an_editor_records_a_flow_signs_its_agreement_and_reports_it(
     expect(special).to_be_hidden()  # asked only once special category data is chosen
     page.check("input[name=data_categories][value=health]")
     expect(special).to_be_visible()
+    # The Schedule 1 conditions offered follow the Art 9 condition: (h) needs para 2.
+    page.check("input[name=article9][value=h]")
+    expect(page.locator("input[name=schedule1][value='2']")).to_be_visible()
+    expect(page.locator("input[name=schedule1][value='18']")).to_be_hidden()
+    expect(page.locator("#schedule1-guide")).to_contain_text("it needs Schedule 1 para 2")
+    page.check("input[name=article9][value='']")  # then left unanswered, to see the finding
     page.check("input[name=article6][value=e]")
     section17 = "input[name=legislation][value='ukpga/1989/41/section/17']"
     page.click(f"details:has({section17}) summary")  # each Act's provisions are folded away
