@@ -110,7 +110,9 @@ def import_registry_command(file: str, dry_run: bool) -> None:
 @with_appcontext
 def export_registry_command(file: str) -> None:
     """Export the whole registry, archived records included, as isa-registry/1 JSON ('-' for stdout)."""
+    click.echo("Loading the registry...", err=True)
     registry = load_registry(db.session, include_archived=True)
+    click.echo(f"Writing {len(registry.flows)} flows...", err=True)
     text = exchange.dump_document(exchange.to_document(registry))
     if file == "-":
         sys.stdout.write(text)

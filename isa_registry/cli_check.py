@@ -8,6 +8,7 @@ tested without the app.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -16,7 +17,7 @@ from flask.cli import with_appcontext
 
 from .domain import SEVERITIES, Finding
 from .queries import load_registry
-from .rules import run_rules, summarise
+from .rules import RULES, run_rules, sort_key, summarise
 
 __all__ = ["check_command", "commands", "format_json", "format_summary", "format_text"]
 
@@ -75,7 +76,17 @@ def format_json(findings: Sequence[Finding], as_of: date) -> str:
 def check_command(as_of: datetime | None, output_format: str) -> None:
     """Check every agreement and flow against data protection law; exit 1 if there are errors."""
     day = as_of.date() if as_of else date.today()
-    findings = run_rules(load_registry(), day)
+    click.echo("Loading the registry...", err=True)
+    registry = load_registry()
+    click.echo(
+        f"Checking {len(registry.organisations)} organisations, {len(registry.agreements)} agreements "
+        f"and {len(registry.flows)} flows as of {day.isoformat()}.",
+        err=True,
+    )
+    with click.progressbar(RULES, label="Rules", file=sys.stderr, show_pos=True) as rules:
+        findings = sorted(
+            (f for rule in rules for f in run_rules(registry, day, rules=(rule,))), key=sort_key
+        )
     render = format_json if output_format == "json" else format_text
     click.echo(render(findings, day))
     if any(f.severity == "error" for f in findings):

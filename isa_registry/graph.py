@@ -16,9 +16,11 @@ Graphviz. The pipeline the web page and the ``render-map`` command share:
 4. :func:`draw` lays the graph out for people: organisations of one kind beyond a threshold become
    one cluster node, and the flows between the same two nodes become one edge with a count.
    :func:`to_dot` writes the drawing as DOT, escaping every user-entered string
-   (:func:`dot_string`), and :func:`run_dot` renders it.
+   (:func:`dot_string`) and choosing a layout that finishes in seconds (:attr:`Drawing.layout`),
+   and :func:`run_dot` renders it.
 
-:func:`build_map` runs steps 1 to 4 at once; :func:`map_json` gives the node-link JSON download.
+:func:`build_map` runs steps 1, 2 and 4 and gives a :class:`DataMap` whose analyses (step 3) are
+worked out when first asked for; :func:`map_json` gives the node-link JSON download.
 
 Examples
 --------
@@ -63,8 +65,10 @@ __all__ = [
     "FORMATS",
     "KIND_LABELS",
     "KIND_STYLES",
+    "LAYERED_MAX_EDGES",
     "RENDER_VERSION",
     "SEVERITY_COLOURS",
+    "SPRING_MAX_NODES",
     "AgreementReach",
     "DataMap",
     "DotNotFound",
@@ -106,6 +110,13 @@ RENDER_VERSION = 1
 
 #: A kind with more organisations than this in view is drawn as one cluster node.
 CLUSTER_THRESHOLD = 12
+
+#: dot's layered layout, with curved edges routed around nodes, suits a partnership map, but its
+#: time grows steeply with the edges (and the ranks they span): 150 edges take about a second,
+#: 400 take a minute. Drawings with more edges are laid out as a network instead, with straight
+#: edges: by neato, or by sfdp when they also have many nodes.
+LAYERED_MAX_EDGES = 200
+SPRING_MAX_NODES = 300
 
 #: Severities that make a flow "flagged". Info findings (a provision not in the catalogue, a
 #: review coming up) are notes, not problems with the sharing.
@@ -184,8 +195,8 @@ SEVERITY_COLOURS: dict[str | None, str] = {
 _SEVERITY_PENWIDTH = {"error": "3", "warning": "2.5"}
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 _CLUSTER_PREFIX = "kind:"  # keys cannot hold ':' (isa-registry/1), so cluster ids never clash
-_TOOLTIP_FLOWS = 12
-_TOOLTIP_FINDINGS = 5
+_TOOLTIP_FLOWS = 8
+_TOOLTIP_FINDINGS = 3
 _TOOLTIP_MEMBERS = 10
 
 
@@ -672,27 +683,35 @@ def sensitive_recipients(graph: nx.MultiDiGraph) -> list[SensitiveRecipient]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OnwardChain:
-    """Data that goes from ``source`` to ``via`` and on to ``recipient``, where the onward leg is
-    flagged: ``onward_flows`` (``via`` to ``recipient``) have error or warning findings."""
+    """The chains A → ``via`` → ``recipient``, one for each A in ``sources``, whose later leg is
+    flagged: ``onward_flows`` (``via`` to ``recipient``) have error or warning findings.
 
-    source: str
+    ``shared_categories`` are the categories that reach ``via`` from the sources and also go on:
+    where the sources' data can plausibly be among what is passed on.
+    """
+
     via: str
     recipient: str
-    first_flows: tuple[str, ...]
     onward_flows: tuple[str, ...]
     severity: str
+    sources: tuple[str, ...]
     shared_categories: tuple[str, ...]
+
+    def chains(self) -> list[tuple[str, str, str]]:
+        """Each chain as (A, B, C)."""
+        return [(source, self.via, self.recipient) for source in self.sources]
 
 
 def flagged_chains(graph: nx.MultiDiGraph) -> list[OnwardChain]:
-    """Onward chains A → B → C whose later leg (B → C) is flagged.
+    """Onward chains A → B → C whose later leg (B → C) is flagged, grouped by that leg.
 
     Data A discloses to B may travel on to C under a flow with problems, so A has a stake in the
-    B → C leg. ``shared_categories`` are the categories both legs carry: where data from A can
-    plausibly be among what goes on. Chains back to A (A → B → A) are left out. Most serious
-    first, then by source, via and recipient.
+    B → C leg. The chains are grouped by their flagged leg, with every A that feeds it, because a
+    borough's hundreds of schools sending to the council would otherwise make hundreds of chains
+    of each of the council's flagged flows. Chains back to their start (A → B → A) are left out.
+    Most serious first, then the legs with the most sources, then by B and C.
 
     Examples
     --------
@@ -701,8 +720,8 @@ def flagged_chains(graph: nx.MultiDiGraph) -> list[OnwardChain]:
     'F1'
     >>> g.add_edge("b", "c", key="F2", categories=("health",), severity="error")
     'F2'
-    >>> [(c.source, c.via, c.recipient, c.shared_categories) for c in flagged_chains(g)]
-    [('a', 'b', 'c', ('health',))]
+    >>> [(c.sources, c.via, c.recipient, c.shared_categories) for c in flagged_chains(g)]
+    [(('a',), 'b', 'c', ('health',))]
     """
     found = []
     for via in graph.nodes:
@@ -715,29 +734,33 @@ def flagged_chains(graph: nx.MultiDiGraph) -> list[OnwardChain]:
                 severities.append(data["severity"])
         if not onward:
             continue
-        legs = {r: (tuple(sorted(k)), c, worst(s) or "warning") for r, (k, c, s) in onward.items()}
-        incoming: dict[str, tuple[list[str], set[str]]] = {}
-        for source, _, k, categories in graph.in_edges(via, keys=True, data="categories", default=()):
+        incoming: dict[str, set[str]] = {}
+        for source, _, categories in graph.in_edges(via, data="categories", default=()):
             if source != via:
-                keys, union = incoming.setdefault(source, ([], set()))
-                keys.append(k)
-                union.update(categories)
-        for source, (first_keys, first_categories) in incoming.items():
-            first = tuple(sorted(first_keys))
-            for recipient, (onward_keys, onward_categories, severity) in legs.items():
-                if recipient != source:
-                    found.append(
-                        OnwardChain(
-                            source=source,
-                            via=via,
-                            recipient=recipient,
-                            first_flows=first,
-                            onward_flows=onward_keys,
-                            severity=severity,
-                            shared_categories=tuple(sorted(first_categories & onward_categories)),
-                        )
-                    )
-    found.sort(key=lambda c: (_SEVERITY_RANK[c.severity], c.source, c.via, c.recipient))
+                incoming.setdefault(source, set()).update(categories)
+        if not incoming:
+            continue
+        sources = sorted(incoming)
+        everything = set().union(*incoming.values())
+        for recipient, (keys, categories, severities) in onward.items():
+            if recipient in incoming:
+                if len(incoming) == 1:
+                    continue
+                chain_sources = tuple(s for s in sources if s != recipient)
+                reaching = set().union(*(c for s, c in incoming.items() if s != recipient))
+            else:
+                chain_sources, reaching = tuple(sources), everything
+            found.append(
+                OnwardChain(
+                    via=via,
+                    recipient=recipient,
+                    onward_flows=tuple(sorted(keys)),
+                    severity=worst(severities) or "warning",
+                    sources=chain_sources,
+                    shared_categories=tuple(sorted(reaching & categories)),
+                )
+            )
+    found.sort(key=lambda c: (_SEVERITY_RANK[c.severity], -len(c.sources), c.via, c.recipient))
     return found
 
 
@@ -889,6 +912,13 @@ class Drawing:
     edges: tuple[MapEdge, ...]
     clusters: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def layout(self) -> str:
+        """The Graphviz layout that draws it in reasonable time (see :data:`LAYERED_MAX_EDGES`)."""
+        if len(self.edges) <= LAYERED_MAX_EDGES:
+            return "dot"
+        return "neato" if len(self.nodes) <= SPRING_MAX_NODES else "sfdp"
+
 
 def _wrap(text: str, width: int = 24, lines: int = 4) -> str:
     wrapped = textwrap.wrap(text, width) or [text]
@@ -904,7 +934,8 @@ def _finding_lines(findings: Sequence[Finding], indent: str = "") -> list[str]:
     return lines
 
 
-def _node_tooltip(key: str, data: dict[str, Any], sends: int, receives: int) -> str:
+def _node_tooltip(graph: nx.MultiDiGraph, key: str) -> str:
+    data = graph.nodes[key]
     kind = KIND_LABELS.get(data.get("kind", ""), data.get("kind", ""))
     authority = ", public authority" if data.get("public_authority") else ""
     lines = [f"{data.get('name', key)} ({key})", f"{kind}{authority}"]
@@ -913,7 +944,14 @@ def _node_tooltip(key: str, data: dict[str, Any], sends: int, receives: int) -> 
         lines.append("Dissolved" + (f"; succeeded by {successor}" if successor else ""))
     elif data.get("status") == "archived":
         lines.append("Archived")
+    sends, receives = graph.out_degree(key), graph.in_degree(key)
     lines.append(f"Sends {sends} flow{'s' * (sends != 1)}, receives {receives}")
+    name = graph.nodes.data("name")
+    flows = [f"{k}: {n} → {name[v] or v}" for _, v, k, n in graph.out_edges(key, keys=True, data="name")]
+    flows += [f"{k}: {n} ← {name[u] or u}" for u, _, k, n in graph.in_edges(key, keys=True, data="name")]
+    lines.extend(flows[:_TOOLTIP_FLOWS])
+    if len(flows) > _TOOLTIP_FLOWS:
+        lines.append(f"… and {len(flows) - _TOOLTIP_FLOWS} more flows")
     findings = data.get("findings", ())
     if findings:
         lines.append("Findings:")
@@ -1028,7 +1066,7 @@ def draw(
                 label=data.get("name", node),
                 kind=data.get("kind", "other"),
                 url=links.organisation(node),
-                tooltip=_node_tooltip(node, data, graph.out_degree(node), graph.in_degree(node)),
+                tooltip=_node_tooltip(graph, node),
                 status=data.get("status", "active"),
                 severity=data.get("severity"),
             )
@@ -1114,19 +1152,15 @@ def to_dot(drawing: Drawing, legend: bool = True) -> str:
     worst finding, dashed when dissolved; clusters are drawn as 3D boxes. Edges are coloured and
     thickened by worst severity (:data:`SEVERITY_COLOURS`), dashed when every flow is planned, and
     labelled with their count when there is more than one flow. Every node and edge carries a
-    link (``URL``) and a tooltip. The optional legend is fixed text.
+    link (``URL``) and a tooltip. The optional legend is fixed text. The layout is
+    :attr:`Drawing.layout`, named in the source so that ``dot`` itself picks the engine.
     """
-    graph_attrs = _attrs(
-        rankdir="LR",
-        fontname="Helvetica",
-        fontsize="16",
-        labelloc="t",
-        label=drawing.title,
-        tooltip=drawing.title,
-        ranksep="1.1",
-        nodesep="0.3",
-        pad="0.3",
-    )
+    if drawing.layout == "dot":
+        layout = {"rankdir": "LR", "ranksep": "1.1", "nodesep": "0.3"}
+    else:
+        layout = {"layout": drawing.layout, "overlap": "prism", "splines": "false", "sep": "+6"}
+    title = {"label": drawing.title, "tooltip": drawing.title, "labelloc": "t"}
+    graph_attrs = _attrs(fontname="Helvetica", fontsize="16", pad="0.3", **title, **layout)
     lines = [
         "digraph map {",
         f"  graph [{graph_attrs}];",

@@ -69,7 +69,7 @@ def test_check_as_json(app, runner, tmp_path) -> None:
     _load(runner, tmp_path, clean_registry(**MIXED))
     result = runner.invoke(args=["check", "--as-of", "2026-11-23", "--format", "json"])
     assert result.exit_code == 1
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["as_of"] == "2026-11-23"
     assert [f["code"] for f in document["findings"]] == [
         "FLOW_NO_LAWFUL_BASIS",
@@ -83,7 +83,7 @@ def test_check_as_of_a_later_date_sees_the_agreement_expire(app, runner, tmp_pat
     _load(runner, tmp_path, registry)
     after_end = registry.agreements["DSPP-ISA-001"].end_date + timedelta(days=1)
     result = runner.invoke(args=["check", "--as-of", after_end.isoformat(), "--format", "json"])
-    codes = {f["code"] for f in json.loads(result.output)["findings"]}
+    codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
     assert {"AGREEMENT_EXPIRED", "FLOW_AGREEMENT_NOT_IN_FORCE"} <= codes
     assert result.exit_code == 1
 
@@ -98,3 +98,10 @@ def test_check_rejects_a_date_that_is_not_iso(app, runner) -> None:
     result = runner.invoke(args=["check", "--as-of", "23/11/2026"])
     assert result.exit_code == 2
     assert "--as-of" in result.output
+
+
+def test_check_shows_progress_on_stderr_only(app, runner, tmp_path) -> None:
+    _load(runner, tmp_path, clean_registry(**MIXED))
+    result = runner.invoke(args=["check", "--format", "json"])
+    assert "Checking 5 organisations, 1 agreements and 1 flows" in result.stderr
+    assert json.loads(result.stdout)["findings"]

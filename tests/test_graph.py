@@ -247,10 +247,20 @@ def test_sensitive_recipients_name_who_receives_special_or_criminal_data_and_fro
 def test_an_onward_chain_is_found_when_its_later_leg_is_flagged() -> None:
     g = graph.build_graph(partnership(), [finding("F2", "warning")])
     chains = graph.flagged_chains(g)
-    assert [(c.source, c.via, c.recipient, c.first_flows, c.onward_flows, c.severity) for c in chains] == [
-        ("wmp", "dudley", "bcicb", ("F1",), ("F2",), "warning")
+    assert [(c.sources, c.via, c.recipient, c.onward_flows, c.severity) for c in chains] == [
+        (("wmp",), "dudley", "bcicb", ("F2",), "warning")
     ]
     assert chains[0].shared_categories == ("identity_contact",)
+    assert chains[0].chains() == [("wmp", "dudley", "bcicb")]
+
+
+def test_chains_are_grouped_by_their_flagged_leg_with_every_source() -> None:
+    reg = partnership()
+    reg.flows["F5"] = flow("F5", "family-action", "dudley", None, data_categories=["health"])
+    chains = graph.flagged_chains(graph.build_graph(reg, [finding("F2", "error"), finding("F3", "error")]))
+    assert len(chains) == 1
+    assert chains[0].sources == ("family-action", "wmp") and chains[0].onward_flows == ("F2", "F3")
+    assert chains[0].shared_categories == ("health", "identity_contact")
 
 
 def test_no_chain_when_only_the_first_leg_is_flagged_or_the_finding_is_info() -> None:
@@ -262,7 +272,10 @@ def test_a_chain_back_to_its_source_is_not_onward_sharing() -> None:
     reg = partnership()
     reg.flows["F9"] = flow("F9", "dudley", "wmp", None)
     chains = graph.flagged_chains(graph.build_graph(reg, [finding("F9", "error")]))
-    assert ("wmp", "dudley", "wmp") not in {(c.source, c.via, c.recipient) for c in chains}
+    assert chains == []  # wmp → dudley → wmp is the only chain through F9
+    reg.flows["F10"] = flow("F10", "bcicb", "dudley", None)
+    [chain] = graph.flagged_chains(graph.build_graph(reg, [finding("F9", "error")]))
+    assert chain.sources == ("bcicb",) and chain.recipient == "wmp"
 
 
 def test_errors_come_before_warnings_in_chains() -> None:
@@ -329,6 +342,8 @@ def test_tooltips_list_the_flows_and_their_findings() -> None:
     assert "warning: F3 has a warning." in pair.tooltip
     node = next(n for n in drawing.nodes if n.id == "dudley")
     assert "Sends 3 flows, receives 1" in node.tooltip
+    assert "F2: MASH referrals → Black Country Integrated Care Board" in node.tooltip
+    assert "F1: MASH referrals ← West Midlands Police" in node.tooltip
 
 
 def test_links_are_under_the_apps_root() -> None:
@@ -367,6 +382,32 @@ def test_the_chosen_organisation_stays_out_of_its_kinds_cluster() -> None:
     cluster = next(n for n in drawing.nodes if n.is_cluster)
     assert "school-005" not in cluster.members
     assert "organisation=school-005" in cluster.url and "expand=education" in cluster.url
+
+
+def dense(n: int) -> Registry:
+    """``n`` voluntary organisations, each sharing with every other."""
+    orgs = [organisation(f"org-{i:02d}", kind="voluntary") for i in range(n)]
+    flows = [
+        flow(f"F{i}-{j}", f"org-{i:02d}", f"org-{j:02d}", None) for i in range(n) for j in range(n) if i != j
+    ]
+    return registry(orgs, [], flows)
+
+
+def test_a_drawing_with_many_connections_is_laid_out_as_a_network() -> None:
+    small = graph.draw(graph.build_graph(dense(10), []), threshold=50)
+    assert len(small.edges) == 90 and small.layout == "dot"
+    assert 'rankdir="LR"' in graph.to_dot(small)
+    big = graph.draw(graph.build_graph(dense(20), []), threshold=50)
+    assert len(big.edges) == 380 and big.layout == "neato"
+    source = graph.to_dot(big)
+    assert 'layout="neato"' in source and 'splines="false"' in source and "rankdir" not in source
+
+
+@needs_dot
+def test_a_network_layout_draws_hundreds_of_connections_quickly() -> None:
+    big = graph.draw(graph.build_graph(dense(20), []), threshold=50)
+    svg = graph.run_dot(graph.to_dot(big), "svg", timeout=30)
+    assert svg.count(b'class="edge"') == 380
 
 
 # --- DOT ---------------------------------------------------------------------------------------

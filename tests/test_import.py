@@ -46,10 +46,10 @@ def test_export_import_export_is_lossless(app, runner, tmp_path) -> None:
         db.session.execute(Organisation.__table__.update().values(successor_id=None))
         db.session.execute(Organisation.__table__.delete())
         db.session.commit()
-    again = runner.invoke(args=["import-registry", _write(tmp_path, first.output, "export.json")])
+    again = runner.invoke(args=["import-registry", _write(tmp_path, first.stdout, "export.json")])
     assert again.exit_code == 0, again.output
     second = runner.invoke(args=["export-registry", "-"])
-    a, b = json.loads(first.output), json.loads(second.output)
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
     a.pop("exported_at"), b.pop("exported_at")
     assert a == b
 
@@ -116,12 +116,12 @@ def test_bad_import_is_refused_and_leaves_the_database_untouched(app, runner, tm
     runner.invoke(args=["import-registry", _write(tmp_path, small_document(), "good.json")])
     before = _counts(app)
     with app.app_context():
-        exported_before = runner.invoke(args=["export-registry", "-"]).output
+        exported_before = runner.invoke(args=["export-registry", "-"]).stdout
     result = runner.invoke(args=["import-registry", _write(tmp_path, BAD_DOCUMENTS[name])])
     assert result.exit_code == 1
     assert "nothing was imported" in result.output or "Import of" in result.output
     assert _counts(app) == before
-    after = runner.invoke(args=["export-registry", "-"]).output
+    after = runner.invoke(args=["export-registry", "-"]).stdout
     assert json.loads(after)["flows"] == json.loads(exported_before)["flows"]
 
 
@@ -163,7 +163,7 @@ def test_demo_loads_once_and_round_trips(app, runner, tmp_path) -> None:
     assert counts[0] >= 15 and counts[2] >= 20
     again = runner.invoke(args=["load-demo"])
     assert "already holds records" in again.output and _counts(app) == counts
-    exported = json.loads(runner.invoke(args=["export-registry", "-"]).output)
+    exported = json.loads(runner.invoke(args=["export-registry", "-"]).stdout)
     demo = json.loads(DEMO_FILE.read_text())
     assert {o["key"] for o in exported["organisations"]} == {o["key"] for o in demo["organisations"]}
     assert {f["key"] for f in exported["flows"]} == {f["key"] for f in demo["flows"]}
@@ -186,7 +186,7 @@ def test_reimport_with_changed_parties_updates_them_in_place(app, runner, tmp_pa
     result = runner.invoke(args=["import-registry", _write(tmp_path, doc)])
     assert result.exit_code == 0, result.output
     assert "agreements: 0 created, 1 updated" in result.output
-    exported = json.loads(runner.invoke(args=["export-registry", "-"]).output)
+    exported = json.loads(runner.invoke(args=["export-registry", "-"]).stdout)
     parties = exported["agreements"][0]["parties"]
     assert [(p["organisation"], p["role"], p["signed_on"]) for p in parties] == [
         ("wmp", "controller", "2025-02-01"),

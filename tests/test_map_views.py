@@ -301,6 +301,31 @@ def count_statements(app: Flask, client: FlaskClient, url: str) -> int:
 
 
 @needs_dot
+def test_a_repeat_page_view_comes_from_the_cache_without_reading_the_registry(
+    app: Flask, signed_in: FlaskClient
+) -> None:
+    first = page(signed_in, "?organisation=dudley")
+    with app.app_context():
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            second = page(signed_in, "?organisation=dudley")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any("FROM flow" in s or "FROM organisation" in s for s in statements)
+    assert second == first
+
+
+@needs_dot
+def test_a_page_without_its_picture_is_not_cached(app: Flask, signed_in: FlaskClient, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "GRAPHVIZ_DOT", "/nonexistent/graphviz/dot")
+    assert "not installed" in page(signed_in)
+    monkeypatch.setitem(app.config, "GRAPHVIZ_DOT", "dot")
+    assert "<svg" in page(signed_in)
+
+
+@needs_dot
 def test_the_page_reads_the_registry_once_whatever_its_size(app: Flask, signed_in: FlaskClient) -> None:
     small = count_statements(app, signed_in, "/map")
     bigger = partnership()

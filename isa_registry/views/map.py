@@ -1,9 +1,10 @@
 """The partnership data map: the picture, the table of its edges, the analyses and the downloads.
 
 The page and the downloads read the registry once (:func:`~isa_registry.queries.load_registry`)
-and hand it to :mod:`isa_registry.graph`. Pictures drawn by Graphviz are cached on disk under
-``MAP_CACHE_DIR``, keyed by the registry revision, the filters, the date and the format, so a
-repeat view never runs ``dot`` again; a download found in the cache does not even load the registry.
+and hand it to :mod:`isa_registry.graph`. Pictures drawn by Graphviz, and the page's main content,
+are cached on disk under ``MAP_CACHE_DIR``, keyed by the registry revision, the filters, the date
+and the format, so a repeat view never runs ``dot`` again, and a page or download found in the
+cache does not even load the registry.
 Settings (all optional): ``GRAPHVIZ_DOT`` (the dot program, default ``dot``), ``MAP_DOT_TIMEOUT``
 (seconds, default 60), ``MAP_CLUSTER_THRESHOLD`` (default :data:`graph.CLUSTER_THRESHOLD`).
 """
@@ -25,7 +26,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import audit, graph
-from ..domain import ORGANISATION_KINDS, Registry
+from ..domain import Registry
 from ..extensions import db
 from ..law import CATEGORIES
 from ..models import AuditHead
@@ -37,6 +38,7 @@ bp = Blueprint("map", __name__)
 #: How many rows of the longer analyses the page shows (the JSON download has them all).
 HUBS_SHOWN = 10
 CHAINS_SHOWN = 50
+CHAIN_SOURCES_SHOWN = 5
 
 DOT_MISSING = (
     "The picture cannot be drawn because Graphviz (the dot program) is not installed on the "
@@ -103,11 +105,15 @@ def _render(
         return path.read_bytes()
     dot, timeout, _ = _settings()
     body = graph.run_dot(source(), fmt, dot=dot, timeout=timeout)
+    _store_quietly(path, body, revision[0])
+    return body
+
+
+def _store_quietly(path: Path, body: bytes, revision: int) -> None:
     try:
-        _store(path, body, revision[0])
+        _store(path, body, revision)
     except OSError as exc:  # a cache that cannot be written costs time, not the page
         current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
-    return body
 
 
 def _build(registry: Registry, filters: graph.MapFilters, as_of: date) -> graph.DataMap:
@@ -164,27 +170,26 @@ def _picture_label(data_map: graph.DataMap) -> str:
 @login_required
 def index() -> tuple[str, int]:
     """The data map with its filters, the table of its edges and the analyses."""
-    today = date.today()
     filters, problems = graph.filters_from_query(request.args)
     revision = _revision()  # read before the registry, so that a render is never newer than its key
+    as_of = filters.as_of or date.today()
+    page_file = None if problems else _cache_file(revision, filters, as_of, "html")
+    if page_file is not None and page_file.exists():
+        return _page(page_file.read_text(encoding="utf-8"), problems), 200
     registry = load_registry()
     problems += graph.filter_problems(registry, filters)
-    as_of = filters.as_of or today
     context: dict[str, Any] = {
         "filters": filters,
         "problems": problems,
         "choices": _choices(registry),
         "as_of": as_of,
-        "today": today,
-        "date_parts": _date_parts(request.args, as_of),
+        "date_parts": _date_parts(request.args, as_of, typed=bool(problems)),
         "date_error": graph.DATE_PROBLEM if graph.DATE_PROBLEM in problems else None,
-        "kinds": ORGANISATION_KINDS,
-        "kind_labels": graph.KIND_LABELS,
         "cluster_labels": graph.CLUSTER_LABELS,
         "category_labels": {code: c.label for code, c in CATEGORIES.items()},
     }
     if problems:
-        return render_template("map/index.html", data_map=None, **context), 400
+        return _page(render_template("map/_body.html", data_map=None, **context), problems), 400
     data_map = _build(registry, filters, as_of)
     svg, picture_error = None, None
     try:
@@ -198,14 +203,15 @@ def index() -> tuple[str, int]:
         picture_error = f"The picture cannot be drawn: {exc} The table below lists every connection."
     links = graph.Links(root=request.script_root)
     reach = {r.agreement: r for r in data_map.reach}
-    return render_template(
-        "map/index.html",
+    html = render_template(
+        "map/_body.html",
         data_map=data_map,
         svg=svg,
         picture_error=picture_error,
         names=data_map.names,
         hubs=data_map.hubs[:HUBS_SHOWN],
         chains=data_map.chains[:CHAINS_SHOWN],
+        sources_shown=CHAIN_SOURCES_SHOWN,
         selected_reach=reach.get(filters.agreement or ""),
         downloads=_download_urls(filters),
         collapsed=[
@@ -217,14 +223,22 @@ def index() -> tuple[str, int]:
         ],
         map_url=links.map,
         **context,
-    ), 200
+    )
+    if picture_error is None and page_file is not None:  # a failed drawing is tried again next time
+        _store_quietly(page_file, html.encode("utf-8"), revision[0])
+    return _page(html, problems), 200
 
 
-def _date_parts(args: Any, as_of: date) -> dict[str, str]:
-    """The values to show in the date input: what was typed, or the date shown."""
-    typed = {part: (args.get(f"as_of-{part}") or "").strip() for part in ("day", "month", "year")}
-    if any(typed.values()):
-        return typed
+def _page(body: str, problems: list[str]) -> str:
+    """The page around its main content (``map/_body.html``, which holds nothing about the user)."""
+    return render_template("map/index.html", body=Markup(body), problems=problems)  # noqa: S704 - our template
+
+
+def _date_parts(args: Any, as_of: date, typed: bool) -> dict[str, str]:
+    """The values to show in the date input: what was typed (to correct it), or the date shown."""
+    values = {part: (args.get(f"as_of-{part}") or "").strip() for part in ("day", "month", "year")}
+    if typed and any(values.values()):
+        return values
     return {"day": str(as_of.day), "month": str(as_of.month), "year": str(as_of.year)}
 
 
