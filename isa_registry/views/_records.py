@@ -11,26 +11,39 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from .. import services
 from ..domain import Finding, Registry
 from ..extensions import db
+from ..forms import ArchiveForm
 from ..queries import load_registry
 from ..rules import findings_for, run_rules
-from ..services import Difference, ListParams, StaleRecord, differences, duplicate_key
+from ..services import (
+    ArchiveBlocked,
+    Difference,
+    ListParams,
+    NotFound,
+    StaleRecord,
+    differences,
+    duplicate_key,
+)
 
 __all__ = [
     "Column",
     "ConflictRow",
     "RecordContext",
     "actor",
+    "archive_page",
     "can_edit",
     "columns",
     "conflict_rows",
     "display",
     "list_params",
     "record_context",
+    "restore_record",
     "validate_new",
 ]
 
@@ -172,3 +185,44 @@ def conflict_rows(stale: StaleRecord, theirs: dict[str, Any], labels: Mapping[st
         for d in found
         if d.field != "archived"
     ]
+
+
+def archive_page(
+    subject_type: str, key: str, record: Any, version_id: int, title: str
+) -> Response | tuple[str, int]:
+    """Confirm (GET) and archive (POST) a record; explain what blocks it, if anything does."""
+    form = ArchiveForm(data={"version_id": version_id})
+    reasons = services.archive_blockers(db.session, subject_type, key)
+    label = f"{subject_type.capitalize()} {key}"
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.archive(db.session, actor(), subject_type, key, form.loaded_version())
+        except ArchiveBlocked as blocked:
+            reasons, status = blocked.reasons, 409
+        except StaleRecord:
+            flash(f"{label} was changed by someone else: check it before archiving", "error")
+            return redirect(url_for(".show", key=key))
+        else:
+            flash(f"{label} archived", "success")
+            return redirect(url_for(".show", key=key))
+    page = render_template(
+        "_archive.html",
+        record=record,
+        subject_type=subject_type,
+        title=title,
+        form=form,
+        reasons=reasons,
+        show_url=url_for(".show", key=key),
+    )
+    return page, status
+
+
+def restore_record(subject_type: str, key: str) -> Response:
+    """Bring an archived record back, and go to its page."""
+    try:
+        services.restore(db.session, actor(), subject_type, key)
+    except NotFound:
+        abort(404)
+    flash(f"{subject_type.capitalize()} {key} restored", "success")
+    return redirect(url_for(".show", key=key))

@@ -18,7 +18,6 @@ from ..extensions import db
 from ..forms import (
     LABELS,
     AgreementForm,
-    ArchiveForm,
     SignForm,
     StatusForm,
     agreement_data,
@@ -26,8 +25,18 @@ from ..forms import (
     category_label,
     field_labels,
 )
-from ..services import TRANSITIONS, ArchiveBlocked, InvalidRecord, NotFound, StaleRecord, unsigned_parties
-from ._records import actor, can_edit, columns, conflict_rows, list_params, record_context, validate_new
+from ..services import TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsigned_parties
+from ._records import (
+    actor,
+    archive_page,
+    can_edit,
+    columns,
+    conflict_rows,
+    list_params,
+    record_context,
+    restore_record,
+    validate_new,
+)
 from .auth import editor_required
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
@@ -297,41 +306,11 @@ def archive(key: str) -> Response | tuple[str, int]:
         agreement, version_id = services.get_agreement(db.session, key)
     except NotFound:
         abort(404)
-    form = ArchiveForm(data={"version_id": version_id})
-    reasons = services.archive_blockers(db.session, "agreement", key)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.archive(db.session, actor(), "agreement", key, form.loaded_version())
-        except ArchiveBlocked as blocked:
-            reasons, status = blocked.reasons, 409
-        except StaleRecord:
-            flash(f"Agreement {key} was changed by someone else: check it before archiving", "error")
-            return redirect(url_for(".show", key=key))
-        else:
-            flash(f"Agreement {key} archived", "success")
-            return redirect(url_for(".show", key=key))
-    return (
-        render_template(
-            "agreements/archive.html",
-            record=agreement,
-            subject_type="agreement",
-            title=agreement.title,
-            form=form,
-            reasons=reasons,
-            show_url=url_for(".show", key=key),
-        ),
-        status,
-    )
+    return archive_page("agreement", key, agreement, version_id, agreement.title)
 
 
 @bp.post("/<key>/restore")
 @editor_required
 def restore(key: str) -> Response:
     """Bring an archived agreement back."""
-    try:
-        services.restore(db.session, actor(), "agreement", key)
-    except NotFound:
-        abort(404)
-    flash(f"Agreement {key} restored", "success")
-    return redirect(url_for(".show", key=key))
+    return restore_record("agreement", key)

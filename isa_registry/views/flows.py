@@ -23,7 +23,6 @@ from ..extensions import db
 from ..forms import (
     HINTS,
     LABELS,
-    ArchiveForm,
     FlowForm,
     annex1_label,
     article6_label,
@@ -41,8 +40,18 @@ from ..forms import (
 from ..law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
 from ..queries import load_registry
 from ..rules import run_rules
-from ..services import ArchiveBlocked, InvalidRecord, NotFound, StaleRecord
-from ._records import actor, can_edit, columns, conflict_rows, list_params, record_context, validate_new
+from ..services import InvalidRecord, NotFound, StaleRecord
+from ._records import (
+    actor,
+    archive_page,
+    can_edit,
+    columns,
+    conflict_rows,
+    list_params,
+    record_context,
+    restore_record,
+    validate_new,
+)
 from .auth import editor_required
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
@@ -253,41 +262,11 @@ def archive(key: str) -> Response | tuple[str, int]:
         flow, version_id = services.get_flow(db.session, key)
     except NotFound:
         abort(404)
-    form = ArchiveForm(data={"version_id": version_id})
-    reasons: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.archive(db.session, actor(), "flow", key, form.loaded_version())
-        except ArchiveBlocked as blocked:
-            reasons, status = blocked.reasons, 409
-        except StaleRecord:
-            flash(f"Flow {key} was changed by someone else: check it before archiving", "error")
-            return redirect(url_for(".show", key=key))
-        else:
-            flash(f"Flow {key} archived", "success")
-            return redirect(url_for(".show", key=key))
-    return (
-        render_template(
-            "flows/archive.html",
-            record=flow,
-            subject_type="flow",
-            title=flow.name,
-            form=form,
-            reasons=reasons,
-            show_url=url_for(".show", key=key),
-        ),
-        status,
-    )
+    return archive_page("flow", key, flow, version_id, flow.name)
 
 
 @bp.post("/<key>/restore")
 @editor_required
 def restore(key: str) -> Response:
     """Bring an archived flow back."""
-    try:
-        services.restore(db.session, actor(), "flow", key)
-    except NotFound:
-        abort(404)
-    flash(f"Flow {key} restored", "success")
-    return redirect(url_for(".show", key=key))
+    return restore_record("flow", key)

@@ -8,9 +8,19 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..exchange import organisation_to_dict
 from ..extensions import db
-from ..forms import LABELS, ArchiveForm, OrganisationForm, field_labels, organisation_data
-from ..services import ArchiveBlocked, InvalidRecord, NotFound, StaleRecord
-from ._records import actor, can_edit, columns, conflict_rows, list_params, record_context, validate_new
+from ..forms import LABELS, OrganisationForm, field_labels, organisation_data
+from ..services import InvalidRecord, NotFound, StaleRecord
+from ._records import (
+    actor,
+    archive_page,
+    can_edit,
+    columns,
+    conflict_rows,
+    list_params,
+    record_context,
+    restore_record,
+    validate_new,
+)
 from .auth import editor_required
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -134,47 +144,17 @@ def edit(key: str) -> Response | tuple[str, int]:
 
 @bp.route("/<key>/archive", methods=["GET", "POST"])
 @editor_required
-def archive(key: str) -> Response | tuple[str, int] | str:
+def archive(key: str) -> Response | tuple[str, int]:
     """Confirm (GET) and archive (POST) an organisation; refused while live records depend on it."""
     try:
         org, version_id = services.get_organisation(db.session, key)
     except NotFound:
         abort(404)
-    form = ArchiveForm(data={"version_id": version_id})
-    reasons = services.archive_blockers(db.session, "organisation", key)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.archive(db.session, actor(), "organisation", key, form.loaded_version())
-        except ArchiveBlocked as blocked:
-            reasons, status = blocked.reasons, 409
-        except StaleRecord:
-            flash(f"Organisation {key} was changed by someone else: check it before archiving", "error")
-            return redirect(url_for(".show", key=key))
-        else:
-            flash(f"Organisation {key} archived", "success")
-            return redirect(url_for(".show", key=key))
-    return (
-        render_template(
-            "organisations/archive.html",
-            record=org,
-            subject_type="organisation",
-            title=org.name,
-            form=form,
-            reasons=reasons,
-            show_url=url_for(".show", key=key),
-        ),
-        status,
-    )
+    return archive_page("organisation", key, org, version_id, org.name)
 
 
 @bp.post("/<key>/restore")
 @editor_required
 def restore(key: str) -> Response:
     """Bring an archived organisation back."""
-    try:
-        services.restore(db.session, actor(), "organisation", key)
-    except NotFound:
-        abort(404)
-    flash(f"Organisation {key} restored", "success")
-    return redirect(url_for(".show", key=key))
+    return restore_record("organisation", key)
