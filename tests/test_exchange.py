@@ -228,3 +228,12 @@ def test_bad_key_is_explained() -> None:
 def test_schema_command_output_is_the_schema() -> None:
     text = json.dumps(exchange.schema())
     assert '"isa-registry/1"' in text
+
+
+def test_published_schema_file_is_the_schema_the_import_uses() -> None:
+    from pathlib import Path
+
+    published = Path(__file__).resolve().parents[1] / "schema" / "isa-registry-1.schema.json"
+    assert json.loads(published.read_text()) == exchange.schema(), (
+        "regenerate it: flask --app wsgi schema > schema/isa-registry-1.schema.json"
+    )
