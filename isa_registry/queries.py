@@ -7,20 +7,36 @@ plain :mod:`isa_registry.domain` objects for the rules, the map, the ROPA and th
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from .audit import GENESIS
+from .domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
 from .extensions import db
 from .models import Agreement as AgreementModel
-from .models import AgreementParty
+from .models import AgreementParty, AuditHead
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
+from .rules import run_rules
 
-__all__ = ["agreement_from_row", "flow_from_row", "load_registry", "org_keys", "organisation_from_row"]
+__all__ = [
+    "CheckedRegistry",
+    "agreement_from_row",
+    "checked_registry",
+    "clear_cache",
+    "flow_from_row",
+    "load_registry",
+    "org_keys",
+    "organisation_from_row",
+    "registry_revision",
+]
 
 _ORG_FIELDS = (
     "key name kind public_authority ico_registration dpo_contact appropriate_policy_document status "
@@ -119,3 +135,69 @@ def load_registry(session: Session | None = None, include_archived: bool = False
             r["key"]: flow_from_row(r, keys, agreement_keys) for r in session.execute(flow_query).mappings()
         },
     )
+
+
+@dataclass(frozen=True)
+class CheckedRegistry:
+    """The registry at one revision and the rules' findings on one date.
+
+    ``full`` holds archived records too (their pages still open); ``live`` leaves them out, as the
+    rules do. Shared between requests: callers must treat every object in it as read-only.
+    """
+
+    revision: tuple[int, str]
+    as_of: date
+    full: Registry
+    live: Registry
+    findings: list[Finding]
+
+
+_CACHE_SIZE = 4
+_cache: OrderedDict[tuple[str, int, str, date], CheckedRegistry] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def registry_revision(session: Session | None = None) -> tuple[int, str]:
+    """The registry revision and the audit chain's head hash, in one statement.
+
+    Every change to the registry is appended to the audit chain, so the pair changes with every
+    change; a database restored from a backup or emptied and reloaded can bring an old revision
+    number back, but never with the same head hash.
+    """
+    session = session or db.session
+    row = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegistry:
+    """The registry and its findings on ``as_of``, loaded and checked once per revision per process.
+
+    A page that shows findings costs one statement while the registry is unchanged, instead of
+    four statements and a run of every rule. At most a few (revision, date) pairs are kept.
+    """
+    session = session or db.session
+    revision = registry_revision(session)
+    key = (str(session.get_bind().url), *revision, as_of)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    full = load_registry(session, include_archived=True)
+    live = Registry(
+        organisations={k: o for k, o in full.organisations.items() if not o.archived},
+        agreements={k: a for k, a in full.agreements.items() if not a.archived},
+        flows={k: f for k, f in full.flows.items() if not f.archived},
+    )
+    checked = CheckedRegistry(revision, as_of, full, live, run_rules(live, as_of))
+    with _cache_lock:
+        _cache[key] = checked
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return checked
+
+
+def clear_cache() -> None:
+    """Forget every cached registry (tests that rewrite tables behind the audit log call this)."""
+    with _cache_lock:
+        _cache.clear()

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from isa_registry import create_app
 from isa_registry.extensions import db
+from isa_registry.queries import clear_cache
 
 DB_FIXTURES = {"app", "client", "runner", "session", "demo"}
 
@@ -93,7 +94,9 @@ def _empty_tables() -> None:
 @pytest.fixture()
 def app(_app: Flask) -> Iterator[Flask]:
     """The app with an empty database; emptied again after the test."""
+    clear_cache()
     yield _app
+    clear_cache()
     with _app.app_context():
         db.session.rollback()
         _empty_tables()

@@ -19,8 +19,8 @@ from .. import services
 from ..domain import Finding, Registry
 from ..extensions import db
 from ..forms import ArchiveForm
-from ..queries import load_registry
-from ..rules import findings_for, run_rules
+from ..queries import checked_registry
+from ..rules import findings_for
 from ..services import (
     ArchiveBlocked,
     Difference,
@@ -116,7 +116,9 @@ def record_context(subject_type: str, key: str) -> RecordContext:
 
     Archived records are loaded so that their pages still open; the rules leave them out.
     """
-    registry = load_registry(include_archived=True)
+    today = date.today()
+    checked = checked_registry(today)
+    registry = checked.full
     records = {
         "organisation": registry.organisations,
         "agreement": registry.agreements,
@@ -124,9 +126,8 @@ def record_context(subject_type: str, key: str) -> RecordContext:
     }[subject_type]
     if key not in records:
         abort(404)
-    today = date.today()
     record = records[key]
-    findings = [] if record.archived else findings_for(run_rules(registry, today), subject_type, key)
+    findings = [] if record.archived else findings_for(checked.findings, subject_type, key)
     return RecordContext(registry, findings, today)
 
 

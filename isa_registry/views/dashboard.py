@@ -11,8 +11,8 @@ from sqlalchemy import select
 from ..domain import SEVERITIES, Agreement, Registry
 from ..extensions import db
 from ..models import AuditEntry
-from ..queries import load_registry
-from ..rules import run_rules, summarise
+from ..queries import checked_registry
+from ..rules import summarise
 from ..rules.agreements import REVIEW_NOTICE_DAYS
 
 bp = Blueprint("dashboard", __name__)
@@ -50,8 +50,9 @@ def reviews(registry: Registry, as_of: date, notice_days: int = REVIEW_NOTICE_DA
 def index() -> str:
     """Counts, findings by severity, reviews due and recent changes."""
     today = date.today()
-    registry = load_registry()
-    summary = summarise(run_rules(registry, today))
+    checked = checked_registry(today)
+    registry = checked.live
+    summary = summarise(checked.findings)
     recent = db.session.execute(
         select(
             AuditEntry.seq,

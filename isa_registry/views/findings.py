@@ -9,8 +9,8 @@ from datetime import date
 from flask import Blueprint, render_template, request, url_for
 
 from ..domain import SEVERITIES, Finding, Registry
-from ..queries import load_registry
-from ..rules import CODES, run_rules, summarise, worst_severity
+from ..queries import checked_registry
+from ..rules import CODES, summarise, worst_severity
 
 bp = Blueprint("findings", __name__)
 
@@ -164,8 +164,8 @@ def index() -> str:
     today = date.today()
     as_of, date_parts, date_error = parse_as_of(request.args, today)
     filters = Filters.from_args(request.args)
-    registry = load_registry()
-    everything = run_rules(registry, as_of)
+    checked = checked_registry(as_of)
+    registry, everything = checked.live, checked.findings
     shown = apply_filters(everything, registry, filters)
     keep = {k: v for k, v in request.args.items() if k != "severity" and v}
     return render_template(

@@ -38,8 +38,7 @@ from ..forms import (
     schedule8_label,
 )
 from ..law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
-from ..queries import load_registry
-from ..rules import run_rules
+from ..queries import checked_registry
 from ..services import InvalidRecord, NotFound, StaleRecord
 from ._records import (
     actor,
@@ -85,7 +84,7 @@ def index() -> str:
     severity = params.filters.get("severity", "")
     if severity in SEVERITIES or severity == "none":
         flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
-        for finding in run_rules(load_registry(), date.today()):
+        for finding in checked_registry(date.today()).findings:
             if finding.subject_type == "flow":
                 flagged[finding.severity].add(finding.subject_key)
         if severity == "none":

@@ -1,6 +1,6 @@
 """The partnership data map: the picture, the table of its edges, the analyses and the downloads.
 
-The page and the downloads read the registry once (:func:`~isa_registry.queries.load_registry`)
+The page and the downloads read the registry once (:func:`~isa_registry.queries.checked_registry`)
 and hand it to :mod:`isa_registry.graph`. Pictures drawn by Graphviz, and the page's main content,
 are cached on disk under ``MAP_CACHE_DIR``, keyed by the registry revision, the filters, the date
 and the format, so a repeat view never runs ``dot`` again, and a page or download found in the
@@ -23,15 +23,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
-from .. import audit, graph
+from .. import graph
 from ..domain import Registry
-from ..extensions import db
 from ..law import CATEGORIES
-from ..models import AuditHead
-from ..queries import load_registry
-from ..rules import run_rules
+from ..queries import CheckedRegistry, checked_registry, registry_revision
 
 bp = Blueprint("map", __name__)
 
@@ -53,16 +49,6 @@ def _settings() -> tuple[str, float, int]:
         float(config.get("MAP_DOT_TIMEOUT", 60)),
         int(config.get("MAP_CLUSTER_THRESHOLD", graph.CLUSTER_THRESHOLD)),
     )
-
-
-def _revision() -> tuple[int, str]:
-    """The registry revision (:func:`audit.revision`) and the audit chain's head hash, in one query.
-
-    The cache is keyed on both: a database restored from a backup, or emptied and reloaded, can
-    bring an old revision number back with other contents, but never the same head hash.
-    """
-    row = db.session.execute(select(AuditHead.seq, AuditHead.hash)).first()
-    return (row.seq, row.hash) if row else (0, audit.GENESIS)
 
 
 def _cache_file(revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str) -> Path:
@@ -116,10 +102,10 @@ def _store_quietly(path: Path, body: bytes, revision: int) -> None:
         current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
 
 
-def _build(registry: Registry, filters: graph.MapFilters, as_of: date) -> graph.DataMap:
+def _build(checked: CheckedRegistry, filters: graph.MapFilters) -> graph.DataMap:
     _, _, threshold = _settings()
     links = graph.Links(root=request.script_root)
-    return graph.build_map(registry, run_rules(registry, as_of), filters, as_of, links, threshold)
+    return graph.build_map(checked.live, checked.findings, filters, checked.as_of, links, threshold)
 
 
 def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
@@ -171,12 +157,15 @@ def _picture_label(data_map: graph.DataMap) -> str:
 def index() -> tuple[str, int]:
     """The data map with its filters, the table of its edges and the analyses."""
     filters, problems = graph.filters_from_query(request.args)
-    revision = _revision()  # read before the registry, so that a render is never newer than its key
     as_of = filters.as_of or date.today()
-    page_file = None if problems else _cache_file(revision, filters, as_of, "html")
+    page_file = None if problems else _cache_file(registry_revision(), filters, as_of, "html")
     if page_file is not None and page_file.exists():
         return _page(page_file.read_text(encoding="utf-8"), problems), 200
-    registry = load_registry()
+    checked = checked_registry(as_of)
+    # Key what is stored by the revision the registry was read at, never a later one.
+    revision, registry = checked.revision, checked.live
+    if page_file is not None:
+        page_file = _cache_file(revision, filters, as_of, "html")
     problems += graph.filter_problems(registry, filters)
     context: dict[str, Any] = {
         "filters": filters,
@@ -190,7 +179,7 @@ def index() -> tuple[str, int]:
     }
     if problems:
         return _page(render_template("map/_body.html", data_map=None, **context), problems), 400
-    data_map = _build(registry, filters, as_of)
+    data_map = _build(checked, filters)
     svg, picture_error = None, None
     try:
         body = _render(revision, filters, as_of, "svg", data_map.dot)
@@ -254,17 +243,17 @@ def download(fmt: str) -> Response:
     if problems:
         return _problem_response(problems)
     as_of = filters.as_of or date.today()
-    revision = _revision()
     name = f"data-map-{as_of.isoformat()}.{fmt}"
     if fmt in ("svg", "png", "pdf"):
-        cached = _cache_file(revision, filters, as_of, fmt)
+        cached = _cache_file(registry_revision(), filters, as_of, fmt)
         if cached.exists():
             return _file_response(cached.read_bytes(), fmt, name)
-    registry = load_registry()
-    problems = graph.filter_problems(registry, filters)
+    checked = checked_registry(as_of)
+    revision = checked.revision
+    problems = graph.filter_problems(checked.live, filters)
     if problems:
         return _problem_response(problems)
-    data_map = _build(registry, filters, as_of)
+    data_map = _build(checked, filters)
     if fmt == "json":
         document = graph.map_json(data_map, {"revision": revision[0]})
         return _file_response(json.dumps(document, indent=2).encode(), fmt, name)
