@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -121,6 +121,58 @@ def group_by_record(findings: Iterable[Finding], registry: Registry) -> list[Gro
     ]
 
 
+#: Records shown on one page of findings.
+RECORDS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    """One page of grouped findings, with what the pagination macro reads."""
+
+    items: list[Group]
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def of(cls, groups: list[Group], page: int, per_page: int = RECORDS_PER_PAGE) -> GroupPage:
+        pages = max(1, -(-len(groups) // per_page))
+        page = min(max(page, 1), pages)
+        return cls(groups[(page - 1) * per_page : page * per_page], page, pages, len(groups))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(
+        self, left_edge: int = 2, left_current: int = 2, right_current: int = 4, right_edge: int = 2
+    ) -> Iterator[int | None]:
+        """Page numbers with ``None`` for the gaps, as Flask-SQLAlchemy's Pagination gives them."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (
+                number <= left_edge
+                or self.page - left_current - 1 < number < self.page + right_current
+                or number > self.pages - right_edge
+            ):
+                if last + 1 != number:
+                    yield None
+                yield number
+                last = number
+
+
 def parse_as_of(args: Mapping[str, str], today: date) -> tuple[date, dict[str, str], str | None]:
     """The as-of date from ``as_of-day``/``-month``/``-year`` (or ``as_of=YYYY-MM-DD``), the values to
     show again in the form, and an error message when they are not a date (then today is used)."""
@@ -167,7 +219,8 @@ def index() -> str:
     checked = checked_registry(as_of)
     registry, everything = checked.live, checked.findings
     shown = apply_filters(everything, registry, filters)
-    keep = {k: v for k, v in request.args.items() if k != "severity" and v}
+    keep = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
+    page = GroupPage.of(group_by_record(shown, registry), request.args.get("page", 1, type=int))
     return render_template(
         "findings/index.html",
         as_of=as_of,
@@ -180,6 +233,7 @@ def index() -> str:
         summary=summarise(shown),
         severities=SEVERITIES,
         severity_urls={s: url_for("findings.index", **keep, severity=s) for s in SEVERITIES},
-        groups=group_by_record(shown, registry),
+        groups=page.items,
+        page=page,
         shown=len(shown),
     )

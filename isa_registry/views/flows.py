@@ -97,7 +97,7 @@ def index() -> str:
         params=params,
         columns=columns(COLUMNS, params, "key"),
         organisations=services.organisation_choices(db.session),
-        agreements=services.agreement_choices(db.session),
+        agreement_options=[(k, f"{k} {t}") for k, t in services.agreement_choices(db.session)],
         programmes=services.programmes(db.session),
         category_groups=category_groups(),
         labels=LABELS,
