@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Text, bindparam, cast, insert, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEntry, AuditHead
@@ -84,6 +84,29 @@ def _head(session: Session) -> AuditHead:
     return head
 
 
+def _entry_body(
+    seq: int, at: str, actor: str, action: str, subject_type: str, subject_key: str, before: str, after: str
+) -> str:
+    """``_canonical`` of an entry, put together from its parts' canonical JSON (keys in order)."""
+    return (
+        f'{{"action":{_canonical(action)},"actor":{_canonical(actor)},"after":{after},'
+        f'"at":{_canonical(at)},"before":{before},"seq":{_canonical(seq)},'
+        f'"subject_key":{_canonical(subject_key)},"subject_type":{_canonical(subject_type)}}}'
+    )
+
+
+def _insert_entries(session: Session) -> Any:
+    """INSERT of entries whose ``before`` and ``after`` come as JSON text, serialised once already."""
+    table = AuditEntry.__table__
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    json_text: dict[str, Any] = {}
+    for name in ("before", "after"):
+        param = bindparam(f"{name}_json", type_=Text)
+        # PostgreSQL wants the text cast to the column's type; SQLite stores JSON as the text itself.
+        json_text[name] = cast(param, table.c[name].type) if postgresql else param
+    return insert(table).values(**json_text)
+
+
 def append(session: Session, actor: str, changes: Iterable[Change]) -> int:
     """Append ``changes`` to the chain in the caller's transaction; returns how many were added."""
     changes = list(changes)
@@ -92,15 +115,18 @@ def append(session: Session, actor: str, changes: Iterable[Change]) -> int:
     head = _head(session)
     seq, prev = head.seq, head.hash
     now = datetime.now(UTC)
+    at = _timestamp(now)
     rows = []
     for change in changes:
         seq += 1
-        # JSON round trip so that what is hashed is exactly what the database will give back.
-        before = json.loads(_canonical(change.before)) if change.before is not None else None
-        after = json.loads(_canonical(change.after)) if change.after is not None else None
-        digest = entry_hash(
-            prev, seq, now, actor, change.action, change.subject_type, change.subject_key, before, after
+        # Each side is serialised once: its canonical JSON is what is hashed and what is stored, so
+        # what is hashed is exactly what the database will give back (as the round trip it was).
+        before = _canonical(change.before)
+        after = _canonical(change.after)
+        body = _entry_body(
+            seq, at, actor, change.action, change.subject_type, change.subject_key, before, after
         )
+        digest = hashlib.sha256((prev + body).encode()).hexdigest()
         rows.append(
             {
                 "seq": seq,
@@ -109,14 +135,14 @@ def append(session: Session, actor: str, changes: Iterable[Change]) -> int:
                 "action": change.action,
                 "subject_type": change.subject_type,
                 "subject_key": change.subject_key,
-                "before": before,
-                "after": after,
+                "before_json": before,
+                "after_json": after,
                 "prev_hash": prev,
                 "hash": digest,
             }
         )
         prev = digest
-    session.execute(insert(AuditEntry), rows)
+    session.execute(_insert_entries(session), rows)
     head.seq, head.hash = seq, prev
     return len(rows)
 

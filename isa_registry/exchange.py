@@ -19,7 +19,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
+import fastjsonschema
 import jsonschema
+from jsonschema._format import is_date as _jsonschema_is_date
 
 from . import domain
 from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
@@ -208,6 +210,66 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
 
 
+@functools.cache
+def _fast_validator() -> Any:
+    """A compiled validator that only says whether a document is valid, built once.
+
+    It must never accept what :func:`_validator` rejects: the ``date`` format is checked with
+    jsonschema's own check, and when it rejects a document (or is stricter than jsonschema on some
+    corner), :func:`_validator` decides and words every problem.
+    """
+    fast_schema = _without_any_of({k: v for k, v in schema().items() if k not in ("$schema", "$id")})
+    return fastjsonschema.compile(
+        fast_schema,
+        formats={"date": _jsonschema_is_date},
+        use_default=False,
+        use_formats=True,
+        detailed_exceptions=False,
+    )
+
+
+def _without_any_of(node: Any) -> Any:
+    """The same schema with each nullable ``anyOf: [X, null]`` folded into X's ``type``.
+
+    Every keyword of X other than ``type`` and ``enum`` applies to X's type alone, so the folded
+    schema accepts exactly the same values, without trying (and failing) the first branch on null.
+    A string ``const`` becomes a one-value ``enum`` (the same check; fastjsonschema cannot word
+    ``const`` without detailed exceptions).
+    """
+    if isinstance(node, list):
+        return [_without_any_of(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _without_any_of(v) for k, v in node.items()}
+    if set(node) == {"const"} and isinstance(node["const"], str):
+        return {"type": "string", "enum": [node["const"]]}
+    branches = node.get("anyOf")
+    if (
+        len(node) == 1
+        and isinstance(branches, list)
+        and len(branches) == 2
+        and branches[1] == {"type": "null"}
+        and isinstance(branches[0].get("type"), str)
+    ):
+        folded = dict(branches[0])
+        folded["type"] = [folded["type"], "null"]
+        if "enum" in folded:
+            folded["enum"] = [*folded["enum"], None]
+        return folded
+    return node
+
+
+def _quickly_valid(doc: Any) -> bool:
+    """True when the schema certainly accepts ``doc`` (False means: ask jsonschema)."""
+    try:
+        _fast_validator()(doc)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    except Exception:  # noqa: BLE001 - anything unexpected: let jsonschema decide.
+        return False
+    return True
+
+
 _SINGULAR = {"organisations": "organisation", "agreements": "agreement", "flows": "flow"}
 
 
@@ -287,10 +349,13 @@ def validate_document(
     ``known_organisations`` and ``known_agreements`` are keys already in the registry that the
     document is imported into: a document may refer to them without repeating them.
     """
-    problems = sorted(
-        {_schema_problem(doc, e) for e in _validator().iter_errors(doc)},
-        key=lambda p: (p.record, p.field, p.message),
-    )
+    if isinstance(doc, dict) and _quickly_valid(doc):
+        problems: list[Problem] = []
+    else:
+        problems = sorted(
+            {_schema_problem(doc, e) for e in _validator().iter_errors(doc)},
+            key=lambda p: (p.record, p.field, p.message),
+        )
     if problems or not isinstance(doc, dict):
         return problems or [Problem("document", "", "is not a JSON object")]
     return _cross_record_problems(doc, set(known_organisations), set(known_agreements))

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from . import audit
@@ -131,14 +132,117 @@ def _rows_by_key(session: Session, model: Any, keys: Sequence[str], *options: An
     return found
 
 
+_ORGANISATION_COLUMNS = (
+    "key name kind public_authority ico_registration dpo_contact appropriate_policy_document "
+    "status address telephone email representative archived"
+).split()
+_AGREEMENT_COLUMNS = (
+    "key title status version start_date review_date end_date document_url dpia_reference archived"
+).split()
+_FLOW_COLUMNS = (
+    "key name identifiability programme status start_date end_date regime article6 "
+    "recognised_interest article9 official_authority law_enforcement_basis retention frequency "
+    "method security_measures storage_location automated_decision_making lia_reference "
+    "consent_record archived"
+).split()
+_FLOW_LISTS = ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation")
+
+
+def _new_row(now: datetime, archived: bool) -> dict[str, Any]:
+    """The columns every new record row gets, as the ORM's defaults would fill them."""
+    return {"archived": archived, "version_id": 1, "created_at": now, "updated_at": now}
+
+
+def _insert_organisations(session: Session, new: Sequence[Organisation], now: datetime) -> None:
+    if not new:
+        return
+    t = OrganisationModel.__table__
+    rows = []
+    for o in new:
+        row = _new_row(now, o.archived)
+        row.update({name: getattr(o, name) for name in _ORGANISATION_COLUMNS})
+        row["successor_id"] = None
+        rows.append(row)
+    session.execute(insert(t), rows)
+
+
+def _set_new_successors(
+    session: Session, new: Sequence[Organisation], ids: dict[str, int], now: datetime
+) -> None:
+    # Successors may be other new rows, so they are linked once every new row has an id. This is
+    # part of creating the row: its version stays 1.
+    links = [{"b_id": ids[o.key], "b_successor": ids[o.successor]} for o in new if o.successor]
+    if not links:
+        return
+    t = OrganisationModel.__table__
+    stmt = (
+        update(t)
+        .where(t.c.id == bindparam("b_id"))
+        .values(successor_id=bindparam("b_successor"))
+    )
+    session.connection().execute(stmt, links)
+
+
+def _insert_agreements(
+    session: Session, new: Sequence[Agreement], ids: dict[str, int], now: datetime
+) -> None:
+    if not new:
+        return
+    t = AgreementModel.__table__
+    rows = []
+    for a in new:
+        row = _new_row(now, a.archived)
+        row.update({name: getattr(a, name) for name in _AGREEMENT_COLUMNS})
+        row["purpose"] = a.purpose or ""
+        row["data_categories"] = list(a.data_categories)
+        row["owner_id"] = ids[a.owner] if a.owner else None
+        rows.append(row)
+    session.execute(insert(t), rows)
+    agreements = agreement_ids(session)
+    parties = [
+        {
+            "agreement_id": agreements[a.key],
+            "organisation_id": ids[p.organisation],
+            "position": i,
+            "role": p.role,
+            "signed_on": p.signed_on,
+            "signed_by": p.signed_by,
+            "signatory_role": p.signatory_role,
+        }
+        for a in new
+        for i, p in enumerate(a.parties)
+    ]
+    if parties:
+        session.execute(insert(AgreementParty.__table__), parties)
+
+
+def _flow_row(f: Flow, orgs: dict[str, int], agreements: dict[str, int], now: datetime) -> dict[str, Any]:
+    row = _new_row(now, f.archived)
+    row.update({name: getattr(f, name) for name in _FLOW_COLUMNS})
+    row["purpose"] = f.purpose or ""
+    for name in _FLOW_LISTS:
+        row[name] = list(getattr(f, name))
+    row["source_id"], row["recipient_id"] = orgs[f.source], orgs[f.recipient]
+    row["agreement_id"] = agreements[f.agreement] if f.agreement else None
+    transfer = f.international_transfer
+    row["transfer_country"] = transfer.country if transfer else None
+    row["transfer_safeguard"] = transfer.safeguard if transfer else None
+    return row
+
+
 def apply_registry(
     session: Session, incoming: Registry, actor: str, progress: Progress | None = None
 ) -> ImportReport:
-    """Create or update every record of ``incoming`` by key, auditing each change; no commit."""
+    """Create or update every record of ``incoming`` by key, auditing each change; no commit.
+
+    New records go in with one multi-row INSERT per table; changed ones (usually few) are updated
+    through the ORM, which checks and bumps their ``version_id``.
+    """
     report = ImportReport()
     current = load_registry(session, include_archived=True)
     changes: list[audit.Change] = []
     say = progress or (lambda stage, done, total: None)
+    now = datetime.now(UTC)
 
     def plan(
         kind: str, records: dict[str, Any], existing: dict[str, Any], to_dict: Callable
@@ -165,15 +269,14 @@ def apply_registry(
     new, changed = plan("organisation", incoming.organisations, current.organisations, organisation_to_dict)
     say("organisations", 0, len(new) + len(changed))
     rows = _rows_by_key(session, OrganisationModel, [o.key for o in changed])
-    for o in new:
-        rows[o.key] = OrganisationModel(key=o.key)
-        session.add(rows[o.key])
-    for o in (*new, *changed):
+    for o in changed:
         set_organisation(rows[o.key], Organisation(**{**o.__dict__, "successor": None}), {})
     session.flush()
+    _insert_organisations(session, new, now)
     ids = org_ids(session)
-    for o in (*new, *changed):
+    for o in changed:
         rows[o.key].successor_id = ids[o.successor] if o.successor else None
+    _set_new_successors(session, new, ids, now)
     say("organisations", len(new) + len(changed), len(new) + len(changed))
 
     new, changed = plan("agreement", incoming.agreements, current.agreements, agreement_to_dict)
@@ -182,30 +285,28 @@ def apply_registry(
     rows = _rows_by_key(
         session, AgreementModel, [a.key for a in changed], selectinload(AgreementModel.parties)
     )
-    for a in new:
-        rows[a.key] = AgreementModel(key=a.key)
-        session.add(rows[a.key])
-    for a in (*new, *changed):
+    for a in changed:
         set_agreement(rows[a.key], a, ids)
     session.flush()
+    _insert_agreements(session, new, ids, now)
     say("agreements", total, total)
     agreements = agreement_ids(session)
 
     new, changed = plan("flow", incoming.flows, current.flows, flow_to_dict)
     total = len(new) + len(changed)
     rows = _rows_by_key(session, FlowModel, [f.key for f in changed])
-    done = 0
-    for f in (*new, *changed):
-        row = rows.get(f.key)
-        if row is None:
-            row = FlowModel(key=f.key)
-            session.add(row)
-        set_flow(row, f, ids, agreements)
-        done += 1
-        if done % 2000 == 0:
-            session.flush()
-            say("flows", done, total)
-    session.flush()
+    pending = [*new, *changed]
+    for start in range(0, total, 2000):
+        chunk = pending[start : start + 2000]
+        inserts = [_flow_row(f, ids, agreements, now) for f in chunk if f.key not in rows]
+        for f in chunk:
+            if f.key in rows:
+                set_flow(rows[f.key], f, ids, agreements)
+        session.flush()
+        if inserts:
+            session.execute(insert(FlowModel.__table__), inserts)
+        if len(chunk) == 2000:  # progress as every 2,000 flows
+            say("flows", start + len(chunk), total)
     say("flows", total, total)
     audit.append(session, actor, changes)
     return report
