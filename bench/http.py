@@ -42,6 +42,8 @@ LONGEST_RUN = 3
 #: finish too few requests to tell a percentile, and its p99 under load can only be worse.
 SLOW_REQUEST = 10.0
 _TOO_SLOW = f"one request took {SLOW_REQUEST:g} s or more, so the page was not loaded with wrk"
+#: A page whose first request takes this long is not asked for again.
+GIVE_UP = 60.0
 #: What a page says when it answered 200 but could not do its job (the map's picture timed out).
 DEGRADED = (b"cannot be drawn",)
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
@@ -262,7 +264,7 @@ def _page_row(
     target = f"<= {P99_TARGET:g}x, no errors"
     try:
         first = client.request("GET", path)  # fills what a worker keeps between requests
-        warm = client.request("GET", path) if first[2] < SLOW_REQUEST else first
+        warm = client.request("GET", path) if first[2] < GIVE_UP else first
     except OSError as exc:
         return _not_measured(label, name, path, f"GET {path} failed: {exc}", what)
     if first[0] != 200 or warm[0] != 200:

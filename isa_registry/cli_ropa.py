@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 from flask.cli import with_appcontext
@@ -15,6 +16,11 @@ from .queries import load_registry
 from .tabular import write_template
 
 _FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
+
+
+def _progress(message: str) -> None:
+    """Say what is being done, on standard error only: standard output may be the CSV itself."""
+    click.echo(message, err=True)
 
 
 def _format_of(path: str) -> str:
@@ -48,19 +54,27 @@ def export_ropa_command(out: str, controller: str | None, as_of: datetime | None
     """
     fmt = _format_of(out)
     day = as_of.date() if as_of else date.today()
+    _progress("Loading the registry...")
     registry = load_registry(db.session)
     try:
-        record = ropa.build_ropa(registry, day, controller)
+        record = ropa.build_ropa(registry, day, controller, progress=_progress)
     except ropa.UnknownController:
         click.echo(f"Unknown controller '{controller}': no organisation has that key or name.", err=True)
         sys.exit(1)
-    write = ropa.write_xlsx if fmt == "xlsx" else ropa.write_csv
+
+    def write(stream: BinaryIO) -> None:
+        if fmt == "xlsx":
+            ropa.write_xlsx(record, stream, progress=_progress)
+        else:
+            _progress("Writing the CSV...")
+            ropa.write_csv(record, stream)
+
     if out == "-":
-        write(record, sys.stdout.buffer)
+        write(sys.stdout.buffer)
         sys.stdout.flush()
     else:
         with Path(out).open("wb") as stream:
-            write(record, stream)
+            write(stream)
     activities = sum(len(r.activities) for r in record.records)
     who = (
         f"{len(record.records)} controller(s)" if record.partnership else record.records[0].organisation.name

@@ -38,8 +38,10 @@ user saves it again as CSV.
 from __future__ import annotations
 
 import csv
+import gc
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -204,6 +206,23 @@ class Ropa:
     partnership: bool = True
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while a record is built or written.
+
+    Both make hundreds of thousands of small objects, and each would otherwise set off full
+    collections that walk every object of the loaded registry again; reference counting still frees
+    what is dropped, and a collection may run as usual once the block is left.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # --- Which flows, whose record ------------------------------------------------------------------
 
 
@@ -248,6 +267,23 @@ def _controller_flows(registry: Registry, org: str, as_of: date) -> list[Flow]:
     )
 
 
+def _flows_by_controller(registry: Registry, as_of: date) -> dict[str, list[Flow]]:
+    """Each organisation's flows as :func:`_controller_flows` gives them, for every organisation
+    with any, found in one pass over the flows."""
+    by_org: dict[str, list[Flow]] = {}
+    for f in registry.flows.values():
+        if not flow_in_scope(f, as_of):
+            continue
+        for org in dict.fromkeys((f.source, f.recipient)):
+            if _role(registry, f, org) != "processor":
+                by_org.setdefault(org, []).append(f)
+    return {org: sorted(flows, key=lambda f: f.key) for org, flows in by_org.items()}
+
+
+def _sorted_controllers(registry: Registry, keys: Iterable[str]) -> list[str]:
+    return sorted(keys, key=lambda k: (registry.organisations[k].name.casefold(), k))
+
+
 def controller_keys(registry: Registry, as_of: date) -> list[str]:
     """The organisations that send or receive personal data as controllers on ``as_of``, by name."""
     keys = {
@@ -257,7 +293,7 @@ def controller_keys(registry: Registry, as_of: date) -> list[str]:
         for org in (f.source, f.recipient)
         if org in registry.organisations and _acts_as_controller(registry, f, org)
     }
-    return sorted(keys, key=lambda k: (registry.organisations[k].name.casefold(), k))
+    return _sorted_controllers(registry, keys)
 
 
 def find_controller(registry: Registry, reference: str) -> str:
@@ -282,8 +318,10 @@ def find_controller(registry: Registry, reference: str) -> str:
 def _distinct(items: Iterable[str | None]) -> list[str]:
     seen: dict[str, None] = {}
     for item in items:
-        if item and item.strip():
-            seen.setdefault(item.strip(), None)
+        if item:
+            text = item.strip()
+            if text:
+                seen[text] = None
     return list(seen)
 
 
@@ -432,9 +470,24 @@ def _purpose(registry: Registry, flow: Flow) -> str:
 
 
 def _activity(
-    registry: Registry, org: Organisation, programme: str, purpose: str, flows: list[Flow]
+    registry: Registry,
+    org: Organisation,
+    programme: str,
+    purpose: str,
+    flows: list[Flow],
+    legislation_labels: dict[str, str] | None = None,
 ) -> Activity:
+    """One activity's row. ``legislation_labels`` keeps :func:`_legislation_label`'s answers between
+    the activities of one build (the catalogue does not change during it)."""
     key = org.key
+    labels = {} if legislation_labels is None else legislation_labels
+
+    def legislation_label(identifier: str) -> str:
+        label = labels.get(identifier)
+        if label is None:
+            label = labels[identifier] = _legislation_label(identifier)
+        return label
+
     sent = [f for f in flows if f.source == key]
     received = [f for f in flows if f.recipient == key]
     agreements = [a for a in (_agreement(registry, f) for f in flows) if a is not None]
@@ -501,7 +554,7 @@ def _activity(
     security = [*(f.security_measures for f in flows), *(f"Shared by {f.method}" for f in flows if f.method)]
 
     bases = [attributed(f, _basis(f)) for f in flows]
-    legislation = _distinct(_legislation_label(i) for f in flows for i in f.legislation)
+    legislation = _distinct(legislation_label(i) for f in flows for i in f.legislation)
     article6_cell = "\n".join(
         [*_distinct(bases), *(["Legislation: " + "; ".join(legislation)] if legislation else [])]
     )
@@ -587,9 +640,19 @@ def _activity(
     return Activity(programme=programme, purpose=purpose, flows=tuple(f.key for f in flows), cells=cells)
 
 
-def _controller_record(registry: Registry, key: str, as_of: date) -> ControllerRecord:
+def _controller_record(
+    registry: Registry,
+    key: str,
+    as_of: date,
+    flows: list[Flow] | None = None,
+    legislation_labels: dict[str, str] | None = None,
+) -> ControllerRecord:
+    """The controller's record; ``flows`` are its :func:`_controller_flows` when already known."""
     org = registry.organisations[key]
-    flows = _controller_flows(registry, key, as_of)
+    if flows is None:
+        flows = _controller_flows(registry, key, as_of)
+    if legislation_labels is None:
+        legislation_labels = {}
     # A flow with no purpose of its own or its agreement's is an activity of its own, named by the
     # flow: lumping every purpose-less flow into one row would invent a shared purpose.
     groups: dict[tuple[str, str, str], list[Flow]] = {}
@@ -597,7 +660,7 @@ def _controller_record(registry: Registry, key: str, as_of: date) -> ControllerR
         purpose = _purpose(registry, f)
         groups.setdefault(((f.programme or "").strip(), purpose, "" if purpose else f.name), []).append(f)
     activities = [
-        _activity(registry, org, programme, purpose, members)
+        _activity(registry, org, programme, purpose, members, legislation_labels)
         for (programme, purpose, _), members in sorted(
             groups.items(), key=lambda g: tuple(part.casefold() for part in g[0])
         )
@@ -614,21 +677,30 @@ def _controller_record(registry: Registry, key: str, as_of: date) -> ControllerR
     )
 
 
-def build_ropa(registry: Registry, as_of: date, controller: str | None = None) -> Ropa:
+def build_ropa(
+    registry: Registry,
+    as_of: date,
+    controller: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Ropa:
     """The record of processing activities on ``as_of``.
 
     With ``controller`` (a key, or a name matching exactly one organisation), that controller's
     record alone, even if it has no activities; else a record for each organisation that sends or
-    receives personal data as a controller. Raises :class:`UnknownController`.
+    receives personal data as a controller. Raises :class:`UnknownController`. ``progress``, if
+    given, is called with a line of text saying what is being done (for a command's standard error).
     """
     if controller is not None:
         key = find_controller(registry, controller)
         return Ropa(as_of=as_of, records=[_controller_record(registry, key, as_of)], partnership=False)
-    return Ropa(
-        as_of=as_of,
-        records=[_controller_record(registry, k, as_of) for k in controller_keys(registry, as_of)],
-        partnership=True,
-    )
+    by_controller = _flows_by_controller(registry, as_of)
+    keys = _sorted_controllers(registry, (k for k in by_controller if k in registry.organisations))
+    if progress is not None:
+        progress(f"Building the record for {len(keys)} controllers...")
+    labels: dict[str, str] = {}
+    with _gc_paused():
+        records = [_controller_record(registry, k, as_of, by_controller[k], labels) for k in keys]
+    return Ropa(as_of=as_of, records=records, partnership=True)
 
 
 # --- Writing ------------------------------------------------------------------------------------
@@ -778,9 +850,16 @@ def _write_summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, ropa: Rop
     sheet.freeze_panes(header + 1, 0)
 
 
-def write_xlsx(ropa: Ropa, stream: IO[bytes]) -> None:
+#: How many controller sheets :func:`write_xlsx` writes between two progress reports.
+_PROGRESS_EVERY = 100
+
+
+def write_xlsx(ropa: Ropa, stream: IO[bytes], progress: Callable[[str], None] | None = None) -> None:
     """Write the record as an Excel workbook to ``stream``: for the partnership a summary sheet and
-    a sheet per controller, for one controller its sheet alone."""
+    a sheet per controller, for one controller its sheet alone.
+
+    ``progress``, if given, is called now and then with a line of text saying how far it has got
+    (``Writing sheet 100/976...``), for a command's standard error."""
     workbook = xlsxwriter.Workbook(
         stream,
         {
@@ -798,11 +877,17 @@ def write_xlsx(ropa: Ropa, stream: IO[bytes]) -> None:
     )
     fmt = _Formats(workbook)
     names = _sheet_names(ropa)
-    if ropa.partnership:
-        _write_summary_sheet(workbook, fmt, ropa, names)
-    for record, name in zip(ropa.records, names, strict=True):
-        _write_controller_sheet(workbook, fmt, name, record, ropa.as_of)
-    workbook.close()
+    total = len(ropa.records)
+    with _gc_paused():
+        if ropa.partnership:
+            _write_summary_sheet(workbook, fmt, ropa, names)
+        for n, (record, name) in enumerate(zip(ropa.records, names, strict=True), start=1):
+            if progress is not None and (n == 1 or n % _PROGRESS_EVERY == 0):
+                progress(f"Writing sheet {n}/{total}...")
+            _write_controller_sheet(workbook, fmt, name, record, ropa.as_of)
+        if progress is not None:
+            progress(f"Writing sheet {total}/{total}; saving the workbook...")
+        workbook.close()
 
 
 def write_csv(ropa: Ropa, stream: IO[bytes]) -> None:

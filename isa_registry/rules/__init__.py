@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 from ..domain import SEVERITIES, Finding, Registry
-from ._common import CODES
+from ._common import CODES, run_memo
 from .agreements import (
     agreement_expired,
     agreement_no_review_date,
@@ -135,7 +135,9 @@ def run_rules(registry: Registry, as_of: date, rules: Iterable[Rule] = RULES) ->
     Archived records are left out first, as :func:`isa_registry.queries.load_registry` does.
     """
     live = _without_archived(registry)
-    return sorted((f for rule in rules for f in rule(live, as_of)), key=sort_key)
+    with run_memo():
+        findings = [f for rule in rules for f in rule(live, as_of)]
+    return sorted(findings, key=sort_key)
 
 
 def summarise(findings: Iterable[Finding]) -> dict[str, int]:

@@ -12,8 +12,11 @@ that is about the record itself, not the law: ``FLOW_ORGANISATION_DISSOLVED``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
+from typing import Any
 
 from ..domain import Agreement, Finding, Flow, Organisation, Registry
 from ..law import (
@@ -106,22 +109,92 @@ def in_scope(flow: Flow, as_of: date) -> bool:
     return flow.identifiability in PERSONAL_DATA and is_live(flow, as_of)
 
 
+#: While :func:`run_memo` is open (one :func:`isa_registry.rules.run_rules` call), what every rule
+#: would otherwise work out again from the same registry: ``{(kind, id(registry), as_of): value}``.
+#: Outside it, nothing is kept, so a rule called on its own always sees the registry as it is now.
+_MEMO: ContextVar[dict[tuple[str, int, date | None], tuple[Any, Any]] | None] = ContextVar(
+    "isa_registry_rules_memo", default=None
+)
+
+
+@contextmanager
+def run_memo() -> Iterator[None]:
+    """Share the scope worked out for one registry between the rules run inside this block.
+
+    The registry must not change while the block is open; the memo is dropped when it closes.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memoised(
+    kind: str, registry: Registry, as_of: date | None, compute: Callable[[], tuple[Flow, ...]]
+) -> tuple[Flow, ...]:
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    key = (kind, id(registry), as_of)
+    entry = memo.get(key)
+    if entry is None or entry[0] is not registry:
+        entry = memo[key] = (registry, compute())
+    return entry[1]
+
+
+def run_cache(name: str) -> dict:
+    """A dict for ``name`` shared by the rules of one :func:`run_memo` block (a fresh one outside it).
+
+    Only for values that depend on nothing but their key and the law catalogues, never the registry.
+    """
+    memo = _MEMO.get()
+    if memo is None:
+        return {}
+    key = ("cache:" + name, 0, None)
+    entry = memo.get(key)
+    if entry is None:
+        entry = memo[key] = (None, {})
+    return entry[1]
+
+
+def flows_by_key(registry: Registry) -> tuple[Flow, ...]:
+    """Every flow of the registry, in key order."""
+    flows = registry.flows
+    return _memoised("all", registry, None, lambda: tuple(flows[key] for key in sorted(flows)))
+
+
 def flows_in_scope(registry: Registry, as_of: date) -> Iterator[Flow]:
     """The flows of personal data live on ``as_of``, in key order."""
-    for key in sorted(registry.flows):
-        flow = registry.flows[key]
-        if in_scope(flow, as_of):
-            yield flow
+    return iter(
+        _memoised(
+            "scope",
+            registry,
+            as_of,
+            lambda: tuple(f for f in flows_by_key(registry) if in_scope(f, as_of)),
+        )
+    )
+
+
+def _regime_flows(registry: Registry, as_of: date, regime: str) -> Iterator[Flow]:
+    return iter(
+        _memoised(
+            regime,
+            registry,
+            as_of,
+            lambda: tuple(f for f in flows_in_scope(registry, as_of) if f.regime == regime),
+        )
+    )
 
 
 def gdpr_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
     """The in-scope flows processed under the UK GDPR (not DPA 2018 Part 3)."""
-    return (f for f in flows_in_scope(registry, as_of) if f.regime == "uk_gdpr")
+    return _regime_flows(registry, as_of, "uk_gdpr")
 
 
 def law_enforcement_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
     """The in-scope flows processed under DPA 2018 Part 3 (law enforcement)."""
-    return (f for f in flows_in_scope(registry, as_of) if f.regime == "law_enforcement")
+    return _regime_flows(registry, as_of, "law_enforcement")
 
 
 def agreement_in_force(agreement: Agreement, as_of: date) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from ..domain import Agreement, Finding, Registry
+from ..domain import Agreement, Finding, Flow, Registry
 from ._common import a_day, agreement_label, finding, in_scope, is_live, listing, plural
 
 __all__ = [
@@ -47,6 +47,11 @@ def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
     flows are not yet sharing; ``FLOW_AGREEMENT_NOT_IN_FORCE`` reports them). UK GDPR Art 5(2),
     24, 26.
     """
+    # The active in-scope flows under each agreement, each list in flow key order, found in one pass.
+    active_flows: dict[str | None, list[Flow]] = {}
+    for f in registry.flows.values():
+        if f.status == "active" and in_scope(f, as_of):
+            active_flows.setdefault(f.agreement, []).append(f)
     for agreement in _agreements(registry):
         if agreement.status == "active" and agreement.end_date is not None and agreement.end_date < as_of:
             yield _agreement_finding(
@@ -58,11 +63,7 @@ def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
                 "UK GDPR Art 5(2), 24, 26",
             )
         elif agreement.status in ("expired", "terminated"):
-            flows = [
-                f.key
-                for f in sorted(registry.flows.values(), key=lambda f: f.key)
-                if f.agreement == agreement.key and f.status == "active" and in_scope(f, as_of)
-            ]
+            flows = [f.key for f in sorted(active_flows.get(agreement.key, ()), key=lambda f: f.key)]
             if not flows:
                 continue
             yield _agreement_finding(

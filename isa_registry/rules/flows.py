@@ -30,6 +30,7 @@ from ._common import (
     criminal_categories,
     finding,
     flow_label,
+    flows_by_key,
     flows_in_scope,
     gdpr_flows,
     is_live,
@@ -37,6 +38,7 @@ from ._common import (
     listing,
     paragraph,
     plural,
+    run_cache,
     schedule1_conditions,
     schedule1_unknown,
     schedule8_conditions,
@@ -726,8 +728,7 @@ def flow_organisation_dissolved(registry: Registry, as_of: date) -> Iterator[Fin
     controller is (UK GDPR Art 5(2), 30(1)(a), (d)). Applies to every live flow, anonymised too,
     because it is about the record, not the data.
     """
-    for key in sorted(registry.flows):
-        flow = registry.flows[key]
+    for flow in flows_by_key(registry):
         if not is_live(flow, as_of):
             continue
         for end, org_key in (("source", flow.source), ("recipient", flow.recipient)):
@@ -802,9 +803,12 @@ def flow_legislation_repealed(registry: Registry, as_of: date) -> Iterator[Findi
     provision, or one that now applies only in Wales, lays down nothing. A section that is not
     catalogued itself is caught when its whole Act is repealed.
     """
+    status = run_cache("gateway_status")
     for flow in flows_in_scope(registry, as_of):
         for identifier in dict.fromkeys(flow.legislation):
-            entry = _gateway_status(identifier)
+            if identifier not in status:
+                status[identifier] = _gateway_status(identifier)
+            entry = status[identifier]
             if entry is None or entry.status not in _NO_LONGER:
                 continue
             replacements = _replacement_names(entry)
@@ -832,9 +836,12 @@ def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Findin
     s35(1)); a provision it does not list cannot be checked, unless its whole Act is repealed
     (then ``FLOW_LEGISLATION_REPEALED`` reports it instead).
     """
+    status = run_cache("gateway_status")
     for flow in flows_in_scope(registry, as_of):
         for identifier in dict.fromkeys(flow.legislation):
-            if _gateway_status(identifier) is not None:
+            if identifier not in status:
+                status[identifier] = _gateway_status(identifier)
+            if status[identifier] is not None:
                 continue
             yield _flow_finding(
                 "FLOW_LEGISLATION_UNKNOWN",
@@ -855,8 +862,7 @@ def flow_end_date_passed(registry: Registry, as_of: date) -> Iterator[Finding]:
     every other check; the record of processing must describe the processing as it is (UK GDPR
     Art 30(1)).
     """
-    for key in sorted(registry.flows):
-        flow = registry.flows[key]
+    for flow in flows_by_key(registry):
         if flow.status == "ceased" or flow.end_date is None or flow.end_date >= as_of:
             continue
         yield _flow_finding(

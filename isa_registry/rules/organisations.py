@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ..domain import Finding, Registry
+from ..domain import Agreement, Finding, Registry
 from ._common import agreement_label, finding, listing, plural, successor_of
 
 __all__ = ["organisation_dissolved_in_agreement", "organisation_no_dpo"]
@@ -17,15 +17,18 @@ def organisation_dissolved_in_agreement(registry: Registry, as_of: date) -> Iter
     Its duties under the agreement passed to its successor, who must be a party in its place
     (UK GDPR Art 5(2), 24, 26). One finding per organisation, naming every active agreement.
     """
+    # Each organisation's active agreements, in agreement key order, found in one pass.
+    active: dict[str, list[Agreement]] = {}
+    for k in sorted(registry.agreements):
+        agreement = registry.agreements[k]
+        if agreement.status == "active":
+            for party in agreement.party_keys():
+                active.setdefault(party, []).append(agreement)
     for key in sorted(registry.organisations):
         organisation = registry.organisations[key]
         if organisation.status != "dissolved":
             continue
-        agreements = [
-            registry.agreements[k]
-            for k in sorted(registry.agreements)
-            if registry.agreements[k].status == "active" and key in registry.agreements[k].party_keys()
-        ]
+        agreements = active.get(key, [])
         if not agreements:
             continue
         labels = listing(agreement_label(a) for a in agreements)
