@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
@@ -109,16 +109,22 @@ def record_label(registry: Registry, subject_type: str, key: str) -> str:
     return key
 
 
-def group_by_record(findings: Iterable[Finding], registry: Registry) -> list[Group]:
+def group_by_record(findings: Iterable[Finding], registry: Registry, labelled: bool = True) -> list[Group]:
     """Findings grouped by their record, in the order the records first appear (worst first, as
-    the rules sort them)."""
+    the rules sort them). With ``labelled`` false the labels are left empty, for :func:`label`
+    to fill in on the page shown only."""
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         groups.setdefault((f.subject_type, f.subject_key), []).append(f)
     return [
-        Group(subject_type, key, record_label(registry, subject_type, key), items)
+        Group(subject_type, key, record_label(registry, subject_type, key) if labelled else "", items)
         for (subject_type, key), items in groups.items()
     ]
+
+
+def label(groups: Iterable[Group], registry: Registry) -> list[Group]:
+    """The groups with their records' labels."""
+    return [replace(g, label=record_label(registry, g.subject_type, g.subject_key)) for g in groups]
 
 
 #: Records shown on one page of findings.
@@ -220,7 +226,9 @@ def index() -> str:
     registry, everything = checked.live, checked.findings
     shown = apply_filters(everything, registry, filters)
     keep = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
-    page = GroupPage.of(group_by_record(shown, registry), request.args.get("page", 1, type=int))
+    page = GroupPage.of(
+        group_by_record(shown, registry, labelled=False), request.args.get("page", 1, type=int)
+    )
     return render_template(
         "findings/index.html",
         as_of=as_of,
@@ -233,7 +241,7 @@ def index() -> str:
         summary=summarise(shown),
         severities=SEVERITIES,
         severity_urls={s: url_for("findings.index", **keep, severity=s) for s in SEVERITIES},
-        groups=page.items,
+        groups=label(page.items, registry),
         page=page,
         shown=len(shown),
     )
