@@ -60,6 +60,7 @@ def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportR
     org_table = OrganisationModel.__table__
     known_orgs = dict(session.execute(select(org_table.c.key, org_table.c.name)).all())
     known_agreements = set(persist.agreement_ids(session))
+    click.echo(f"Reading and checking {path}...", err=True)
     registry = _read_registry_file(path, known_orgs, known_agreements)
     click.echo(
         f"Read {len(registry.organisations)} organisations, {len(registry.agreements)} agreements, "
