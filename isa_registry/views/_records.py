@@ -6,7 +6,7 @@ Not a blueprint (``views.register`` only loads the areas it names).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,6 +24,7 @@ from ..rules import findings_for
 from ..services import (
     ArchiveBlocked,
     Difference,
+    InvalidRecord,
     ListParams,
     NotFound,
     StaleRecord,
@@ -44,6 +45,8 @@ __all__ = [
     "list_params",
     "record_context",
     "restore_record",
+    "save_edit",
+    "save_new",
     "validate_new",
 ]
 
@@ -227,3 +230,52 @@ def restore_record(subject_type: str, key: str) -> Response:
         abort(404)
     flash(f"{subject_type.capitalize()} {key} restored", "success")
     return redirect(url_for(".show", key=key))
+
+
+FormPage = Callable[..., tuple[str, int]]
+
+
+def save_new(
+    subject_type: str, form: Any, create: Callable, form_page: FormPage
+) -> Response | tuple[str, int]:
+    """The POST of a new-record form: create the record and go to its page, or show the errors."""
+    if validate_new(form, subject_type):
+        try:
+            saved = create(db.session, actor(), form.to_domain())
+        except InvalidRecord as exc:
+            form.add_errors(exc.errors)
+        else:
+            flash(f"{subject_type.capitalize()} {saved.key} saved", "success")
+            return redirect(url_for(".show", key=saved.key))
+    return form_page(form, status=400)
+
+
+def save_edit(
+    subject_type: str,
+    key: str,
+    form: Any,
+    update: Callable,
+    theirs: Callable[[Any, StaleRecord], dict[str, Any]],
+    labels: Mapping[str, str],
+    form_page: FormPage,
+) -> Response | tuple[str, int]:
+    """The POST of an edit form: save against the version the form was loaded at.
+
+    When the record changed meanwhile, nothing is saved: the form comes back (409) with the
+    editor's input, a table of what differs (``theirs`` gives the submission as an exchange dict)
+    and the new version, so that saving again is a deliberate overwrite.
+    """
+    if form.validate():
+        submitted = form.to_domain(key)
+        try:
+            update(db.session, actor(), key, submitted, form.loaded_version())
+        except InvalidRecord as exc:
+            form.add_errors(exc.errors)
+        except StaleRecord as stale:
+            form.version_id.data = str(stale.version_id)
+            rows = conflict_rows(stale, theirs(submitted, stale), labels)
+            return form_page(form, key=key, conflict=rows, status=409)
+        else:
+            flash(f"{subject_type.capitalize()} {key} saved", "success")
+            return redirect(url_for(".show", key=key))
+    return form_page(form, key=key, status=400)

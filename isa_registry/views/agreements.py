@@ -8,6 +8,9 @@ signing never activates it by itself.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -31,11 +34,11 @@ from ._records import (
     archive_page,
     can_edit,
     columns,
-    conflict_rows,
     list_params,
     record_context,
     restore_record,
-    validate_new,
+    save_edit,
+    save_new,
 )
 from .auth import editor_required
 
@@ -160,15 +163,7 @@ def new() -> Response | tuple[str, int]:
         if "add_party" in request.form:
             form.parties.append_entry()
             return _form_page(form)
-        if validate_new(form, "agreement"):
-            try:
-                saved = services.create_agreement(db.session, actor(), form.to_domain())
-            except InvalidRecord as exc:
-                form.add_errors(exc.errors)
-            else:
-                flash(f"Agreement {saved.key} saved", "success")
-                return redirect(url_for(".show", key=saved.key))
-        return _form_page(form, status=400)
+        return save_new("agreement", form, services.create_agreement, _form_page)
     return _form_page(form)
 
 
@@ -188,32 +183,29 @@ def edit(key: str) -> Response | tuple[str, int]:
     if "add_party" in request.form:
         form.parties.append_entry()
         return _form_page(form, key=key, current=current)
-    if form.validate():
-        submitted = form.to_domain(key)
-        try:
-            services.update_agreement(db.session, actor(), key, submitted, form.loaded_version())
-        except InvalidRecord as exc:
-            form.add_errors(exc.errors)
-        except StaleRecord as stale:
-            form.version_id.data = str(stale.version_id)
-            # Compare like with like: the sign-offs are not on this form, so take them from the saved record.
-            signed = {p["organisation"]: p for p in (stale.current or {}).get("parties", [])}
-            theirs = agreement_to_dict(submitted)
-            theirs["parties"] = [
-                {
-                    **p,
-                    **{k: signed[p["organisation"]][k] for k in ("signed_on", "signed_by", "signatory_role")},
-                }
-                if p["organisation"] in signed
-                else p
-                for p in theirs["parties"]
-            ]
-            rows = conflict_rows(stale, theirs, FIELD_LABELS)
-            return _form_page(form, key=key, current=current, conflict=rows, status=409)
-        else:
-            flash(f"Agreement {key} saved", "success")
-            return redirect(url_for(".show", key=key))
-    return _form_page(form, key=key, current=current, status=400)
+    return save_edit(
+        "agreement",
+        key,
+        form,
+        services.update_agreement,
+        _with_saved_sign_offs,
+        FIELD_LABELS,
+        functools.partial(_form_page, current=current),
+    )
+
+
+def _with_saved_sign_offs(submitted: Agreement, stale: StaleRecord) -> dict[str, Any]:
+    """The submission as an exchange dict, compared like with like: the sign-offs are not on the
+    edit form, so they are taken from the saved record."""
+    signed = {p["organisation"]: p for p in (stale.current or {}).get("parties", [])}
+    theirs = agreement_to_dict(submitted)
+    theirs["parties"] = [
+        {**p, **{k: signed[p["organisation"]][k] for k in ("signed_on", "signed_by", "signatory_role")}}
+        if p["organisation"] in signed
+        else p
+        for p in theirs["parties"]
+    ]
+    return theirs
 
 
 @bp.route("/<key>/parties/<org_key>/sign", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
 from .. import services
@@ -39,17 +39,16 @@ from ..forms import (
 )
 from ..law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
 from ..queries import checked_registry
-from ..services import InvalidRecord, NotFound, StaleRecord
+from ..services import NotFound
 from ._records import (
-    actor,
     archive_page,
     can_edit,
     columns,
-    conflict_rows,
     list_params,
     record_context,
     restore_record,
-    validate_new,
+    save_edit,
+    save_new,
 )
 from .auth import editor_required
 
@@ -212,15 +211,7 @@ def new() -> Response | tuple[str, int]:
     )
     _prepare(form)
     if request.method == "POST":
-        if validate_new(form, "flow"):
-            try:
-                saved = services.create_flow(db.session, actor(), form.to_domain())
-            except InvalidRecord as exc:
-                form.add_errors(exc.errors)
-            else:
-                flash(f"Flow {saved.key} saved", "success")
-                return redirect(url_for(".show", key=saved.key))
-        return _form_page(form, status=400)
+        return save_new("flow", form, services.create_flow, _form_page)
     return _form_page(form)
 
 
@@ -237,20 +228,15 @@ def edit(key: str) -> Response | tuple[str, int]:
     _prepare(form)
     if request.method == "GET":
         return _form_page(form, key=key)
-    if form.validate():
-        submitted = form.to_domain(key)
-        try:
-            services.update_flow(db.session, actor(), key, submitted, form.loaded_version())
-        except InvalidRecord as exc:
-            form.add_errors(exc.errors)
-        except StaleRecord as stale:
-            form.version_id.data = str(stale.version_id)
-            rows = conflict_rows(stale, flow_to_dict(submitted), FIELD_LABELS)
-            return _form_page(form, key=key, conflict=rows, status=409)
-        else:
-            flash(f"Flow {key} saved", "success")
-            return redirect(url_for(".show", key=key))
-    return _form_page(form, key=key, status=400)
+    return save_edit(
+        "flow",
+        key,
+        form,
+        services.update_flow,
+        lambda submitted, _stale: flow_to_dict(submitted),
+        FIELD_LABELS,
+        _form_page,
+    )
 
 
 @bp.route("/<key>/archive", methods=["GET", "POST"])

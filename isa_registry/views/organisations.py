@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
 from .. import services
 from ..exchange import organisation_to_dict
 from ..extensions import db
 from ..forms import LABELS, OrganisationForm, field_labels, organisation_data
-from ..services import InvalidRecord, NotFound, StaleRecord
+from ..services import NotFound
 from ._records import (
-    actor,
     archive_page,
     can_edit,
     columns,
-    conflict_rows,
     list_params,
     record_context,
     restore_record,
-    validate_new,
+    save_edit,
+    save_new,
 )
 from .auth import editor_required
 
@@ -102,15 +101,9 @@ def new() -> Response | tuple[str, int]:
     """Create an organisation."""
     form = OrganisationForm()
     form.successor.choices = services.organisation_choices(db.session)
-    if request.method == "POST" and validate_new(form, "organisation"):
-        try:
-            saved = services.create_organisation(db.session, actor(), form.to_domain())
-        except InvalidRecord as exc:
-            form.add_errors(exc.errors)
-        else:
-            flash(f"Organisation {saved.key} saved", "success")
-            return redirect(url_for(".show", key=saved.key))
-    return _form_page(form, status=400 if request.method == "POST" else 200)
+    if request.method == "POST":
+        return save_new("organisation", form, services.create_organisation, _form_page)
+    return _form_page(form)
 
 
 @bp.route("/<key>/edit", methods=["GET", "POST"])
@@ -126,20 +119,15 @@ def edit(key: str) -> Response | tuple[str, int]:
     form.successor.choices = services.organisation_choices(db.session, keep=[current.successor])
     if request.method == "GET":
         return _form_page(form, key=key)
-    if form.validate():
-        submitted = form.to_domain(key)
-        try:
-            services.update_organisation(db.session, actor(), key, submitted, form.loaded_version())
-        except InvalidRecord as exc:
-            form.add_errors(exc.errors)
-        except StaleRecord as stale:
-            form.version_id.data = str(stale.version_id)
-            theirs = organisation_to_dict(submitted)
-            return _form_page(form, key=key, conflict=conflict_rows(stale, theirs, FIELD_LABELS), status=409)
-        else:
-            flash(f"Organisation {key} saved", "success")
-            return redirect(url_for(".show", key=key))
-    return _form_page(form, key=key, status=400)
+    return save_edit(
+        "organisation",
+        key,
+        form,
+        services.update_organisation,
+        lambda submitted, _stale: organisation_to_dict(submitted),
+        FIELD_LABELS,
+        _form_page,
+    )
 
 
 @bp.route("/<key>/archive", methods=["GET", "POST"])
