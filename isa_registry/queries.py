@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
@@ -35,8 +36,11 @@ __all__ = [
     "load_registry",
     "org_keys",
     "organisation_from_row",
+    "per_revision",
     "registry_revision",
 ]
+
+T = TypeVar("T")
 
 _ORG_FIELDS = (
     "key name kind public_authority ico_registration dpo_contact appropriate_policy_document status "
@@ -197,7 +201,44 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     return checked
 
 
+#: How many derived values (a count, a list of choices, a page's grouping) are kept per process.
+_MEMO_SIZE = 256
+_memo: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+
+
+def per_revision(
+    revision: tuple[int, str],
+    name: str,
+    key: Hashable,
+    compute: Callable[[], T],
+    session: Session | None = None,
+) -> T:
+    """``compute()``, worked out once per process for each registry revision, ``name`` and ``key``.
+
+    For what a page derives from the registry and that only a change can alter: the choices of a
+    filter, how many records match a search, the findings grouped by record. ``revision`` must
+    have been read (:func:`registry_revision` or :attr:`CheckedRegistry.revision`) *before*
+    ``compute`` reads anything, so a value is never kept under a revision later than its data.
+    The most recently used values are kept, at most :data:`_MEMO_SIZE` of them; callers must treat
+    a returned value as read-only.
+    """
+    session = session or db.session
+    full_key = (str(session.get_bind().url), *revision, name, key)
+    with _cache_lock:
+        if full_key in _memo:
+            _memo.move_to_end(full_key)
+            return _memo[full_key]  # type: ignore[no-any-return]
+    value = compute()
+    with _cache_lock:
+        _memo[full_key] = value
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return value
+
+
 def clear_cache() -> None:
-    """Forget every cached registry (tests that rewrite tables behind the audit log call this)."""
+    """Forget every cached registry and derived value (tests that rewrite tables behind the audit
+    log call this)."""
     with _cache_lock:
         _cache.clear()
+        _memo.clear()

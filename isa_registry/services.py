@@ -47,7 +47,15 @@ from .models import AgreementParty, AuditEntry
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 from .persist import agreement_ids, org_ids, set_agreement, set_flow, set_organisation
-from .queries import agreement_from_row, flow_from_row, org_keys, organisation_from_row, party_from_row
+from .queries import (
+    agreement_from_row,
+    flow_from_row,
+    org_keys,
+    organisation_from_row,
+    party_from_row,
+    per_revision,
+    registry_revision,
+)
 
 __all__ = [
     "INITIAL_STATUSES",
@@ -1089,8 +1097,21 @@ def _search(q: str, *columns: Any) -> Any:
     return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
 
 
-def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams) -> Page:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams, kind: str) -> Page:
+    """One page of ``stmt`` in ``order``. The number of matching records is counted once per
+    registry revision for each search (:func:`~isa_registry.queries.per_revision`): counting
+    20,000 joined rows costs more than fetching a page of them. The search is the text, the
+    filters (a severity filter stands for the findings on today's date, hence the date), and
+    whether archived records are included."""
+    revision = registry_revision(session)
+    search = (params.q.strip(), tuple(sorted(params.filters.items())), params.include_archived, date.today())
+    total = per_revision(
+        revision,
+        f"{kind}-count",
+        search,
+        lambda: session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0,
+        session,
+    )
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(1, params.page), pages)
     rows = (
@@ -1126,7 +1147,7 @@ def list_organisations(session: Session, params: ListParams) -> Page:
         "public_authority": o.c.public_authority,
         "status": o.c.status,
     }
-    return _paginate(session, stmt, _order(columns, params, "name", o.c.key), params)
+    return _paginate(session, stmt, _order(columns, params, "name", o.c.key), params, "organisations")
 
 
 def list_agreements(session: Session, params: ListParams) -> Page:
@@ -1181,7 +1202,7 @@ def list_agreements(session: Session, params: ListParams) -> Page:
         "review_date": a.c.review_date,
         "end_date": a.c.end_date,
     }
-    return _paginate(session, stmt, _order(columns, params, "key", a.c.key), params)
+    return _paginate(session, stmt, _order(columns, params, "key", a.c.key), params, "agreements")
 
 
 def list_flows(
@@ -1244,7 +1265,7 @@ def list_flows(
         "status": f.c.status,
         "start_date": f.c.start_date,
     }
-    return _paginate(session, stmt, _order(columns, params, "key", f.c.key), params)
+    return _paginate(session, stmt, _order(columns, params, "key", f.c.key), params, "flows")
 
 
 def version_of(session: Session, subject_type: str, key: str) -> int | None:

@@ -207,7 +207,9 @@ def test_parse_as_of() -> None:
 def test_findings_are_shown_fifty_records_to_a_page() -> None:
     from isa_registry.views import findings as findings_view
 
-    page = findings_view.GroupPage.of(list(range(120)), 3)  # type: ignore[arg-type]
+    page = findings_view.GroupPage.of(list(range(120)), 3, findings_view.RECORDS_PER_PAGE)  # type: ignore[arg-type]
     assert page.items == list(range(100, 120)) and page.pages == 3 and page.has_prev and not page.has_next
-    assert list(findings_view.GroupPage.of(list(range(120)), 99).items) == list(range(100, 120))
+    assert list(
+        findings_view.GroupPage.of(list(range(120)), 99, findings_view.RECORDS_PER_PAGE).items
+    ) == list(range(100, 120))
     assert list(page.iter_pages()) == [1, 2, 3]

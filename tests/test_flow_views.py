@@ -87,6 +87,33 @@ def test_the_list_sorts_by_a_column_both_ways(viewer):
     assert descending[0] > ascending[0]
 
 
+def test_the_count_and_the_filter_choices_follow_each_change(dudley, editor):
+    """What the list keeps per registry revision (the count of a search, the filters' options) is
+    worked out again after a change, in the same process."""
+    before = editor.get("/flows/?q=health").get_data(as_text=True)
+    total = int(re.search(r"of (\d+) flows", before).group(1))  # type: ignore[union-attr]
+    assert 'value="new-charity"' not in before
+
+    editor.post("/flows/new", data=VALID)  # "Health visitor notes to the MASH"
+    new_charity = {"key": "new-charity", "name": "New Charity", "kind": "voluntary", "public_authority": "no"}
+    assert editor.post("/organisations/new", data={**new_charity, "status": "active"}).status_code == 302
+
+    after = editor.get("/flows/?q=health").get_data(as_text=True)
+    assert f"of {total + 1} flows" in after
+    assert '<option value="new-charity">New Charity</option>' in after
+
+
+def test_the_chosen_filters_stay_selected(viewer):
+    html = viewer.get("/flows/?source=wmp&agreement=none&status=active&severity=error").get_data(as_text=True)
+    source = html[html.index('id="source"') : html.index("</select>", html.index('id="source"'))]
+    assert source.count(" selected") == 1 and '<option value="wmp" selected>' in source
+    recipient = html[html.index('id="recipient"') : html.index("</select>", html.index('id="recipient"'))]
+    assert '<option value="" selected>' in recipient
+    assert '<option value="none" selected>No agreement</option>' in html
+    assert '<option value="active" selected>Active</option>' in html
+    assert '<option value="error" selected>With errors</option>' in html
+
+
 # --- Record page -------------------------------------------------------------------------------
 
 

@@ -228,6 +228,78 @@ def test_a_hundred_schools_are_one_node_until_expanded(app: Flask, client: Flask
     assert "Schools and colleges (100)" not in expanded and "/organisations/school-42" in expanded
 
 
+def schools(count: int) -> Registry:
+    """The partnership with ``count`` schools each sending special category data to the council
+    under an agreement of its own."""
+    reg = partnership()
+    for i in range(count):
+        key = f"school-{i:03}"
+        reg.organisations[key] = organisation(key, name=f"School {i:03}", kind="education")
+        reg.agreements[f"ISA-S{i:03}"] = agreement(f"ISA-S{i:03}", parties=(key, "dudley"))
+        reg.flows[f"S{i:03}"] = flow(f"S{i:03}", key, "dudley", f"ISA-S{i:03}", data_categories=["health"])
+    return reg
+
+
+def table_rows(html: str) -> list[str]:
+    table = html[html.index('id="map-edges"') :]
+    return re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table[: table.index("</table>")], re.S)[1:]
+
+
+@needs_dot
+def test_a_long_table_of_connections_comes_a_page_at_a_time(
+    app: Flask, client: FlaskClient, monkeypatch
+) -> None:
+    from isa_registry.views import map as map_view
+
+    monkeypatch.setattr(map_view, "CONNECTIONS_PER_PAGE", 20)
+    store(app, schools(30))
+    sign_in(app, client)
+    first = page(client, "?expand=education")
+    assert len(table_rows(first)) == 20
+    assert "Showing 1 to 20 of 32 connections" in first
+    assert 'href="/map?expand=education&amp;page=2#connections"' in first  # the filters are kept
+
+    second = page(client, "?expand=education&page=2")
+    assert len(table_rows(second)) == 12 and "Showing 21 to 32 of 32 connections" in second
+    shown = {
+        re.search(r"School \d+", r).group(0) for r in table_rows(first) + table_rows(second) if "School" in r
+    }  # type: ignore[union-attr]
+    assert len(shown) == 30  # every school once, over the two pages
+    assert (
+        page(client, "?expand=education&page=99").count("Showing 21 to 32") == 1
+    )  # past the end: the last page
+    assert "Showing" not in page(client)  # the schools in one cluster: one page, no pager
+
+
+@needs_dot
+def test_long_analyses_show_the_largest_and_point_to_the_rest(
+    app: Flask, client: FlaskClient, monkeypatch
+) -> None:
+    from isa_registry.views import map as map_view
+
+    monkeypatch.setattr(map_view, "SENSITIVE_SHOWN", 1)
+    monkeypatch.setattr(map_view, "SENSITIVE_SOURCES_SHOWN", 5)
+    monkeypatch.setattr(map_view, "REACH_SHOWN", 3)
+    reg = schools(8)
+    reg.flows["S000B"] = flow("S000B", "school-000", "dudley", "ISA-S000", data_categories=["health"])
+    store(app, reg)
+    sign_in(app, client)
+    html = page(client, "?expand=education")
+    sensitive = html[html.index('id="map-sensitive"') : html.index('id="chains"')]
+    assert "Dudley Metropolitan Borough Council" in sensitive  # the most sources: 8 schools and the police
+    assert (
+        "And 4 more sources" in sensitive
+        and 'href="/map?organisation=dudley&amp;expand=education"' in sensitive
+    )
+    assert "Black Country Integrated Care Board</a></th>" not in sensitive  # the second recipient
+    assert "The 1 recipients with the most sources, of 2" in sensitive
+    reach = html[html.index('id="map-reach"') :]
+    reach = reach[: reach.index('id="map-reach"') + reach[reach.index('id="map-reach"') :].index("</table>")]
+    assert reach.count("Show its flows") == 3
+    assert reach.index("ISA-S000") < reach.index("Show its flows")  # two flows: the widest reach first
+    assert "The 3 agreements covering the most flows, of 9" in html
+
+
 # --- Caching -----------------------------------------------------------------------------------
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
 
 from ..domain import SEVERITIES, Finding, Registry
-from ..queries import checked_registry
+from ..queries import CheckedRegistry, checked_registry, per_revision
 from ..rules import CODES, summarise, worst_severity
+from ._options import Options
+from ._paging import SlicePage
+
+#: One page of groups (the name the tests and templates know).
+GroupPage = SlicePage
 
 bp = Blueprint("findings", __name__)
 
@@ -131,54 +136,6 @@ def label(groups: Iterable[Group], registry: Registry) -> list[Group]:
 RECORDS_PER_PAGE = 50
 
 
-@dataclass(frozen=True)
-class GroupPage:
-    """One page of grouped findings, with what the pagination macro reads."""
-
-    items: list[Group]
-    page: int
-    pages: int
-    total: int
-
-    @classmethod
-    def of(cls, groups: list[Group], page: int, per_page: int = RECORDS_PER_PAGE) -> GroupPage:
-        pages = max(1, -(-len(groups) // per_page))
-        page = min(max(page, 1), pages)
-        return cls(groups[(page - 1) * per_page : page * per_page], page, pages, len(groups))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-    def iter_pages(
-        self, left_edge: int = 2, left_current: int = 2, right_current: int = 4, right_edge: int = 2
-    ) -> Iterator[int | None]:
-        """Page numbers with ``None`` for the gaps, as Flask-SQLAlchemy's Pagination gives them."""
-        last = 0
-        for number in range(1, self.pages + 1):
-            if (
-                number <= left_edge
-                or self.page - left_current - 1 < number < self.page + right_current
-                or number > self.pages - right_edge
-            ):
-                if last + 1 != number:
-                    yield None
-                yield number
-                last = number
-
-
 def parse_as_of(args: Mapping[str, str], today: date) -> tuple[date, dict[str, str], str | None]:
     """The as-of date from ``as_of-day``/``-month``/``-year`` (or ``as_of=YYYY-MM-DD``), the values to
     show again in the form, and an error message when they are not a date (then today is used)."""
@@ -201,8 +158,8 @@ def parse_as_of(args: Mapping[str, str], today: date) -> tuple[date, dict[str, s
     return chosen, parts, None
 
 
-def filter_choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
-    """The options of each filter's select (GOV.UK select items), each starting with "any"."""
+def filter_choices(registry: Registry) -> dict[str, Options]:
+    """The options of each filter's select, each starting with "any"."""
     organisations = sorted(registry.organisations.values(), key=lambda o: o.name.lower())
     agreements = sorted(registry.agreements.values(), key=lambda a: a.key)
     programmes = sorted({f.programme for f in registry.flows.values() if f.programme})
@@ -213,7 +170,27 @@ def filter_choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
         "agreement": [("", "Any agreement"), *((a.key, f"{a.title} ({a.key})") for a in agreements)],
         "programme": [("", "Any programme"), *((p, p) for p in programmes)],
     }
-    return {name: [{"value": v, "text": t} for v, t in options] for name, options in pairs.items()}
+    return {name: Options.of(options) for name, options in pairs.items()}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The findings that match a set of filters, counted and grouped by record (labels left out)."""
+
+    shown: list[Finding]
+    summary: dict[str, int]
+    groups: list[Group]
+
+
+def selection_for(checked: CheckedRegistry, filters: Filters) -> Selection:
+    """The findings ``filters`` select from a checked registry, worked out once per revision, date
+    and filters (:func:`~isa_registry.queries.per_revision`)."""
+
+    def work() -> Selection:
+        shown = apply_filters(checked.findings, checked.live, filters)
+        return Selection(shown, summarise(shown), group_by_record(shown, checked.live, labelled=False))
+
+    return per_revision(checked.revision, "findings", (checked.as_of, filters), work)
 
 
 @bp.get("/findings")
@@ -223,12 +200,10 @@ def index() -> str:
     as_of, date_parts, date_error = parse_as_of(request.args, today)
     filters = Filters.from_args(request.args)
     checked = checked_registry(as_of)
-    registry, everything = checked.live, checked.findings
-    shown = apply_filters(everything, registry, filters)
+    registry = checked.live
+    selection = selection_for(checked, filters)
     keep = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
-    page = GroupPage.of(
-        group_by_record(shown, registry, labelled=False), request.args.get("page", 1, type=int)
-    )
+    page = GroupPage.of(selection.groups, request.args.get("page", 1, type=int), RECORDS_PER_PAGE)
     return render_template(
         "findings/index.html",
         as_of=as_of,
@@ -236,12 +211,12 @@ def index() -> str:
         date_parts=date_parts,
         date_error=date_error,
         filters=filters,
-        choices=filter_choices(registry),
-        total=len(everything),
-        summary=summarise(shown),
+        choices=per_revision(checked.revision, "findings-filters", None, lambda: filter_choices(registry)),
+        total=len(checked.findings),
+        summary=selection.summary,
         severities=SEVERITIES,
         severity_urls={s: url_for("findings.index", **keep, severity=s) for s in SEVERITIES},
         groups=label(page.items, registry),
         page=page,
-        shown=len(shown),
+        shown=len(selection.shown),
     )

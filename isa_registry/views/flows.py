@@ -38,8 +38,9 @@ from ..forms import (
     schedule8_label,
 )
 from ..law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
-from ..queries import checked_registry
+from ..queries import checked_registry, per_revision, registry_revision
 from ..services import NotFound
+from ._options import Options
 from ._records import (
     archive_page,
     can_edit,
@@ -90,18 +91,55 @@ def index() -> str:
             exclude = set().union(*flagged.values())
         else:
             keys = flagged[severity]
+    page = services.list_flows(db.session, params, keys=keys, exclude=exclude)
     return render_template(
         "flows/index.html",
-        page=services.list_flows(db.session, params, keys=keys, exclude=exclude),
+        page=page,
         params=params,
         columns=columns(COLUMNS, params, "key"),
-        organisations=services.organisation_choices(db.session),
-        agreement_options=[(k, f"{k} {t}") for k, t in services.agreement_choices(db.session)],
-        programmes=services.programmes(db.session),
-        category_groups=category_groups(),
+        **filter_options(),
+        status_options=STATUS_OPTIONS,
+        category_options=CATEGORY_OPTIONS,
+        severity_options=SEVERITY_OPTIONS,
         labels=LABELS,
         can_edit=can_edit(),
     )
+
+
+#: The filters whose options do not depend on the registry.
+STATUS_OPTIONS = Options.of([("", "Any status"), *LABELS["flow_status"].items()])
+CATEGORY_OPTIONS = Options.of(
+    [("", "Any data"), *(pair for _, _, choices in category_groups() for pair in choices)]
+)
+SEVERITY_OPTIONS = Options.of(
+    [
+        ("", "Any"),
+        ("error", "With errors"),
+        ("warning", "With warnings"),
+        ("info", "With information"),
+        ("none", "With no findings"),
+    ]
+)
+
+
+def filter_options() -> dict[str, object]:
+    """The options of the flows list's organisation, agreement and programme filters, written out
+    once per registry revision."""
+
+    def options() -> dict[str, object]:
+        organisations = services.organisation_choices(db.session)
+        agreements = services.agreement_choices(db.session)
+        return {
+            "organisation_options": Options.of([("", "Any organisation"), *organisations]),
+            "agreement_options": Options.of(
+                [("", "Any agreement"), ("none", "No agreement"), *((k, f"{k} {t}") for k, t in agreements)]
+            ),
+            "programme_options": Options.of(
+                [("", "Any programme"), *((p, p) for p in services.programmes(db.session))]
+            ),
+        }
+
+    return per_revision(registry_revision(), "flows-filters", None, options)
 
 
 @dataclass(frozen=True)

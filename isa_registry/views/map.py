@@ -28,13 +28,19 @@ from .. import graph
 from ..domain import Registry
 from ..law import CATEGORIES
 from ..queries import CheckedRegistry, checked_registry, registry_revision
+from ._paging import SlicePage
 
 bp = Blueprint("map", __name__)
 
+#: How many connections the page's table shows at a time (the JSON download has them all).
+CONNECTIONS_PER_PAGE = 200
 #: How many rows of the longer analyses the page shows (the JSON download has them all).
 HUBS_SHOWN = 10
 CHAINS_SHOWN = 50
 CHAIN_SOURCES_SHOWN = 5
+SENSITIVE_SHOWN = 20
+SENSITIVE_SOURCES_SHOWN = 10
+REACH_SHOWN = 25
 
 DOT_MISSING = (
     "The picture cannot be drawn because Graphviz (the dot program) is not installed on the "
@@ -51,8 +57,11 @@ def _settings() -> tuple[str, float, int]:
     )
 
 
-def _cache_file(revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str) -> Path:
-    """Where the render of these filters, on this date, at this revision, is kept."""
+def _cache_file(
+    revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str, variant: int = 1
+) -> Path:
+    """Where the render of these filters, on this date, at this revision, is kept (``variant``:
+    the page of the table of connections, for the page itself)."""
     _, _, threshold = _settings()
     key = json.dumps(
         [
@@ -63,6 +72,7 @@ def _cache_file(revision: tuple[int, str], filters: graph.MapFilters, as_of: dat
             fmt,
             request.script_root,
             threshold,
+            variant,
         ]
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:40]
@@ -154,18 +164,19 @@ def _picture_label(data_map: graph.DataMap) -> str:
 
 @bp.get("/map")
 @login_required
-def index() -> tuple[str, int]:
+def index() -> Response:
     """The data map with its filters, the table of its edges and the analyses."""
     filters, problems = graph.filters_from_query(request.args)
     as_of = filters.as_of or date.today()
-    page_file = None if problems else _cache_file(registry_revision(), filters, as_of, "html")
+    table_page = max(1, request.args.get("page", 1, type=int))
+    page_file = None if problems else _cache_file(registry_revision(), filters, as_of, "html", table_page)
     if page_file is not None and page_file.exists():
-        return _page(page_file.read_text(encoding="utf-8"), problems), 200
+        return _page(page_file.read_bytes(), problems, 200)
     checked = checked_registry(as_of)
     # Key what is stored by the revision the registry was read at, never a later one.
     revision, registry = checked.revision, checked.live
     if page_file is not None:
-        page_file = _cache_file(revision, filters, as_of, "html")
+        page_file = _cache_file(revision, filters, as_of, "html", table_page)
     problems += graph.filter_problems(registry, filters)
     context: dict[str, Any] = {
         "filters": filters,
@@ -178,7 +189,7 @@ def index() -> tuple[str, int]:
         "category_labels": {code: c.label for code, c in CATEGORIES.items()},
     }
     if problems:
-        return _page(render_template("map/_body.html", data_map=None, **context), problems), 400
+        return _page(render_template("map/_body.html", data_map=None, **context).encode(), problems, 400)
     data_map = _build(checked, filters)
     svg, picture_error = None, None
     try:
@@ -192,6 +203,9 @@ def index() -> tuple[str, int]:
         picture_error = f"The picture cannot be drawn: {exc} The table below lists every connection."
     links = graph.Links(root=request.script_root)
     reach = {r.agreement: r for r in data_map.reach}
+    connections = SlicePage.of(data_map.drawing.edges, table_page, CONNECTIONS_PER_PAGE)
+    table_base = links.map(filters)
+    table_base += "&" if "?" in table_base else "?"
     html = render_template(
         "map/_body.html",
         data_map=data_map,
@@ -201,6 +215,9 @@ def index() -> tuple[str, int]:
         hubs=data_map.hubs[:HUBS_SHOWN],
         chains=data_map.chains[:CHAINS_SHOWN],
         sources_shown=CHAIN_SOURCES_SHOWN,
+        sensitive_shown=SENSITIVE_SHOWN,
+        sensitive_sources_shown=SENSITIVE_SOURCES_SHOWN,
+        widest_reach=sorted(data_map.reach, key=lambda r: (-len(r.flows), r.agreement))[:REACH_SHOWN],
         selected_reach=reach.get(filters.agreement or ""),
         downloads=_download_urls(filters),
         collapsed=[
@@ -211,16 +228,28 @@ def index() -> tuple[str, int]:
             (kind, links.map(filters, expand=filters.expand - {kind})) for kind in sorted(filters.expand)
         ],
         map_url=links.map,
+        connections=connections,
+        connections_url=lambda number: f"{table_base}page={number}#connections",
         **context,
     )
+    body = html.encode("utf-8")
     if picture_error is None and page_file is not None:  # a failed drawing is tried again next time
-        _store_quietly(page_file, html.encode("utf-8"), revision[0])
-    return _page(html, problems), 200
+        _store_quietly(page_file, body, revision[0])
+    return _page(body, problems, 200)
 
 
-def _page(body: str, problems: list[str]) -> str:
-    """The page around its main content (``map/_body.html``, which holds nothing about the user)."""
-    return render_template("map/index.html", body=Markup(body), problems=problems)  # noqa: S704 - our template
+#: Where the main content goes in the page around it; no text of ours contains it.
+_BODY_SLOT = "\x00map-body\x00"
+
+
+def _page(body: bytes, problems: list[str], status: int) -> Response:
+    """The page around its main content (``map/_body.html``, which holds nothing about the user).
+
+    The content, a few megabytes of picture on a big partnership, is spliced in as bytes, as read
+    from the cache, rather than decoded and passed through the template again."""
+    around = render_template("map/index.html", body=Markup(_BODY_SLOT), problems=problems)  # noqa: S704
+    before, after = around.split(_BODY_SLOT, 1)
+    return Response(b"".join((before.encode(), body, after.encode())), status, mimetype="text/html")
 
 
 def _date_parts(args: Any, as_of: date, typed: bool) -> dict[str, str]:
