@@ -565,6 +565,8 @@ def filter_graph(graph: nx.MultiDiGraph, filters: MapFilters) -> nx.MultiDiGraph
         nodes = {n for u, v, _ in edges for n in (u, v)}
         if centre is not None and centre in graph:
             nodes.add(centre)
+    elif len(edges) == graph.number_of_edges():
+        return graph  # nothing is left out: the graph itself, which no one changes after it is built
     else:
         nodes = set(graph.nodes)
     sub = nx.MultiDiGraph()
@@ -1367,15 +1369,18 @@ def build_map(
     as_of: date,
     links: Links = Links(),
     threshold: int = CLUSTER_THRESHOLD,
+    full: nx.MultiDiGraph | None = None,
 ) -> DataMap:
     """Build the graph for ``as_of``, narrow it by ``filters`` and draw it; the analyses follow
     on demand (:class:`DataMap`).
 
     ``findings`` are the rules' findings for ``as_of``. The hubs, sensitive recipients and
     flagged chains describe what the filters select; each agreement's reach counts every flow live
-    on ``as_of``.
+    on ``as_of``. ``full``, if given, is :func:`build_graph` of the same registry, findings and
+    date, built before (the web app keeps one per registry revision); it is not changed.
     """
-    full = build_graph(registry, findings, as_of)
+    if full is None:
+        full = build_graph(registry, findings, as_of)
     graph = filter_graph(full, filters)
     return DataMap(
         filters=filters, as_of=as_of, full=full, graph=graph, drawing=draw(graph, filters, links, threshold)

@@ -130,6 +130,20 @@ def test_without_filters_every_organisation_stays_even_one_with_no_flow() -> Non
     assert "evaluators" in g and g.number_of_edges() == 4
 
 
+def test_a_map_without_filters_uses_the_graph_as_built_and_leaves_it_unchanged() -> None:
+    full = graph.build_graph(partnership(), [], date(2026, 11, 23))
+    before = (sorted(full.nodes), sorted(full.edges(keys=True)), dict(full.graph))
+    assert graph.filter_graph(full, MapFilters()) is full
+    data_map = graph.build_map(partnership(), [], MapFilters(), date(2026, 11, 23), full=full)
+    assert data_map.full is full and data_map.graph is full
+    data_map.dot(), data_map.hubs, data_map.reach  # drawing and the analyses only read it
+    narrowed = graph.build_map(
+        partnership(), [], MapFilters(organisation="wmp"), date(2026, 11, 23), full=full
+    )
+    assert narrowed.graph is not full and edges(narrowed.graph) == {"F1"}
+    assert (sorted(full.nodes), sorted(full.edges(keys=True)), dict(full.graph)) == before
+
+
 def test_an_organisation_at_depth_one_shows_its_flows_in_and_out() -> None:
     g = graph.filter_graph(graph.build_graph(partnership(), []), MapFilters(organisation="wmp"))
     assert edges(g) == {"F1"}

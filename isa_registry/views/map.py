@@ -27,7 +27,7 @@ from markupsafe import Markup
 from .. import graph
 from ..domain import Registry
 from ..law import CATEGORIES
-from ..queries import CheckedRegistry, checked_registry, registry_revision
+from ..queries import CheckedRegistry, checked_registry, per_revision, registry_revision
 from ._paging import SlicePage
 
 bp = Blueprint("map", __name__)
@@ -115,7 +115,13 @@ def _store_quietly(path: Path, body: bytes, revision: int) -> None:
 def _build(checked: CheckedRegistry, filters: graph.MapFilters) -> graph.DataMap:
     _, _, threshold = _settings()
     links = graph.Links(root=request.script_root)
-    return graph.build_map(checked.live, checked.findings, filters, checked.as_of, links, threshold)
+    full = per_revision(
+        checked.revision,
+        "map-graph",
+        checked.as_of,
+        lambda: graph.build_graph(checked.live, checked.findings, checked.as_of),
+    )
+    return graph.build_map(checked.live, checked.findings, filters, checked.as_of, links, threshold, full)
 
 
 def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
