@@ -50,6 +50,22 @@ def test_the_page_lists_controllers_with_activity_counts_and_links(auditor: Flas
     assert "/ropa/import-template.xlsx" in page
 
 
+def test_the_page_and_downloads_follow_each_change(app, runner, auditor: FlaskClient, tmp_path) -> None:
+    """The page's lines are kept per registry revision: a change shows at once."""
+    assert 'id="controller-dmbc"' in auditor.get("/ropa?as_of=2026-11-23").get_data(as_text=True)
+    document = small_document()
+    for record in document["flows"]:
+        record["archived"] = True
+    path = tmp_path / "archived.json"
+    path.write_text(json.dumps(document))
+    assert runner.invoke(args=["import-registry", str(path)]).exit_code == 0
+
+    page = auditor.get("/ropa?as_of=2026-11-23").get_data(as_text=True)
+    assert 'id="controller-dmbc"' not in page and 'id="controller-wmp"' not in page
+    rows = list(csv.reader(io.StringIO(auditor.get("/ropa.csv?as_of=2026-11-23").get_data(as_text=True))))
+    assert len(rows) == 1  # the header alone
+
+
 def test_the_partnership_workbook_downloads(auditor: FlaskClient) -> None:
     response = auditor.get("/ropa.xlsx?as_of=2026-11-23")
     assert response.status_code == 200

@@ -28,7 +28,9 @@ from ..forms import (
     category_label,
     field_labels,
 )
+from ..queries import per_revision, registry_revision
 from ..services import TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsigned_parties
+from ._options import Options
 from ._records import (
     actor,
     archive_page,
@@ -75,10 +77,23 @@ def index() -> str:
         page=services.list_agreements(db.session, params),
         params=params,
         columns=columns(COLUMNS, params, "key"),
-        organisations=services.organisation_choices(db.session),
+        **filter_options(),
         labels=LABELS,
         can_edit=can_edit(),
     )
+
+
+def filter_options() -> dict[str, Options]:
+    """The options of the list's owner and party filters, written out once per registry revision."""
+
+    def options() -> dict[str, Options]:
+        organisations = services.organisation_choices(db.session)
+        return {
+            "owner_options": Options.of([("", "Any owner"), *organisations]),
+            "party_options": Options.of([("", "Any party"), *organisations]),
+        }
+
+    return per_revision(registry_revision(), "agreements-filters", None, options)
 
 
 def _show(key: str, errors: list[dict[str, str | None]] | None = None, status: int = 200) -> tuple[str, int]:

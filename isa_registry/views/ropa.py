@@ -11,7 +11,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from .. import ropa
-from ..queries import load_registry
+from ..queries import checked_registry, per_revision
 from ..tabular import write_template
 
 bp = Blueprint("ropa", __name__)
@@ -34,11 +34,35 @@ def _as_of() -> date:
 
 
 def _record(as_of: date) -> ropa.Ropa:
+    """The record as of ``as_of``, for the ``controller`` in the URL or the whole partnership, from
+    the registry the process keeps (:func:`~isa_registry.queries.checked_registry`)."""
     controller = request.args.get("controller", "").strip() or None
     try:
-        return ropa.build_ropa(load_registry(), as_of, controller)
+        return ropa.build_ropa(checked_registry(as_of).live, as_of, controller)
     except ropa.UnknownController:
         abort(404)
+
+
+def _controllers(as_of: date) -> list[dict[str, object]]:
+    """Each controller's line on the page, worked out once per registry revision and date."""
+    checked = checked_registry(as_of)
+
+    def lines() -> list[dict[str, object]]:
+        day = as_of.isoformat()
+        return [
+            {
+                "key": r.organisation.key,
+                "name": r.organisation.name,
+                "activities": len(r.activities),
+                "sent": r.flows_sent,
+                "received": r.flows_received,
+                "xlsx": url_for("ropa.download_xlsx", controller=r.organisation.key, as_of=day),
+                "csv": url_for("ropa.download_csv", controller=r.organisation.key, as_of=day),
+            }
+            for r in ropa.build_ropa(checked.live, as_of).records
+        ]
+
+    return per_revision(checked.revision, "ropa-controllers", (as_of, request.script_root), lines)
 
 
 @bp.get("/ropa")
@@ -46,20 +70,8 @@ def _record(as_of: date) -> ropa.Ropa:
 def index() -> str:
     """Each controller with its processing activities and download links."""
     as_of = _as_of()
-    record = ropa.build_ropa(load_registry(), as_of)
     day = as_of.isoformat()
-    controllers = [
-        {
-            "key": r.organisation.key,
-            "name": r.organisation.name,
-            "activities": len(r.activities),
-            "sent": r.flows_sent,
-            "received": r.flows_received,
-            "xlsx": url_for("ropa.download_xlsx", controller=r.organisation.key, as_of=day),
-            "csv": url_for("ropa.download_csv", controller=r.organisation.key, as_of=day),
-        }
-        for r in record.records
-    ]
+    controllers = _controllers(as_of)
     return render_template(
         "ropa/index.html",
         as_of=as_of,
