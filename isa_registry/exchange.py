@@ -32,10 +32,13 @@ __all__ = [
     "FORMAT",
     "InvalidDocument",
     "Problem",
+    "agreement_from_dict",
     "agreement_to_dict",
     "dump_document",
+    "flow_from_dict",
     "flow_to_dict",
     "load_document",
+    "organisation_from_dict",
     "organisation_to_dict",
     "parse_document",
     "schema",
@@ -440,6 +443,38 @@ def _pick(cls: type, record: dict[str, Any], **overrides: Any) -> Any:
     return cls(**values)
 
 
+def organisation_from_dict(record: dict[str, Any]) -> Organisation:
+    """One organisation from the format (valid already: see :func:`validate_document`)."""
+    return _pick(Organisation, record)
+
+
+def agreement_from_dict(record: dict[str, Any]) -> Agreement:
+    """One agreement from the format (valid already)."""
+    return _pick(
+        Agreement,
+        record,
+        purpose=record.get("purpose") or "",
+        start_date=_date(record.get("start_date")),
+        review_date=_date(record.get("review_date")),
+        end_date=_date(record.get("end_date")),
+        parties=[_pick(Party, p, signed_on=_date(p.get("signed_on"))) for p in record["parties"]],
+        data_categories=list(record.get("data_categories", [])),
+    )
+
+
+def flow_from_dict(record: dict[str, Any]) -> Flow:
+    """One flow from the format (valid already)."""
+    transfer = record.get("international_transfer")
+    return _pick(
+        Flow,
+        record,
+        purpose=record.get("purpose") or "",
+        start_date=_date(record.get("start_date")),
+        end_date=_date(record.get("end_date")),
+        international_transfer=Transfer(**transfer) if transfer else None,
+    )
+
+
 def parse_document(
     doc: Any, known_organisations: Iterable[str] = (), known_agreements: Iterable[str] = ()
 ) -> Registry:
@@ -447,33 +482,9 @@ def parse_document(
     problems = validate_document(doc, known_organisations, known_agreements)
     if problems:
         raise InvalidDocument(problems)
-    organisations = [_pick(Organisation, o) for o in doc["organisations"]]
-    agreements = [
-        _pick(
-            Agreement,
-            a,
-            purpose=a.get("purpose") or "",
-            start_date=_date(a.get("start_date")),
-            review_date=_date(a.get("review_date")),
-            end_date=_date(a.get("end_date")),
-            parties=[_pick(Party, p, signed_on=_date(p.get("signed_on"))) for p in a["parties"]],
-            data_categories=list(a.get("data_categories", [])),
-        )
-        for a in doc["agreements"]
-    ]
-    flows = [
-        _pick(
-            Flow,
-            f,
-            purpose=f.get("purpose") or "",
-            start_date=_date(f.get("start_date")),
-            end_date=_date(f.get("end_date")),
-            international_transfer=(
-                Transfer(**f["international_transfer"]) if f.get("international_transfer") else None
-            ),
-        )
-        for f in doc["flows"]
-    ]
+    organisations = [organisation_from_dict(o) for o in doc["organisations"]]
+    agreements = [agreement_from_dict(a) for a in doc["agreements"]]
+    flows = [flow_from_dict(f) for f in doc["flows"]]
     return Registry.of(organisations, agreements, flows)
 
 

@@ -8,7 +8,7 @@ plain :mod:`isa_registry.domain` objects for the rules, the map, the ROPA and th
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from .audit import GENESIS
 from .domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
+from .exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from .extensions import db
 from .models import Agreement as AgreementModel
-from .models import AgreementParty, AuditHead
+from .models import AgreementParty, AuditEntry, AuditHead
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 from .rules import run_rules
@@ -38,6 +39,7 @@ __all__ = [
     "organisation_from_row",
     "per_revision",
     "registry_revision",
+    "replay_changes",
 ]
 
 T = TypeVar("T")
@@ -178,27 +180,102 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
 
     A page that shows findings costs one statement while the registry is unchanged, instead of
     four statements and a run of every rule. At most a few (revision, date) pairs are kept.
+
+    After a change, the registry kept for an earlier revision is brought up to date from the audit
+    entries since (:func:`replay_changes`), which is quicker than reading every table again; the
+    rules then run on the result. Anything unexpected falls back to reading the tables.
     """
     session = session or db.session
     revision = registry_revision(session)
-    key = (str(session.get_bind().url), *revision, as_of)
+    url = str(session.get_bind().url)
+    key = (url, *revision, as_of)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    full = load_registry(session, include_archived=True)
-    live = Registry(
-        organisations={k: o for k, o in full.organisations.items() if not o.archived},
-        agreements={k: a for k, a in full.agreements.items() if not a.archived},
-        flows={k: f for k, f in full.flows.items() if not f.archived},
-    )
+        kept = [c for (u, *_), c in reversed(_cache.items()) if u == url and c.revision[0] <= revision[0]]
+    base = next((c for c in kept if c.revision == revision), None)
+    if base is not None:  # the same registry, checked on another date
+        full, live = base.full, base.live
+    else:
+        full = next((r for r in (replay_changes(c, revision, session) for c in kept[:1]) if r), None)
+        if full is None:
+            full = load_registry(session, include_archived=True)
+            LOADS["read"] += 1
+        else:
+            LOADS["replayed"] += 1
+        live = Registry(
+            organisations={k: o for k, o in full.organisations.items() if not o.archived},
+            agreements={k: a for k, a in full.agreements.items() if not a.archived},
+            flows={k: f for k, f in full.flows.items() if not f.archived},
+        )
     checked = CheckedRegistry(revision, as_of, full, live, run_rules(live, as_of))
     with _cache_lock:
         _cache[key] = checked
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return checked
+
+
+#: How the registries kept were come by: ``read`` from the tables, or ``replayed`` from the audit
+#: entries since an earlier one (for the tests and the logs).
+LOADS: Counter[str] = Counter()
+#: Beyond this many changes since the registry kept, reading the tables is quicker than replaying.
+REPLAY_LIMIT = 500
+
+
+def replay_changes(
+    kept: CheckedRegistry, revision: tuple[int, str], session: Session | None = None
+) -> Registry | None:
+    """The whole registry at ``revision``: ``kept.full`` with the audit entries since applied.
+
+    Every change to a record is audited with the record's whole new state in the exchange format
+    (``after``), so applying the entries in order gives what reading the tables would. The
+    entries must continue the chain from ``kept.revision`` (each one's ``prev_hash`` the hash
+    before it) and end at ``revision``; otherwise, or with more than :data:`REPLAY_LIMIT` of
+    them, the answer is None and the caller reads the tables. Records not changed are shared
+    with ``kept``, which is left as it was.
+    """
+    session = session or db.session
+    seq, head = kept.revision
+    if not 0 < revision[0] - seq <= REPLAY_LIMIT:
+        return None
+    t = AuditEntry.__table__
+    rows = session.execute(
+        select(t.c.seq, t.c.subject_type, t.c.subject_key, t.c.after, t.c.prev_hash, t.c.hash)
+        .where(t.c.seq > seq, t.c.seq <= revision[0])
+        .order_by(t.c.seq)
+    ).all()
+    previous = head
+    for expected, row in enumerate(rows, start=seq + 1):
+        if row.seq != expected or row.prev_hash != previous:
+            return None
+        previous = row.hash
+    if len(rows) != revision[0] - seq or previous != revision[1]:
+        return None
+    full = kept.full
+    records: dict[str, tuple[dict[str, Any], Callable[[dict[str, Any]], Any]]] = {
+        "organisation": (dict(full.organisations), organisation_from_dict),
+        "agreement": (dict(full.agreements), agreement_from_dict),
+        "flow": (dict(full.flows), flow_from_dict),
+    }
+    try:
+        for row in rows:
+            if row.subject_type not in records:  # a user account: not part of the registry
+                continue
+            table, parse = records[row.subject_type]
+            if row.after is None:
+                table.pop(row.subject_key, None)
+            else:
+                table[row.subject_key] = parse(row.after)
+    except (KeyError, TypeError, ValueError):  # an entry not in the shape expected: read the tables
+        return None
+    return Registry(
+        organisations=records["organisation"][0],
+        agreements=records["agreement"][0],
+        flows=records["flow"][0],
+    )
 
 
 #: How many derived values (a count, a list of choices, a page's grouping) are kept per process.

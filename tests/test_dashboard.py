@@ -17,6 +17,7 @@ from isa_registry import persist
 from isa_registry.domain import Registry
 from isa_registry.extensions import db
 from isa_registry.models import User
+from isa_registry.queries import clear_cache
 from isa_registry.security import hash_password
 from isa_registry.views.dashboard import reviews
 from tests.builders import agreement, clean_registry, flow, registry
@@ -142,6 +143,7 @@ def test_the_dashboard_runs_the_same_few_queries_whatever_the_size(app: Flask, v
     flows = [flow(f"FLOW-{n:03d}") for n in range(200, 260)]
     agreements = [agreement(f"ISA-{n:03d}") for n in range(20)]
     load(app, registry(agreements=agreements, flows=flows))
+    clear_cache()  # read the tables again, as the first time (not a replay of the audit entries)
     with counting_statements(app) as large:
         assert viewer.get("/").status_code == 200
     assert len(large) == len(small) <= 10

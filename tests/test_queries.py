@@ -7,8 +7,14 @@ from datetime import date
 
 from sqlalchemy import event
 
+from isa_registry import queries, services
+from isa_registry.domain import Transfer
 from isa_registry.extensions import db
-from isa_registry.queries import checked_registry
+from isa_registry.models import AuditHead
+from isa_registry.queries import LOADS, checked_registry, load_registry, registry_revision, replay_changes
+from isa_registry.rules import run_rules
+from tests.builders import agreement, flow, organisation
+from tests.conftest import _empty_tables
 from tests.test_exchange import small_document
 
 DAY = date(2026, 11, 23)
@@ -53,3 +59,115 @@ def test_each_date_is_checked_for_itself(app, runner, tmp_path) -> None:
         later = checked_registry(date(2027, 6, 1))
         assert later.as_of == date(2027, 6, 1) and today.as_of == DAY
         assert {f.code for f in later.findings} != {f.code for f in today.findings}
+
+
+# --- Bringing a kept registry up to date from the audit log --------------------------------------
+
+
+def _same_as_the_tables(as_of: date = DAY):
+    """The kept registry on ``as_of`` and its findings equal what reading the tables gives."""
+    checked = checked_registry(as_of)
+    fresh = load_registry(include_archived=True)
+    assert checked.full.organisations == fresh.organisations
+    assert checked.full.agreements == fresh.agreements
+    assert checked.full.flows == fresh.flows
+    live = load_registry()
+    assert checked.live.organisations == live.organisations and checked.live.flows == live.flows
+    assert sorted(checked.findings, key=repr) == sorted(run_rules(live, as_of), key=repr)
+    return checked
+
+
+def test_every_kind_of_change_replayed_from_the_audit_log_equals_reading_the_tables(
+    app, runner, tmp_path
+) -> None:
+    """Each change a user or an import can make, applied to the kept registry from its audit
+    entry, gives the registry the tables hold; the tables are not read again."""
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(small_document()))
+    runner.invoke(args=["import-registry", str(path)])
+    s, actor = db.session, "editor@example.org"
+    with app.app_context():
+        _same_as_the_tables()
+        read = LOADS["read"]
+        steps = [
+            lambda: services.create_organisation(
+                s, actor, organisation("charity", name="A charity", kind="voluntary", public_authority=False)
+            ),
+            lambda: services.update_organisation(
+                s, actor, "charity", organisation("charity", name="Renamed charity", kind="voluntary"), None
+            ),
+            lambda: services.create_agreement(
+                s, actor, agreement("ISA-NEW", status="draft", parties=("dmbc", "charity"), review_date=None)
+            ),
+            lambda: services.sign_agreement(
+                s, actor, "ISA-NEW", "charity", "A Person", "Director", DAY, None
+            ),
+            lambda: services.create_flow(
+                s,
+                actor,
+                flow(
+                    "FLOW-NEW",
+                    "dmbc",
+                    "charity",
+                    "ISA-NEW",
+                    data_categories=["health"],
+                    international_transfer=Transfer("United States", None),
+                    start_date=date(2026, 1, 5),
+                ),
+            ),
+            lambda: services.update_flow(
+                s, actor, "FLOW-NEW", flow("FLOW-NEW", "dmbc", "charity", None, purpose="Changed"), None
+            ),
+            lambda: services.archive(s, actor, "flow", "FLOW-NEW"),
+            lambda: services.restore(s, actor, "flow", "FLOW-NEW"),
+            lambda: services.set_agreement_status(s, actor, "ISA-NEW", "under_review", None),
+        ]
+        for step in steps:
+            step()
+            s.commit()
+            _same_as_the_tables()
+            _same_as_the_tables(date(2027, 6, 1))  # another date: the same registry, checked again
+        doc = small_document()
+        doc["flows"][0]["name"] = "Renamed by an import"
+        doc["organisations"][0]["successor"] = "wmp"
+        doc["organisations"][0]["status"] = "dissolved"
+        path.write_text(json.dumps(doc))
+        assert runner.invoke(args=["import-registry", str(path)]).exit_code == 0
+        assert _same_as_the_tables().full.flows["FLOW-001"].name == "Renamed by an import"
+        assert LOADS["read"] == read  # every change above was replayed, none read afresh
+
+
+def test_a_chain_that_does_not_continue_the_kept_one_is_read_afresh(app, runner, tmp_path) -> None:
+    """A registry emptied and loaded again restarts the chain: its entries do not follow the kept
+    revision's hash, so the tables are read."""
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(small_document()))
+    runner.invoke(args=["import-registry", str(path)])
+    with app.app_context():
+        kept = checked_registry(DAY)
+        _empty_tables()
+        doc = small_document()
+        doc["flows"][0]["name"] = "Another registry"
+        path.write_text(json.dumps(doc))
+        runner.invoke(args=["import-registry", str(path)])
+        db.session.execute(AuditHead.__table__.update().values(seq=AuditHead.seq + kept.revision[0] + 1))
+        db.session.commit()
+        read = LOADS["read"]
+        assert replay_changes(kept, registry_revision()) is None
+        assert _same_as_the_tables().full.flows["FLOW-001"].name == "Another registry"
+        assert LOADS["read"] == read + 1
+
+
+def test_too_many_changes_since_are_read_afresh(app, runner, tmp_path, monkeypatch) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(small_document()))
+    runner.invoke(args=["import-registry", str(path)])
+    with app.app_context():
+        kept = checked_registry(DAY)
+        for n in range(3):
+            services.create_organisation(db.session, "x", organisation(f"org-{n}"))
+            db.session.commit()
+        monkeypatch.setattr(queries, "REPLAY_LIMIT", 2)
+        assert replay_changes(kept, registry_revision()) is None
+        monkeypatch.setattr(queries, "REPLAY_LIMIT", 3)
+        assert set(replay_changes(kept, registry_revision()).organisations) >= {"org-0", "org-2"}  # type: ignore[union-attr]

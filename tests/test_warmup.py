@@ -57,8 +57,9 @@ def test_after_the_warm_up_a_page_needs_no_more_than_the_user_and_the_revision(d
 
 def test_the_warm_up_of_a_database_without_tables_is_logged_not_fatal(tmp_path, caplog) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "x"})
-    with caplog.at_level(logging.WARNING):
-        warm_up(app)
+    log = logging.getLogger("test-warm-up")
+    with caplog.at_level(logging.WARNING, logger="test-warm-up"):
+        warm_up(app, log)
     assert "Warm-up skipped" in caplog.text
 
 
