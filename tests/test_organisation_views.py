@@ -169,6 +169,23 @@ def test_the_record_page_shows_details_flows_agreements_findings_and_history(vie
     assert 'id="history"' in html and "cli:load-demo" in html
 
 
+def test_a_long_list_of_flows_shows_the_first_and_links_to_the_rest(viewer, monkeypatch):
+    from isa_registry.views import organisations as organisations_view
+
+    monkeypatch.setattr(organisations_view, "FLOWS_SHOWN", 2)
+    html = viewer.get("/organisations/dudley-mbc").get_data(as_text=True)
+    sent = html[html.index('id="flows-out"') : html.index('id="flows-in"')]
+    total = int(re.search(r"Flows it sends \((\d+)\)", sent).group(1))  # type: ignore[union-attr]
+    assert (
+        total > 2
+        and len(re.findall(r'<td class="govuk-table__cell"><a class="govuk-link" href="/flows/', sent)) == 2
+    )
+    assert f"The first 2 of {total} by key" in sent
+    assert 'href="/flows/?source=dudley-mbc&amp;include_archived=1"' in sent
+    listed = viewer.get("/flows/?source=dudley-mbc&include_archived=1").get_data(as_text=True)
+    assert f"of {total} flows" in listed or f"Showing 1 to {total} of {total}" in listed
+
+
 def test_a_viewer_sees_no_edit_links(viewer):
     html = viewer.get("/organisations/wmp").get_data(as_text=True)
     assert "/organisations/wmp/edit" not in html

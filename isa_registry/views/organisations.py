@@ -50,13 +50,22 @@ def index() -> str:
     )
 
 
+#: How many flows in and out an organisation's page lists; the flows list has them all.
+FLOWS_SHOWN = 100
+
+
 @bp.get("/<key>")
 def show(key: str) -> str:
     """One organisation: its details, findings, flows out and in, agreements and history."""
     ctx = record_context("organisation", key)
     registry = ctx.registry
     org = registry.organisations[key]
-    flows = sorted(registry.flows.values(), key=lambda f: f.key)
+    flows_out, flows_in = [], []
+    for f in registry.flows.values():
+        if f.source == key:
+            flows_out.append(f)
+        elif f.recipient == key:
+            flows_in.append(f)
     agreements = sorted(
         (a for a in registry.agreements.values() if key in a.party_keys() or a.owner == key),
         key=lambda a: a.key,
@@ -66,11 +75,12 @@ def show(key: str) -> str:
         org=org,
         registry=registry,
         findings=ctx.findings,
-        flows_out=[f for f in flows if f.source == key],
-        flows_in=[f for f in flows if f.recipient == key],
+        flows_out=sorted(flows_out, key=lambda f: f.key),
+        flows_in=sorted(flows_in, key=lambda f: f.key),
         agreements=agreements,
         successor_of=[o for o in registry.organisations.values() if o.successor == key],
         history=services.history(db.session, "organisation", key),
+        flows_shown=FLOWS_SHOWN,
         labels=LABELS,
         can_edit=can_edit(),
     )
