@@ -116,68 +116,138 @@ def check_subject(url: str) -> dict[str, Any]:
 # --- ROPA --------------------------------------------------------------------------------------
 
 
-def ropa_cells(url: str, out: str) -> dict[str, Any]:
-    """Write the cells of the partnership's ROPA workbook as JSON, for the floor (set-up, untimed)."""
+def ropa_cells(url: str, out: str, fresh: bool = True) -> dict[str, Any]:
+    """Record every cell of the partnership's ROPA workbook, for the floor (set-up, untimed).
+
+    :func:`isa_registry.ropa.write_xlsx` is run once with XlsxWriter's workbook and worksheets
+    replaced by subclasses that note calls before passing them on: the workbook's options, each
+    format's properties (in the order they are added), and for each sheet its name and its cells in
+    the order written, ``[kind, row, col, value, format]``: the kind is the index of the
+    ``write_*`` method in :data:`ROPA_WRITES`, the value is as written (already neutralised; a date
+    as ISO text; a link as ``[url, args, kwargs]``, with the text shown), the format an index into
+    the formats (``-1`` for none). What is written to JSON is therefore the cells the subject asked
+    XlsxWriter for, with none of the work that decided them. The sheets' settings (column widths,
+    filter, frozen panes, printing) and the document properties are not cells, and not recorded.
+
+    With ``fresh`` (the default) the recording is done by this step in a process of its own: Linux
+    counts the peak memory of the process a worker is started from into the worker's
+    (``ru_maxrss`` from ``wait4``), so recording in the benchmark's process would raise the peak
+    memory reported for the floor and the subject started after it.
+    """
+    if fresh:
+        from .measure import run_worker
+
+        result, _ = run_worker("ropa-cells", url=url, out=out, fresh=False)
+        return result
+
+    import io
+    from unittest import mock
+
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
     from isa_registry import ropa
     from isa_registry.queries import load_registry
 
     with make_app(url).app_context():
         record = ropa.build_ropa(load_registry(), TODAY)
-    sheets: list[dict[str, Any]] = [
-        {
-            "name": "Summary",
-            "rows": [
-                [
-                    r.organisation.name,
-                    r.organisation.key,
-                    r.organisation.ico_registration or "",
-                    r.organisation.dpo_contact or "",
-                    len(r.activities),
-                    r.flows_sent,
-                    r.flows_received,
-                ]
-                for r in record.records
-            ],
-        }
-    ]
-    for r in record.records:
-        org = r.organisation
-        rows: list[list[Any]] = [
-            [f"Record of processing activities (UK GDPR Article 30(1)): {org.name}"],
-            ["ICO registration number", org.ico_registration or ""],
-            [org.name, org.address or "", org.email or "", org.telephone or ""],
-            list(ropa.COLUMNS),
-        ]
-        rows.extend([ropa.neutralise(c or "") for c in a.cells] for a in r.activities)
-        sheets.append({"name": org.key[:31], "rows": rows})
-    Path(out).write_text(json.dumps(sheets), encoding="utf-8")
-    return {"sheets": len(sheets), "cells": sum(len(row) for s in sheets for row in s["rows"])}
+    book: dict[str, Any] = {"options": None, "formats": [], "sheets": []}
+    format_index: dict[int, int] = {}
+
+    def cell_recorder(kind: int, method: Callable[..., Any], cells: list[Any]) -> Callable[..., Any]:
+        def write(row: int, col: int, value: Any, cell_format: Any = None, *rest: Any, **options: Any) -> Any:
+            stored = value
+            if kind == ROPA_WRITES.index("write_datetime"):
+                stored = value.isoformat()
+            elif kind == ROPA_WRITES.index("write_url"):
+                stored = [value, rest, options]
+            fmt = -1 if cell_format is None else format_index[id(cell_format)]
+            cells.append([kind, row, col, stored, fmt])
+            return method(row, col, value, cell_format, *rest, **options)
+
+        return write
+
+    class RecordingWorkbook(xlsxwriter.Workbook):
+        def __init__(self, filename: Any, options: dict[str, Any]):
+            self.recording = False  # not the defaults the workbook adds for itself
+            super().__init__(filename, options)
+            book["options"] = options
+            self.recording = True
+
+        def add_format(self, properties: dict[str, Any] | None = None) -> Any:
+            made = super().add_format(properties)
+            if self.recording:
+                format_index[id(made)] = len(book["formats"])
+                book["formats"].append(properties)
+            return made
+
+        def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Worksheet:
+            sheet = super().add_worksheet(name)
+            cells: list[Any] = []
+            book["sheets"].append({"name": name, "cells": cells})
+            for kind, method in enumerate(ROPA_WRITES):
+                setattr(sheet, method, cell_recorder(kind, getattr(sheet, method), cells))
+            return sheet
+
+    with mock.patch("xlsxwriter.Workbook", RecordingWorkbook):
+        ropa.write_xlsx(record, io.BytesIO())
+    Path(out).write_text(json.dumps(book), encoding="utf-8")
+    return {"sheets": len(book["sheets"]), "cells": sum(len(s["cells"]) for s in book["sheets"])}
+
+
+#: The ``Worksheet.write_*`` methods the workbook's cells are written with; a cell's kind in
+#: :func:`ropa_cells` is its method's index here.
+ROPA_WRITES = ("write_string", "write_blank", "write_number", "write_datetime", "write_url")
 
 
 def ropa_floor(cells: str, out: str) -> dict[str, Any]:
-    """Write the same cells with XlsxWriter directly (the library and options ``ropa`` uses)."""
+    """XlsxWriter writing the cells of the subject's workbook directly, from what :func:`ropa_cells`
+    recorded: the cheapest program that makes the same cells.
+
+    Untimed: reading the JSON, and turning dates back into dates. Timed: a workbook with the same
+    options, the same formats added in the same order, and for each sheet in order the same cells
+    written in the same order, each with the same ``write_*`` method, value and format (so the
+    shared strings and styles come out the same), then saving it. Not done: the subject's column
+    widths, header row height, filter, frozen panes, print settings and document properties, which
+    are not cells. The cyclic garbage collector is held off while writing, as the subject does.
+    """
+    import gc
+    from datetime import date
+
     import xlsxwriter
 
     make_app("sqlite://")  # the same imports, and so the same starting memory, as the subject
-    sheets = json.loads(Path(cells).read_text(encoding="utf-8"))
+    book = json.loads(Path(cells).read_text(encoding="utf-8"))
+    dated = ROPA_WRITES.index("write_datetime")
+    for sheet in book["sheets"]:
+        for cell in sheet["cells"]:
+            if cell[0] == dated:
+                cell[3] = date.fromisoformat(cell[3])
 
     def work() -> None:
-        options = {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        }
         with open(out, "wb") as fh:
-            workbook = xlsxwriter.Workbook(fh, options)
-            for sheet in sheets:
+            workbook = xlsxwriter.Workbook(fh, book["options"])
+            formats = [*(workbook.add_format(p) for p in book["formats"]), None]
+            for sheet in book["sheets"]:
                 ws = workbook.add_worksheet(sheet["name"])
-                for r, row in enumerate(sheet["rows"]):
-                    for c, value in enumerate(row):
-                        ws.write(r, c, value)
+                write = (
+                    ws.write_string,
+                    ws.write_blank,
+                    ws.write_number,
+                    ws.write_datetime,
+                    lambda row, col, args, fmt, url=ws.write_url: url(
+                        row, col, args[0], fmt, *args[1], **args[2]
+                    ),
+                )
+                for kind, row, col, value, fmt in sheet["cells"]:
+                    write[kind](row, col, value, formats[fmt])
             workbook.close()
 
-    seconds, _ = _timed(work)
+    gc.disable()
+    try:
+        seconds, _ = _timed(work)
+    finally:
+        gc.enable()
     return {"seconds": seconds, "bytes": Path(out).stat().st_size}
 
 

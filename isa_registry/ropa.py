@@ -267,15 +267,55 @@ def _controller_flows(registry: Registry, org: str, as_of: date) -> list[Flow]:
     )
 
 
-def _flows_by_controller(registry: Registry, as_of: date) -> dict[str, list[Flow]]:
+class _Memo(dict[str, str]):
+    """Each key's ``wording(key)``, worked out the first time it is asked for."""
+
+    def __init__(self, wording: Callable[[str], str]):
+        super().__init__()
+        self.wording = wording
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = self.wording(key)
+        return value
+
+
+class _Lookups:
+    """What building a record asks again and again, each answered once per build (nothing changes
+    during one): which parties of an agreement are its processors, and the wording of legislation
+    identifiers, data subjects and Schedule 1 paragraphs."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self._processors: dict[str | None, frozenset[str]] = {}
+        self.legislation = _Memo(_legislation_label)
+        self.subjects = _Memo(_subject_label)
+        self.schedule1 = _Memo(describe_schedule1)
+
+    def agreement(self, flow: Flow) -> Agreement | None:
+        return self.registry.agreements.get(flow.agreement) if flow.agreement else None
+
+    def is_processor(self, flow: Flow, org: str) -> bool:
+        """Whether ``_role(registry, flow, org) == "processor"``."""
+        processors = self._processors.get(flow.agreement)
+        if processors is None:
+            agreement = self.agreement(flow)
+            roles: dict[str, str] = {}
+            for p in agreement.parties if agreement is not None else ():
+                roles.setdefault(p.organisation, p.role)  # an organisation's first entry counts
+            processors = frozenset(o for o, role in roles.items() if role == "processor")
+            self._processors[flow.agreement] = processors
+        return org in processors
+
+
+def _flows_by_controller(lookups: _Lookups, as_of: date) -> dict[str, list[Flow]]:
     """Each organisation's flows as :func:`_controller_flows` gives them, for every organisation
     with any, found in one pass over the flows."""
     by_org: dict[str, list[Flow]] = {}
-    for f in registry.flows.values():
+    for f in lookups.registry.flows.values():
         if not flow_in_scope(f, as_of):
             continue
         for org in dict.fromkeys((f.source, f.recipient)):
-            if _role(registry, f, org) != "processor":
+            if not lookups.is_processor(f, org):
                 by_org.setdefault(org, []).append(f)
     return {org: sorted(flows, key=lambda f: f.key) for org, flows in by_org.items()}
 
@@ -315,18 +355,21 @@ def find_controller(registry: Registry, reference: str) -> str:
 # --- Wording ------------------------------------------------------------------------------------
 
 
+def _distinct_keys(items: Iterable[str | None]) -> dict[str, None]:
+    # Built by dict.fromkeys over map and filter rather than a Python loop: a partnership's record
+    # calls this some 80,000 times.
+    seen = dict.fromkeys(map(str.strip, filter(None, items)))
+    seen.pop("", None)
+    return seen
+
+
 def _distinct(items: Iterable[str | None]) -> list[str]:
-    seen: dict[str, None] = {}
-    for item in items:
-        if item:
-            text = item.strip()
-            if text:
-                seen[text] = None
-    return list(seen)
+    """The non-blank items, stripped, each once, in the order first seen."""
+    return list(_distinct_keys(items))
 
 
 def _lines(items: Iterable[str | None]) -> str:
-    return "\n".join(_distinct(items))
+    return "\n".join(_distinct_keys(items))
 
 
 def _org_label(registry: Registry, key: str) -> str:
@@ -357,6 +400,11 @@ def _category_label(code: str) -> str:
     if code in CRIMINAL_CATEGORIES:
         return f"{category.label} (criminal offence data)"
     return category.label
+
+
+#: Each catalogued category's label (the catalogue is fixed); an unknown code stands for itself.
+_CATEGORY_LABELS = {code: _category_label(code) for code in CATEGORIES}
+_SENSITIVE_CATEGORIES = SPECIAL_CATEGORIES | CRIMINAL_CATEGORIES
 
 
 def _legislation_label(identifier: str) -> str:
@@ -462,35 +510,22 @@ def rights_available(article6: str | None, regime: str = "uk_gdpr") -> str:
 # --- Building the record ------------------------------------------------------------------------
 
 
-def _purpose(registry: Registry, flow: Flow) -> str:
+def _purpose(lookups: _Lookups, flow: Flow) -> str:
     if flow.purpose.strip():
         return flow.purpose.strip()
-    agreement = _agreement(registry, flow)
+    agreement = lookups.agreement(flow)
     return agreement.purpose.strip() if agreement else ""
 
 
 def _activity(
-    registry: Registry,
-    org: Organisation,
-    programme: str,
-    purpose: str,
-    flows: list[Flow],
-    legislation_labels: dict[str, str] | None = None,
+    lookups: _Lookups, org: Organisation, programme: str, purpose: str, flows: list[Flow]
 ) -> Activity:
-    """One activity's row. ``legislation_labels`` keeps :func:`_legislation_label`'s answers between
-    the activities of one build (the catalogue does not change during it)."""
+    """One activity's row."""
+    registry = lookups.registry
     key = org.key
-    labels = {} if legislation_labels is None else legislation_labels
-
-    def legislation_label(identifier: str) -> str:
-        label = labels.get(identifier)
-        if label is None:
-            label = labels[identifier] = _legislation_label(identifier)
-        return label
-
     sent = [f for f in flows if f.source == key]
     received = [f for f in flows if f.recipient == key]
-    agreements = [a for a in (_agreement(registry, f) for f in flows) if a is not None]
+    agreements = [a for a in map(lookups.agreement, flows) if a is not None]
     agreements = list({a.key: a for a in agreements}.values())
 
     def attributed(flow: Flow, text: str | None) -> str | None:
@@ -531,10 +566,10 @@ def _activity(
         if p.role == "joint_controller" and p.organisation != key
     ]
 
-    processors = [f for f in flows if _role(registry, f, counterpart(f)) == "processor"]
+    processors = [f for f in flows if lookups.is_processor(f, counterpart(f))]
     contracts = []
     for f in processors:
-        a = _agreement(registry, f)
+        a = lookups.agreement(f)
         name = registry.organisation_name(counterpart(f))
         if a is not None and a.document_url:
             contracts.append(f"{name}: {a.document_url}")
@@ -542,8 +577,7 @@ def _activity(
             contracts.append(f"{name}: agreement {a.key} (no document link recorded)")
 
     recipients = [
-        _org_label(registry, f.recipient)
-        + (" - processor" if _role(registry, f, f.recipient) == "processor" else "")
+        _org_label(registry, f.recipient) + (" - processor" if lookups.is_processor(f, f.recipient) else "")
         for f in sent
     ]
     transfers = [f.international_transfer for f in sent if f.international_transfer]
@@ -554,7 +588,7 @@ def _activity(
     security = [*(f.security_measures for f in flows), *(f"Shared by {f.method}" for f in flows if f.method)]
 
     bases = [attributed(f, _basis(f)) for f in flows]
-    legislation = _distinct(legislation_label(i) for f in flows for i in f.legislation)
+    legislation = _distinct([lookups.legislation[i] for f in flows for i in f.legislation])
     article6_cell = "\n".join(
         [*_distinct(bases), *(["Legislation: " + "; ".join(legislation)] if legislation else [])]
     )
@@ -590,7 +624,7 @@ def _activity(
     else:
         automated = ""
 
-    schedule1 = [attributed(f, describe_schedule1(p)) for f in flows for p in f.schedule1]
+    schedule1 = [attributed(f, lookups.schedule1[p]) for f in flows for p in f.schedule1]
     schedule1 += [
         attributed(f, "Criminal offence data processed under the control of official authority (Art 10)")
         for f in flows
@@ -600,7 +634,7 @@ def _activity(
         f.article9
         or f.schedule1
         or f.official_authority
-        or any(c in SPECIAL_CATEGORIES or c in CRIMINAL_CATEGORIES for c in f.data_categories)
+        or not _SENSITIVE_CATEGORIES.isdisjoint(f.data_categories)
         for f in flows
     )
     needs_apd = any(SCHEDULE1[p].needs_apd for f in sent for p in f.schedule1 if p in SCHEDULE1)
@@ -609,13 +643,13 @@ def _activity(
         programme,
         purpose_cell,
         _lines(joint),
-        _lines(_subject_label(s) for f in flows for s in f.data_subjects),
-        _lines(_category_label(c) for f in flows for c in f.data_categories),
+        _lines([lookups.subjects[s] for f in flows for s in f.data_subjects]),
+        _lines([_CATEGORY_LABELS.get(c, c) for f in flows for c in f.data_categories]),
         _lines(recipients),
         _lines(contracts),
-        _lines(t.country for t in transfers),
+        _lines([t.country for t in transfers]),
         _lines(safeguards),
-        _lines(f.retention for f in received),
+        _lines([f.retention for f in received]),
         _lines(security),
         article6_cell,
         _lines(article9),
@@ -623,12 +657,12 @@ def _activity(
         _lines(lia),
         "\n".join(rights),
         automated,
-        _lines(_org_label(registry, f.source) for f in received),
-        _lines(f.consent_record for f in flows),
-        _lines(f.storage_location for f in flows),
+        _lines([_org_label(registry, f.source) for f in received]),
+        _lines([f.consent_record for f in flows]),
+        _lines([f.storage_location for f in flows]),
         "",  # DPIA required? The registry records DPIA references, not the screening decision.
         "",  # DPIA progress: not recorded.
-        _lines(a.dpia_reference for a in agreements),
+        _lines([a.dpia_reference for a in agreements]),
         "",  # Breaches are not recorded in the registry.
         "",
         _lines(schedule1),
@@ -641,33 +675,26 @@ def _activity(
 
 
 def _controller_record(
-    registry: Registry,
-    key: str,
-    as_of: date,
-    flows: list[Flow] | None = None,
-    legislation_labels: dict[str, str] | None = None,
+    lookups: _Lookups, key: str, as_of: date, flows: list[Flow] | None = None
 ) -> ControllerRecord:
     """The controller's record; ``flows`` are its :func:`_controller_flows` when already known."""
+    registry = lookups.registry
     org = registry.organisations[key]
     if flows is None:
         flows = _controller_flows(registry, key, as_of)
-    if legislation_labels is None:
-        legislation_labels = {}
     # A flow with no purpose of its own or its agreement's is an activity of its own, named by the
     # flow: lumping every purpose-less flow into one row would invent a shared purpose.
     groups: dict[tuple[str, str, str], list[Flow]] = {}
     for f in flows:
-        purpose = _purpose(registry, f)
+        purpose = _purpose(lookups, f)
         groups.setdefault(((f.programme or "").strip(), purpose, "" if purpose else f.name), []).append(f)
     activities = [
-        _activity(registry, org, programme, purpose, members, legislation_labels)
+        _activity(lookups, org, programme, purpose, members)
         for (programme, purpose, _), members in sorted(
             groups.items(), key=lambda g: tuple(part.casefold() for part in g[0])
         )
     ]
-    reviews = [
-        a.review_date for a in (_agreement(registry, f) for f in flows) if a is not None and a.review_date
-    ]
+    reviews = [a.review_date for a in map(lookups.agreement, flows) if a is not None and a.review_date]
     return ControllerRecord(
         organisation=org,
         activities=activities,
@@ -692,14 +719,15 @@ def build_ropa(
     """
     if controller is not None:
         key = find_controller(registry, controller)
-        return Ropa(as_of=as_of, records=[_controller_record(registry, key, as_of)], partnership=False)
-    by_controller = _flows_by_controller(registry, as_of)
+        record = _controller_record(_Lookups(registry), key, as_of)
+        return Ropa(as_of=as_of, records=[record], partnership=False)
+    lookups = _Lookups(registry)
+    by_controller = _flows_by_controller(lookups, as_of)
     keys = _sorted_controllers(registry, (k for k in by_controller if k in registry.organisations))
     if progress is not None:
         progress(f"Building the record for {len(keys)} controllers...")
-    labels: dict[str, str] = {}
     with _gc_paused():
-        records = [_controller_record(registry, k, as_of, by_controller[k], labels) for k in keys]
+        records = [_controller_record(lookups, k, as_of, by_controller[k]) for k in keys]
     return Ropa(as_of=as_of, records=records, partnership=True)
 
 
@@ -735,6 +763,7 @@ _WIDTHS = (
     16, 16, 24, 16, 22, 40, 30, 30, 18, 24,
 )  # fmt: skip
 _BLOCK_ROWS = ("Controller", "Data Protection Officer", "Representative")
+_HEADER_CELLS = tuple(neutralise(title) for title in COLUMNS)
 _HEADER_ROW = 9  # zero-based: the title, the as-of date, the ICO number, a gap, the contact block, a gap
 
 
@@ -801,11 +830,16 @@ def _write_controller_sheet(
         for col, value in enumerate(values, start=1):
             _text(sheet, 5 + i, col, value, fmt.cell)
     sheet.set_row(_HEADER_ROW, 60)
-    for col, title in enumerate(COLUMNS):
-        _text(sheet, _HEADER_ROW, col, title, fmt.header)
+    # The bulk of the workbook: what _text does, with the methods looked up once per sheet.
+    write_string, write_blank, cell = sheet.write_string, sheet.write_blank, fmt.cell
+    for col, title in enumerate(_HEADER_CELLS):
+        write_string(_HEADER_ROW, col, title, fmt.header)
     for r, activity in enumerate(record.activities, start=_HEADER_ROW + 1):
         for col, value in enumerate(activity.cells):
-            _text(sheet, r, col, value, fmt.cell)
+            if value:
+                write_string(r, col, neutralise(value), cell)
+            else:
+                write_blank(r, col, None, cell)
     for col, width in enumerate(_WIDTHS):
         sheet.set_column(col, col, width)
     last = _HEADER_ROW + max(len(record.activities), 1)
