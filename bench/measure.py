@@ -44,7 +44,9 @@ class Measured:
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Measured:
-    """Run ``cmd`` to the end; its peak memory comes from ``wait4``, so it is this process's alone."""
+    """Run ``cmd`` to the end. Its peak memory comes from ``wait4``, which on Linux is at least the
+    peak of the process that started it (this one) when that was higher; :func:`run_worker`
+    replaces it with the worker's own ``VmHWM``."""
     start = time.monotonic()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(  # noqa: S603 - our own fixed command lines, no shell
@@ -79,7 +81,11 @@ def run_worker(step: str, **args: Any) -> tuple[dict[str, Any], Measured]:
     if measured.returncode != 0 or not results:
         tail = "\n".join(line for _, line in measured.stderr[-15:])
         raise StepFailed(f"step {step} failed (exit {measured.returncode}):\n{tail}")
-    return json.loads(results[-1][len(RESULT) :]), measured
+    result = json.loads(results[-1][len(RESULT) :])
+    own_peak = result.pop("peak_rss_bytes", None)
+    if own_peak:  # the worker's own peak (VmHWM): wait4's can include the benchmark process's
+        measured.max_rss_bytes = own_peak
+    return result, measured
 
 
 @dataclass

@@ -321,9 +321,29 @@ STEPS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
+def peak_rss_bytes() -> int | None:
+    """This process's peak resident memory since it started its program (``VmHWM``), or None
+    where ``/proc`` does not say.
+
+    Not ``ru_maxrss`` from ``wait4``: Linux carries the peak of the process a child was started
+    from into the child's ``ru_maxrss``, so a worker started by a big benchmark process would be
+    reported as big as its parent. ``VmHWM`` belongs to the memory the program was given at
+    ``exec``, and so to the worker alone.
+    """
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024  # reported in kB
+    return None
+
+
 def main(argv: list[str]) -> int:
     step, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
     result = STEPS[step](**args)
+    result["peak_rss_bytes"] = peak_rss_bytes()
     sys.stdout.write(RESULT + json.dumps(result) + "\n")
     return 0
 
