@@ -170,6 +170,7 @@ def map_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
             floor,
             TARGETS["map"],
             page_seconds=result["page_seconds"],
+            cold_seconds=result.get("cold_seconds"),
         ),
         Row(
             what=f"map render {label} (/map.svg, cached repeat)",
