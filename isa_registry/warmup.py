@@ -19,8 +19,8 @@ __all__ = ["warm_up"]
 
 
 def warm_up(app: Flask, log: logging.Logger | None = None) -> float:
-    """Load and check today's registry and work out the findings page, the flows list's filter
-    choices and how many flows it lists, in ``app``'s context.
+    """Compile the templates, load and check today's registry and work out the findings page, the
+    flows list's filter choices and how many flows it lists, in ``app``'s context.
 
     Returns the seconds it took. A failure (a database not yet migrated, say) is logged and
     leaves the requests to do the work."""
@@ -32,6 +32,8 @@ def warm_up(app: Flask, log: logging.Logger | None = None) -> float:
     log = log or app.logger
     start = time.perf_counter()
     try:
+        for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+            app.jinja_env.get_template(name)  # compiled once here, not in some user's request
         with app.app_context():
             checked = checked_registry(date.today())
             per_revision(
