@@ -86,6 +86,7 @@ __all__ = [
     "restore",
     "set_agreement_status",
     "sign_agreement",
+    "slice_page",
     "update_agreement",
     "update_flow",
     "update_organisation",
@@ -1034,9 +1035,10 @@ class ListParams:
 
 @dataclass
 class Page:
-    """One page of a list: the rows (plain dicts) and where it is in the whole."""
+    """One page of a list: the rows (plain dicts, or what a list held in memory holds) and where
+    it is in the whole."""
 
-    items: list[dict[str, Any]]
+    items: list[Any]
     total: int
     page: int
     per_page: int = PER_PAGE
@@ -1085,6 +1087,19 @@ class Page:
                     yield None
                 yield number
                 last = number
+
+
+def slice_page(items: Sequence[Any], page: int, per_page: int) -> Page:
+    """Page ``page`` (kept between the first and the last) of a list held in memory: findings
+    grouped by record, a map's connections."""
+    pages = max(1, math.ceil(len(items) / per_page))
+    page = min(max(page, 1), pages)
+    return Page(
+        items=list(items[(page - 1) * per_page : page * per_page]),
+        total=len(items),
+        page=page,
+        per_page=per_page,
+    )
 
 
 def _like(text: str) -> str:

@@ -14,6 +14,7 @@ from isa_registry.domain import Finding, Registry
 from isa_registry.extensions import db
 from isa_registry.models import User
 from isa_registry.security import hash_password
+from isa_registry.services import slice_page
 from isa_registry.views.findings import DATE_ERROR, Filters, apply_filters, group_by_record, parse_as_of
 from tests.builders import AS_OF, agreement, clean_registry, days, flow, registry
 
@@ -207,9 +208,7 @@ def test_parse_as_of() -> None:
 def test_findings_are_shown_fifty_records_to_a_page() -> None:
     from isa_registry.views import findings as findings_view
 
-    page = findings_view.GroupPage.of(list(range(120)), 3, findings_view.RECORDS_PER_PAGE)  # type: ignore[arg-type]
+    page = slice_page(list(range(120)), 3, findings_view.RECORDS_PER_PAGE)
     assert page.items == list(range(100, 120)) and page.pages == 3 and page.has_prev and not page.has_next
-    assert list(
-        findings_view.GroupPage.of(list(range(120)), 99, findings_view.RECORDS_PER_PAGE).items
-    ) == list(range(100, 120))
+    assert slice_page(list(range(120)), 99, findings_view.RECORDS_PER_PAGE).items == list(range(100, 120))
     assert list(page.iter_pages()) == [1, 2, 3]

@@ -11,11 +11,8 @@ from flask import Blueprint, render_template, request, url_for
 from ..domain import SEVERITIES, Finding, Registry
 from ..queries import CheckedRegistry, checked_registry, per_revision
 from ..rules import CODES, summarise, worst_severity
+from ..services import slice_page
 from ._options import Options
-from ._paging import SlicePage
-
-#: One page of groups (the name the tests and templates know).
-GroupPage = SlicePage
 
 bp = Blueprint("findings", __name__)
 
@@ -203,7 +200,7 @@ def index() -> str:
     registry = checked.live
     selection = selection_for(checked, filters)
     keep = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
-    page = GroupPage.of(selection.groups, request.args.get("page", 1, type=int), RECORDS_PER_PAGE)
+    page = slice_page(selection.groups, request.args.get("page", 1, type=int), RECORDS_PER_PAGE)
     return render_template(
         "findings/index.html",
         as_of=as_of,

@@ -28,7 +28,7 @@ from .. import graph
 from ..domain import Registry
 from ..law import CATEGORIES
 from ..queries import CheckedRegistry, checked_registry, per_revision, registry_revision
-from ._paging import SlicePage
+from ..services import slice_page
 
 bp = Blueprint("map", __name__)
 
@@ -209,7 +209,7 @@ def index() -> Response:
         picture_error = f"The picture cannot be drawn: {exc} The table below lists every connection."
     links = graph.Links(root=request.script_root)
     reach = {r.agreement: r for r in data_map.reach}
-    connections = SlicePage.of(data_map.drawing.edges, table_page, CONNECTIONS_PER_PAGE)
+    connections = slice_page(data_map.drawing.edges, table_page, CONNECTIONS_PER_PAGE)
     table_base = links.map(filters)
     table_base += "&" if "?" in table_base else "?"
     html = render_template(
