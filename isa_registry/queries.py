@@ -199,7 +199,7 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     if base is not None:  # the same registry, checked on another date
         full, live = base.full, base.live
     else:
-        full = next((r for r in (replay_changes(c, revision, session) for c in kept[:1]) if r), None)
+        full = replay_changes(kept[0], revision, session) if kept else None
         if full is None:
             full = load_registry(session, include_archived=True)
             LOADS["read"] += 1

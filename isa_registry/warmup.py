@@ -26,7 +26,7 @@ def warm_up(app: Flask, log: logging.Logger | None = None) -> float:
     leaves the requests to do the work."""
     from . import services
     from .extensions import db
-    from .queries import checked_registry, per_revision
+    from .queries import checked_registry
     from .views import findings, flows
 
     log = log or app.logger
@@ -36,9 +36,7 @@ def warm_up(app: Flask, log: logging.Logger | None = None) -> float:
             app.jinja_env.get_template(name)  # compiled once here, not in some user's request
         with app.app_context():
             checked = checked_registry(date.today())
-            per_revision(
-                checked.revision, "findings-filters", None, lambda: findings.filter_choices(checked.live)
-            )
+            findings.filter_options(checked)
             findings.selection_for(checked, findings.Filters())
             flows.filter_options()
             services.list_flows(db.session, services.ListParams())  # counts the flows once

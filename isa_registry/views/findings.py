@@ -155,6 +155,11 @@ def parse_as_of(args: Mapping[str, str], today: date) -> tuple[date, dict[str, s
     return chosen, parts, None
 
 
+def filter_options(checked: CheckedRegistry) -> dict[str, Options]:
+    """:func:`filter_choices` of the checked registry, written out once per revision."""
+    return per_revision(checked.revision, "findings-filters", None, lambda: filter_choices(checked.live))
+
+
 def filter_choices(registry: Registry) -> dict[str, Options]:
     """The options of each filter's select, each starting with "any"."""
     organisations = sorted(registry.organisations.values(), key=lambda o: o.name.lower())
@@ -208,7 +213,7 @@ def index() -> str:
         date_parts=date_parts,
         date_error=date_error,
         filters=filters,
-        choices=per_revision(checked.revision, "findings-filters", None, lambda: filter_choices(registry)),
+        choices=filter_options(checked),
         total=len(checked.findings),
         summary=selection.summary,
         severities=SEVERITIES,
