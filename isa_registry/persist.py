@@ -175,11 +175,7 @@ def _set_new_successors(
     if not links:
         return
     t = OrganisationModel.__table__
-    stmt = (
-        update(t)
-        .where(t.c.id == bindparam("b_id"))
-        .values(successor_id=bindparam("b_successor"))
-    )
+    stmt = update(t).where(t.c.id == bindparam("b_id")).values(successor_id=bindparam("b_successor"))
     session.connection().execute(stmt, links)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -31,12 +31,14 @@ from ..services import (
     differences,
     duplicate_key,
 )
+from .auth import editor_required
 
 __all__ = [
     "Column",
     "ConflictRow",
     "RecordContext",
     "actor",
+    "add_archive_routes",
     "archive_page",
     "can_edit",
     "columns",
@@ -279,3 +281,29 @@ def save_edit(
             flash(f"{subject_type.capitalize()} {key} saved", "success")
             return redirect(url_for(".show", key=key))
     return form_page(form, key=key, status=400)
+
+
+def add_archive_routes(
+    bp: Blueprint,
+    subject_type: str,
+    get: Callable[[Any, str], tuple[Any, int]],
+    title: Callable[[Any], str],
+) -> None:
+    """Give ``bp`` the editors' ``/<key>/archive`` (confirm on GET, archive on POST, or explain
+    what blocks it: :func:`archive_page`) and ``/<key>/restore`` (:func:`restore_record`) for
+    records of ``subject_type``, read with ``get(session, key)`` and named by ``title(record)``."""
+
+    def archive(key: str) -> Response | tuple[str, int]:
+        try:
+            record, version_id = get(db.session, key)
+        except NotFound:
+            abort(404)
+        return archive_page(subject_type, key, record, version_id, title(record))
+
+    def restore(key: str) -> Response:
+        return restore_record(subject_type, key)
+
+    archive.__doc__ = f"Confirm (GET) and archive (POST) a {subject_type}, unless live records depend on it."
+    restore.__doc__ = f"Bring an archived {subject_type} back."
+    bp.add_url_rule("/<key>/archive", "archive", editor_required(archive), methods=["GET", "POST"])
+    bp.add_url_rule("/<key>/restore", "restore", editor_required(restore), methods=["POST"])

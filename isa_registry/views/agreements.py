@@ -33,12 +33,11 @@ from ..services import TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsign
 from ._options import Options
 from ._records import (
     actor,
-    archive_page,
+    add_archive_routes,
     can_edit,
     columns,
     list_params,
     record_context,
-    restore_record,
     save_edit,
     save_new,
 )
@@ -305,19 +304,4 @@ def change_status(key: str) -> Response | tuple[str, int]:
     return redirect(url_for(".show", key=key))
 
 
-@bp.route("/<key>/archive", methods=["GET", "POST"])
-@editor_required
-def archive(key: str) -> Response | tuple[str, int]:
-    """Confirm (GET) and archive (POST) an agreement; refused while flows still cite it."""
-    try:
-        agreement, version_id = services.get_agreement(db.session, key)
-    except NotFound:
-        abort(404)
-    return archive_page("agreement", key, agreement, version_id, agreement.title)
-
-
-@bp.post("/<key>/restore")
-@editor_required
-def restore(key: str) -> Response:
-    """Bring an archived agreement back."""
-    return restore_record("agreement", key)
+add_archive_routes(bp, "agreement", services.get_agreement, lambda record: record.title)

@@ -42,12 +42,11 @@ from ..queries import checked_registry, per_revision, registry_revision
 from ..services import NotFound
 from ._options import Options
 from ._records import (
-    archive_page,
+    add_archive_routes,
     can_edit,
     columns,
     list_params,
     record_context,
-    restore_record,
     save_edit,
     save_new,
 )
@@ -277,19 +276,4 @@ def edit(key: str) -> Response | tuple[str, int]:
     )
 
 
-@bp.route("/<key>/archive", methods=["GET", "POST"])
-@editor_required
-def archive(key: str) -> Response | tuple[str, int]:
-    """Confirm (GET) and archive (POST) a flow."""
-    try:
-        flow, version_id = services.get_flow(db.session, key)
-    except NotFound:
-        abort(404)
-    return archive_page("flow", key, flow, version_id, flow.name)
-
-
-@bp.post("/<key>/restore")
-@editor_required
-def restore(key: str) -> Response:
-    """Bring an archived flow back."""
-    return restore_record("flow", key)
+add_archive_routes(bp, "flow", services.get_flow, lambda record: record.name)

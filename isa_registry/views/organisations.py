@@ -11,12 +11,11 @@ from ..extensions import db
 from ..forms import LABELS, OrganisationForm, field_labels, organisation_data
 from ..services import NotFound
 from ._records import (
-    archive_page,
+    add_archive_routes,
     can_edit,
     columns,
     list_params,
     record_context,
-    restore_record,
     save_edit,
     save_new,
 )
@@ -140,19 +139,4 @@ def edit(key: str) -> Response | tuple[str, int]:
     )
 
 
-@bp.route("/<key>/archive", methods=["GET", "POST"])
-@editor_required
-def archive(key: str) -> Response | tuple[str, int]:
-    """Confirm (GET) and archive (POST) an organisation; refused while live records depend on it."""
-    try:
-        org, version_id = services.get_organisation(db.session, key)
-    except NotFound:
-        abort(404)
-    return archive_page("organisation", key, org, version_id, org.name)
-
-
-@bp.post("/<key>/restore")
-@editor_required
-def restore(key: str) -> Response:
-    """Bring an archived organisation back."""
-    return restore_record("organisation", key)
+add_archive_routes(bp, "organisation", services.get_organisation, lambda record: record.name)
