@@ -44,11 +44,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import IO, Any
 
 import xlsxwriter
 
-from .domain import Agreement, Flow, Organisation, Registry
+from .domain import Agreement, Flow, Organisation, Registry, Transfer
 from .law import (
     CATEGORIES,
     CRIMINAL_CATEGORIES,
@@ -282,17 +283,40 @@ class _Memo(dict[str, str]):
 class _Lookups:
     """What building a record asks again and again, each answered once per build (nothing changes
     during one): which parties of an agreement are its processors, and the wording of legislation
-    identifiers, data subjects and Schedule 1 paragraphs."""
+    identifiers, data subjects and Schedule 1 paragraphs, and organisations' names and labels."""
 
     def __init__(self, registry: Registry):
         self.registry = registry
         self._processors: dict[str | None, frozenset[str]] = {}
+        self._joint: dict[str, list[tuple[str, str]]] = {}
+        self.names = _Memo(registry.organisation_name)
+        self.labels = _Memo(lambda key: _org_label(registry, key))
         self.legislation = _Memo(_legislation_label)
         self.subjects = _Memo(_subject_label)
         self.schedule1 = _Memo(describe_schedule1)
 
     def agreement(self, flow: Flow) -> Agreement | None:
         return self.registry.agreements.get(flow.agreement) if flow.agreement else None
+
+    def joint_controllers(self, agreement: Agreement, org: str) -> list[str]:
+        """The contact details of ``org``'s fellow joint controllers under ``agreement`` (UK GDPR Art
+        26), or none when ``org`` is not a joint controller party to it."""
+        joint = self._joint.get(agreement.key)
+        if joint is None:
+            organisations = self.registry.organisations
+            joint = self._joint[agreement.key] = [
+                (
+                    p.organisation,
+                    _contact(organisations[p.organisation])
+                    if p.organisation in organisations
+                    else p.organisation,
+                )
+                for p in agreement.parties
+                if p.role == "joint_controller"
+            ]
+        if not joint or not any(party == org for party, _ in joint):
+            return []
+        return [contact for party, contact in joint if party != org]
 
     def is_processor(self, flow: Flow, org: str) -> bool:
         """Whether ``_role(registry, flow, org) == "processor"``."""
@@ -307,6 +331,9 @@ class _Lookups:
         return org in processors
 
 
+_FLOW_KEY = attrgetter("key")
+
+
 def _flows_by_controller(lookups: _Lookups, as_of: date) -> dict[str, list[Flow]]:
     """Each organisation's flows as :func:`_controller_flows` gives them, for every organisation
     with any, found in one pass over the flows."""
@@ -317,7 +344,7 @@ def _flows_by_controller(lookups: _Lookups, as_of: date) -> dict[str, list[Flow]
         for org in dict.fromkeys((f.source, f.recipient)):
             if not lookups.is_processor(f, org):
                 by_org.setdefault(org, []).append(f)
-    return {org: sorted(flows, key=lambda f: f.key) for org, flows in by_org.items()}
+    return {org: sorted(flows, key=_FLOW_KEY) for org, flows in by_org.items()}
 
 
 def _sorted_controllers(registry: Registry, keys: Iterable[str]) -> list[str]:
@@ -368,8 +395,9 @@ def _distinct(items: Iterable[str | None]) -> list[str]:
     return list(_distinct_keys(items))
 
 
-def _lines(items: Iterable[str | None]) -> str:
-    return "\n".join(_distinct_keys(items))
+def _lines(items: list[str | None] | list[str]) -> str:
+    """The non-blank items, stripped, each once, in the order first seen, one to a line."""
+    return "\n".join(_distinct_keys(items)) if items else ""
 
 
 def _org_label(registry: Registry, key: str) -> str:
@@ -510,6 +538,11 @@ def rights_available(article6: str | None, regime: str = "uk_gdpr") -> str:
 # --- Building the record ------------------------------------------------------------------------
 
 
+#: The Schedule 1 column's line for criminal offence data processed under the control of official
+#: authority (UK GDPR Art 10), which needs no Schedule 1 condition.
+_OFFICIAL_AUTHORITY = "Criminal offence data processed under the control of official authority (Art 10)"
+
+
 def _purpose(lookups: _Lookups, flow: Flow) -> str:
     if flow.purpose.strip():
         return flow.purpose.strip()
@@ -520,30 +553,116 @@ def _purpose(lookups: _Lookups, flow: Flow) -> str:
 def _activity(
     lookups: _Lookups, org: Organisation, programme: str, purpose: str, flows: list[Flow]
 ) -> Activity:
-    """One activity's row."""
-    registry = lookups.registry
+    """One activity's row.
+
+    Made in one pass over the activity's flows, each cell's items gathered in the order of the flows
+    (a partnership's record has some 30,000 flow-to-activity pairs, and a pass per cell cost more
+    than the rest of the record). Where a cell lists two kinds of item, such as Article 9 conditions
+    and then DPA 2018 Schedule 8 conditions, each kind is gathered apart and the first kind comes
+    first; every cell then lists each distinct item once, in the order first seen (:func:`_lines`).
+    """
     key = org.key
-    sent = [f for f in flows if f.source == key]
-    received = [f for f in flows if f.recipient == key]
-    agreements = [a for a in map(lookups.agreement, flows) if a is not None]
-    agreements = list({a.key: a for a in agreements}.values())
+    name_of = lookups.names
+    label_of = lookups.labels
+    legislation_label = lookups.legislation
+    subject_label = lookups.subjects
+    schedule1_label = lookups.schedule1
+    is_processor = lookups.is_processor
+    category_label = _CATEGORY_LABELS.get  # an unknown code stands for itself
 
-    def attributed(flow: Flow, text: str | None) -> str | None:
-        if not text or flow.source == key:
-            return text
-        return f"{text} (disclosure by {registry.organisation_name(flow.source)})"
+    agreements: dict[str, Agreement] = {}
+    flow_lines: list[str] = []
+    subjects: list[str] = []
+    categories: list[str] = []
+    recipients: list[str] = []
+    contracts: list[str] = []
+    transfers: list[Transfer] = []
+    retention: list[str | None] = []
+    security: list[str | None] = []
+    methods: list[str] = []
+    bases: list[str | None] = []
+    legislation: list[str] = []
+    article9: list[str] = []
+    schedule8: list[str] = []
+    interests: list[str] = []
+    lia: list[str | None] = []
+    own_bases: list[str] = []
+    decisions: list[bool | None] = []
+    sources: list[str] = []
+    consents: list[str | None] = []
+    storage: list[str | None] = []
+    schedule1: list[str] = []
+    official: list[str] = []
+    sensitive = needs_apd = False
 
-    def counterpart(flow: Flow) -> str:
-        return flow.recipient if flow.source == key else flow.source
+    for f in flows:
+        source = f.source
+        sent = source == key
+        # The flow's bases and conditions are the discloser's: in the recipient's record they say so.
+        by = "" if sent else f" (disclosure by {name_of[source]})"
+        agreement = lookups.agreement(f)
+        if agreement is not None:
+            agreements.setdefault(agreement.key, agreement)
+        counterpart = f.recipient if sent else source
+        if sent:
+            flow_lines.append(f"{f.key} {f.name} (to {name_of[f.recipient]})")
+        else:
+            flow_lines.append(f"{f.key} {f.name} (from {name_of[source]})")
+        subjects.extend(map(subject_label.__getitem__, f.data_subjects))
+        categories.extend(map(category_label, f.data_categories, f.data_categories))
+        processor = is_processor(f, counterpart)
+        if processor and agreement is not None:
+            contract = (
+                agreement.document_url
+                if agreement.document_url
+                else f"agreement {agreement.key} (no document link recorded)"
+            )
+            contracts.append(f"{name_of[counterpart]}: {contract}")
+        if sent:
+            recipients.append(label_of[f.recipient] + " - processor" if processor else label_of[f.recipient])
+            if f.international_transfer:
+                transfers.append(f.international_transfer)
+            own_bases.append(f"{f.regime}:{f.article6 or ''}")
+            if not needs_apd:
+                needs_apd = any(SCHEDULE1[p].needs_apd for p in f.schedule1 if p in SCHEDULE1)
+        if f.recipient == key:
+            retention.append(f.retention)
+            sources.append(label_of[source])
+        security.append(f.security_measures)
+        if f.method:
+            methods.append(f"Shared by {f.method}")
+        basis = _basis(f)
+        bases.append(basis + by if basis and by else basis)
+        legislation.extend(map(legislation_label.__getitem__, f.legislation))
+        if f.article9:
+            text = describe_article9(f.article9)
+            article9.append(text + by if text else text)
+        if f.regime == "law_enforcement":
+            schedule8.extend(
+                f"Sensitive processing under DPA 2018 s35: {describe_schedule8(p)}{by}" for p in f.schedule8
+            )
+        if f.article6 == "ea" and f.recognised_interest:
+            text = describe_annex1(f.recognised_interest)
+            interests.append(text + by if text else text)
+        lia.append(f.lia_reference)
+        decisions.append(f.automated_decision_making)
+        consents.append(f.consent_record)
+        storage.append(f.storage_location)
+        for p in f.schedule1:
+            text = schedule1_label[p]
+            schedule1.append(text + by if text else text)
+        if f.official_authority:
+            official.append(_OFFICIAL_AUTHORITY + by)
+        if not sensitive:
+            sensitive = bool(
+                f.article9
+                or f.schedule1
+                or f.official_authority
+                or not _SENSITIVE_CATEGORIES.isdisjoint(f.data_categories)
+            )
 
-    flow_lines = [
-        f"{f.key} {f.name} (to {registry.organisation_name(f.recipient)})"
-        if f.source == key
-        else f"{f.key} {f.name} (from {registry.organisation_name(f.source)})"
-        for f in flows
-    ]
     agreement_lines = []
-    for a in agreements:
+    for a in agreements.values():
         line = f"{a.key} {a.title}" + (f" (version {a.version})" if a.version else "")
         if a.document_url:
             line += f": {a.document_url}"
@@ -556,122 +675,64 @@ def _activity(
         ]
     )
 
-    joint = [
-        _contact(registry.organisations[p.organisation])
-        if p.organisation in registry.organisations
-        else p.organisation
-        for a in agreements
-        if any(p.organisation == key and p.role == "joint_controller" for p in a.parties)
-        for p in a.parties
-        if p.role == "joint_controller" and p.organisation != key
-    ]
+    joint = [contact for a in agreements.values() for contact in lookups.joint_controllers(a, key)]
 
-    processors = [f for f in flows if lookups.is_processor(f, counterpart(f))]
-    contracts = []
-    for f in processors:
-        a = lookups.agreement(f)
-        name = registry.organisation_name(counterpart(f))
-        if a is not None and a.document_url:
-            contracts.append(f"{name}: {a.document_url}")
-        elif a is not None:
-            contracts.append(f"{name}: agreement {a.key} (no document link recorded)")
-
-    recipients = [
-        _org_label(registry, f.recipient) + (" - processor" if lookups.is_processor(f, f.recipient) else "")
-        for f in sent
-    ]
-    transfers = [f.international_transfer for f in sent if f.international_transfer]
     safeguards = [
         f"{t.country}: {_SAFEGUARD_LABELS.get(t.safeguard, t.safeguard)}" for t in transfers if t.safeguard
     ]
+    named = _distinct(legislation)
+    article6_cell = "\n".join([*_distinct(bases), *(["Legislation: " + "; ".join(named)] if named else [])])
 
-    security = [*(f.security_measures for f in flows), *(f"Shared by {f.method}" for f in flows if f.method)]
-
-    bases = [attributed(f, _basis(f)) for f in flows]
-    legislation = _distinct([lookups.legislation[i] for f in flows for i in f.legislation])
-    article6_cell = "\n".join(
-        [*_distinct(bases), *(["Legislation: " + "; ".join(legislation)] if legislation else [])]
-    )
-    article9 = [attributed(f, describe_article9(f.article9)) for f in flows if f.article9]
-    article9 += [
-        attributed(f, f"Sensitive processing under DPA 2018 s35: {describe_schedule8(p)}")
-        for f in flows
-        if f.regime == "law_enforcement"
-        for p in f.schedule8
-    ]
-    interests = [
-        attributed(f, describe_annex1(f.recognised_interest))
-        for f in flows
-        if f.article6 == "ea" and f.recognised_interest
-    ]
-    lia = [f.lia_reference for f in flows]
-
-    own_bases = _distinct(f"{f.regime}:{f.article6 or ''}" for f in sent)
+    distinct_own = _distinct(own_bases)
     rights = []
-    for basis in own_bases:
-        regime, _, code = basis.partition(":")
+    for own in distinct_own:
+        regime, _, code = own.partition(":")
         text = rights_available(code or None, regime)
-        if text and len(own_bases) > 1:
+        if text and len(distinct_own) > 1:
             label = "DPA 2018 Part 3" if regime == "law_enforcement" else describe_article6(code)
             text = f"{label}: {text}"
         rights.append(text)
 
-    decisions = [f.automated_decision_making for f in flows]
-    if any(d is True for d in decisions):
+    if True in decisions:
         automated = "Yes"
     elif decisions and all(d is False for d in decisions):
         automated = "No"
     else:
         automated = ""
 
-    schedule1 = [attributed(f, lookups.schedule1[p]) for f in flows for p in f.schedule1]
-    schedule1 += [
-        attributed(f, "Criminal offence data processed under the control of official authority (Art 10)")
-        for f in flows
-        if f.official_authority
-    ]
-    sensitive = any(
-        f.article9
-        or f.schedule1
-        or f.official_authority
-        or not _SENSITIVE_CATEGORIES.isdisjoint(f.data_categories)
-        for f in flows
-    )
-    needs_apd = any(SCHEDULE1[p].needs_apd for f in sent for p in f.schedule1 if p in SCHEDULE1)
-
     cells = (
         programme,
         purpose_cell,
         _lines(joint),
-        _lines([lookups.subjects[s] for f in flows for s in f.data_subjects]),
-        _lines([_CATEGORY_LABELS.get(c, c) for f in flows for c in f.data_categories]),
+        _lines(subjects),
+        _lines(categories),
         _lines(recipients),
         _lines(contracts),
         _lines([t.country for t in transfers]),
         _lines(safeguards),
-        _lines([f.retention for f in received]),
-        _lines(security),
+        _lines(retention),
+        _lines(security + methods),
         article6_cell,
-        _lines(article9),
+        _lines(article9 + schedule8),
         _lines(interests),
         _lines(lia),
         "\n".join(rights),
         automated,
-        _lines([_org_label(registry, f.source) for f in received]),
-        _lines([f.consent_record for f in flows]),
-        _lines([f.storage_location for f in flows]),
+        _lines(sources),
+        _lines(consents),
+        _lines(storage),
         "",  # DPIA required? The registry records DPIA references, not the screening decision.
         "",  # DPIA progress: not recorded.
-        _lines([a.dpia_reference for a in agreements]),
+        _lines([a.dpia_reference for a in agreements.values()]),
         "",  # Breaches are not recorded in the registry.
         "",
-        _lines(schedule1),
+        _lines(schedule1 + official),
         _lines(bases) if sensitive else "",
         (org.appropriate_policy_document or "") if needs_apd else "",
         "",  # Adherence to the policy document is not recorded.
         "",
     )
-    return Activity(programme=programme, purpose=purpose, flows=tuple(f.key for f in flows), cells=cells)
+    return Activity(programme=programme, purpose=purpose, flows=tuple(map(_FLOW_KEY, flows)), cells=cells)
 
 
 def _controller_record(
@@ -757,11 +818,19 @@ _SUMMARY_COLUMNS = (
     ("Flows received", 12),
     ("Next agreement review", 16),
 )
-#: Column widths (characters) of the 30 columns: wide for prose, narrow for yes/no answers.
+#: Column widths (characters) of the 30 columns, in bands of neighbouring columns that hold the same
+#: kind of text, as ``(first, last, width)``: the purpose widest, then the lawful bases and rights,
+#: narrower for links and yes/no answers. A band is one column range in the file: a partnership's
+#: workbook has a thousand sheets, and a width per column took a tenth of the time it takes to write.
 _WIDTHS = (
-    22, 50, 32, 24, 32, 32, 30, 22, 30, 26, 36, 40, 34, 30, 26, 48, 18, 30, 22, 24,
-    16, 16, 24, 16, 22, 40, 30, 30, 18, 24,
-)  # fmt: skip
+    (0, 0, 22),  # business function
+    (1, 1, 50),  # purpose, with the flows and agreements
+    (2, 9, 30),  # joint controllers, individuals, data, recipients, processors, transfers, retention
+    (10, 15, 40),  # security, Article 6, Article 9, legitimate interests, rights
+    (16, 24, 22),  # automated decisions, sources, consent, location, DPIA and breach columns
+    (25, 26, 36),  # Schedule 1 conditions and the lawful basis beside them
+    (27, 29, 24),  # the policy document and adherence to it
+)
 _BLOCK_ROWS = ("Controller", "Data Protection Officer", "Representative")
 _HEADER_CELLS = tuple(neutralise(title) for title in COLUMNS)
 _HEADER_ROW = 9  # zero-based: the title, the as-of date, the ICO number, a gap, the contact block, a gap
@@ -840,8 +909,8 @@ def _write_controller_sheet(
                 write_string(r, col, neutralise(value), cell)
             else:
                 write_blank(r, col, None, cell)
-    for col, width in enumerate(_WIDTHS):
-        sheet.set_column(col, col, width)
+    for first, last, width in _WIDTHS:
+        sheet.set_column(first, last, width)
     last = _HEADER_ROW + max(len(record.activities), 1)
     sheet.autofilter(_HEADER_ROW, 0, last, len(COLUMNS) - 1)
     sheet.freeze_panes(_HEADER_ROW + 1, 1)
