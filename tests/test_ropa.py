@@ -429,9 +429,7 @@ def test_the_table_is_filtered_frozen_wrapped_and_sized() -> None:
     assert ws.auto_filter.ref == "A10:AD13"
     assert ws.freeze_panes == "B11"
     assert ws["B11"].alignment.wrap_text
-    widths = {
-        col: dim.width for dim in ws.column_dimensions.values() for col in range(dim.min, dim.max + 1)
-    }
+    widths = {col: dim.width for dim in ws.column_dimensions.values() for col in range(dim.min, dim.max + 1)}
     assert sorted(widths) == list(range(1, len(COLUMNS) + 1))  # every column sized, once
     assert widths[2] == max(widths.values())  # the purpose, widest
     assert widths[12] > widths[21] > 10  # Article 6 prose wider than "DPIA required?"
