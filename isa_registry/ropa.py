@@ -294,6 +294,22 @@ class _Lookups:
         self.legislation = _Memo(_legislation_label)
         self.subjects = _Memo(_subject_label)
         self.schedule1 = _Memo(describe_schedule1)
+        self.article6 = _Memo(describe_article6)
+        self.article9 = _Memo(describe_article9)
+        self.annex1 = _Memo(describe_annex1)
+
+    def basis(self, flow: Flow) -> str | None:
+        """The disclosing organisation's lawful basis for ``flow``, in words with its letter: the
+        DPA 2018 s35(2) basis under Part 3, else the UK GDPR Art 6(1) basis (with the recognised
+        legitimate interest under (ea)); ``None`` when none is recorded."""
+        if flow.regime == "law_enforcement":
+            return _LAW_ENFORCEMENT_BASES.get(flow.law_enforcement_basis or "")
+        code = flow.article6
+        if not code:
+            return None
+        if code == "ea" and flow.recognised_interest:
+            return f"{self.article6[code]} ({self.annex1[flow.recognised_interest]})"
+        return self.article6[code]
 
     def agreement(self, flow: Flow) -> Agreement | None:
         return self.registry.agreements.get(flow.agreement) if flow.agreement else None
@@ -338,13 +354,17 @@ def _flows_by_controller(lookups: _Lookups, as_of: date) -> dict[str, list[Flow]
     """Each organisation's flows as :func:`_controller_flows` gives them, for every organisation
     with any, found in one pass over the flows."""
     by_org: dict[str, list[Flow]] = {}
-    for f in lookups.registry.flows.values():
+    is_processor = lookups.is_processor
+    # In key order, so that each organisation's flows come out in key order.
+    for f in sorted(lookups.registry.flows.values(), key=_FLOW_KEY):
         if not flow_in_scope(f, as_of):
             continue
-        for org in dict.fromkeys((f.source, f.recipient)):
-            if not lookups.is_processor(f, org):
-                by_org.setdefault(org, []).append(f)
-    return {org: sorted(flows, key=_FLOW_KEY) for org, flows in by_org.items()}
+        source, recipient = f.source, f.recipient
+        if not is_processor(f, source):
+            by_org.setdefault(source, []).append(f)
+        if recipient != source and not is_processor(f, recipient):
+            by_org.setdefault(recipient, []).append(f)
+    return by_org
 
 
 def _sorted_controllers(registry: Registry, keys: Iterable[str]) -> list[str]:
@@ -445,18 +465,6 @@ def _legislation_label(identifier: str) -> str:
     return label
 
 
-def _basis(flow: Flow) -> str | None:
-    """The disclosing organisation's lawful basis for the flow, in words with its letter."""
-    if flow.regime == "law_enforcement":
-        return _LAW_ENFORCEMENT_BASES.get(flow.law_enforcement_basis or "")
-    if not flow.article6:
-        return None
-    text = describe_article6(flow.article6)
-    if flow.article6 == "ea" and flow.recognised_interest:
-        text += f" ({describe_annex1(flow.recognised_interest)})"
-    return text
-
-
 # UK GDPR Chapter III rights, in the order of the ICO's guide.
 _INFORMED = "be informed (Art 13-14)"
 _ACCESS = "access (Art 15)"
@@ -543,13 +551,6 @@ def rights_available(article6: str | None, regime: str = "uk_gdpr") -> str:
 _OFFICIAL_AUTHORITY = "Criminal offence data processed under the control of official authority (Art 10)"
 
 
-def _purpose(lookups: _Lookups, flow: Flow) -> str:
-    if flow.purpose.strip():
-        return flow.purpose.strip()
-    agreement = lookups.agreement(flow)
-    return agreement.purpose.strip() if agreement else ""
-
-
 def _activity(
     lookups: _Lookups, org: Organisation, programme: str, purpose: str, flows: list[Flow]
 ) -> Activity:
@@ -564,10 +565,14 @@ def _activity(
     key = org.key
     name_of = lookups.names
     label_of = lookups.labels
-    legislation_label = lookups.legislation
-    subject_label = lookups.subjects
+    legislation_label = lookups.legislation.__getitem__
+    subject_label = lookups.subjects.__getitem__
     schedule1_label = lookups.schedule1
+    article9_label = lookups.article9
+    annex1_label = lookups.annex1
+    basis_of = lookups.basis
     is_processor = lookups.is_processor
+    agreement_of = lookups.registry.agreements.get
     category_label = _CATEGORY_LABELS.get  # an unknown code stands for itself
 
     agreements: dict[str, Agreement] = {}
@@ -600,7 +605,7 @@ def _activity(
         sent = source == key
         # The flow's bases and conditions are the discloser's: in the recipient's record they say so.
         by = "" if sent else f" (disclosure by {name_of[source]})"
-        agreement = lookups.agreement(f)
+        agreement = agreement_of(f.agreement) if f.agreement else None
         if agreement is not None:
             agreements.setdefault(agreement.key, agreement)
         counterpart = f.recipient if sent else source
@@ -608,7 +613,7 @@ def _activity(
             flow_lines.append(f"{f.key} {f.name} (to {name_of[f.recipient]})")
         else:
             flow_lines.append(f"{f.key} {f.name} (from {name_of[source]})")
-        subjects.extend(map(subject_label.__getitem__, f.data_subjects))
+        subjects.extend(map(subject_label, f.data_subjects))
         categories.extend(map(category_label, f.data_categories, f.data_categories))
         processor = is_processor(f, counterpart)
         if processor and agreement is not None:
@@ -631,18 +636,18 @@ def _activity(
         security.append(f.security_measures)
         if f.method:
             methods.append(f"Shared by {f.method}")
-        basis = _basis(f)
+        basis = basis_of(f)
         bases.append(basis + by if basis and by else basis)
-        legislation.extend(map(legislation_label.__getitem__, f.legislation))
+        legislation.extend(map(legislation_label, f.legislation))
         if f.article9:
-            text = describe_article9(f.article9)
+            text = article9_label[f.article9]
             article9.append(text + by if text else text)
         if f.regime == "law_enforcement":
             schedule8.extend(
                 f"Sensitive processing under DPA 2018 s35: {describe_schedule8(p)}{by}" for p in f.schedule8
             )
         if f.article6 == "ea" and f.recognised_interest:
-            text = describe_annex1(f.recognised_interest)
+            text = annex1_label[f.recognised_interest]
             interests.append(text + by if text else text)
         lia.append(f.lia_reference)
         decisions.append(f.automated_decision_making)
@@ -746,20 +751,27 @@ def _controller_record(
     # A flow with no purpose of its own or its agreement's is an activity of its own, named by the
     # flow: lumping every purpose-less flow into one row would invent a shared purpose.
     groups: dict[tuple[str, str, str], list[Flow]] = {}
+    agreement_of = registry.agreements.get
+    sent = 0
     for f in flows:
-        purpose = _purpose(lookups, f)
+        purpose = f.purpose.strip()
+        if not purpose and f.agreement:
+            agreement = agreement_of(f.agreement)
+            purpose = agreement.purpose.strip() if agreement else ""
         groups.setdefault(((f.programme or "").strip(), purpose, "" if purpose else f.name), []).append(f)
+        sent += f.source == key
     activities = [
         _activity(lookups, org, programme, purpose, members)
         for (programme, purpose, _), members in sorted(
             groups.items(), key=lambda g: tuple(part.casefold() for part in g[0])
         )
     ]
-    reviews = [a.review_date for a in map(lookups.agreement, flows) if a is not None and a.review_date]
+    agreements = map(agreement_of, {f.agreement for f in flows if f.agreement})
+    reviews = [a.review_date for a in agreements if a is not None and a.review_date]
     return ControllerRecord(
         organisation=org,
         activities=activities,
-        flows_sent=sum(1 for f in flows if f.source == key),
+        flows_sent=sent,
         flows_received=sum(1 for f in flows if f.recipient == key),
         next_review=min(reviews) if reviews else None,
     )
