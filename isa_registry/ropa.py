@@ -40,12 +40,12 @@ from __future__ import annotations
 import csv
 import gc
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import xlsxwriter
 
@@ -268,14 +268,17 @@ def _controller_flows(registry: Registry, org: str, as_of: date) -> list[Flow]:
     )
 
 
-class _Memo(dict[str, str]):
+_K = TypeVar("_K", bound=Hashable)
+
+
+class _Memo(dict[_K, str]):
     """Each key's ``wording(key)``, worked out the first time it is asked for."""
 
-    def __init__(self, wording: Callable[[str], str]):
+    def __init__(self, wording: Callable[[_K], str]):
         super().__init__()
         self.wording = wording
 
-    def __missing__(self, key: str) -> str:
+    def __missing__(self, key: _K) -> str:
         value = self[key] = self.wording(key)
         return value
 
@@ -288,7 +291,7 @@ class _Lookups:
     def __init__(self, registry: Registry):
         self.registry = registry
         self._processors: dict[str | None, frozenset[str]] = {}
-        self._joint: dict[str, list[tuple[str, str]]] = {}
+        self._joint: dict[str, tuple[frozenset[str], list[tuple[str, str]]]] = {}
         self.names = _Memo(registry.organisation_name)
         self.labels = _Memo(lambda key: _org_label(registry, key))
         self.legislation = _Memo(_legislation_label)
@@ -297,6 +300,7 @@ class _Lookups:
         self.article6 = _Memo(describe_article6)
         self.article9 = _Memo(describe_article9)
         self.annex1 = _Memo(describe_annex1)
+        self.rights = _Memo(_rights)
 
     def basis(self, flow: Flow) -> str | None:
         """The disclosing organisation's lawful basis for ``flow``, in words with its letter: the
@@ -317,10 +321,10 @@ class _Lookups:
     def joint_controllers(self, agreement: Agreement, org: str) -> list[str]:
         """The contact details of ``org``'s fellow joint controllers under ``agreement`` (UK GDPR Art
         26), or none when ``org`` is not a joint controller party to it."""
-        joint = self._joint.get(agreement.key)
-        if joint is None:
+        known = self._joint.get(agreement.key)
+        if known is None:
             organisations = self.registry.organisations
-            joint = self._joint[agreement.key] = [
+            contacts = [
                 (
                     p.organisation,
                     _contact(organisations[p.organisation])
@@ -330,9 +334,11 @@ class _Lookups:
                 for p in agreement.parties
                 if p.role == "joint_controller"
             ]
-        if not joint or not any(party == org for party, _ in joint):
+            known = self._joint[agreement.key] = (frozenset(party for party, _ in contacts), contacts)
+        parties, contacts = known
+        if org not in parties:
             return []
-        return [contact for party, contact in joint if party != org]
+        return [contact for party, contact in contacts if party != org]
 
     def is_processor(self, flow: Flow, org: str) -> bool:
         """Whether ``_role(registry, flow, org) == "processor"``."""
@@ -554,6 +560,20 @@ def rights_available(article6: str | None, regime: str = "uk_gdpr") -> str:
 _OFFICIAL_AUTHORITY = "Criminal offence data processed under the control of official authority (Art 10)"
 
 
+def _rights(own_bases: tuple[str, ...]) -> str:
+    """The rights column for a controller's own disclosures on ``own_bases`` (each
+    ``"regime:article6"``): :func:`rights_available` for each, labelled when there are several."""
+    rights = []
+    for own in own_bases:
+        regime, _, code = own.partition(":")
+        text = rights_available(code or None, regime)
+        if text and len(own_bases) > 1:
+            label = "DPA 2018 Part 3" if regime == "law_enforcement" else describe_article6(code)
+            text = f"{label}: {text}"
+        rights.append(text)
+    return "\n".join(rights)
+
+
 def _activity(
     lookups: _Lookups, org: Organisation, programme: str, purpose: str, flows: list[Flow]
 ) -> Activity:
@@ -691,15 +711,7 @@ def _activity(
     named = _distinct(legislation)
     article6_cell = "\n".join([*_distinct(bases), *(["Legislation: " + "; ".join(named)] if named else [])])
 
-    distinct_own = _distinct(own_bases)
-    rights = []
-    for own in distinct_own:
-        regime, _, code = own.partition(":")
-        text = rights_available(code or None, regime)
-        if text and len(distinct_own) > 1:
-            label = "DPA 2018 Part 3" if regime == "law_enforcement" else describe_article6(code)
-            text = f"{label}: {text}"
-        rights.append(text)
+    rights = lookups.rights[tuple(_distinct_keys(own_bases))]
 
     if True in decisions:
         automated = "Yes"
@@ -724,7 +736,7 @@ def _activity(
         _lines(article9 + schedule8),
         _lines(interests),
         _lines(lia),
-        "\n".join(rights),
+        rights,
         automated,
         _lines(sources),
         _lines(consents),
