@@ -1220,14 +1220,19 @@ def list_agreements(session: Session, params: ListParams) -> Page:
     return _paginate(session, stmt, _order(columns, params, "key", a.c.key), params, "agreements")
 
 
+#: The organisations table as a flow's source and as its recipient, for :func:`list_flows` (made
+#: once: an alias builds its columns again each time it is made).
+_SOURCES = OrganisationModel.__table__.alias("src")
+_RECIPIENTS = OrganisationModel.__table__.alias("dst")
+
+
 def list_flows(
     session: Session, params: ListParams, keys: set[str] | None = None, exclude: set[str] | None = None
 ) -> Page:
     """Flows matching ``params``: q over key and name; filters source, recipient, agreement,
     programme, status and category. ``keys`` keeps only those flows and ``exclude`` leaves those
     out (the view's severity filter, which needs the rules)."""
-    f, a = FlowModel.__table__, AgreementModel.__table__
-    src, dst = OrganisationModel.__table__.alias("src"), OrganisationModel.__table__.alias("dst")
+    f, a, src, dst = FlowModel.__table__, AgreementModel.__table__, _SOURCES, _RECIPIENTS
     stmt = select(
         f.c.key,
         f.c.name,

@@ -363,3 +363,23 @@ def test_archiving_asks_first_then_hides_the_organisation_and_keeps_its_page(dud
     with dudley.app_context():
         actions = [e.action for e in services.history(db.session, "organisation", "spare")]
     assert actions == ["restore", "archive", "create"]
+
+
+def test_status_and_archived_tags_are_written_as_govuk_tag_writes_them():
+    from types import SimpleNamespace
+
+    from isa_registry.views import archived_tag, status_tag
+
+    assert (
+        status_tag("active", {"active": "Active"})
+        == '<strong class="govuk-tag govuk-tag--green">Active</strong>'
+    )
+    assert status_tag("unheard_of", {}) == '<strong class="govuk-tag">unheard_of</strong>'
+    # The label is text, never markup.
+    assert status_tag("draft", {"draft": "<b>Draft</b>"}) == (
+        '<strong class="govuk-tag govuk-tag--grey">&lt;b&gt;Draft&lt;/b&gt;</strong>'
+    )
+    tag = ' <strong class="govuk-tag govuk-tag--grey app-archived-tag">Archived</strong>'
+    assert archived_tag({"archived": True}) == tag  # a list's row
+    assert archived_tag(SimpleNamespace(archived=True)) == tag  # a record
+    assert archived_tag({"archived": False}) == archived_tag(SimpleNamespace(archived=False)) == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from flask import Flask, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -96,6 +98,8 @@ def register_templates(app: Flask) -> None:
     app.add_template_global(page_url)
     app.add_template_global(field_error)
     app.add_template_global(area_url)
+    app.add_template_global(status_tag)
+    app.add_template_global(archived_tag)
     app.add_template_filter(format_date, "govuk_date")
     app.add_template_filter(format_datetime, "govuk_datetime")
     app.context_processor(_page_context)
@@ -125,6 +129,44 @@ def record_url(subject_type: str, key: str) -> str | None:
     if area is None:
         return None
     return f"{request.script_root}/{area}/{quote(key, safe='')}"
+
+
+#: The colour of each record status's tag.
+STATUS_COLOURS = {
+    "active": "govuk-tag--green",
+    "draft": "govuk-tag--grey",
+    "under_review": "govuk-tag--yellow",
+    "expired": "govuk-tag--red",
+    "terminated": "govuk-tag--red",
+    "planned": "govuk-tag--blue",
+    "ceased": "govuk-tag--grey",
+    "dissolved": "govuk-tag--red",
+}
+
+
+def status_tag(value: str, labels: dict[str, str]) -> Markup:
+    """A status as a coloured tag, as GOV.UK Frontend's govukTag writes it; ``labels`` maps the value
+    to its words. A function rather than a macro: lists show one per row, and a macro call costs
+    more than the rest of the row."""
+    # Markup + str escapes the str: the label is written as text.
+    return _TAG_OPEN.get(value, _PLAIN_TAG_OPEN) + labels.get(value, value) + _TAG_CLOSE
+
+
+_PLAIN_TAG_OPEN = Markup('<strong class="govuk-tag">')
+_TAG_OPEN = {
+    value: Markup('<strong class="govuk-tag {}">').format(colour) for value, colour in STATUS_COLOURS.items()
+}
+_TAG_CLOSE = Markup("</strong>")
+
+
+def archived_tag(record: Any) -> Markup:
+    """A grey "Archived" tag, with a space before it, for an archived record (an object or a list's
+    row mapping); else nothing."""
+    archived = record.get("archived") if isinstance(record, Mapping) else record.archived
+    return _ARCHIVED if archived else Markup("")
+
+
+_ARCHIVED = Markup(' <strong class="govuk-tag govuk-tag--grey app-archived-tag">Archived</strong>')
 
 
 def field_error(field: Any) -> dict[str, str] | None:
