@@ -285,8 +285,9 @@ class _Memo(dict[_K, str]):
 
 class _Lookups:
     """What building a record asks again and again, each answered once per build (nothing changes
-    during one): which parties of an agreement are its processors, and the wording of legislation
-    identifiers, data subjects and Schedule 1 paragraphs, and organisations' names and labels."""
+    during one): which parties of an agreement are its processors and its joint controllers; the
+    wording of organisations, legislation, data subjects, lawful bases and conditions; and the rights
+    column for each set of bases."""
 
     def __init__(self, registry: Registry):
         self.registry = registry
