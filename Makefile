@@ -69,6 +69,7 @@ postgres:
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-sqlite: setup
 	$(VENV)/bin/pytest -p no:cacheprovider
