@@ -242,32 +242,6 @@ def flow_in_scope(flow: Flow, as_of: date) -> bool:
     )
 
 
-def _agreement(registry: Registry, flow: Flow) -> Agreement | None:
-    return registry.agreements.get(flow.agreement) if flow.agreement else None
-
-
-def _role(registry: Registry, flow: Flow, org: str) -> str | None:
-    agreement = _agreement(registry, flow)
-    if agreement is None:
-        return None
-    return next((p.role for p in agreement.parties if p.organisation == org), None)
-
-
-def _acts_as_controller(registry: Registry, flow: Flow, org: str) -> bool:
-    return org in (flow.source, flow.recipient) and _role(registry, flow, org) != "processor"
-
-
-def _controller_flows(registry: Registry, org: str, as_of: date) -> list[Flow]:
-    return sorted(
-        (
-            f
-            for f in registry.flows.values()
-            if flow_in_scope(f, as_of) and _acts_as_controller(registry, f, org)
-        ),
-        key=lambda f: f.key,
-    )
-
-
 _K = TypeVar("_K", bound=Hashable)
 
 
@@ -316,9 +290,6 @@ class _Lookups:
             return f"{self.article6[code]} ({self.annex1[flow.recognised_interest]})"
         return self.article6[code]
 
-    def agreement(self, flow: Flow) -> Agreement | None:
-        return self.registry.agreements.get(flow.agreement) if flow.agreement else None
-
     def joint_controllers(self, agreement: Agreement, org: str) -> list[str]:
         """The contact details of ``org``'s fellow joint controllers under ``agreement`` (UK GDPR Art
         26), or none when ``org`` is not a joint controller party to it."""
@@ -342,10 +313,11 @@ class _Lookups:
         return [contact for party, contact in contacts if party != org]
 
     def is_processor(self, flow: Flow, org: str) -> bool:
-        """Whether ``_role(registry, flow, org) == "processor"``."""
+        """Whether ``org`` is a processor party to the flow's agreement (its first entry as a party
+        counts); never when the flow has no agreement."""
         processors = self._processors.get(flow.agreement)
         if processors is None:
-            agreement = self.agreement(flow)
+            agreement = self.registry.agreements.get(flow.agreement) if flow.agreement else None
             roles: dict[str, str] = {}
             for p in agreement.parties if agreement is not None else ():
                 roles.setdefault(p.organisation, p.role)  # an organisation's first entry counts
@@ -358,8 +330,9 @@ _FLOW_KEY = attrgetter("key")
 
 
 def _flows_by_controller(lookups: _Lookups, as_of: date) -> dict[str, list[Flow]]:
-    """Each organisation's flows as :func:`_controller_flows` gives them, for every organisation
-    with any, found in one pass over the flows."""
+    """Each organisation's flows on ``as_of`` in key order, for every organisation that sends or
+    receives a flow in scope (:func:`flow_in_scope`) as a controller, that is, not as a processor
+    party to the flow's agreement; found in one pass over the flows."""
     by_org: dict[str, list[Flow]] = {}
     is_processor = lookups.is_processor
     # In key order, so that each organisation's flows come out in key order.
@@ -374,20 +347,15 @@ def _flows_by_controller(lookups: _Lookups, as_of: date) -> dict[str, list[Flow]
     return by_org
 
 
-def _sorted_controllers(registry: Registry, keys: Iterable[str]) -> list[str]:
+def _sorted_controllers(registry: Registry, by_controller: dict[str, list[Flow]]) -> list[str]:
+    """The keys of :func:`_flows_by_controller` that are organisations of the registry, by name."""
+    keys = (k for k in by_controller if k in registry.organisations)
     return sorted(keys, key=lambda k: (registry.organisations[k].name.casefold(), k))
 
 
 def controller_keys(registry: Registry, as_of: date) -> list[str]:
     """The organisations that send or receive personal data as controllers on ``as_of``, by name."""
-    keys = {
-        org
-        for f in registry.flows.values()
-        if flow_in_scope(f, as_of)
-        for org in (f.source, f.recipient)
-        if org in registry.organisations and _acts_as_controller(registry, f, org)
-    }
-    return _sorted_controllers(registry, keys)
+    return _sorted_controllers(registry, _flows_by_controller(_Lookups(registry), as_of))
 
 
 def find_controller(registry: Registry, reference: str) -> str:
@@ -756,14 +724,10 @@ def _activity(
     return Activity(programme=programme, purpose=purpose, flows=tuple(map(_FLOW_KEY, flows)), cells=cells)
 
 
-def _controller_record(
-    lookups: _Lookups, key: str, as_of: date, flows: list[Flow] | None = None
-) -> ControllerRecord:
-    """The controller's record; ``flows`` are its :func:`_controller_flows` when already known."""
+def _controller_record(lookups: _Lookups, key: str, flows: list[Flow]) -> ControllerRecord:
+    """The controller's record from its flows (:func:`_flows_by_controller`)."""
     registry = lookups.registry
     org = registry.organisations[key]
-    if flows is None:
-        flows = _controller_flows(registry, key, as_of)
     # A flow with no purpose of its own or its agreement's is an activity of its own, named by the
     # flow: lumping every purpose-less flow into one row would invent a shared purpose.
     groups: dict[tuple[str, str, str], list[Flow]] = {}
@@ -806,17 +770,17 @@ def build_ropa(
     receives personal data as a controller. Raises :class:`UnknownController`. ``progress``, if
     given, is called with a line of text saying what is being done (for a command's standard error).
     """
-    if controller is not None:
-        key = find_controller(registry, controller)
-        record = _controller_record(_Lookups(registry), key, as_of)
-        return Ropa(as_of=as_of, records=[record], partnership=False)
     lookups = _Lookups(registry)
     by_controller = _flows_by_controller(lookups, as_of)
-    keys = _sorted_controllers(registry, (k for k in by_controller if k in registry.organisations))
+    if controller is not None:
+        key = find_controller(registry, controller)
+        record = _controller_record(lookups, key, by_controller.get(key, []))
+        return Ropa(as_of=as_of, records=[record], partnership=False)
+    keys = _sorted_controllers(registry, by_controller)
     if progress is not None:
         progress(f"Building the record for {len(keys)} controllers...")
     with _gc_paused():
-        records = [_controller_record(lookups, k, as_of, by_controller[k]) for k in keys]
+        records = [_controller_record(lookups, k, by_controller[k]) for k in keys]
     return Ropa(as_of=as_of, records=records, partnership=True)
 
 
