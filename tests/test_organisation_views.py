@@ -365,10 +365,10 @@ def test_archiving_asks_first_then_hides_the_organisation_and_keeps_its_page(dud
     assert actions == ["restore", "archive", "create"]
 
 
-def test_status_and_archived_tags_are_written_as_govuk_tag_writes_them():
+def test_status_severity_and_archived_tags_are_written_as_govuk_tag_writes_them():
     from types import SimpleNamespace
 
-    from isa_registry.views import archived_tag, status_tag
+    from isa_registry.views import archived_tag, severity_tag, status_tag
 
     assert (
         status_tag("active", {"active": "Active"})
@@ -379,6 +379,8 @@ def test_status_and_archived_tags_are_written_as_govuk_tag_writes_them():
     assert status_tag("draft", {"draft": "<b>Draft</b>"}) == (
         '<strong class="govuk-tag govuk-tag--grey">&lt;b&gt;Draft&lt;/b&gt;</strong>'
     )
+    assert severity_tag("error") == '<strong class="govuk-tag govuk-tag--red">Error</strong>'
+    assert severity_tag("info") == '<strong class="govuk-tag">Info</strong>'
     tag = ' <strong class="govuk-tag govuk-tag--grey app-archived-tag">Archived</strong>'
     assert archived_tag({"archived": True}) == tag  # a list's row
     assert archived_tag(SimpleNamespace(archived=True)) == tag  # a record

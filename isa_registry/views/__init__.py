@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -100,6 +101,7 @@ def register_templates(app: Flask) -> None:
     app.add_template_global(area_url)
     app.add_template_global(status_tag)
     app.add_template_global(archived_tag)
+    app.add_template_global(severity_tag)
     app.add_template_filter(format_date, "govuk_date")
     app.add_template_filter(format_datetime, "govuk_datetime")
     app.context_processor(_page_context)
@@ -144,19 +146,37 @@ STATUS_COLOURS = {
 }
 
 
-def status_tag(value: str, labels: dict[str, str]) -> Markup:
-    """A status as a coloured tag, as GOV.UK Frontend's govukTag writes it; ``labels`` maps the value
-    to its words. A function rather than a macro: lists show one per row, and a macro call costs
-    more than the rest of the row."""
-    # Markup + str escapes the str: the label is written as text.
-    return _TAG_OPEN.get(value, _PLAIN_TAG_OPEN) + labels.get(value, value) + _TAG_CLOSE
+#: The colour of each finding severity's tag (information keeps the default blue).
+SEVERITY_COLOURS = {"error": "govuk-tag--red", "warning": "govuk-tag--orange"}
 
 
-_PLAIN_TAG_OPEN = Markup('<strong class="govuk-tag">')
-_TAG_OPEN = {
-    value: Markup('<strong class="govuk-tag {}">').format(colour) for value, colour in STATUS_COLOURS.items()
-}
+def _tag(colour: str | None, text: str) -> Markup:
+    """A tag as GOV.UK Frontend's govukTag writes it, in ``colour`` (a ``govuk-tag--`` class) or the
+    default. Tags are written by functions rather than macros: lists show one per row, and a macro
+    call costs more than the rest of the row."""
+    return _tag_opening(colour) + text + _TAG_CLOSE  # Markup + str escapes the str: text stays text
+
+
+@functools.cache
+def _tag_opening(colour: str | None) -> Markup:
+    return (
+        Markup('<strong class="govuk-tag {}">').format(colour)
+        if colour
+        else Markup('<strong class="govuk-tag">')
+    )
+
+
 _TAG_CLOSE = Markup("</strong>")
+
+
+def status_tag(value: str, labels: dict[str, str]) -> Markup:
+    """A record's status as a coloured tag; ``labels`` maps the value to its words."""
+    return _tag(STATUS_COLOURS.get(value), labels.get(value, value))
+
+
+def severity_tag(severity: str) -> Markup:
+    """A finding's severity as a tag: error red, warning orange, info blue."""
+    return _tag(SEVERITY_COLOURS.get(severity), severity.capitalize())
 
 
 def archived_tag(record: Any) -> Markup:
