@@ -1,7 +1,7 @@
 """gunicorn's settings for ISA Registry, read from the working directory by ``gunicorn wsgi:app``.
 
 Options on the command line (``--workers``, ``--bind``, ``--timeout``) override these. Each worker
-loads and checks the registry before it takes a request (:mod:`isa_registry.warmup`); set
+loads and checks the registry before it takes a request (:mod:`isa_registry.web.warmup`); set
 ``ISA_WARM_UP=0`` to skip that. A registry so big that this takes longer than ``--timeout`` (30 s
 by default) needs a longer timeout.
 """
@@ -15,6 +15,6 @@ def post_worker_init(worker):
     """Warm the worker's caches once its app is loaded, before it accepts requests."""
     if os.environ.get("ISA_WARM_UP", "1") == "0" or not isinstance(worker.wsgi, Flask):
         return
-    from isa_registry.warmup import warm_up
+    from isa_registry.web.warmup import warm_up
 
     warm_up(worker.wsgi, worker.log)

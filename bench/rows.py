@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
 
-from isa_registry.models import Agreement, AgreementParty, Flow, Organisation
+from isa_registry.store.models import Agreement, AgreementParty, Flow, Organisation
 
 __all__ = ["TABLES", "insert_rows", "load_document_rows", "table_rows"]
 

@@ -143,7 +143,7 @@ def ropa_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
 
 def _dot_seconds(dot_file: Path, repeats: int) -> float:
     """dot alone on the DOT source, started the way the app starts it; the best of ``repeats``."""
-    from isa_registry.graph import run_dot
+    from isa_registry.core.graph import run_dot
 
     source = dot_file.read_text(encoding="utf-8")
     best = float("inf")

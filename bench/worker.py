@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask
 
 from isa_registry import create_app
-from isa_registry.extensions import db
+from isa_registry.store.db import db
 
 from .generate import TODAY
 
@@ -96,7 +96,7 @@ def load(doc: str, url: str, user: bool = False) -> dict[str, Any]:
 
 def check_floor(url: str) -> dict[str, Any]:
     """Load the registry from the database, as ``flask check`` does, and nothing else."""
-    from isa_registry.queries import load_registry
+    from isa_registry.store.queries import load_registry
 
     with make_app(url).app_context():
         seconds, registry = _timed(load_registry)
@@ -105,8 +105,8 @@ def check_floor(url: str) -> dict[str, Any]:
 
 def check_subject(url: str) -> dict[str, Any]:
     """Load the registry and run every rule on it (what ``flask check`` does before printing)."""
-    from isa_registry.queries import load_registry
-    from isa_registry.rules import run_rules
+    from isa_registry.core.rules import run_rules
+    from isa_registry.store.queries import load_registry
 
     with make_app(url).app_context():
         seconds, findings = _timed(lambda: run_rules(load_registry(), TODAY))
@@ -119,7 +119,7 @@ def check_subject(url: str) -> dict[str, Any]:
 def ropa_cells(url: str, out: str, fresh: bool = True) -> dict[str, Any]:
     """Record every cell of the partnership's ROPA workbook, for the floor (set-up, untimed).
 
-    :func:`isa_registry.ropa.write_xlsx` is run once with XlsxWriter's workbook and worksheets
+    :func:`isa_registry.core.ropa.write_xlsx` is run once with XlsxWriter's workbook and worksheets
     replaced by subclasses that note calls before passing them on: the workbook's options, each
     format's properties (in the order they are added), and for each sheet its name and its cells in
     the order written, ``[kind, row, col, value, format]``: the kind is the index of the
@@ -146,8 +146,8 @@ def ropa_cells(url: str, out: str, fresh: bool = True) -> dict[str, Any]:
     import xlsxwriter
     from xlsxwriter.worksheet import Worksheet
 
-    from isa_registry import ropa
-    from isa_registry.queries import load_registry
+    from isa_registry.core import ropa
+    from isa_registry.store.queries import load_registry
 
     with make_app(url).app_context():
         record = ropa.build_ropa(load_registry(), TODAY)
@@ -253,8 +253,8 @@ def ropa_floor(cells: str, out: str) -> dict[str, Any]:
 
 def ropa_subject(url: str, out: str) -> dict[str, Any]:
     """Build the partnership's ROPA from a loaded registry and write the workbook to a file."""
-    from isa_registry import ropa
-    from isa_registry.queries import load_registry
+    from isa_registry.core import ropa
+    from isa_registry.store.queries import load_registry
 
     with make_app(url).app_context():
         registry = load_registry()
@@ -272,8 +272,8 @@ def ropa_subject(url: str, out: str) -> dict[str, Any]:
 
 def add_user(email: str, password: str, role: str = "viewer") -> None:
     """A user straight into the database (the benchmark signs in as this user)."""
-    from isa_registry.models import User
-    from isa_registry.security import hash_password
+    from isa_registry.store.models import User
+    from isa_registry.store.passwords import hash_password
 
     db.session.add(User(email=email, role=role, password_hash=hash_password(password)))
     db.session.commit()

@@ -1,57 +1,24 @@
-"""ISA Registry: the information-sharing agreement registry of a safeguarding partnership."""
+"""ISA Registry: the information-sharing agreement registry of a safeguarding partnership.
+
+The layers, each a package (``docs/architecture.md`` says more): :mod:`isa_registry.core` is pure
+Python and imports nothing from Flask or the database; :mod:`isa_registry.store` is the database side;
+:mod:`isa_registry.web` and :mod:`isa_registry.cli` are the two ways in. Importing this package loads
+none of them: :func:`create_app` imports Flask when it is called, so ``import isa_registry.core``
+stays free of Flask.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from . import config
-from .extensions import csrf, db, login_manager, migrate
-
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints, error handlers, commands."""
-    app = Flask(
-        __name__,
-        instance_path=str(ROOT / "instance"),
-        instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(config.defaults(app.instance_path))
-    if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-    else:
-        app.config.from_mapping(test_config)
-    register_extensions(app)
-    register_blueprints(app)
-    register_commands(app)
-    return app
+    """Build the application (see :func:`isa_registry.app.create_app`)."""
+    from .app import create_app as build
 
-
-def register_extensions(app: Flask) -> None:
-    """Bind the extensions to the app."""
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-
-
-def register_blueprints(app: Flask) -> None:
-    """Mount the web views."""
-    from .views import register
-
-    register(app)
-
-
-def register_commands(app: Flask) -> None:
-    """Add the ``flask`` commands."""
-    from .cli import commands
-
-    for command in commands():
-        app.cli.add_command(command)
+    return build(test_config)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from isa_registry.domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from isa_registry.core.domain import Agreement, Flow, Organisation, Party, Registry, Transfer
 
 __all__ = [
     "AS_OF",

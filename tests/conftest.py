@@ -18,8 +18,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from isa_registry import create_app
-from isa_registry.extensions import db
-from isa_registry.queries import clear_cache
+from isa_registry.store.db import db
+from isa_registry.store.queries import clear_cache
 
 DB_FIXTURES = {"app", "client", "runner", "session", "demo"}
 
@@ -42,7 +42,7 @@ def _cheap_password_hashing() -> Iterator[None]:
     """Argon2id with the smallest cost: the tests check behaviour, not the work factor."""
     from argon2 import PasswordHasher
 
-    from isa_registry import security
+    from isa_registry.store import passwords as security
 
     production = security._hasher
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from isa_registry import services
-from isa_registry.extensions import db
-from isa_registry.models import Agreement as AgreementModel
-from isa_registry.models import AuditEntry
+from isa_registry.store import services
+from isa_registry.store.db import db
+from isa_registry.store.models import Agreement as AgreementModel
+from isa_registry.store.models import AuditEntry
 from tests.test_organisation_views import count_rows, dudley, error_summary, rows, sign_in, statements
 
 __all__ = ["dudley"]  # the fixture, imported for use here

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from isa_registry.extensions import db
-from isa_registry.models import AuditEntry
+from isa_registry.store.db import db
+from isa_registry.store.models import AuditEntry
 from tests.test_exchange import small_document
 
 

@@ -8,11 +8,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from isa_registry import audit
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.security import hash_password
-from isa_registry.views.audit_log import PER_PAGE, FieldChange, changed_fields, show
+from isa_registry.store import audit
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
+from isa_registry.web.audit_log import PER_PAGE, FieldChange, changed_fields, show
 
 PASSWORD = "audit-view-password"
 

@@ -13,10 +13,10 @@ from flask_login import login_user
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, InternalServerError
 
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.security import hash_password
-from isa_registry.views.auth import SIGN_IN_ERROR, admin_required, editor_required, safe_next
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
+from isa_registry.web.auth import SIGN_IN_ERROR, admin_required, editor_required, safe_next
 
 PASSWORD = "correct horse battery staple"
 

@@ -12,11 +12,11 @@ from bench.generate import SIZES, TODAY, generate, main
 from bench.http import parse_wrk
 from bench.measure import Measured
 from bench.rows import load_document_rows
-from isa_registry.exchange import parse_document, to_document
-from isa_registry.extensions import db
-from isa_registry.law import CATEGORIES
-from isa_registry.queries import load_registry
-from isa_registry.rules import run_rules
+from isa_registry.core.exchange import parse_document, to_document
+from isa_registry.core.law import CATEGORIES
+from isa_registry.core.rules import run_rules
+from isa_registry.store.db import db
+from isa_registry.store.queries import load_registry
 
 
 @pytest.fixture(scope="module")

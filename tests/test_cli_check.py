@@ -6,10 +6,10 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from isa_registry import exchange
-from isa_registry.cli_check import format_json, format_text
-from isa_registry.domain import Registry
-from isa_registry.rules import run_rules
+from isa_registry.cli.check import format_json, format_text
+from isa_registry.core import exchange
+from isa_registry.core.domain import Registry
+from isa_registry.core.rules import run_rules
 from tests.builders import AS_OF, clean_registry, days
 
 #: One error (no lawful basis), one warning (no retention) and one info (review due in 30 days).

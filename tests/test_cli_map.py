@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from isa_registry.extensions import db
-from isa_registry.persist import apply_registry
+from isa_registry.store.db import db
+from isa_registry.store.persist import apply_registry
 from tests.builders import agreement, days, flow, organisation, registry
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")

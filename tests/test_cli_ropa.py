@@ -11,9 +11,9 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import func, select
 
-from isa_registry.extensions import db
-from isa_registry.models import Agreement, AuditEntry, Flow, Organisation
-from isa_registry.ropa import COLUMNS
+from isa_registry.core.ropa import COLUMNS
+from isa_registry.store.db import db
+from isa_registry.store.models import Agreement, AuditEntry, Flow, Organisation
 from tests.test_exchange import small_document
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.security import verify_password
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import verify_password
 
 
 def test_create_user_reads_the_password_from_stdin(app, runner) -> None:

@@ -13,13 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from isa_registry import persist
-from isa_registry.domain import Registry
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.queries import clear_cache
-from isa_registry.security import hash_password
-from isa_registry.views.dashboard import reviews
+from isa_registry.core.domain import Registry
+from isa_registry.store import persist
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
+from isa_registry.store.queries import clear_cache
+from isa_registry.web.dashboard import reviews
 from tests.builders import agreement, clean_registry, flow, registry
 
 PASSWORD = "dashboard-test-password"

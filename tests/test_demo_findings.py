@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from isa_registry.cli import DEMO_FILE
-from isa_registry.exchange import load_document
-from isa_registry.rules import run_rules
+from isa_registry.core.exchange import load_document
+from isa_registry.core.rules import run_rules
 
 AS_OF = date(2026, 11, 23)
 

@@ -9,8 +9,8 @@ from datetime import date
 import jsonschema
 import pytest
 
-from isa_registry import exchange
-from isa_registry.exchange import InvalidDocument, parse_document, to_document
+from isa_registry.core import exchange
+from isa_registry.core.exchange import InvalidDocument, parse_document, to_document
 
 
 def small_document() -> dict:

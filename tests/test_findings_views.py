@@ -9,13 +9,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from isa_registry import persist
-from isa_registry.domain import Finding, Registry
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.security import hash_password
-from isa_registry.services import slice_page
-from isa_registry.views.findings import DATE_ERROR, Filters, apply_filters, group_by_record, parse_as_of
+from isa_registry.core.domain import Finding, Registry
+from isa_registry.store import persist
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
+from isa_registry.store.services import slice_page
+from isa_registry.web.findings import DATE_ERROR, Filters, apply_filters, group_by_record, parse_as_of
 from tests.builders import AS_OF, agreement, clean_registry, days, flow, registry
 
 PASSWORD = "findings-test-password"
@@ -206,7 +206,7 @@ def test_parse_as_of() -> None:
 
 
 def test_findings_are_shown_fifty_records_to_a_page() -> None:
-    from isa_registry.views import findings as findings_view
+    from isa_registry.web import findings as findings_view
 
     page = slice_page(list(range(120)), 3, findings_view.RECORDS_PER_PAGE)
     assert page.items == list(range(100, 120)) and page.pages == 3 and page.has_prev and not page.has_next

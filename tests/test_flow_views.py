@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from isa_registry import services
-from isa_registry.extensions import db
-from isa_registry.models import AuditEntry
-from isa_registry.models import Flow as FlowModel
+from isa_registry.store import services
+from isa_registry.store.db import db
+from isa_registry.store.models import AuditEntry
+from isa_registry.store.models import Flow as FlowModel
 from tests.test_organisation_views import count_rows, dudley, error_summary, sign_in, statements
 
 __all__ = ["dudley"]  # the fixture, imported for use here

@@ -12,10 +12,10 @@ import networkx as nx
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from isa_registry import graph
-from isa_registry.domain import Finding, Registry
-from isa_registry.graph import Links, MapFilters
-from isa_registry.rules import run_rules
+from isa_registry.core import graph
+from isa_registry.core.domain import Finding, Registry
+from isa_registry.core.graph import Links, MapFilters
+from isa_registry.core.rules import run_rules
 from tests.builders import AS_OF, agreement, days, flow, organisation, registry
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")

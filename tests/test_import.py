@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from isa_registry.cli import DEMO_FILE
-from isa_registry.extensions import db
-from isa_registry.models import Agreement, AuditEntry, Flow, Organisation
+from isa_registry.store.db import db
+from isa_registry.store.models import Agreement, AuditEntry, Flow, Organisation
 from tests.test_exchange import small_document
 
 

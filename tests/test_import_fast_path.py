@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from isa_registry import exchange
-from isa_registry.audit import verify_chain
-from isa_registry.extensions import db
-from isa_registry.models import Agreement, AgreementParty, AuditEntry, AuditHead, Flow, Organisation
+from isa_registry.core import exchange
+from isa_registry.store.audit import verify_chain
+from isa_registry.store.db import db
+from isa_registry.store.models import Agreement, AgreementParty, AuditEntry, AuditHead, Flow, Organisation
 from tests.test_exchange import small_document
 
 

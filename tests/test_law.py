@@ -1,4 +1,4 @@
-"""Tests for the pure law catalogues (isa_registry.law): no Flask, no database."""
+"""Tests for the pure law catalogues (isa_registry.core.law): no Flask, no database."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import isa_registry.law as law
-from isa_registry.law import (
+import isa_registry.core.law as law
+from isa_registry.core.law import (
     ANNEX1,
     ARTICLE6,
     ARTICLE9,

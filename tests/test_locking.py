@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from isa_registry import services
-from isa_registry.extensions import db
+from isa_registry.store import services
+from isa_registry.store.db import db
 from tests.test_organisation_views import dudley, sign_in
 
 __all__ = ["dudley"]  # the fixture, imported for use here

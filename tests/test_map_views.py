@@ -14,13 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from isa_registry import graph
-from isa_registry.domain import Registry
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.persist import apply_registry
-from isa_registry.queries import clear_cache
-from isa_registry.security import hash_password
+from isa_registry.core import graph
+from isa_registry.core.domain import Registry
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
+from isa_registry.store.persist import apply_registry
+from isa_registry.store.queries import clear_cache
 from tests.builders import agreement, days, flow, organisation, registry
 from tests.conftest import _empty_tables
 
@@ -250,7 +250,7 @@ def table_rows(html: str) -> list[str]:
 def test_a_long_table_of_connections_comes_a_page_at_a_time(
     app: Flask, client: FlaskClient, monkeypatch
 ) -> None:
-    from isa_registry.views import map as map_view
+    from isa_registry.web import map as map_view
 
     monkeypatch.setattr(map_view, "CONNECTIONS_PER_PAGE", 20)
     store(app, schools(30))
@@ -276,7 +276,7 @@ def test_a_long_table_of_connections_comes_a_page_at_a_time(
 def test_long_analyses_show_the_largest_and_point_to_the_rest(
     app: Flask, client: FlaskClient, monkeypatch
 ) -> None:
-    from isa_registry.views import map as map_view
+    from isa_registry.web import map as map_view
 
     monkeypatch.setattr(map_view, "SENSITIVE_SHOWN", 1)
     monkeypatch.setattr(map_view, "SENSITIVE_SOURCES_SHOWN", 5)

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from isa_registry import create_app
-from isa_registry.extensions import db
+from isa_registry.store.db import db
 
 pytestmark = pytest.mark.db
 

@@ -9,14 +9,14 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, func, select
 
-from isa_registry import services
 from isa_registry.cli import DEMO_FILE
-from isa_registry.exchange import load_document
-from isa_registry.extensions import db
-from isa_registry.models import AuditEntry, User
-from isa_registry.models import Organisation as OrganisationModel
-from isa_registry.persist import apply_registry
-from isa_registry.security import hash_password
+from isa_registry.core.exchange import load_document
+from isa_registry.store import services
+from isa_registry.store.db import db
+from isa_registry.store.models import AuditEntry, User
+from isa_registry.store.models import Organisation as OrganisationModel
+from isa_registry.store.passwords import hash_password
+from isa_registry.store.persist import apply_registry
 from tests.builders import organisation
 
 PASSWORD = "correct horse battery"
@@ -170,7 +170,7 @@ def test_the_record_page_shows_details_flows_agreements_findings_and_history(vie
 
 
 def test_a_long_list_of_flows_shows_the_first_and_links_to_the_rest(viewer, monkeypatch):
-    from isa_registry.views import organisations as organisations_view
+    from isa_registry.web import organisations as organisations_view
 
     monkeypatch.setattr(organisations_view, "FLOWS_SHOWN", 2)
     html = viewer.get("/organisations/dudley-mbc").get_data(as_text=True)
@@ -368,7 +368,7 @@ def test_archiving_asks_first_then_hides_the_organisation_and_keeps_its_page(dud
 def test_status_severity_and_archived_tags_are_written_as_govuk_tag_writes_them():
     from types import SimpleNamespace
 
-    from isa_registry.views import archived_tag, severity_tag, status_tag
+    from isa_registry.web import archived_tag, severity_tag, status_tag
 
     assert (
         status_tag("active", {"active": "Active"})

@@ -7,12 +7,18 @@ from datetime import date
 
 from sqlalchemy import event
 
-from isa_registry import queries, services
-from isa_registry.domain import Transfer
-from isa_registry.extensions import db
-from isa_registry.models import AuditHead
-from isa_registry.queries import LOADS, checked_registry, load_registry, registry_revision, replay_changes
-from isa_registry.rules import run_rules
+from isa_registry.core.domain import Transfer
+from isa_registry.core.rules import run_rules
+from isa_registry.store import queries, services
+from isa_registry.store.db import db
+from isa_registry.store.models import AuditHead
+from isa_registry.store.queries import (
+    LOADS,
+    checked_registry,
+    load_registry,
+    registry_revision,
+    replay_changes,
+)
 from tests.builders import agreement, flow, organisation
 from tests.conftest import _empty_tables
 from tests.test_exchange import small_document

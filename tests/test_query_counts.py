@@ -15,10 +15,10 @@ from sqlalchemy import event, text
 
 from bench.generate import generate
 from bench.rows import load_document_rows
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.queries import clear_cache
-from isa_registry.security import hash_password
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
+from isa_registry.store.queries import clear_cache
 
 pytestmark = pytest.mark.db
 

@@ -9,9 +9,16 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from isa_registry import ropa
-from isa_registry.domain import Flow, Party, Registry
-from isa_registry.ropa import COLUMNS, build_ropa, generate_csv, generate_xlsx, neutralise, rights_available
+from isa_registry.core import ropa
+from isa_registry.core.domain import Flow, Party, Registry
+from isa_registry.core.ropa import (
+    COLUMNS,
+    build_ropa,
+    generate_csv,
+    generate_xlsx,
+    neutralise,
+    rights_available,
+)
 from tests.builders import AS_OF, agreement, clean_registry, days, flow, organisation, registry, transfer
 
 EXPECTED_TITLES = [

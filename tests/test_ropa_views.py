@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from flask.testing import FlaskClient
 
-from isa_registry.extensions import db
-from isa_registry.models import User
-from isa_registry.ropa import COLUMNS
-from isa_registry.security import hash_password
+from isa_registry.core.ropa import COLUMNS
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
 from tests.test_exchange import small_document
 
 PASSWORD = "auditor-password-123"

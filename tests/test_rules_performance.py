@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bench.generate import TODAY, generate
-from isa_registry import ropa
-from isa_registry.domain import Registry
-from isa_registry.exchange import parse_document
-from isa_registry.rules import RULES, _common, run_rules, sort_key
-from isa_registry.rules._common import flows_in_scope, in_scope
+from isa_registry.core import ropa
+from isa_registry.core.domain import Registry
+from isa_registry.core.exchange import parse_document
+from isa_registry.core.rules import RULES, _common, run_rules, sort_key
+from isa_registry.core.rules._common import flows_in_scope, in_scope
 from tests.test_exchange import small_document
 
 

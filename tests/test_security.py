@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
-from isa_registry.extensions import db
-from isa_registry.models import Agreement, AuditHead, Flow, Organisation, User
+from isa_registry.store.db import db
+from isa_registry.store.models import Agreement, AuditHead, Flow, Organisation, User
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 PUBLIC_GET = {"auth.login", "health.healthz", "static"}

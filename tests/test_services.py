@@ -9,15 +9,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from isa_registry import audit, services
-from isa_registry.domain import Party
-from isa_registry.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
-from isa_registry.extensions import db
-from isa_registry.models import Agreement as AgreementModel
-from isa_registry.models import AgreementParty, AuditEntry
-from isa_registry.models import Flow as FlowModel
-from isa_registry.models import Organisation as OrganisationModel
-from isa_registry.services import ArchiveBlocked, InvalidRecord, ListParams, NotFound, StaleRecord
+from isa_registry.core.domain import Party
+from isa_registry.core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
+from isa_registry.store import audit, services
+from isa_registry.store.db import db
+from isa_registry.store.models import Agreement as AgreementModel
+from isa_registry.store.models import AgreementParty, AuditEntry
+from isa_registry.store.models import Flow as FlowModel
+from isa_registry.store.models import Organisation as OrganisationModel
+from isa_registry.store.services import ArchiveBlocked, InvalidRecord, ListParams, NotFound, StaleRecord
 from tests.builders import agreement, flow, organisation
 
 ACTOR = "editor@example.gov.uk"

@@ -11,9 +11,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from isa_registry import exchange
-from isa_registry.exchange import InvalidDocument, Problem, parse_document
-from isa_registry.tabular import COLUMNS, SHEETS, read_tabular, template_csv_titles, write_template
+from isa_registry.core import exchange
+from isa_registry.core.exchange import InvalidDocument, Problem, parse_document
+from isa_registry.core.spreadsheet import COLUMNS, SHEETS, read_tabular, template_csv_titles, write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from isa_registry.extensions import db
-from isa_registry.models import AuditEntry, User
-from isa_registry.security import hash_password, verify_password
+from isa_registry.store.db import db
+from isa_registry.store.models import AuditEntry, User
+from isa_registry.store.passwords import hash_password, verify_password
 
 PASSWORD = "users-test-password"
 

@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 
 from isa_registry import create_app
-from isa_registry.queries import per_revision
-from isa_registry.views._options import Options
-from isa_registry.warmup import warm_up
+from isa_registry.store.queries import per_revision
+from isa_registry.web._options import Options
+from isa_registry.web.warmup import warm_up
 from tests.test_organisation_views import dudley, sign_in, statements
 
 __all__ = ["dudley"]  # the fixture, imported for use here
@@ -66,7 +66,7 @@ def test_the_warm_up_of_a_database_without_tables_is_logged_not_fatal(tmp_path, 
 def test_gunicorn_warms_each_worker_unless_told_not_to(dudley, monkeypatch) -> None:
     hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     warmed: list[Flask] = []
-    monkeypatch.setattr("isa_registry.warmup.warm_up", lambda app, log: warmed.append(app))
+    monkeypatch.setattr("isa_registry.web.warmup.warm_up", lambda app, log: warmed.append(app))
     worker = SimpleNamespace(wsgi=dudley, log=logging.getLogger("test"))
 
     hooks["post_worker_init"](worker)

@@ -69,7 +69,9 @@ def snapshot(name: str, load: list[list[str]], out: Path, tmp: Path) -> None:
     (out / f"{name}-ropa.csv").write_text((tmp / f"{name}-ropa.csv").read_text())
     keys = [o["key"] for o in doc["organisations"]][:3]
     for key in keys:
-        flask(db_url, "export-ropa", str(tmp / f"{name}-ropa-{key}.xlsx"), "--controller", key, "--as-of", AS_OF)
+        flask(
+            db_url, "export-ropa", str(tmp / f"{name}-ropa-{key}.xlsx"), "--controller", key, "--as-of", AS_OF
+        )
         (out / f"{name}-ropa-{key}.cells").write_text(cells(tmp / f"{name}-ropa-{key}.xlsx"))
     for label, extra in (
         ("all", []),

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from isa_registry import create_app
-from isa_registry.extensions import db
+from isa_registry.store.db import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -6,8 +6,8 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
-from isa_registry.extensions import db
-from isa_registry.models import Agreement, Flow, Organisation
+from isa_registry.store.db import db
+from isa_registry.store.models import Agreement, Flow, Organisation
 
 RECORD_AREAS = {"organisations": Organisation, "agreements": Agreement, "flows": Flow}
 

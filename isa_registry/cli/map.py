@@ -1,0 +1,116 @@
+"""The ``render-map`` command: the partnership data map as a file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..core import graph
+from ..core.rules import run_rules
+from ..store import audit
+from ..store.db import db
+from ..store.queries import load_registry
+
+__all__ = ["commands", "render_map_command"]
+
+#: The formats OUT's extension may name.
+EXTENSIONS = ("svg", "png", "pdf", "dot", "json")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("render-map")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--organisation", metavar="KEY", help="Only this organisation's flows in and out.")
+@click.option(
+    "--depth", type=click.IntRange(1, 2), default=1, show_default=True, help="2 adds its partners' flows."
+)
+@click.option("--category", metavar="CODE", help="A data category code, or 'special' or 'criminal'.")
+@click.option("--programme", metavar="NAME", help="Only flows of this programme.")
+@click.option("--agreement", metavar="KEY", help="Only flows this agreement covers.")
+@click.option("--flagged-only", is_flag=True, help="Only flows with an error or warning finding.")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date to draw (default today)."
+)
+@click.option(
+    "--expand", metavar="KIND", multiple=True, help="Never group organisations of this kind (repeatable)."
+)
+@with_appcontext
+def render_map_command(
+    out: str,
+    organisation: str | None,
+    depth: int,
+    category: str | None,
+    programme: str | None,
+    agreement: str | None,
+    flagged_only: bool,
+    as_of: datetime | None,
+    expand: tuple[str, ...],
+) -> None:
+    """Draw the data map to OUT: .svg, .png, .pdf, .dot (Graphviz source) or .json.
+
+    The JSON is networkx node-link data of the organisations themselves (never groups), with the
+    hubs, the recipients of special category and criminal offence data, the onward chains with a
+    flagged later leg, and each agreement's reach.
+    """
+    fmt = Path(out).suffix.lower().lstrip(".")
+    if fmt not in EXTENSIONS:
+        _fail(
+            f"Cannot tell the format from {out!r}: its name must end in "
+            + ", ".join(f".{e}" for e in EXTENSIONS)
+            + "."
+        )
+    filters = graph.MapFilters(
+        organisation=organisation,
+        depth=depth,
+        category=category,
+        programme=programme,
+        agreement=agreement,
+        flagged_only=flagged_only,
+        as_of=as_of.date() if as_of else None,
+        expand=frozenset(expand),
+    )
+    revision = audit.revision(db.session)
+    registry = load_registry(db.session)
+    problems = graph.filter_problems(registry, filters)
+    if problems:
+        _fail("\n".join(problems))
+    day = filters.as_of or date.today()
+    threshold = int(current_app.config.get("MAP_CLUSTER_THRESHOLD", graph.CLUSTER_THRESHOLD))
+    data_map = graph.build_map(registry, run_rules(registry, day), filters, day, threshold=threshold)
+    if fmt == "json":
+        body = json.dumps(graph.map_json(data_map, {"revision": revision}), indent=2).encode()
+    elif fmt == "dot":
+        body = data_map.dot().encode()
+    else:
+        try:
+            body = graph.run_dot(
+                data_map.dot(),
+                fmt,
+                dot=current_app.config.get("GRAPHVIZ_DOT", "dot"),
+                timeout=float(current_app.config.get("MAP_DOT_TIMEOUT", 60)),
+            )
+        except graph.RenderError as exc:
+            _fail(f"{exc} Write .dot or .json instead, or install Graphviz.")
+    try:
+        Path(out).write_bytes(body)
+    except OSError as exc:
+        _fail(f"Cannot write {out}: {exc.strerror or exc}")
+    click.echo(
+        f"Wrote {out}: {data_map.graph.number_of_nodes()} organisations and "
+        f"{data_map.graph.number_of_edges()} flows as of {day.isoformat()}.",
+        err=True,
+    )
+
+
+commands = [render_map_command]

@@ -1,0 +1,566 @@
+"""The ``isa-registry/1`` exchange format (``shared/spec/registry-format.md``).
+
+Pure code: a JSON Schema for the format, validation that reports every problem by record and field,
+and conversion between documents and the plain :mod:`isa_registry.core.domain` objects. Nothing here
+touches the database; :mod:`isa_registry.store.persist` writes what :func:`parse_document` returns.
+
+The project extends the format with optional fields (organisation contact details, parties'
+signatories, flows' Article 30 details, ``archived``); a document without them is still valid and
+an export always writes them, so that export, import and export again give the same document.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+from jsonschema._format import is_date as _jsonschema_is_date
+
+from . import domain
+from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+
+FORMAT = "isa-registry/1"
+
+__all__ = [
+    "FORMAT",
+    "InvalidDocument",
+    "Problem",
+    "agreement_from_dict",
+    "agreement_to_dict",
+    "dump_document",
+    "flow_from_dict",
+    "flow_to_dict",
+    "load_document",
+    "organisation_from_dict",
+    "organisation_to_dict",
+    "parse_document",
+    "schema",
+    "to_document",
+    "validate_document",
+]
+
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _category_codes() -> list[str]:
+    from .law import CATEGORIES
+
+    return sorted(CATEGORIES)
+
+
+def _s(max_length: int | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if max_length:
+        schema["maxLength"] = max_length
+    return schema
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _list(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+def build_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of an ``isa-registry/1`` document."""
+    key = {"type": "string", "pattern": KEY_PATTERN}
+    day = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
+    text = _nullable(_s(1000))
+    categories = _list(_enum(_category_codes()))
+    organisation = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["key", "name", "kind", "public_authority"],
+        "properties": {
+            "key": key,
+            "name": {"type": "string", "minLength": 1, "maxLength": 300},
+            "kind": _enum(domain.ORGANISATION_KINDS),
+            "public_authority": {"type": "boolean"},
+            "ico_registration": _nullable(_s(50)),
+            "dpo_contact": _nullable(_s(300)),
+            "appropriate_policy_document": text,
+            "status": _enum(domain.ORGANISATION_STATUSES),
+            "successor": _nullable(key),
+            "address": _nullable(_s()),
+            "telephone": _nullable(_s(100)),
+            "email": _nullable(_s(300)),
+            "representative": _nullable(_s()),
+            "archived": {"type": "boolean"},
+        },
+    }
+    party = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["organisation", "role"],
+        "properties": {
+            "organisation": key,
+            "role": _enum(domain.PARTY_ROLES),
+            "signed_on": _nullable(day),
+            "signed_by": _nullable(_s(300)),
+            "signatory_role": _nullable(_s(300)),
+        },
+    }
+    agreement = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["key", "title", "status", "parties"],
+        "properties": {
+            "key": key,
+            "title": {"type": "string", "minLength": 1, "maxLength": 500},
+            "purpose": _nullable(_s()),
+            "status": _enum(domain.AGREEMENT_STATUSES),
+            "version": _nullable(_s(50)),
+            "owner": _nullable(key),
+            "start_date": _nullable(day),
+            "review_date": _nullable(day),
+            "end_date": _nullable(day),
+            "parties": _list(party),
+            "data_categories": categories,
+            "document_url": text,
+            "dpia_reference": _nullable(_s(300)),
+            "archived": {"type": "boolean"},
+        },
+    }
+    paragraph = {"type": "string", "pattern": r"^[1-9][0-9]?[A-Z]?$"}
+    flow = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["key", "name", "source", "recipient", "identifiability"],
+        "properties": {
+            "key": key,
+            "name": {"type": "string", "minLength": 1, "maxLength": 500},
+            "source": key,
+            "recipient": key,
+            "purpose": _nullable(_s()),
+            "programme": _nullable(_s(300)),
+            "agreement": _nullable(key),
+            "status": _enum(domain.FLOW_STATUSES),
+            "start_date": _nullable(day),
+            "end_date": _nullable(day),
+            "identifiability": _enum(domain.IDENTIFIABILITY),
+            "regime": _enum(domain.REGIMES),
+            "data_subjects": _list({"type": "string", "minLength": 1, "maxLength": 100}),
+            "data_categories": categories,
+            "article6": _nullable(_enum(domain.ARTICLE6_CODES)),
+            "recognised_interest": _nullable(_s(100)),
+            "article9": _nullable(_enum(domain.ARTICLE9_CODES)),
+            "schedule1": _list(paragraph),
+            "official_authority": {"type": "boolean"},
+            "law_enforcement_basis": _nullable(_enum(domain.LAW_ENFORCEMENT_BASES)),
+            "schedule8": _list(paragraph),
+            "legislation": _list({"type": "string", "minLength": 1, "maxLength": 200}),
+            "retention": _nullable(_s()),
+            "international_transfer": _nullable(
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["country"],
+                    "properties": {
+                        "country": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "safeguard": _nullable(_enum(domain.TRANSFER_SAFEGUARDS)),
+                    },
+                }
+            ),
+            "frequency": _nullable(_s(200)),
+            "method": _nullable(_s(200)),
+            "security_measures": _nullable(_s()),
+            "storage_location": _nullable(_s()),
+            "automated_decision_making": _nullable({"type": "boolean"}),
+            "lia_reference": text,
+            "consent_record": text,
+            "archived": {"type": "boolean"},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://isa-registry.example/schema/isa-registry-1.json",
+        "title": "isa-registry/1",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["format", "organisations", "agreements", "flows"],
+        "properties": {
+            "format": {"const": FORMAT},
+            "exported_at": {"type": "string"},
+            "organisations": _list(organisation),
+            "agreements": _list(agreement),
+            "flows": _list(flow),
+        },
+    }
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the format, built once."""
+    return build_schema()
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
+
+
+@functools.cache
+def _fast_validator() -> Any:
+    """A compiled validator that only says whether a document is valid, built once.
+
+    It must never accept what :func:`_validator` rejects: the ``date`` format is checked with
+    jsonschema's own check, and when it rejects a document (or is stricter than jsonschema on some
+    corner), :func:`_validator` decides and words every problem.
+    """
+    fast_schema = _without_any_of({k: v for k, v in schema().items() if k not in ("$schema", "$id")})
+    return fastjsonschema.compile(
+        fast_schema,
+        formats={"date": _jsonschema_is_date},
+        use_default=False,
+        use_formats=True,
+        detailed_exceptions=False,
+    )
+
+
+def _without_any_of(node: Any) -> Any:
+    """The same schema with each nullable ``anyOf: [X, null]`` folded into X's ``type``.
+
+    Every keyword of X other than ``type`` and ``enum`` applies to X's type alone, so the folded
+    schema accepts exactly the same values, without trying (and failing) the first branch on null.
+    A string ``const`` becomes a one-value ``enum`` (the same check; fastjsonschema cannot word
+    ``const`` without detailed exceptions).
+    """
+    if isinstance(node, list):
+        return [_without_any_of(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _without_any_of(v) for k, v in node.items()}
+    if set(node) == {"const"} and isinstance(node["const"], str):
+        return {"type": "string", "enum": [node["const"]]}
+    branches = node.get("anyOf")
+    if (
+        len(node) == 1
+        and isinstance(branches, list)
+        and len(branches) == 2
+        and branches[1] == {"type": "null"}
+        and isinstance(branches[0].get("type"), str)
+    ):
+        folded = dict(branches[0])
+        folded["type"] = [folded["type"], "null"]
+        if "enum" in folded:
+            folded["enum"] = [*folded["enum"], None]
+        return folded
+    return node
+
+
+def _quickly_valid(doc: Any) -> bool:
+    """True when the schema certainly accepts ``doc`` (False means: ask jsonschema)."""
+    try:
+        _fast_validator()(doc)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    except Exception:  # noqa: BLE001 - anything unexpected: let jsonschema decide.
+        return False
+    return True
+
+
+_SINGULAR = {"organisations": "organisation", "agreements": "agreement", "flows": "flow"}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a document: which record, which field, what is wrong."""
+
+    record: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.record}, field '{self.field}'" if self.field else self.record
+        return f"{where}: {self.message}"
+
+
+class InvalidDocument(ValueError):
+    """A document that cannot be imported; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s); nothing was imported:\n{lines}")
+
+
+def _record_label(doc: Any, section: str, index: int) -> str:
+    """``flow 'FLOW-003' (flows[2])``, or the position alone when the record has no usable key."""
+    try:
+        key = doc[section][index].get("key")
+    except (AttributeError, IndexError, KeyError, TypeError):
+        key = None
+    where = f"{section}[{index}]"
+    if isinstance(key, str) and key:
+        return f"{_SINGULAR[section]} '{key}' ({where})"
+    return f"{_SINGULAR[section]} at {where}"
+
+
+def _schema_problem(doc: Any, error: jsonschema.ValidationError) -> Problem:
+    path = list(error.absolute_path)
+    if len(path) >= 2 and path[0] in _SINGULAR and isinstance(path[1], int):
+        record = _record_label(doc, path[0], path[1])
+        field = ".".join(str(p) for p in path[2:])
+    else:
+        record, field = "document", ".".join(str(p) for p in path)
+    message = error.message
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        message = "unknown field(s): " + ", ".join(extra)
+    elif error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        field = ".".join([*([field] if field else []), missing])
+        message = "is required"
+    elif error.validator == "pattern" and error.schema.get("pattern") == KEY_PATTERN:
+        message = (
+            f"{error.instance!r} is not a valid key (letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit, at most 100 characters)"
+        )
+    elif error.validator in ("pattern", "format") and error.schema.get("pattern") == DATE_PATTERN:
+        message = f"{error.instance!r} is not a date in the form YYYY-MM-DD"
+    elif error.validator == "anyOf":
+        # Nullable fields: report the non-null alternative's complaint, which says what is wanted.
+        wanted = [e for e in error.context or [] if e.schema != {"type": "null"}]
+        if wanted:
+            return _schema_problem(doc, wanted[0])
+    return Problem(record, field, message)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def validate_document(
+    doc: Any, known_organisations: Iterable[str] = (), known_agreements: Iterable[str] = ()
+) -> list[Problem]:
+    """Every problem with ``doc``: schema violations first, then the format's cross-record rules.
+
+    ``known_organisations`` and ``known_agreements`` are keys already in the registry that the
+    document is imported into: a document may refer to them without repeating them.
+    """
+    if isinstance(doc, dict) and _quickly_valid(doc):
+        problems: list[Problem] = []
+    else:
+        problems = sorted(
+            {_schema_problem(doc, e) for e in _validator().iter_errors(doc)},
+            key=lambda p: (p.record, p.field, p.message),
+        )
+    if problems or not isinstance(doc, dict):
+        return problems or [Problem("document", "", "is not a JSON object")]
+    return _cross_record_problems(doc, set(known_organisations), set(known_agreements))
+
+
+def _cross_record_problems(
+    doc: dict[str, Any], known_organisations: set[str], known_agreements: set[str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def label(section: str, i: int) -> str:
+        return _record_label(doc, section, i)
+
+    keys: dict[str, set[str]] = {}
+    for section in _SINGULAR:
+        counts = Counter(r["key"] for r in doc[section])
+        keys[section] = set(counts)
+        for i, record in enumerate(doc[section]):
+            if counts[record["key"]] > 1:
+                problems.append(Problem(label(section, i), "key", "the key is used more than once"))
+    orgs = keys["organisations"] | known_organisations
+    agreements = keys["agreements"] | known_agreements
+
+    def check_org(where: str, field: str, key: str | None) -> None:
+        if key is not None and key not in orgs:
+            problems.append(
+                Problem(
+                    where,
+                    field,
+                    f"names organisation '{key}', which is neither in the document nor in the registry",
+                )
+            )
+
+    def check_dates(where: str, record: dict[str, Any]) -> None:
+        start, end = record.get("start_date"), record.get("end_date")
+        try:
+            if start and end and _date(end) < _date(start):  # type: ignore[operator]
+                problems.append(Problem(where, "end_date", f"{end} is before the start date {start}"))
+        except ValueError as exc:
+            problems.append(Problem(where, "start_date", str(exc)))
+
+    for i, o in enumerate(doc["organisations"]):
+        where = label("organisations", i)
+        check_org(where, "successor", o.get("successor"))
+        if o.get("successor") == o["key"]:
+            problems.append(Problem(where, "successor", "an organisation cannot succeed itself"))
+    for i, a in enumerate(doc["agreements"]):
+        where = label("agreements", i)
+        check_org(where, "owner", a.get("owner"))
+        check_dates(where, a)
+        seen: set[str] = set()
+        for j, party in enumerate(a["parties"]):
+            check_org(where, f"parties.{j}.organisation", party["organisation"])
+            if party["organisation"] in seen:
+                problems.append(
+                    Problem(where, f"parties.{j}.organisation", f"'{party['organisation']}' is listed twice")
+                )
+            seen.add(party["organisation"])
+    for i, f in enumerate(doc["flows"]):
+        where = label("flows", i)
+        check_org(where, "source", f["source"])
+        check_org(where, "recipient", f["recipient"])
+        if f["source"] == f["recipient"]:
+            problems.append(Problem(where, "recipient", "the recipient must differ from the source"))
+        if f.get("agreement") is not None and f["agreement"] not in agreements:
+            problems.append(
+                Problem(
+                    where,
+                    "agreement",
+                    f"names agreement '{f['agreement']}', which is neither in the document "
+                    "nor in the registry",
+                )
+            )
+        check_dates(where, f)
+    return problems
+
+
+def _pick(cls: type, record: dict[str, Any], **overrides: Any) -> Any:
+    names = {f.name for f in fields(cls)}
+    values = {k: v for k, v in record.items() if k in names}
+    values.update(overrides)
+    return cls(**values)
+
+
+def organisation_from_dict(record: dict[str, Any]) -> Organisation:
+    """One organisation from the format (valid already: see :func:`validate_document`)."""
+    return _pick(Organisation, record)
+
+
+def agreement_from_dict(record: dict[str, Any]) -> Agreement:
+    """One agreement from the format (valid already)."""
+    return _pick(
+        Agreement,
+        record,
+        purpose=record.get("purpose") or "",
+        start_date=_date(record.get("start_date")),
+        review_date=_date(record.get("review_date")),
+        end_date=_date(record.get("end_date")),
+        parties=[_pick(Party, p, signed_on=_date(p.get("signed_on"))) for p in record["parties"]],
+        data_categories=list(record.get("data_categories", [])),
+    )
+
+
+def flow_from_dict(record: dict[str, Any]) -> Flow:
+    """One flow from the format (valid already)."""
+    transfer = record.get("international_transfer")
+    return _pick(
+        Flow,
+        record,
+        purpose=record.get("purpose") or "",
+        start_date=_date(record.get("start_date")),
+        end_date=_date(record.get("end_date")),
+        international_transfer=Transfer(**transfer) if transfer else None,
+    )
+
+
+def parse_document(
+    doc: Any, known_organisations: Iterable[str] = (), known_agreements: Iterable[str] = ()
+) -> Registry:
+    """Validate ``doc`` and return its registry; raises :class:`InvalidDocument` listing every problem."""
+    problems = validate_document(doc, known_organisations, known_agreements)
+    if problems:
+        raise InvalidDocument(problems)
+    organisations = [organisation_from_dict(o) for o in doc["organisations"]]
+    agreements = [agreement_from_dict(a) for a in doc["agreements"]]
+    flows = [flow_from_dict(f) for f in doc["flows"]]
+    return Registry.of(organisations, agreements, flows)
+
+
+def load_document(
+    text: str | bytes, known_organisations: Iterable[str] = (), known_agreements: Iterable[str] = ()
+) -> Registry:
+    """Parse JSON text into a registry; bad JSON is reported like any other problem."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidDocument(
+            [
+                Problem(
+                    "document", "", f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                )
+            ]
+        ) from exc
+    return parse_document(doc, known_organisations, known_agreements)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def organisation_to_dict(o: Organisation) -> dict[str, Any]:
+    """One organisation in the format."""
+    return {f.name: getattr(o, f.name) for f in fields(Organisation)}
+
+
+def agreement_to_dict(a: Agreement) -> dict[str, Any]:
+    """One agreement in the format."""
+    out = {f.name: getattr(a, f.name) for f in fields(Agreement)}
+    for name in ("start_date", "review_date", "end_date"):
+        out[name] = _iso(out[name])
+    out["parties"] = [
+        {
+            "organisation": p.organisation,
+            "role": p.role,
+            "signed_on": _iso(p.signed_on),
+            "signed_by": p.signed_by,
+            "signatory_role": p.signatory_role,
+        }
+        for p in a.parties
+    ]
+    out["data_categories"] = list(a.data_categories)
+    return out
+
+
+def flow_to_dict(f: Flow) -> dict[str, Any]:
+    """One flow in the format."""
+    out = {fl.name: getattr(f, fl.name) for fl in fields(Flow)}
+    out["start_date"], out["end_date"] = _iso(f.start_date), _iso(f.end_date)
+    out["international_transfer"] = (
+        {"country": f.international_transfer.country, "safeguard": f.international_transfer.safeguard}
+        if f.international_transfer
+        else None
+    )
+    for name in ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation"):
+        out[name] = list(out[name])
+    return out
+
+
+def to_document(registry: Registry, exported_at: datetime | None = None) -> dict[str, Any]:
+    """The whole registry as an ``isa-registry/1`` document, records in key order."""
+    at = (exported_at or datetime.now(UTC)).astimezone(UTC)
+    return {
+        "format": FORMAT,
+        "exported_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "organisations": [
+            organisation_to_dict(registry.organisations[k]) for k in sorted(registry.organisations)
+        ],
+        "agreements": [agreement_to_dict(registry.agreements[k]) for k in sorted(registry.agreements)],
+        "flows": [flow_to_dict(registry.flows[k]) for k in sorted(registry.flows)],
+    }
+
+
+def dump_document(doc: dict[str, Any]) -> str:
+    """JSON text of a document: indented, UTF-8 kept readable, stable key order within records."""
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,319 @@
+"""What every rule shares: the codes and their severities, the scope of a flow, and wording.
+
+Scope (``shared/spec/findings.md``): the lawful-basis and agreement rules look at *flows of personal
+data on the as-of date*: ``identifiable`` or ``pseudonymised`` flows whose status is ``active`` or
+``planned`` and whose end date, if any, is not before the as-of date. A planned flow whose start
+date is still in the future is in scope: the spec puts planned flows in scope, and problems are
+best fixed before sharing starts. A ``ceased`` flow, or one whose end date has passed, gets no
+finding at all except ``FLOW_END_DATE_PASSED``, which tells when a flow still marked live has in
+fact ended. An ``anonymised`` flow is outside the UK GDPR (Recital 26) and gets only the one rule
+that is about the record itself, not the law: ``FLOW_ORGANISATION_DISSOLVED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from typing import Any
+
+from ..domain import Agreement, Finding, Flow, Organisation, Registry
+from ..law import (
+    CATEGORIES,
+    CRIMINAL_CATEGORIES,
+    SCHEDULE1,
+    SCHEDULE1_NOT_CONDITIONS,
+    SCHEDULE8,
+    SPECIAL_CATEGORIES,
+)
+
+#: Every code the engine can report, with its severity. The first block is the spec's contract
+#: (``shared/spec/findings.md``); the second holds the codes this project added, each documented
+#: on its rule.
+CODES: dict[str, str] = {
+    "FLOW_NO_AGREEMENT": "error",
+    "FLOW_AGREEMENT_NOT_IN_FORCE": "error",
+    "FLOW_PARTY_NOT_IN_AGREEMENT": "error",
+    "FLOW_CATEGORY_NOT_AGREED": "warning",
+    "FLOW_NO_LAWFUL_BASIS": "error",
+    "FLOW_PUBLIC_AUTHORITY_LEGITIMATE_INTERESTS": "error",
+    "FLOW_PUBLIC_AUTHORITY_CONSENT": "warning",
+    "FLOW_RECOGNISED_INTEREST_MISSING": "error",
+    "FLOW_NO_LEGISLATION": "warning",
+    "FLOW_SPECIAL_NO_CONDITION": "error",
+    "FLOW_SCHEDULE1_MISSING": "error",
+    "FLOW_CRIMINAL_NO_CONDITION": "error",
+    "FLOW_APD_MISSING": "warning",
+    "FLOW_NO_RETENTION": "warning",
+    "FLOW_TRANSFER_NO_SAFEGUARD": "error",
+    "FLOW_ORGANISATION_DISSOLVED": "error",
+    "FLOW_LEGISLATION_REPEALED": "warning",
+    "FLOW_LEGISLATION_UNKNOWN": "info",
+    "AGREEMENT_EXPIRED": "error",
+    "AGREEMENT_REVIEW_OVERDUE": "warning",
+    "AGREEMENT_REVIEW_DUE": "info",
+    "AGREEMENT_UNSIGNED": "warning",
+    "AGREEMENT_NO_REVIEW_DATE": "warning",
+    "AGREEMENT_UNUSED": "info",
+    "ORGANISATION_DISSOLVED_IN_AGREEMENT": "error",
+    # Added by this project.
+    "FLOW_RECOGNISED_INTEREST_UNKNOWN": "error",
+    "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE": "error",
+    "FLOW_SCHEDULE1_UNKNOWN": "warning",
+    "FLOW_SCHEDULE8_UNKNOWN": "warning",
+    "FLOW_PUBLIC_AUTHORITY_EXPLICIT_CONSENT": "warning",
+    "FLOW_LAW_ENFORCEMENT_NOT_COMPETENT": "warning",
+    "FLOW_LAW_ENFORCEMENT_APD_MISSING": "warning",
+    "FLOW_END_DATE_PASSED": "info",
+    "ORGANISATION_NO_DPO": "info",
+}
+
+#: The organisation kinds that are competent authorities for DPA 2018 Part 3 (s30(1)(a), Sch 7):
+#: chief officers of police, the probation service, youth offending teams, the courts and
+#: government departments. A council is one only for its own law enforcement functions (s30(1)(b)).
+COMPETENT_AUTHORITY_KINDS = frozenset({"police", "probation", "youth_justice", "courts", "government"})
+
+PERSONAL_DATA = frozenset({"identifiable", "pseudonymised"})
+LIVE_STATUSES = frozenset({"active", "planned"})
+AGREEMENT_IN_FORCE_STATUSES = frozenset({"active", "under_review"})
+
+
+def finding(
+    code: str, subject_type: str, subject_key: str, message: str, remedy: str, reference: str
+) -> Finding:
+    """A finding of ``code``, with the severity the code carries."""
+    return Finding(
+        code=code,
+        severity=CODES[code],
+        subject_type=subject_type,
+        subject_key=subject_key,
+        message=message,
+        remedy=remedy,
+        reference=reference,
+    )
+
+
+# --- Scope -------------------------------------------------------------------------------------
+
+
+def is_live(flow: Flow, as_of: date) -> bool:
+    """True if the flow is active or planned and has not ended before ``as_of``."""
+    if flow.status not in LIVE_STATUSES:
+        return False
+    return flow.end_date is None or flow.end_date >= as_of
+
+
+def in_scope(flow: Flow, as_of: date) -> bool:
+    """True if the flow carries personal data and is live on ``as_of`` (the spec's scope)."""
+    return flow.identifiability in PERSONAL_DATA and is_live(flow, as_of)
+
+
+#: While :func:`run_memo` is open (one :func:`isa_registry.core.rules.run_rules` call), what every rule
+#: would otherwise work out again from the same registry: ``{(kind, id(registry), as_of): value}``.
+#: Outside it, nothing is kept, so a rule called on its own always sees the registry as it is now.
+_MEMO: ContextVar[dict[tuple[str, int, date | None], tuple[Any, Any]] | None] = ContextVar(
+    "isa_registry_rules_memo", default=None
+)
+
+
+@contextmanager
+def run_memo() -> Iterator[None]:
+    """Share the scope worked out for one registry between the rules run inside this block.
+
+    The registry must not change while the block is open; the memo is dropped when it closes.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memoised(
+    kind: str, registry: Registry, as_of: date | None, compute: Callable[[], tuple[Flow, ...]]
+) -> tuple[Flow, ...]:
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    key = (kind, id(registry), as_of)
+    entry = memo.get(key)
+    if entry is None or entry[0] is not registry:
+        entry = memo[key] = (registry, compute())
+    return entry[1]
+
+
+def run_cache(name: str) -> dict:
+    """A dict for ``name`` shared by the rules of one :func:`run_memo` block (a fresh one outside it).
+
+    Only for values that depend on nothing but their key and the law catalogues, never the registry.
+    """
+    memo = _MEMO.get()
+    if memo is None:
+        return {}
+    key = ("cache:" + name, 0, None)
+    entry = memo.get(key)
+    if entry is None:
+        entry = memo[key] = (None, {})
+    return entry[1]
+
+
+def flows_by_key(registry: Registry) -> tuple[Flow, ...]:
+    """Every flow of the registry, in key order."""
+    flows = registry.flows
+    return _memoised("all", registry, None, lambda: tuple(flows[key] for key in sorted(flows)))
+
+
+def flows_in_scope(registry: Registry, as_of: date) -> Iterator[Flow]:
+    """The flows of personal data live on ``as_of``, in key order."""
+    return iter(
+        _memoised(
+            "scope",
+            registry,
+            as_of,
+            lambda: tuple(f for f in flows_by_key(registry) if in_scope(f, as_of)),
+        )
+    )
+
+
+def _regime_flows(registry: Registry, as_of: date, regime: str) -> Iterator[Flow]:
+    return iter(
+        _memoised(
+            regime,
+            registry,
+            as_of,
+            lambda: tuple(f for f in flows_in_scope(registry, as_of) if f.regime == regime),
+        )
+    )
+
+
+def gdpr_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
+    """The in-scope flows processed under the UK GDPR (not DPA 2018 Part 3)."""
+    return _regime_flows(registry, as_of, "uk_gdpr")
+
+
+def law_enforcement_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
+    """The in-scope flows processed under DPA 2018 Part 3 (law enforcement)."""
+    return _regime_flows(registry, as_of, "law_enforcement")
+
+
+def agreement_in_force(agreement: Agreement, as_of: date) -> bool:
+    """True if the agreement is active or under review and ``as_of`` is within its dates.
+
+    Both boundaries are inclusive: an agreement is in force on its start date and on its end date.
+    """
+    if agreement.status not in AGREEMENT_IN_FORCE_STATUSES:
+        return False
+    if agreement.start_date is not None and as_of < agreement.start_date:
+        return False
+    return agreement.end_date is None or as_of <= agreement.end_date
+
+
+# --- Data categories and conditions ------------------------------------------------------------
+
+
+def special_categories(flow: Flow) -> list[str]:
+    """The flow's special category data codes (UK GDPR Art 9(1))."""
+    return [c for c in flow.data_categories if c in SPECIAL_CATEGORIES]
+
+
+def criminal_categories(flow: Flow) -> list[str]:
+    """The flow's criminal offence data codes (UK GDPR Art 10)."""
+    return [c for c in flow.data_categories if c in CRIMINAL_CATEGORIES]
+
+
+def paragraph(value: str) -> str:
+    """A schedule paragraph as the catalogues key it: ``"para 18"`` and ``" 18 "`` give ``"18"``."""
+    text = value.strip().lower()
+    for prefix in ("paragraph", "para.", "para", "p."):
+        if text.startswith(prefix):
+            text = text[len(prefix) :].strip()
+            break
+    return text
+
+
+def schedule1_conditions(flow: Flow) -> list[str]:
+    """The Schedule 1 paragraphs the flow relies on that are conditions (Parts 1 to 3).
+
+    Paragraph 5 is Part 2's general requirement for an appropriate policy document, not a
+    condition, so it never counts.
+    """
+    found = [paragraph(p) for p in flow.schedule1]
+    return [p for p in dict.fromkeys(found) if p in SCHEDULE1 and p not in SCHEDULE1_NOT_CONDITIONS]
+
+
+def schedule1_unknown(flow: Flow) -> list[str]:
+    """The flow's Schedule 1 entries that are not conditions of Parts 1 to 3."""
+    known = set(schedule1_conditions(flow))
+    return [p for p in flow.schedule1 if paragraph(p) not in known]
+
+
+def schedule8_conditions(flow: Flow) -> list[str]:
+    """The Schedule 8 paragraphs the flow relies on that are in the catalogue."""
+    found = [paragraph(p) for p in flow.schedule8]
+    return [p for p in dict.fromkeys(found) if p in SCHEDULE8]
+
+
+def schedule8_unknown(flow: Flow) -> list[str]:
+    """The flow's Schedule 8 entries that are not Schedule 8 conditions."""
+    known = set(schedule8_conditions(flow))
+    return [p for p in flow.schedule8 if paragraph(p) not in known]
+
+
+# --- Wording -----------------------------------------------------------------------------------
+
+
+def flow_label(registry: Registry, flow: Flow) -> str:
+    """``West Midlands Police → Dudley MBC (FLOW-012 'MASH referrals')``."""
+    source = registry.organisation_name(flow.source)
+    recipient = registry.organisation_name(flow.recipient)
+    return f"{source} → {recipient} ({flow.key} '{flow.name}')"
+
+
+def agreement_label(agreement: Agreement) -> str:
+    """``DSPP-ISA-014 'MASH information sharing'``."""
+    return f"{agreement.key} '{agreement.title}'"
+
+
+def organisation_label(organisation: Organisation) -> str:
+    """The organisation's name (its key is in the finding's subject)."""
+    return organisation.name
+
+
+def category_label(code: str) -> str:
+    """The category's label in lower case (``health data``), or its code when not catalogued."""
+    category = CATEGORIES.get(code)
+    return category.label.lower() if category else code
+
+
+def a_day(day: date) -> str:
+    """``23 November 2026``."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def listing(items: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = list(items)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """``one`` when ``count`` is 1, else ``many``."""
+    return one if count == 1 else many
+
+
+def successor_of(registry: Registry, organisation: Organisation) -> Organisation | None:
+    """The live body that took over a dissolved organisation, following a chain of successors."""
+    seen = {organisation.key}
+    current = organisation
+    while current.successor and current.successor not in seen:
+        nxt = registry.organisations.get(current.successor)
+        if nxt is None:
+            return None
+        if nxt.status != "dissolved":
+            return nxt
+        seen.add(nxt.key)
+        current = nxt
+    return None

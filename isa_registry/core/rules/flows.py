@@ -1,0 +1,876 @@
+"""Rules about flows: agreement cover, lawful basis, conditions, safeguards and gateways.
+
+Each rule is ``rule(registry, as_of) -> Iterator[Finding]`` and its docstring states the obligation
+and the provision it comes from. Scope is described in :mod:`isa_registry.core.rules._common`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from ..domain import Finding, Flow, Registry
+from ..law import (
+    ANNEX1,
+    ARTICLE9_NEEDS_SCHEDULE1,
+    PUBLIC_AUTHORITY_BARRED_ARTICLE6,
+    SCHEDULE1,
+    SCHEDULE1_CRIMINAL_CONDITIONS,
+    SCHEDULE1_PART2_CONDITIONS,
+    Legislation,
+    lookup_legislation,
+    parent_act,
+)
+from ._common import (
+    COMPETENT_AUTHORITY_KINDS,
+    a_day,
+    agreement_in_force,
+    agreement_label,
+    category_label,
+    criminal_categories,
+    finding,
+    flow_label,
+    flows_by_key,
+    flows_in_scope,
+    gdpr_flows,
+    is_live,
+    law_enforcement_flows,
+    listing,
+    paragraph,
+    plural,
+    run_cache,
+    schedule1_conditions,
+    schedule1_unknown,
+    schedule8_conditions,
+    schedule8_unknown,
+    special_categories,
+    successor_of,
+)
+
+__all__ = [
+    "flow_agreement_not_in_force",
+    "flow_apd_missing",
+    "flow_category_not_agreed",
+    "flow_criminal_no_condition",
+    "flow_end_date_passed",
+    "flow_law_enforcement_apd_missing",
+    "flow_law_enforcement_not_competent",
+    "flow_legislation_repealed",
+    "flow_legislation_unknown",
+    "flow_no_agreement",
+    "flow_no_lawful_basis",
+    "flow_no_legislation",
+    "flow_no_retention",
+    "flow_organisation_dissolved",
+    "flow_party_not_in_agreement",
+    "flow_public_authority_consent",
+    "flow_public_authority_explicit_consent",
+    "flow_public_authority_legitimate_interests",
+    "flow_recognised_interest_missing",
+    "flow_recognised_interest_unknown",
+    "flow_schedule1_missing",
+    "flow_schedule1_unknown",
+    "flow_schedule8_unknown",
+    "flow_special_no_condition",
+    "flow_transfer_no_safeguard",
+]
+
+
+def _is_public_authority(registry: Registry, key: str) -> bool:
+    organisation = registry.organisations.get(key)
+    return bool(organisation and organisation.public_authority)
+
+
+def _has_apd(registry: Registry, key: str) -> bool:
+    organisation = registry.organisations.get(key)
+    return bool(organisation and organisation.appropriate_policy_document)
+
+
+def _flow_finding(
+    code: str, registry: Registry, flow: Flow, problem: str, remedy: str, reference: str
+) -> Finding:
+    return finding(code, "flow", flow.key, f"{flow_label(registry, flow)}: {problem}", remedy, reference)
+
+
+# --- Agreement cover ---------------------------------------------------------------------------
+
+
+def flow_no_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Every sharing of personal data between controllers is covered by an agreement.
+
+    UK GDPR Art 5(2) and 24 (accountability: the controller must be able to show that sharing is
+    lawful) and Art 26 for joint controllers; the ICO Data Sharing Code of Practice (made under
+    DPA 2018 s121) expects a data sharing agreement for routine sharing.
+    """
+    for flow in flows_in_scope(registry, as_of):
+        if flow.agreement is None:
+            problem = "no information-sharing agreement covers this flow."
+            remedy = "Record the agreement that covers this sharing, or put one in place before sharing."
+        elif flow.agreement not in registry.agreements:
+            problem = f"it names agreement {flow.agreement}, which is not in the registry."
+            remedy = (
+                f"Add agreement {flow.agreement} to the registry, or link the flow to the agreement that "
+                "covers it."
+            )
+        else:
+            continue
+        yield _flow_finding(
+            "FLOW_NO_AGREEMENT",
+            registry,
+            flow,
+            problem,
+            remedy,
+            "UK GDPR Art 5(2), 24, 26; ICO Data Sharing Code of Practice (DPA 2018 s121)",
+        )
+
+
+def flow_agreement_not_in_force(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """The agreement a flow relies on is in force on the as-of date.
+
+    An agreement is in force when it is ``active`` or ``under_review`` and the as-of date is on or
+    after its start date and on or before its end date. A ``draft``, ``expired`` or ``terminated``
+    agreement gives no cover. UK GDPR Art 5(2), 24 and 26 (accountability).
+    """
+    for flow in flows_in_scope(registry, as_of):
+        agreement = registry.agreements.get(flow.agreement or "")
+        if agreement is None or agreement_in_force(agreement, as_of):
+            continue
+        label = agreement_label(agreement)
+        if agreement.status not in ("active", "under_review"):
+            status = agreement.status.replace("_", " ")
+            problem = f"its agreement {label} is {status}, so it does not cover the sharing."
+            remedy = (
+                f"Bring {agreement.key} into force (signed and marked active), or link the flow to an "
+                "agreement that is in force, or stop the sharing."
+            )
+        elif agreement.end_date is not None and as_of > agreement.end_date:
+            problem = f"its agreement {label} ended on {a_day(agreement.end_date)}."
+            remedy = f"Renew or extend {agreement.key} and record its new end date, or stop the sharing."
+        else:
+            starts = a_day(agreement.start_date) if agreement.start_date else "a later date"
+            problem = f"its agreement {label} does not start until {starts}."
+            remedy = f"Do not share before {starts}, or correct the agreement's start date."
+        yield _flow_finding(
+            "FLOW_AGREEMENT_NOT_IN_FORCE", registry, flow, problem, remedy, "UK GDPR Art 5(2), 24, 26"
+        )
+
+
+def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Both ends of a flow are parties to the agreement that covers it.
+
+    An organisation that has not signed up to an agreement is not bound by it, so the agreement
+    does not cover its disclosures or its use of what it receives. UK GDPR Art 5(2), 24, 26.
+    """
+    for flow in flows_in_scope(registry, as_of):
+        agreement = registry.agreements.get(flow.agreement or "")
+        if agreement is None:
+            continue
+        parties = agreement.party_keys()
+        missing = [key for key in dict.fromkeys((flow.source, flow.recipient)) if key not in parties]
+        if not missing:
+            continue
+        names = listing(registry.organisation_name(key) for key in missing)
+        verb = plural(len(missing), "is not a party", "are not parties")
+        yield _flow_finding(
+            "FLOW_PARTY_NOT_IN_AGREEMENT",
+            registry,
+            flow,
+            f"{names} {verb} to its agreement {agreement_label(agreement)}.",
+            f"Add {names} to {agreement.key} as {plural(len(missing), 'a party', 'parties')} and get "
+            f"{plural(len(missing), 'its', 'their')} signature, or link the flow to an agreement that both "
+            "organisations are party to.",
+            "UK GDPR Art 5(2), 24, 26",
+        )
+
+
+def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A flow carries only data categories its agreement allows.
+
+    Sharing more than the agreement allows breaks purpose limitation and data minimisation as
+    the partners agreed them. UK GDPR Art 5(1)(b), (c).
+    """
+    for flow in flows_in_scope(registry, as_of):
+        agreement = registry.agreements.get(flow.agreement or "")
+        if agreement is None:
+            continue
+        allowed = set(agreement.data_categories)
+        extra = [c for c in dict.fromkeys(flow.data_categories) if c not in allowed]
+        if not extra:
+            continue
+        labels = listing(category_label(c) for c in extra)
+        yield _flow_finding(
+            "FLOW_CATEGORY_NOT_AGREED",
+            registry,
+            flow,
+            f"it shares {labels}, which its agreement {agreement_label(agreement)} does not list.",
+            f"Stop sharing {labels}, or vary {agreement.key} to allow {plural(len(extra), 'it', 'them')} and "
+            "record the change.",
+            "UK GDPR Art 5(1)(b), (c)",
+        )
+
+
+# --- Lawful basis (UK GDPR Art 6; DPA 2018 s35) ------------------------------------------------
+
+
+def flow_no_lawful_basis(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Every flow has a lawful basis for the disclosing organisation.
+
+    Under the UK GDPR, one of the bases in Art 6(1); under DPA 2018 Part 3, the data subject's
+    consent or a law enforcement task (s35(2)).
+    """
+    for flow in flows_in_scope(registry, as_of):
+        if flow.regime == "law_enforcement":
+            if flow.law_enforcement_basis:
+                continue
+            problem = (
+                "it is shared under the law enforcement regime but no DPA 2018 s35(2) basis is recorded."
+            )
+            remedy = "Record the basis: 'task' (necessary for a law enforcement task) or 'consent'."
+            reference = "DPA 2018 s35(1), (2)"
+        else:
+            if flow.article6:
+                continue
+            problem = "no UK GDPR Article 6 lawful basis is recorded for the disclosing organisation."
+            remedy = (
+                f"Record the Article 6(1) basis {registry.organisation_name(flow.source)} relies on to share "
+                "(for a public body usually (e) public task, or (c) legal obligation)."
+            )
+            reference = "UK GDPR Art 6(1)"
+        yield _flow_finding("FLOW_NO_LAWFUL_BASIS", registry, flow, problem, remedy, reference)
+
+
+def flow_public_authority_legitimate_interests(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A public authority cannot rely on legitimate interests, recognised or not, for its tasks.
+
+    The words after UK GDPR Art 6(1)(f), as amended by the Data (Use and Access) Act 2025 s70(2)(c)
+    (in force 5 February 2026), say that points (ea) and (f) do not apply to processing carried out by
+    public authorities in the performance of their tasks. Annex 1 para 1 repeats the bar for
+    disclosures. The registry records safeguarding sharing, which is a task of the public body.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        if flow.article6 not in PUBLIC_AUTHORITY_BARRED_ARTICLE6 or not _is_public_authority(
+            registry, flow.source
+        ):
+            continue
+        source = registry.organisation_name(flow.source)
+        basis = (
+            "recognised legitimate interests (Art 6(1)(ea))"
+            if flow.article6 == "ea"
+            else ("legitimate interests (Art 6(1)(f))")
+        )
+        yield _flow_finding(
+            "FLOW_PUBLIC_AUTHORITY_LEGITIMATE_INTERESTS",
+            registry,
+            flow,
+            f"{source} is a public authority but relies on {basis}, which public authorities cannot use for "
+            "their tasks.",
+            f"Record the basis {source} has in law instead: usually Art 6(1)(e) public task (or (c) legal "
+            "obligation) with the statutory gateway that allows the sharing.",
+            f"UK GDPR Art 6(1)({flow.article6}) and closing words (as amended by DUAA 2025 s70(2)(c))",
+        )
+
+
+def flow_public_authority_consent(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Consent is rarely a valid basis for a public authority.
+
+    Consent must be freely given (UK GDPR Art 4(11), 7(4)); Recital 43 says it is unlikely to be
+    where there is a clear imbalance between the data subject and a public authority.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        if flow.article6 != "a" or not _is_public_authority(registry, flow.source):
+            continue
+        source = registry.organisation_name(flow.source)
+        yield _flow_finding(
+            "FLOW_PUBLIC_AUTHORITY_CONSENT",
+            registry,
+            flow,
+            f"{source} is a public authority relying on consent (Art 6(1)(a)), which is rarely freely given "
+            "to a public body.",
+            "Check whether the sharing is part of a public task; if so, record Art 6(1)(e) and its gateway. "
+            "Keep consent only if people can genuinely refuse without detriment, and record how it is "
+            "obtained.",
+            "UK GDPR Art 6(1)(a), 7(4), Recital 43",
+        )
+
+
+def flow_recognised_interest_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A recognised legitimate interest names its Annex 1 condition.
+
+    Processing is necessary for a recognised legitimate interest only if it meets a condition in
+    Annex 1 (UK GDPR Art 6(5), inserted by DUAA 2025 s70(4)).
+    """
+    for flow in gdpr_flows(registry, as_of):
+        if flow.article6 != "ea" or (flow.recognised_interest or "").strip():
+            continue
+        yield _flow_finding(
+            "FLOW_RECOGNISED_INTEREST_MISSING",
+            registry,
+            flow,
+            "it relies on a recognised legitimate interest (Art 6(1)(ea)) but names no Annex 1 condition.",
+            "Record the UK GDPR Annex 1 paragraph relied on (for example paragraph 6, safeguarding a "
+            "vulnerable individual), or choose another basis.",
+            "UK GDPR Art 6(1)(ea), 6(5), Annex 1",
+        )
+
+
+def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A recognised legitimate interest names a condition that is in Annex 1.
+
+    Added by this project. UK GDPR Art 6(5): only the conditions in Annex 1 make a recognised
+    legitimate interest, so a paragraph that is not one of them gives no basis at all.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        named = (flow.recognised_interest or "").strip()
+        if flow.article6 != "ea" or not named or _annex1_paragraph(named) in ANNEX1:
+            continue
+        yield _flow_finding(
+            "FLOW_RECOGNISED_INTEREST_UNKNOWN",
+            registry,
+            flow,
+            f"it relies on a recognised legitimate interest '{named}', which is not a condition in UK GDPR "
+            "Annex 1.",
+            f"Record one of the Annex 1 paragraphs ({listing(sorted(ANNEX1, key=_numeric_order))}) or choose "
+            "another basis.",
+            "UK GDPR Art 6(1)(ea), 6(5), Annex 1",
+        )
+
+
+#: Commencement of Art 6(1)(ea): Data (Use and Access) Act 2025 s70, brought into force on
+#: 5 February 2026 by SI 2026/82 reg 2(c).
+RECOGNISED_INTEREST_IN_FORCE = date(2026, 2, 5)
+
+
+def flow_recognised_interest_not_in_force(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Recognised legitimate interest is no basis for processing before it came into force.
+
+    Added by this project. UK GDPR Art 6(1)(ea) was inserted by the Data (Use and Access) Act 2025
+    s70 with effect from 5 February 2026; a check as of an earlier date (an audit of past sharing)
+    finds no such basis in the law of that day.
+    """
+    if as_of >= RECOGNISED_INTEREST_IN_FORCE:
+        return
+    for flow in gdpr_flows(registry, as_of):
+        if flow.article6 != "ea":
+            continue
+        yield _flow_finding(
+            "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE",
+            registry,
+            flow,
+            f"it relies on a recognised legitimate interest (Art 6(1)(ea)), which was not law until "
+            f"{a_day(RECOGNISED_INTEREST_IN_FORCE)}.",
+            "For sharing before 5 February 2026, record the basis that applied then (usually Art 6(1)(e) "
+            "public task or (f) legitimate interests for a body that is not a public authority).",
+            "UK GDPR Art 6(1)(ea); Data (Use and Access) Act 2025 s70; SI 2026/82 reg 2(c)",
+        )
+
+
+def _annex1_paragraph(value: str) -> str:
+    text = value.strip().lower()
+    for prefix in ("annex 1", "annex1", ","):
+        text = text.removeprefix(prefix).strip()
+    return paragraph(text)
+
+
+def _numeric_order(code: str) -> tuple[int, str]:
+    return (int(code), "") if code.isdigit() else (10**6, code)
+
+
+def flow_no_legislation(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A legal obligation or public task is laid down by law, and the flow names that law.
+
+    UK GDPR Art 6(3): the basis for processing under Art 6(1)(c) and (e) must be laid down by
+    domestic law; DPA 2018 s8.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        if flow.article6 not in ("c", "e") or flow.legislation:
+            continue
+        what = "legal obligation (Art 6(1)(c))" if flow.article6 == "c" else "public task (Art 6(1)(e))"
+        yield _flow_finding(
+            "FLOW_NO_LEGISLATION",
+            registry,
+            flow,
+            f"it relies on a {what} but names no legislation that sets out the task or duty.",
+            "Record the statutory gateway as a legislation.gov.uk identifier, for example "
+            "ukpga/1989/41/section/47 (Children Act 1989 s47) or ukpga/2004/31/section/11 (Children Act "
+            "2004 s11).",
+            f"UK GDPR Art 6(1)({flow.article6}), 6(3); DPA 2018 s8",
+        )
+
+
+# --- Special category and criminal offence data (UK GDPR Art 9, 10; DPA 2018 s10, s35) ---------
+
+
+def flow_special_no_condition(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Special category data is shared only under a condition for it.
+
+    UK GDPR Art 9(1), (2): special category data needs an Art 9(2) condition. Under DPA 2018
+    Part 3, "sensitive processing" (s35(8)) needs the data subject's consent and an appropriate
+    policy document (s35(4)), or strict necessity, a Schedule 8 condition and an appropriate
+    policy document (s35(5)). So a law enforcement flow based on consent needs no Schedule 8
+    condition, and this rule does not fire for it (the law wins over the spec's wording here).
+    """
+    for flow in flows_in_scope(registry, as_of):
+        special = special_categories(flow)
+        if not special:
+            continue
+        labels = listing(category_label(c) for c in special)
+        if flow.regime == "law_enforcement":
+            if flow.law_enforcement_basis == "consent" or schedule8_conditions(flow):
+                continue
+            problem = (
+                f"{labels} is sensitive processing under the law enforcement regime, but no DPA 2018 "
+                "Schedule 8 condition is recorded."
+            )
+            remedy = (
+                "Record the Schedule 8 paragraph relied on (for example paragraph 4, safeguarding of "
+                "children and of individuals at risk), or stop sharing this data."
+            )
+            reference = "DPA 2018 s35(3), (5), Sch 8"
+        else:
+            if flow.article9:
+                continue
+            problem = (
+                f"it shares {labels}, which {plural(len(special), 'is', 'are')} special category data, but "
+                "no Article 9(2) condition is recorded."
+            )
+            remedy = (
+                "Record the Article 9(2) condition relied on (for safeguarding usually (g) substantial "
+                "public interest with Schedule 1 paragraph 18, or (h) with paragraph 2), or stop sharing "
+                "this data."
+            )
+            reference = "UK GDPR Art 9(1), (2)"
+        yield _flow_finding("FLOW_SPECIAL_NO_CONDITION", registry, flow, problem, remedy, reference)
+
+
+def flow_public_authority_explicit_consent(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Explicit consent is rarely a valid condition for a public authority.
+
+    Added by this project, for the same reason as ``FLOW_PUBLIC_AUTHORITY_CONSENT``: UK GDPR
+    Art 9(2)(a) needs explicit consent, which must be freely given (Art 4(11), 7(4)), and Recital 43 says
+    consent is unlikely to be freely given to a public authority.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        if flow.article9 != "a" or not _is_public_authority(registry, flow.source):
+            continue
+        source = registry.organisation_name(flow.source)
+        yield _flow_finding(
+            "FLOW_PUBLIC_AUTHORITY_EXPLICIT_CONSENT",
+            registry,
+            flow,
+            f"{source} is a public authority relying on explicit consent (Art 9(2)(a)) for special category "
+            "data, which is rarely freely given to a public body.",
+            "Check whether a condition in law fits, for safeguarding usually Art 9(2)(g) with Schedule 1 "
+            "paragraph 18; keep explicit consent only if people can genuinely refuse without detriment.",
+            "UK GDPR Art 9(2)(a), 7(4), Recital 43",
+        )
+
+
+def flow_schedule1_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Art 9(2)(b), (g), (h), (i) and (j) are met only with a DPA 2018 Schedule 1 condition.
+
+    DPA 2018 s10(2): (b) needs Sch 1 para 1, (h) para 2, (i) para 3 and (j) para 4 (Part 1);
+    s10(3): (g) needs a substantial public interest condition in Part 2 (paras 6 to 28).
+    """
+    for flow in gdpr_flows(registry, as_of):
+        needed = ARTICLE9_NEEDS_SCHEDULE1.get(flow.article9 or "")
+        if needed is None or needed & set(schedule1_conditions(flow)):
+            continue
+        special = special_categories(flow)
+        shared = (
+            f"{listing(category_label(c) for c in special)} {plural(len(special), 'is', 'are')} shared"
+            if special
+            else "it is recorded"
+        )
+        if needed == SCHEDULE1_PART2_CONDITIONS:
+            problem = (
+                f"{shared} under Art 9(2)(g) (substantial public interest) but no DPA 2018 Schedule 1 Part 2 "
+                "condition (paragraphs 6 to 28) is recorded."
+            )
+            remedy = (
+                "Record the Part 2 condition relied on, for safeguarding usually paragraph 18 (safeguarding "
+                "of children and of individuals at risk), or choose another Article 9(2) condition."
+            )
+            reference = "UK GDPR Art 9(2)(g); DPA 2018 s10(3), Sch 1 Part 2"
+        else:
+            paras = sorted(needed, key=int)
+            named = listing(f"paragraph {p} ({SCHEDULE1[p].title.lower()})" for p in paras)
+            problem = (
+                f"{shared} under Art 9(2)({flow.article9}) but DPA 2018 Schedule 1 {named} is not recorded."
+            )
+            remedy = (
+                f"Record Schedule 1 {named} for this flow if its conditions are met, or choose another "
+                "Article 9(2) condition."
+            )
+            reference = f"UK GDPR Art 9(2)({flow.article9}); DPA 2018 s10(2), Sch 1 para {', '.join(paras)}"
+        yield _flow_finding("FLOW_SCHEDULE1_MISSING", registry, flow, problem, remedy, reference)
+
+
+def flow_schedule1_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Every Schedule 1 paragraph a flow relies on is a condition.
+
+    Added by this project. Only DPA 2018 Sch 1 paras 1 to 4 (Part 1), 6 to 28 (Part 2) and 29 to 37
+    (Part 3) are conditions (s10); para 5 and Part 4 set out the appropriate policy document, so
+    naming them, or a paragraph that does not exist, satisfies nothing.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        unknown = schedule1_unknown(flow)
+        if not unknown:
+            continue
+        named = listing(f"'{p}'" for p in unknown)
+        yield _flow_finding(
+            "FLOW_SCHEDULE1_UNKNOWN",
+            registry,
+            flow,
+            f"it names Schedule 1 {plural(len(unknown), 'paragraph', 'paragraphs')} {named}, which "
+            f"{plural(len(unknown), 'is not a condition', 'are not conditions')} in DPA 2018 Schedule 1.",
+            "Record the condition paragraphs relied on (1 to 4, 6 to 28 or 29 to 37); paragraph 5 is the "
+            "appropriate policy document requirement, not a condition.",
+            "DPA 2018 s10, Sch 1",
+        )
+
+
+def flow_criminal_no_condition(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Criminal offence data is processed under official authority or a Schedule 1 condition.
+
+    UK GDPR Art 10; DPA 2018 s10(4), (5): processing not under the control of official authority
+    is authorised by domestic law only if it meets a condition in Schedule 1 Part 1, 2 or 3.
+    Criminal offence data includes allegations and proceedings (s11(2)). Not applied to law
+    enforcement flows, where such data is the ordinary business of Part 3.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        criminal = criminal_categories(flow)
+        if not criminal or flow.official_authority:
+            continue
+        if set(schedule1_conditions(flow)) & SCHEDULE1_CRIMINAL_CONDITIONS:
+            continue
+        yield _flow_finding(
+            "FLOW_CRIMINAL_NO_CONDITION",
+            registry,
+            flow,
+            f"it shares {listing(category_label(c) for c in criminal)} (including allegations and "
+            "proceedings) but it is not under official authority and no DPA 2018 Schedule 1 condition is "
+            "recorded.",
+            "Record the Schedule 1 condition relied on (for safeguarding usually paragraph 18; for crime "
+            "prevention paragraph 10), or record that the processing is under the control of official "
+            "authority.",
+            "UK GDPR Art 10; DPA 2018 s10(5), s11(2), Sch 1 Parts 1 to 3",
+        )
+
+
+def flow_apd_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """The source has an appropriate policy document for the Schedule 1 conditions that need one.
+
+    DPA 2018 Sch 1 para 1(1)(b), para 5 (every Part 2 condition unless it says otherwise) and
+    Part 4 (paras 38 to 41), as each condition's ``needs_apd`` in the law catalogue records.
+    Para 10(2): the unlawful-acts condition needs no document for a disclosure to a competent
+    authority, taken here as a recipient that is police, probation, youth justice or a court.
+    """
+    for flow in gdpr_flows(registry, as_of):
+        if _has_apd(registry, flow.source):
+            continue
+        needing = [p for p in schedule1_conditions(flow) if SCHEDULE1[p].needs_apd]
+        if "10" in needing and _recipient_is_competent_authority(registry, flow):
+            needing.remove("10")
+        if not needing:
+            continue
+        source = registry.organisation_name(flow.source)
+        paras = listing(needing)
+        yield _flow_finding(
+            "FLOW_APD_MISSING",
+            registry,
+            flow,
+            f"it relies on Schedule 1 {plural(len(needing), 'paragraph', 'paragraphs')} {paras}, which "
+            f"{plural(len(needing), 'needs', 'need')} an appropriate policy document, but none is recorded "
+            f"for {source}.",
+            f"Record the link to {source}'s appropriate policy document (or write one: it explains how the "
+            "data protection principles are met and how long the data is kept).",
+            "DPA 2018 s10, Sch 1 paras 1(1)(b), 5, 39",
+        )
+
+
+def _recipient_is_competent_authority(registry: Registry, flow: Flow) -> bool:
+    recipient = registry.organisations.get(flow.recipient)
+    return bool(recipient and recipient.kind in COMPETENT_AUTHORITY_KINDS - {"government"})
+
+
+# --- Law enforcement (DPA 2018 Part 3) ---------------------------------------------------------
+
+
+def flow_law_enforcement_not_competent(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Only a competent authority can process under the law enforcement regime.
+
+    Added by this project. DPA 2018 s29(1): Part 3 applies to processing by a competent authority
+    for the law enforcement purposes; s30: a competent authority is a body listed in Schedule 7
+    (police, probation, youth offending teams, government departments among them) or one with
+    statutory law enforcement functions, to the extent it exercises them. Anything else is UK GDPR
+    processing. A warning, not an error, because a council or other body may have such functions.
+    """
+    for flow in law_enforcement_flows(registry, as_of):
+        source = registry.organisations.get(flow.source)
+        if source is None or source.kind in COMPETENT_AUTHORITY_KINDS:
+            continue
+        if source.kind == "local_authority":
+            why = (
+                "a council is a competent authority only when it exercises its own law enforcement "
+                "functions (such as prosecuting offences), not for children's social care"
+            )
+        else:
+            why = "it is not normally a competent authority"
+        yield _flow_finding(
+            "FLOW_LAW_ENFORCEMENT_NOT_COMPETENT",
+            registry,
+            flow,
+            f"it is recorded under the law enforcement regime but the source, {source.name}, is a "
+            f"{source.kind.replace('_', ' ')} body: {why}.",
+            f"Confirm the statutory law enforcement function {source.name} exercises here; otherwise record "
+            "the flow under the UK GDPR with an Article 6 basis (and Article 9 and Schedule 1 conditions as "
+            "needed).",
+            "DPA 2018 s29, s30, Sch 7",
+        )
+
+
+def flow_schedule8_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Every Schedule 8 paragraph a law enforcement flow relies on is a condition.
+
+    Added by this project. DPA 2018 s35(5)(b): sensitive processing needs a condition in
+    Schedule 8; a paragraph that is not in it satisfies nothing.
+    """
+    for flow in law_enforcement_flows(registry, as_of):
+        unknown = schedule8_unknown(flow)
+        if not unknown:
+            continue
+        named = listing(f"'{p}'" for p in unknown)
+        yield _flow_finding(
+            "FLOW_SCHEDULE8_UNKNOWN",
+            registry,
+            flow,
+            f"it names Schedule 8 {plural(len(unknown), 'paragraph', 'paragraphs')} {named}, which "
+            f"{plural(len(unknown), 'is not a condition', 'are not conditions')} in DPA 2018 Schedule 8.",
+            "Record the Schedule 8 paragraphs relied on by their number.",
+            "DPA 2018 s35(5)(b), Sch 8",
+        )
+
+
+def flow_law_enforcement_apd_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Sensitive processing for law enforcement needs an appropriate policy document.
+
+    Added by this project: ``FLOW_APD_MISSING`` is about DPA 2018 Schedule 1, which does not apply
+    under Part 3. Both routes to sensitive processing, consent (s35(4)(b)) and strict necessity with
+    a Schedule 8 condition (s35(5)(c)), require the controller to have an appropriate policy
+    document in place (s42).
+    """
+    for flow in law_enforcement_flows(registry, as_of):
+        special = special_categories(flow)
+        if not special or _has_apd(registry, flow.source):
+            continue
+        source = registry.organisation_name(flow.source)
+        yield _flow_finding(
+            "FLOW_LAW_ENFORCEMENT_APD_MISSING",
+            registry,
+            flow,
+            f"it is sensitive processing ({listing(category_label(c) for c in special)}) under the law "
+            f"enforcement regime, but no appropriate policy document is recorded for {source}.",
+            f"Record the link to {source}'s law enforcement appropriate policy document (DPA 2018 s42), or "
+            "write one.",
+            "DPA 2018 s35(4)(b), (5)(c), s42",
+        )
+
+
+# --- Retention, transfers, partners and gateways -----------------------------------------------
+
+
+def flow_no_retention(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """The recipient keeps the data no longer than necessary, and the flow says for how long.
+
+    UK GDPR Art 5(1)(e) (storage limitation), Art 30(1)(f); DPA 2018 s39 under Part 3.
+    """
+    for flow in flows_in_scope(registry, as_of):
+        if (flow.retention or "").strip():
+            continue
+        recipient = registry.organisation_name(flow.recipient)
+        reference = "DPA 2018 s39" if flow.regime == "law_enforcement" else "UK GDPR Art 5(1)(e), 30(1)(f)"
+        yield _flow_finding(
+            "FLOW_NO_RETENTION",
+            registry,
+            flow,
+            f"no retention period is recorded for what {recipient} receives.",
+            f"Record how long {recipient} keeps the data, or the criteria that decide it (for example 'until "
+            "the child's 25th birthday').",
+            reference,
+        )
+
+
+def flow_transfer_no_safeguard(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A transfer outside the UK rests on adequacy regulations, a safeguard or a derogation.
+
+    UK GDPR Chapter V: Art 45A (data protection test), 46 (appropriate safeguards such as the
+    IDTA or the Addendum), 47 (binding corporate rules), 49 (derogations). DPA 2018 s73 under Part 3.
+    """
+    for flow in flows_in_scope(registry, as_of):
+        transfer = flow.international_transfer
+        if transfer is None or transfer.safeguard:
+            continue
+        yield _flow_finding(
+            "FLOW_TRANSFER_NO_SAFEGUARD",
+            registry,
+            flow,
+            f"the data goes outside the UK (to {transfer.country}) but no transfer safeguard is recorded.",
+            f"Record what allows the transfer to {transfer.country}: UK adequacy regulations, an IDTA, the "
+            "Addendum to the EU SCCs, binding corporate rules, or a derogation; or stop the transfer.",
+            "UK GDPR Art 44, 45A, 46, 47, 49",
+        )
+
+
+def flow_organisation_dissolved(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """Neither end of a live flow is a body that no longer exists.
+
+    A dissolved body cannot disclose or receive data, so the record is wrong about who the
+    controller is (UK GDPR Art 5(2), 30(1)(a), (d)). Applies to every live flow, anonymised too,
+    because it is about the record, not the data.
+    """
+    for flow in flows_by_key(registry):
+        if not is_live(flow, as_of):
+            continue
+        for end, org_key in (("source", flow.source), ("recipient", flow.recipient)):
+            organisation = registry.organisations.get(org_key)
+            if organisation is None or organisation.status != "dissolved":
+                continue
+            successor = successor_of(registry, organisation)
+            if successor is not None:
+                remedy = (
+                    f"Change the flow's {end} to {successor.name}, which took over from {organisation.name}, "
+                    "and check the agreement covers it."
+                )
+            else:
+                remedy = (
+                    f"Record which body took over from {organisation.name} as its successor and change the "
+                    f"flow's {end} to it, or mark the flow ceased."
+                )
+            yield _flow_finding(
+                "FLOW_ORGANISATION_DISSOLVED",
+                registry,
+                flow,
+                f"its {end}, {organisation.name}, has been dissolved.",
+                remedy,
+                "UK GDPR Art 5(2), 30(1)",
+            )
+
+
+def _gateway_status(identifier: str) -> Legislation | None:
+    """The catalogue entry that decides whether a gateway is current.
+
+    The provision's own entry; failing that, the entry of its Act when the whole Act is no longer
+    law in England (a section of a repealed Act is repealed too); otherwise None. A section that is
+    not catalogued is not taken to share an in-force Act's status: the catalogue leaves some out on
+    purpose (uncommenced ones) so that a person checks them.
+    """
+    entry = lookup_legislation(identifier)
+    if entry is not None:
+        return entry
+    act = lookup_legislation(parent_act(identifier))
+    return act if act is not None and not act.current else None
+
+
+def _replacement_names(entry: Legislation) -> list[str]:
+    names = []
+    for replacement in entry.replaced_by:
+        known = lookup_legislation(replacement)
+        if known is None:
+            names.append(replacement)
+        elif known.title == known.citation:
+            names.append(known.citation)
+        else:
+            names.append(f"{known.citation} ({known.title})")
+    return names
+
+
+_NO_LONGER = {
+    "repealed": "has been repealed",
+    "superseded": "has been superseded",
+    "not_in_england": "no longer applies in England",
+}
+
+
+def _gateway_reference(flow: Flow) -> str:
+    return "DPA 2018 s35(1)" if flow.regime == "law_enforcement" else "UK GDPR Art 6(3)"
+
+
+def flow_legislation_repealed(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """The statutory gateways a flow names are law in England.
+
+    UK GDPR Art 6(3): the basis for processing under (c) or (e) is laid down by law in force
+    (DPA 2018 s35(1) under Part 3: processing must be based on law); a repealed or superseded
+    provision, or one that now applies only in Wales, lays down nothing. A section that is not
+    catalogued itself is caught when its whole Act is repealed.
+    """
+    status = run_cache("gateway_status")
+    for flow in flows_in_scope(registry, as_of):
+        for identifier in dict.fromkeys(flow.legislation):
+            if identifier not in status:
+                status[identifier] = _gateway_status(identifier)
+            entry = status[identifier]
+            if entry is None or entry.status not in _NO_LONGER:
+                continue
+            replacements = _replacement_names(entry)
+            if replacements:
+                now = listing(replacements)
+                remedy = f"Name what replaced it: {now}."
+                problem_tail = f"; it was replaced by {now}"
+            else:
+                remedy = "Name the provision that gives the gateway today, or remove this one."
+                problem_tail = ""
+            yield _flow_finding(
+                "FLOW_LEGISLATION_REPEALED",
+                registry,
+                flow,
+                f"the gateway {entry.citation} ({identifier}) {_NO_LONGER[entry.status]}{problem_tail}.",
+                remedy,
+                f"{_gateway_reference(flow)}; {entry.citation}",
+            )
+
+
+def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """The statutory gateways a flow names are ones the registry's catalogue knows.
+
+    The catalogue is how the registry checks that a gateway is current (UK GDPR Art 6(3); DPA 2018
+    s35(1)); a provision it does not list cannot be checked, unless its whole Act is repealed
+    (then ``FLOW_LEGISLATION_REPEALED`` reports it instead).
+    """
+    status = run_cache("gateway_status")
+    for flow in flows_in_scope(registry, as_of):
+        for identifier in dict.fromkeys(flow.legislation):
+            if identifier not in status:
+                status[identifier] = _gateway_status(identifier)
+            if status[identifier] is not None:
+                continue
+            yield _flow_finding(
+                "FLOW_LEGISLATION_UNKNOWN",
+                registry,
+                flow,
+                f"the gateway {identifier} is not in the registry's legislation catalogue, so it cannot be "
+                "checked.",
+                "Check the identifier against legislation.gov.uk (for example ukpga/1989/41/section/47) and "
+                "correct it, or ask for the provision to be added to the catalogue.",
+                _gateway_reference(flow),
+            )
+
+
+def flow_end_date_passed(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A flow whose end date has passed is recorded as ceased.
+
+    Added by this project. A flow still marked active or planned after its end date drops out of
+    every other check; the record of processing must describe the processing as it is (UK GDPR
+    Art 30(1)).
+    """
+    for flow in flows_by_key(registry):
+        if flow.status == "ceased" or flow.end_date is None or flow.end_date >= as_of:
+            continue
+        yield _flow_finding(
+            "FLOW_END_DATE_PASSED",
+            registry,
+            flow,
+            f"it ended on {a_day(flow.end_date)} but is still marked {flow.status}, so it is no longer "
+            "checked.",
+            "Mark the flow ceased, or correct its end date if the sharing goes on.",
+            "UK GDPR Art 30(1)",
+        )

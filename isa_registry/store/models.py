@@ -1,0 +1,247 @@
+"""Database models: typed SQLAlchemy 2 declarative classes.
+
+The database enforces what it can of ``shared/spec/registry-format.md``: unique keys, foreign keys,
+enumerations (as CHECK constraints, the same on SQLite and PostgreSQL), and a flow's source differing
+from its recipient. Lists (data categories, subjects, Schedule 1 paragraphs, legislation) are JSON
+arrays: they are read whole with their record and never joined on.
+
+Every registry record carries ``version_id`` for optimistic locking: an UPDATE that finds another
+version raises ``StaleDataError`` rather than overwrite someone else's change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from ..core import domain
+from .db import db
+
+__all__ = ["Agreement", "AgreementParty", "AuditEntry", "AuditHead", "Flow", "Organisation", "User"]
+
+ROLES = ("viewer", "editor", "admin")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(values: tuple[str, ...], name: str) -> Enum:
+    """A string column limited to ``values`` by a named CHECK constraint."""
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=max(map(len, values)))
+
+
+class _Record:
+    """Columns every registry record has: its key, archiving, version and timestamps."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, onupdate=_utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:
+        return {"version_id_col": cls.__table__.c.version_id}  # type: ignore[attr-defined]
+
+
+class Organisation(_Record, db.Model):
+    """A partner organisation."""
+
+    __tablename__ = "organisation"
+
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(_enum(domain.ORGANISATION_KINDS, "organisation_kind"))
+    public_authority: Mapped[bool] = mapped_column(Boolean)
+    ico_registration: Mapped[str | None] = mapped_column(String(50))
+    dpo_contact: Mapped[str | None] = mapped_column(String(300))
+    appropriate_policy_document: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(
+        _enum(domain.ORGANISATION_STATUSES, "organisation_status"), default="active"
+    )
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    address: Mapped[str | None] = mapped_column(Text)
+    telephone: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(300))
+    representative: Mapped[str | None] = mapped_column(Text)
+
+    successor: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")
+
+
+class Agreement(_Record, db.Model):
+    """An information-sharing, data-sharing or data-processing agreement."""
+
+    __tablename__ = "agreement"
+
+    title: Mapped[str] = mapped_column(String(500))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(_enum(domain.AGREEMENT_STATUSES, "agreement_status"))
+    version: Mapped[str | None] = mapped_column(String(50))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    review_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    document_url: Mapped[str | None] = mapped_column(String(1000))
+    dpia_reference: Mapped[str | None] = mapped_column(String(300))
+
+    owner: Mapped[Organisation | None] = relationship()
+    parties: Mapped[list[AgreementParty]] = relationship(
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        order_by="AgreementParty.position",
+    )
+
+
+class AgreementParty(db.Model):
+    """An organisation's place in an agreement, and its sign-off."""
+
+    __tablename__ = "agreement_party"
+    __table_args__ = (UniqueConstraint("agreement_id", "organisation_id", name="party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(_enum(domain.PARTY_ROLES, "party_role"), default="controller")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_by: Mapped[str | None] = mapped_column(String(300))
+    signatory_role: Mapped[str | None] = mapped_column(String(300))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="parties")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Flow(_Record, db.Model):
+    """One sharing of personal data from one organisation to another."""
+
+    __tablename__ = "flow"
+    __table_args__ = (
+        CheckConstraint("source_id <> recipient_id", name="source_is_not_recipient"),
+        CheckConstraint(
+            "transfer_safeguard IS NULL OR transfer_country IS NOT NULL",
+            name="safeguard_needs_country",
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(500))
+    source_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    programme: Mapped[str | None] = mapped_column(String(300))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), index=True)
+    status: Mapped[str] = mapped_column(_enum(domain.FLOW_STATUSES, "flow_status"), default="active")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    identifiability: Mapped[str] = mapped_column(_enum(domain.IDENTIFIABILITY, "identifiability"))
+    regime: Mapped[str] = mapped_column(_enum(domain.REGIMES, "regime"), default="uk_gdpr")
+    data_subjects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    article6: Mapped[str | None] = mapped_column(_enum(domain.ARTICLE6_CODES, "article6"))
+    recognised_interest: Mapped[str | None] = mapped_column(String(100))
+    article9: Mapped[str | None] = mapped_column(_enum(domain.ARTICLE9_CODES, "article9"))
+    schedule1: Mapped[list[str]] = mapped_column(JSON, default=list)
+    official_authority: Mapped[bool] = mapped_column(Boolean, default=False)
+    law_enforcement_basis: Mapped[str | None] = mapped_column(
+        _enum(domain.LAW_ENFORCEMENT_BASES, "law_enforcement_basis")
+    )
+    schedule8: Mapped[list[str]] = mapped_column(JSON, default=list)
+    legislation: Mapped[list[str]] = mapped_column(JSON, default=list)
+    retention: Mapped[str | None] = mapped_column(Text)
+    transfer_country: Mapped[str | None] = mapped_column(String(100))
+    transfer_safeguard: Mapped[str | None] = mapped_column(
+        _enum(domain.TRANSFER_SAFEGUARDS, "transfer_safeguard")
+    )
+    frequency: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str | None] = mapped_column(String(200))
+    security_measures: Mapped[str | None] = mapped_column(Text)
+    storage_location: Mapped[str | None] = mapped_column(Text)
+    automated_decision_making: Mapped[bool | None] = mapped_column(Boolean)
+    lia_reference: Mapped[str | None] = mapped_column(String(1000))
+    consent_record: Mapped[str | None] = mapped_column(String(1000))
+
+    source: Mapped[Organisation] = relationship(foreign_keys=[source_id])
+    recipient: Mapped[Organisation] = relationship(foreign_keys=[recipient_id])
+    agreement: Mapped[Agreement | None] = relationship()
+
+
+class User(db.Model):
+    """Someone who signs in: a viewer (auditor), an editor (business unit) or an admin."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(_enum(ROLES, "user_role"), default="viewer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Flask-Login's user protocol.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in ("editor", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class AuditEntry(db.Model):
+    """One change to the registry. Append-only; each entry's hash covers the previous one's."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(50))
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_key: Mapped[str] = mapped_column(String(100), index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):
+    """The single row that serialises appends to the audit chain and holds the registry revision."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default="0" * 64)

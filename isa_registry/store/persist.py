@@ -1,0 +1,308 @@
+"""Writing domain records to the database, with every change in the audit log.
+
+``apply_registry`` is what an import does: records are matched by key, created when new, updated
+when different, left alone when the same, and never duplicated. It works inside the caller's
+transaction; the caller commits once, so an import is all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from ..core.domain import Agreement, Flow, Organisation, Registry
+from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
+from . import audit
+from .models import Agreement as AgreementModel
+from .models import AgreementParty
+from .models import Flow as FlowModel
+from .models import Organisation as OrganisationModel
+from .queries import load_registry
+
+__all__ = [
+    "ImportReport",
+    "agreement_ids",
+    "apply_registry",
+    "org_ids",
+    "set_agreement",
+    "set_flow",
+    "set_organisation",
+]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, by record type."""
+
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    updated_keys: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """One plain line per record type."""
+        out = []
+        for kind in ("organisation", "agreement", "flow"):
+            out.append(
+                f"{kind}s: {self.created[kind]} created, {self.updated[kind]} updated "
+                f"(matched by key), {self.unchanged[kind]} unchanged"
+            )
+        return out
+
+
+def org_ids(session: Session) -> dict[str, int]:
+    """Organisation key to id."""
+    t = OrganisationModel.__table__
+    return {k: i for i, k in session.execute(select(t.c.id, t.c.key))}
+
+
+def agreement_ids(session: Session) -> dict[str, int]:
+    """Agreement key to id."""
+    t = AgreementModel.__table__
+    return {k: i for i, k in session.execute(select(t.c.id, t.c.key))}
+
+
+def set_organisation(row: OrganisationModel, o: Organisation, ids: dict[str, int]) -> None:
+    """Copy a domain organisation onto its row (the successor must already have an id)."""
+    for name in (
+        "key name kind public_authority ico_registration dpo_contact appropriate_policy_document "
+        "status address telephone email representative archived"
+    ).split():
+        setattr(row, name, getattr(o, name))
+    row.successor_id = ids[o.successor] if o.successor else None
+
+
+def set_agreement(row: AgreementModel, a: Agreement, ids: dict[str, int]) -> None:
+    """Copy a domain agreement, parties included, onto its row."""
+    for name in (
+        "key title status version start_date review_date end_date document_url dpia_reference archived"
+    ).split():
+        setattr(row, name, getattr(a, name))
+    row.purpose = a.purpose or ""
+    row.data_categories = list(a.data_categories)
+    row.owner_id = ids[a.owner] if a.owner else None
+    # Update parties in place, matched by organisation: replacing the rows would insert a party
+    # before the old row for the same organisation is deleted, against the unique constraint.
+    existing = {p.organisation_id: p for p in row.parties}
+    parties = []
+    for i, p in enumerate(a.parties):
+        party = existing.get(ids[p.organisation]) or AgreementParty(organisation_id=ids[p.organisation])
+        party.position, party.role, party.signed_on = i, p.role, p.signed_on
+        party.signed_by, party.signatory_role = p.signed_by, p.signatory_role
+        parties.append(party)
+    row.parties = parties
+
+
+def set_flow(row: FlowModel, f: Flow, orgs: dict[str, int], agreements: dict[str, int]) -> None:
+    """Copy a domain flow onto its row."""
+    for name in (
+        "key name identifiability purpose programme status start_date end_date regime article6 "
+        "recognised_interest article9 official_authority law_enforcement_basis retention frequency "
+        "method security_measures storage_location automated_decision_making lia_reference "
+        "consent_record archived"
+    ).split():
+        setattr(row, name, getattr(f, name))
+    row.purpose = f.purpose or ""
+    for name in ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation"):
+        setattr(row, name, list(getattr(f, name)))
+    row.source_id, row.recipient_id = orgs[f.source], orgs[f.recipient]
+    row.agreement_id = agreements[f.agreement] if f.agreement else None
+    row.transfer_country = f.international_transfer.country if f.international_transfer else None
+    row.transfer_safeguard = f.international_transfer.safeguard if f.international_transfer else None
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _rows_by_key(session: Session, model: Any, keys: Sequence[str], *options: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for chunk in _chunks(keys):
+        stmt = select(model).where(model.key.in_(chunk)).options(*options)
+        found.update((r.key, r) for r in session.scalars(stmt))
+    return found
+
+
+_ORGANISATION_COLUMNS = (
+    "key name kind public_authority ico_registration dpo_contact appropriate_policy_document "
+    "status address telephone email representative archived"
+).split()
+_AGREEMENT_COLUMNS = (
+    "key title status version start_date review_date end_date document_url dpia_reference archived"
+).split()
+_FLOW_COLUMNS = (
+    "key name identifiability programme status start_date end_date regime article6 "
+    "recognised_interest article9 official_authority law_enforcement_basis retention frequency "
+    "method security_measures storage_location automated_decision_making lia_reference "
+    "consent_record archived"
+).split()
+_FLOW_LISTS = ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation")
+
+
+def _new_row(now: datetime, archived: bool) -> dict[str, Any]:
+    """The columns every new record row gets, as the ORM's defaults would fill them."""
+    return {"archived": archived, "version_id": 1, "created_at": now, "updated_at": now}
+
+
+def _insert_organisations(session: Session, new: Sequence[Organisation], now: datetime) -> None:
+    if not new:
+        return
+    t = OrganisationModel.__table__
+    rows = []
+    for o in new:
+        row = _new_row(now, o.archived)
+        row.update({name: getattr(o, name) for name in _ORGANISATION_COLUMNS})
+        row["successor_id"] = None
+        rows.append(row)
+    session.execute(insert(t), rows)
+
+
+def _set_new_successors(
+    session: Session, new: Sequence[Organisation], ids: dict[str, int], now: datetime
+) -> None:
+    # Successors may be other new rows, so they are linked once every new row has an id. This is
+    # part of creating the row: its version stays 1.
+    links = [{"b_id": ids[o.key], "b_successor": ids[o.successor]} for o in new if o.successor]
+    if not links:
+        return
+    t = OrganisationModel.__table__
+    stmt = update(t).where(t.c.id == bindparam("b_id")).values(successor_id=bindparam("b_successor"))
+    session.connection().execute(stmt, links)
+
+
+def _insert_agreements(
+    session: Session, new: Sequence[Agreement], ids: dict[str, int], now: datetime
+) -> None:
+    if not new:
+        return
+    t = AgreementModel.__table__
+    rows = []
+    for a in new:
+        row = _new_row(now, a.archived)
+        row.update({name: getattr(a, name) for name in _AGREEMENT_COLUMNS})
+        row["purpose"] = a.purpose or ""
+        row["data_categories"] = list(a.data_categories)
+        row["owner_id"] = ids[a.owner] if a.owner else None
+        rows.append(row)
+    session.execute(insert(t), rows)
+    agreements = agreement_ids(session)
+    parties = [
+        {
+            "agreement_id": agreements[a.key],
+            "organisation_id": ids[p.organisation],
+            "position": i,
+            "role": p.role,
+            "signed_on": p.signed_on,
+            "signed_by": p.signed_by,
+            "signatory_role": p.signatory_role,
+        }
+        for a in new
+        for i, p in enumerate(a.parties)
+    ]
+    if parties:
+        session.execute(insert(AgreementParty.__table__), parties)
+
+
+def _flow_row(f: Flow, orgs: dict[str, int], agreements: dict[str, int], now: datetime) -> dict[str, Any]:
+    row = _new_row(now, f.archived)
+    row.update({name: getattr(f, name) for name in _FLOW_COLUMNS})
+    row["purpose"] = f.purpose or ""
+    for name in _FLOW_LISTS:
+        row[name] = list(getattr(f, name))
+    row["source_id"], row["recipient_id"] = orgs[f.source], orgs[f.recipient]
+    row["agreement_id"] = agreements[f.agreement] if f.agreement else None
+    transfer = f.international_transfer
+    row["transfer_country"] = transfer.country if transfer else None
+    row["transfer_safeguard"] = transfer.safeguard if transfer else None
+    return row
+
+
+def apply_registry(
+    session: Session, incoming: Registry, actor: str, progress: Progress | None = None
+) -> ImportReport:
+    """Create or update every record of ``incoming`` by key, auditing each change; no commit.
+
+    New records go in with one multi-row INSERT per table; changed ones (usually few) are updated
+    through the ORM, which checks and bumps their ``version_id``.
+    """
+    report = ImportReport()
+    current = load_registry(session, include_archived=True)
+    changes: list[audit.Change] = []
+    say = progress or (lambda stage, done, total: None)
+    now = datetime.now(UTC)
+
+    def plan(
+        kind: str, records: dict[str, Any], existing: dict[str, Any], to_dict: Callable
+    ) -> tuple[list, list]:
+        new, changed = [], []
+        for key, record in records.items():
+            after = to_dict(record)
+            if key not in existing:
+                new.append(record)
+                changes.append(audit.Change("create", kind, key, None, after))
+                report.created[kind] += 1
+            else:
+                before = to_dict(existing[key])
+                if before == after:
+                    report.unchanged[kind] += 1
+                    continue
+                changed.append(record)
+                changes.append(audit.Change("update", kind, key, before, after))
+                report.updated[kind] += 1
+                report.updated_keys.append(f"{kind} {key}")
+        return new, changed
+
+    # Organisations: insert all first, then set successors, which may point at one another.
+    new, changed = plan("organisation", incoming.organisations, current.organisations, organisation_to_dict)
+    say("organisations", 0, len(new) + len(changed))
+    rows = _rows_by_key(session, OrganisationModel, [o.key for o in changed])
+    for o in changed:
+        set_organisation(rows[o.key], Organisation(**{**o.__dict__, "successor": None}), {})
+    session.flush()
+    _insert_organisations(session, new, now)
+    ids = org_ids(session)
+    for o in changed:
+        rows[o.key].successor_id = ids[o.successor] if o.successor else None
+    _set_new_successors(session, new, ids, now)
+    say("organisations", len(new) + len(changed), len(new) + len(changed))
+
+    new, changed = plan("agreement", incoming.agreements, current.agreements, agreement_to_dict)
+    total = len(new) + len(changed)
+    say("agreements", 0, total)
+    rows = _rows_by_key(
+        session, AgreementModel, [a.key for a in changed], selectinload(AgreementModel.parties)
+    )
+    for a in changed:
+        set_agreement(rows[a.key], a, ids)
+    session.flush()
+    _insert_agreements(session, new, ids, now)
+    say("agreements", total, total)
+    agreements = agreement_ids(session)
+
+    new, changed = plan("flow", incoming.flows, current.flows, flow_to_dict)
+    total = len(new) + len(changed)
+    rows = _rows_by_key(session, FlowModel, [f.key for f in changed])
+    pending = [*new, *changed]
+    for start in range(0, total, 2000):
+        chunk = pending[start : start + 2000]
+        inserts = [_flow_row(f, ids, agreements, now) for f in chunk if f.key not in rows]
+        for f in chunk:
+            if f.key in rows:
+                set_flow(rows[f.key], f, ids, agreements)
+        session.flush()
+        if inserts:
+            session.execute(insert(FlowModel.__table__), inserts)
+        if len(chunk) == 2000:  # progress as every 2,000 flows
+            say("flows", start + len(chunk), total)
+    say("flows", total, total)
+    audit.append(session, actor, changes)
+    return report

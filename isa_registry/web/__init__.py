@@ -1,0 +1,258 @@
+"""The web views, one blueprint per area, and what every page shares (templates, navigation, errors)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from ..store.db import db
+
+#: The service navigation: (blueprint, label, who sees it). A blueprint that is not installed, or
+#: has no page without URL variables, is left out.
+NAVIGATION = (
+    ("dashboard", "Dashboard", "any"),
+    ("organisations", "Organisations", "any"),
+    ("agreements", "Agreements", "any"),
+    ("flows", "Flows", "any"),
+    ("findings", "Findings", "any"),
+    ("map", "Map", "any"),
+    ("ropa", "ROPA", "any"),
+    ("audit_log", "Audit log", "any"),
+    ("users", "Users", "admin"),
+)
+
+UK_TIME = ZoneInfo("Europe/London")
+
+#: Where a finding's or audit entry's subject lives: /organisations/<key> and so on.
+RECORD_PATHS = {"organisation": "organisations", "agreement": "agreements", "flow": "flows"}
+
+ERROR_PAGES = {
+    400: "Your request could not be handled",
+    403: "You do not have permission to see or do this",
+    404: "Page not found",
+    405: "This page cannot be used that way",
+    429: "Too many requests",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def register(app: Flask) -> None:
+    """Register every blueprint, the shared templates and the error pages."""
+    from . import agreements, audit_log, auth, dashboard, findings, flows, health, organisations, ropa, users
+    from . import map as map_area
+
+    areas = (
+        health,
+        auth,
+        dashboard,
+        organisations,
+        agreements,
+        flows,
+        findings,
+        map_area,
+        ropa,
+        audit_log,
+        users,
+    )
+    for area in areas:
+        app.register_blueprint(area.bp)
+    register_templates(app)
+    register_error_handlers(app)
+
+
+# --- Templates ---------------------------------------------------------------------------------
+
+
+def register_templates(app: Flask) -> None:
+    """The GOV.UK Frontend macros beside our templates, and the globals every page uses."""
+    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+        [
+            app.jinja_loader,
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.add_template_global(record_url)
+    app.add_template_global(page_url)
+    app.add_template_global(field_error)
+    app.add_template_global(area_url)
+    app.add_template_global(status_tag)
+    app.add_template_global(archived_tag)
+    app.add_template_global(severity_tag)
+    app.add_template_filter(format_date, "govuk_date")
+    app.add_template_filter(format_datetime, "govuk_datetime")
+    app.context_processor(_page_context)
+
+
+def format_date(value: date | None) -> str:
+    """``23 November 2026`` (the GOV.UK style), or an empty string."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``23 November 2026 at 6:35pm`` in UK time; naive values are taken as UTC (SQLite)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(UK_TIME)
+    hour = local.hour % 12 or 12
+    return f"{format_date(local.date())} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def record_url(subject_type: str, key: str) -> str | None:
+    """The page of a registry record (``/flows/FLOW-001``), or None for other subjects."""
+    area = RECORD_PATHS.get(subject_type)
+    if area is None:
+        return None
+    return f"{request.script_root}/{area}/{quote(key, safe='')}"
+
+
+#: The colour of each record status's tag.
+STATUS_COLOURS = {
+    "active": "govuk-tag--green",
+    "draft": "govuk-tag--grey",
+    "under_review": "govuk-tag--yellow",
+    "expired": "govuk-tag--red",
+    "terminated": "govuk-tag--red",
+    "planned": "govuk-tag--blue",
+    "ceased": "govuk-tag--grey",
+    "dissolved": "govuk-tag--red",
+}
+
+
+#: The colour of each finding severity's tag (information keeps the default blue).
+SEVERITY_COLOURS = {"error": "govuk-tag--red", "warning": "govuk-tag--orange"}
+
+
+def _tag(colour: str | None, text: str) -> Markup:
+    """A tag as GOV.UK Frontend's govukTag writes it, in ``colour`` (a ``govuk-tag--`` class) or the
+    default. Tags are written by functions rather than macros: lists show one per row, and a macro
+    call costs more than the rest of the row."""
+    return _tag_opening(colour) + text + _TAG_CLOSE  # Markup + str escapes the str: text stays text
+
+
+@functools.cache
+def _tag_opening(colour: str | None) -> Markup:
+    return (
+        Markup('<strong class="govuk-tag {}">').format(colour)
+        if colour
+        else Markup('<strong class="govuk-tag">')
+    )
+
+
+_TAG_CLOSE = Markup("</strong>")
+
+
+def status_tag(value: str, labels: dict[str, str]) -> Markup:
+    """A record's status as a coloured tag; ``labels`` maps the value to its words."""
+    return _tag(STATUS_COLOURS.get(value), labels.get(value, value))
+
+
+def severity_tag(severity: str) -> Markup:
+    """A finding's severity as a tag: error red, warning orange, info blue."""
+    return _tag(SEVERITY_COLOURS.get(severity), severity.capitalize())
+
+
+def archived_tag(record: Any) -> Markup:
+    """A grey "Archived" tag, with a space before it, for an archived record (an object or a list's
+    row mapping); else nothing."""
+    archived = record.get("archived") if isinstance(record, Mapping) else record.archived
+    return _ARCHIVED if archived else Markup("")
+
+
+_ARCHIVED = Markup(' <strong class="govuk-tag govuk-tag--grey app-archived-tag">Archived</strong>')
+
+
+def field_error(field: Any) -> dict[str, str] | None:
+    """A WTForms field's first error as a GOV.UK ``errorMessage``, or None."""
+    return {"text": str(field.errors[0])} if field.errors else None
+
+
+def page_url(number: int) -> str:
+    """This page's URL with ``page=number``, keeping every other query argument."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(request.endpoint or "dashboard.index", **(request.view_args or {}), **args)
+
+
+def _area_urls(app: Flask) -> dict[str, str]:
+    """Each blueprint's landing page: its shortest GET route without URL variables."""
+    cached = app.extensions.get("isa_area_urls")
+    if cached is not None:
+        return cached
+    found: dict[str, str] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: len(r.rule)):
+        blueprint = rule.endpoint.rpartition(".")[0]
+        if blueprint and blueprint not in found and not rule.arguments and "GET" in (rule.methods or ()):
+            found[blueprint] = rule.endpoint
+    urls = {name: url_for(endpoint) for name, endpoint in found.items() if not endpoint.endswith(".static")}
+    app.extensions["isa_area_urls"] = urls
+    return urls
+
+
+def area_url(blueprint: str) -> str | None:
+    """The landing page of an area (``area_url("flows")`` is ``/flows/``), or None if not installed."""
+    return _area_urls(current_app).get(blueprint)
+
+
+def navigation() -> list[dict[str, Any]]:
+    """The service navigation items for the signed-in user, the current area marked."""
+    if not current_user.is_authenticated:
+        return []
+    urls = _area_urls(current_app)
+    items = []
+    for blueprint, label, audience in NAVIGATION:
+        if blueprint not in urls or (audience == "admin" and not current_user.is_admin):
+            continue
+        href = urls[blueprint]
+        items.append(
+            {
+                "text": label,
+                "href": href,
+                "current": request.path == href,
+                "active": request.blueprint == blueprint,
+            }
+        )
+    return items
+
+
+def _page_context() -> dict[str, Any]:
+    return {
+        "service_name": current_app.config["SERVICE_NAME"],
+        "navigation_items": navigation(),
+    }
+
+
+# --- Errors ------------------------------------------------------------------------------------
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render errors as GOV.UK pages."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, _http_error)
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_template("errors/csrf.html", reason=error.description), 400
+
+
+def _http_error(error: Exception) -> tuple[str, int]:
+    code = error.code if isinstance(error, HTTPException) and error.code else 500
+    if code >= 500:
+        db.session.rollback()
+    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
+    return render_template(template, code=code, title=ERROR_PAGES.get(code, "Error")), code

@@ -1,0 +1,309 @@
+"""What the organisation, agreement and flow pages share: reading list arguments, sortable column
+headers, the registry and its findings for a record page, and the words for a conflict.
+
+Not a blueprint (``views.register`` only loads the areas it names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..core.domain import Finding, Registry
+from ..core.rules import findings_for
+from ..store import services
+from ..store.db import db
+from ..store.queries import checked_registry
+from ..store.services import (
+    ArchiveBlocked,
+    Difference,
+    InvalidRecord,
+    ListParams,
+    NotFound,
+    StaleRecord,
+    differences,
+    duplicate_key,
+)
+from .auth import editor_required
+from .forms import ArchiveForm
+
+__all__ = [
+    "Column",
+    "ConflictRow",
+    "RecordContext",
+    "actor",
+    "add_archive_routes",
+    "archive_page",
+    "can_edit",
+    "columns",
+    "conflict_rows",
+    "display",
+    "list_params",
+    "record_context",
+    "restore_record",
+    "save_edit",
+    "save_new",
+    "validate_new",
+]
+
+
+def actor() -> str:
+    """Who is making the change, for the audit log."""
+    return current_user.email
+
+
+def can_edit() -> bool:
+    """Whether the signed-in user may change the registry (templates show no edit links otherwise)."""
+    return bool(current_user.is_authenticated and current_user.can_edit)
+
+
+def list_params(args: Mapping[str, str], filters: tuple[str, ...]) -> ListParams:
+    """A list page's query arguments: q, the named filters, sort, dir, page, include_archived."""
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return ListParams(
+        q=(args.get("q") or "").strip(),
+        filters={name: (args.get(name) or "").strip() for name in filters if (args.get(name) or "").strip()},
+        sort=args.get("sort", ""),
+        dir="desc" if args.get("dir") == "desc" else "asc",
+        page=page,
+        include_archived=args.get("include_archived") in ("1", "yes", "on", "true"),
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """A list column's header: its label, the link that sorts by it, and its aria-sort state."""
+
+    name: str
+    label: str
+    url: str | None
+    aria_sort: str | None
+
+
+def columns(spec: list[tuple[str, str, bool]], params: ListParams, default: str) -> list[Column]:
+    """Headers for ``(name, label, sortable)``; a sorted column's link reverses its direction."""
+    current = params.sort or default
+    out = []
+    for name, label, sortable in spec:
+        if not sortable:
+            out.append(Column(name, label, None, None))
+            continue
+        is_current = name == current
+        direction = "desc" if is_current and params.dir == "asc" else "asc"
+        args = request.args.to_dict()
+        args.update(sort=name, dir=direction)
+        args.pop("page", None)
+        aria = ("ascending" if params.dir == "asc" else "descending") if is_current else "none"
+        out.append(Column(name, label, url_for(request.endpoint or "", **args), aria))
+    return out
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """The registry (archived records included) and the findings about one record."""
+
+    registry: Registry
+    findings: list[Finding]
+    today: date
+
+
+def record_context(subject_type: str, key: str) -> RecordContext:
+    """Load the registry once (four statements) and check it; 404 when the record does not exist.
+
+    Archived records are loaded so that their pages still open; the rules leave them out.
+    """
+    today = date.today()
+    checked = checked_registry(today)
+    registry = checked.full
+    records = {
+        "organisation": registry.organisations,
+        "agreement": registry.agreements,
+        "flow": registry.flows,
+    }[subject_type]
+    if key not in records:
+        abort(404)
+    record = records[key]
+    findings = [] if record.archived else findings_for(checked.findings, subject_type, key)
+    return RecordContext(registry, findings, today)
+
+
+def validate_new(form: Any, subject_type: str) -> bool:
+    """Validate a new record's form, reporting a key already in use in the same pass."""
+    ok = form.validate()
+    taken = duplicate_key(db.session, subject_type, form.key.data)
+    if taken and not form.key.errors:
+        form.key.errors = [*form.key.errors, taken]
+        ok = False
+    return ok
+
+
+def display(value: Any) -> str:
+    """A saved or submitted value in words, for the conflict table."""
+    if value is None or value == "" or value == []:
+        return "Not recorded"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return "; ".join(display(v) for v in value)
+    if isinstance(value, dict):
+        if "organisation" in value:  # a party
+            signed = (
+                f", signed {value['signed_on']} by {value.get('signed_by') or 'someone'}"
+                if value.get("signed_on")
+                else ""
+            )
+            return f"{value['organisation']} ({value.get('role', 'controller')}{signed})"
+        return ", ".join(f"{k}: {display(v)}" for k, v in value.items() if v is not None) or "Not recorded"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """One field that differs between what the editor submitted and what is saved now."""
+
+    field: str
+    label: str
+    theirs: str
+    current: str
+
+
+def conflict_rows(stale: StaleRecord, theirs: dict[str, Any], labels: Mapping[str, str]) -> list[ConflictRow]:
+    """The differences between the editor's values and the saved record, in words."""
+    if stale.current is None:
+        return []
+    found: list[Difference] = differences(theirs, stale.current)
+    return [
+        ConflictRow(
+            d.field,
+            labels.get(d.field, d.field.replace("_", " ").capitalize()),
+            display(d.theirs),
+            display(d.current),
+        )
+        for d in found
+        if d.field != "archived"
+    ]
+
+
+def archive_page(
+    subject_type: str, key: str, record: Any, version_id: int, title: str
+) -> Response | tuple[str, int]:
+    """Confirm (GET) and archive (POST) a record; explain what blocks it, if anything does."""
+    form = ArchiveForm(data={"version_id": version_id})
+    reasons = services.archive_blockers(db.session, subject_type, key)
+    label = f"{subject_type.capitalize()} {key}"
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.archive(db.session, actor(), subject_type, key, form.loaded_version())
+        except ArchiveBlocked as blocked:
+            reasons, status = blocked.reasons, 409
+        except StaleRecord:
+            flash(f"{label} was changed by someone else: check it before archiving", "error")
+            return redirect(url_for(".show", key=key))
+        else:
+            flash(f"{label} archived", "success")
+            return redirect(url_for(".show", key=key))
+    page = render_template(
+        "_archive.html",
+        record=record,
+        subject_type=subject_type,
+        title=title,
+        form=form,
+        reasons=reasons,
+        show_url=url_for(".show", key=key),
+    )
+    return page, status
+
+
+def restore_record(subject_type: str, key: str) -> Response:
+    """Bring an archived record back, and go to its page."""
+    try:
+        services.restore(db.session, actor(), subject_type, key)
+    except NotFound:
+        abort(404)
+    flash(f"{subject_type.capitalize()} {key} restored", "success")
+    return redirect(url_for(".show", key=key))
+
+
+FormPage = Callable[..., tuple[str, int]]
+
+
+def save_new(
+    subject_type: str, form: Any, create: Callable, form_page: FormPage
+) -> Response | tuple[str, int]:
+    """The POST of a new-record form: create the record and go to its page, or show the errors."""
+    if validate_new(form, subject_type):
+        try:
+            saved = create(db.session, actor(), form.to_domain())
+        except InvalidRecord as exc:
+            form.add_errors(exc.errors)
+        else:
+            flash(f"{subject_type.capitalize()} {saved.key} saved", "success")
+            return redirect(url_for(".show", key=saved.key))
+    return form_page(form, status=400)
+
+
+def save_edit(
+    subject_type: str,
+    key: str,
+    form: Any,
+    update: Callable,
+    theirs: Callable[[Any, StaleRecord], dict[str, Any]],
+    labels: Mapping[str, str],
+    form_page: FormPage,
+) -> Response | tuple[str, int]:
+    """The POST of an edit form: save against the version the form was loaded at.
+
+    When the record changed meanwhile, nothing is saved: the form comes back (409) with the
+    editor's input, a table of what differs (``theirs`` gives the submission as an exchange dict)
+    and the new version, so that saving again is a deliberate overwrite.
+    """
+    if form.validate():
+        submitted = form.to_domain(key)
+        try:
+            update(db.session, actor(), key, submitted, form.loaded_version())
+        except InvalidRecord as exc:
+            form.add_errors(exc.errors)
+        except StaleRecord as stale:
+            form.version_id.data = str(stale.version_id)
+            rows = conflict_rows(stale, theirs(submitted, stale), labels)
+            return form_page(form, key=key, conflict=rows, status=409)
+        else:
+            flash(f"{subject_type.capitalize()} {key} saved", "success")
+            return redirect(url_for(".show", key=key))
+    return form_page(form, key=key, status=400)
+
+
+def add_archive_routes(
+    bp: Blueprint,
+    subject_type: str,
+    get: Callable[[Any, str], tuple[Any, int]],
+    title: Callable[[Any], str],
+) -> None:
+    """Give ``bp`` the editors' ``/<key>/archive`` (confirm on GET, archive on POST, or explain
+    what blocks it: :func:`archive_page`) and ``/<key>/restore`` (:func:`restore_record`) for
+    records of ``subject_type``, read with ``get(session, key)`` and named by ``title(record)``."""
+
+    def archive(key: str) -> Response | tuple[str, int]:
+        try:
+            record, version_id = get(db.session, key)
+        except NotFound:
+            abort(404)
+        return archive_page(subject_type, key, record, version_id, title(record))
+
+    def restore(key: str) -> Response:
+        return restore_record(subject_type, key)
+
+    archive.__doc__ = f"Confirm (GET) and archive (POST) a {subject_type}, unless live records depend on it."
+    restore.__doc__ = f"Bring an archived {subject_type} back."
+    bp.add_url_rule("/<key>/archive", "archive", editor_required(archive), methods=["GET", "POST"])
+    bp.add_url_rule("/<key>/restore", "restore", editor_required(restore), methods=["POST"])

@@ -1,0 +1,307 @@
+"""Agreements: the list, a page per agreement with its parties' sign-offs and lifecycle, and the forms
+to create, edit, sign, change status and archive.
+
+Lifecycle (see :mod:`isa_registry.store.services`): an agreement starts as draft or under review; each
+party's sign-off is recorded on its own page; it can be activated only once every party has signed;
+signing never activates it by itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..core.domain import Agreement
+from ..core.exchange import agreement_to_dict
+from ..store import services
+from ..store.db import db
+from ..store.queries import per_revision, registry_revision
+from ..store.services import TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsigned_parties
+from ._options import Options
+from ._records import (
+    actor,
+    add_archive_routes,
+    can_edit,
+    columns,
+    list_params,
+    record_context,
+    save_edit,
+    save_new,
+)
+from .auth import editor_required
+from .forms import (
+    LABELS,
+    AgreementForm,
+    SignForm,
+    StatusForm,
+    agreement_data,
+    category_groups,
+    category_label,
+    field_labels,
+)
+
+bp = Blueprint("agreements", __name__, url_prefix="/agreements")
+
+FILTERS = ("status", "owner", "party")
+COLUMNS = [
+    ("key", "Reference", True),
+    ("title", "Title", True),
+    ("status", "Status", True),
+    ("owner", "Owner", True),
+    ("review_date", "Review date", True),
+    ("end_date", "End date", True),
+    ("signed", "Signed", False),
+]
+FIELD_LABELS = {**field_labels(AgreementForm), "parties": "Parties"}
+
+#: The words of each lifecycle action, by the status it moves to.
+ACTIONS = {
+    "under_review": "Send for review",
+    "active": "Activate",
+    "draft": "Return to draft",
+    "expired": "Mark as expired",
+    "terminated": "Terminate",
+}
+
+
+@bp.get("/")
+def index() -> str:
+    """Agreements, searched, filtered, sorted and paged by the query string."""
+    params = list_params(request.args, FILTERS)
+    return render_template(
+        "agreements/index.html",
+        page=services.list_agreements(db.session, params),
+        params=params,
+        columns=columns(COLUMNS, params, "key"),
+        **filter_options(),
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+def filter_options() -> dict[str, Options]:
+    """The options of the list's owner and party filters, written out once per registry revision."""
+
+    def options() -> dict[str, Options]:
+        organisations = services.organisation_choices(db.session)
+        return {
+            "owner_options": Options.of([("", "Any owner"), *organisations]),
+            "party_options": Options.of([("", "Any party"), *organisations]),
+        }
+
+    return per_revision(registry_revision(), "agreements-filters", None, options)
+
+
+def _show(key: str, errors: list[dict[str, str | None]] | None = None, status: int = 200) -> tuple[str, int]:
+    ctx = record_context("agreement", key)
+    registry = ctx.registry
+    agreement = registry.agreements[key]
+    actions = [
+        (target, ACTIONS[target])
+        for target in ("under_review", "active", "draft", "expired", "terminated")
+        if target in TRANSITIONS[agreement.status]
+    ]
+    return (
+        render_template(
+            "agreements/show.html",
+            agreement=agreement,
+            registry=registry,
+            findings=ctx.findings,
+            flows=sorted((f for f in registry.flows.values() if f.agreement == key), key=lambda f: f.key),
+            unsigned=unsigned_parties(agreement),
+            actions=actions,
+            version_id=services.version_of(db.session, "agreement", key),
+            category_label=category_label,
+            history=services.history(db.session, "agreement", key),
+            labels=LABELS,
+            errors=errors or [],
+            can_edit=can_edit(),
+            can_sign=agreement.status not in ("expired", "terminated") and not agreement.archived,
+        ),
+        status,
+    )
+
+
+@bp.get("/<key>")
+def show(key: str) -> tuple[str, int]:
+    """One agreement: details, parties and their sign-off, findings, the flows it covers, history."""
+    return _show(key)
+
+
+def _status_choices(current: str | None) -> list[tuple[str, str]]:
+    allowed = services.INITIAL_STATUSES if current is None else (current, *sorted(TRANSITIONS[current]))
+    return [(s, LABELS["agreement_status"][s]) for s in LABELS["agreement_status"] if s in allowed]
+
+
+def _form_page(
+    form: AgreementForm,
+    *,
+    key: str | None = None,
+    current: Agreement | None = None,
+    conflict: list | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    _prepare(form, current)
+    return (
+        render_template(
+            "agreements/form.html",
+            form=form,
+            key=key,
+            current=current,
+            conflict=conflict,
+            category_groups=category_groups(),
+            labels=LABELS,
+            error_list=form.error_list(),
+        ),
+        status,
+    )
+
+
+def _prepare(form: AgreementForm, current: Agreement | None) -> None:
+    """Set the choices the form validates against, before validation."""
+    keep = [form.owner.data, *(e.form.organisation.data for e in form.parties)]
+    form.set_organisations(services.organisation_choices(db.session, keep=keep))
+    form.status.choices = _status_choices(current.status if current else None)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editor_required
+def new() -> Response | tuple[str, int]:
+    """Create an agreement (as draft or under review) with its parties."""
+    form = AgreementForm(data={"status": "draft"} if request.method == "GET" else None)
+    _prepare(form, None)
+    if request.method == "POST":
+        if "add_party" in request.form:
+            form.parties.append_entry()
+            return _form_page(form)
+        return save_new("agreement", form, services.create_agreement, _form_page)
+    return _form_page(form)
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(key: str) -> Response | tuple[str, int]:
+    """Edit an agreement and its parties; sign-offs of parties who stay are kept."""
+    try:
+        current, version_id = services.get_agreement(db.session, key)
+    except NotFound:
+        abort(404)
+    form = AgreementForm(data=agreement_data(current, version_id))
+    del form.key
+    _prepare(form, current)
+    if request.method == "GET":
+        return _form_page(form, key=key, current=current)
+    if "add_party" in request.form:
+        form.parties.append_entry()
+        return _form_page(form, key=key, current=current)
+    return save_edit(
+        "agreement",
+        key,
+        form,
+        services.update_agreement,
+        _with_saved_sign_offs,
+        FIELD_LABELS,
+        functools.partial(_form_page, current=current),
+    )
+
+
+def _with_saved_sign_offs(submitted: Agreement, stale: StaleRecord) -> dict[str, Any]:
+    """The submission as an exchange dict, compared like with like: the sign-offs are not on the
+    edit form, so they are taken from the saved record."""
+    signed = {p["organisation"]: p for p in (stale.current or {}).get("parties", [])}
+    theirs = agreement_to_dict(submitted)
+    theirs["parties"] = [
+        {**p, **{k: signed[p["organisation"]][k] for k in ("signed_on", "signed_by", "signatory_role")}}
+        if p["organisation"] in signed
+        else p
+        for p in theirs["parties"]
+    ]
+    return theirs
+
+
+@bp.route("/<key>/parties/<org_key>/sign", methods=["GET", "POST"])
+@editor_required
+def sign(key: str, org_key: str) -> Response | tuple[str, int]:
+    """Record one party's sign-off: who signed, their role, and the date."""
+    try:
+        agreement, version_id = services.get_agreement(db.session, key)
+    except NotFound:
+        abort(404)
+    party = next((p for p in agreement.parties if p.organisation == org_key), None)
+    if party is None:
+        abort(404)
+    form = SignForm(
+        data={
+            "signed_by": party.signed_by,
+            "signatory_role": party.signatory_role,
+            "signed_on": party.signed_on,
+            "version_id": version_id,
+        }
+    )
+    status, stale_message = 200, None
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            try:
+                services.sign_agreement(
+                    db.session,
+                    actor(),
+                    key,
+                    org_key,
+                    form.signed_by.data or "",
+                    form.signatory_role.data or "",
+                    form.signed_on.data,
+                    form.loaded_version(),
+                )
+            except InvalidRecord as exc:
+                form.add_errors(exc.errors)
+            except StaleRecord as stale:
+                form.version_id.data = str(stale.version_id)
+                status = 409
+                stale_message = (
+                    f"Agreement {key} was changed by someone else while you had this page open. "
+                    "Your sign-off has not been saved: check the details and save again."
+                )
+            else:
+                org_name = services.organisation_name(db.session, org_key)
+                flash(f"Sign-off by {org_name} recorded for agreement {key}", "success")
+                return redirect(url_for(".show", key=key, _anchor="parties"))
+    return (
+        render_template(
+            "agreements/sign.html",
+            form=form,
+            agreement=agreement,
+            party=party,
+            organisation_name=services.organisation_name(db.session, org_key),
+            labels=LABELS,
+            error_list=form.error_list(),
+            stale_message=stale_message,
+        ),
+        status,
+    )
+
+
+@bp.post("/<key>/status")
+@editor_required
+def change_status(key: str) -> Response | tuple[str, int]:
+    """Move the agreement through its lifecycle; activation needs every party's sign-off."""
+    form = StatusForm()
+    if not form.validate():
+        return _show(key, errors=form.error_list(), status=400)
+    try:
+        services.set_agreement_status(db.session, actor(), key, form.status.data or "", form.loaded_version())
+    except NotFound:
+        abort(404)
+    except InvalidRecord as exc:
+        return _show(key, errors=[{"text": m, "href": "#lifecycle"} for m in exc.errors.values()], status=409)
+    except StaleRecord:
+        message = f"Agreement {key} was changed by someone else: check it, then try again"
+        return _show(key, errors=[{"text": message, "href": "#details"}], status=409)
+    flash(f"Agreement {key} is now {LABELS['agreement_status'][form.status.data or ''].lower()}", "success")
+    return redirect(url_for(".show", key=key))
+
+
+add_archive_routes(bp, "agreement", services.get_agreement, lambda record: record.title)

@@ -1,0 +1,224 @@
+"""The findings page: every rule's findings as of a date, filtered and grouped by record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date
+
+from flask import Blueprint, render_template, request, url_for
+
+from ..core.domain import SEVERITIES, Finding, Registry
+from ..core.rules import CODES, summarise, worst_severity
+from ..store.queries import CheckedRegistry, checked_registry, per_revision
+from ..store.services import slice_page
+from ._options import Options
+
+bp = Blueprint("findings", __name__)
+
+DATE_ERROR = "The date must be a real date, like 23 11 2026"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked to see; an empty value means any."""
+
+    code: str = ""
+    severity: str = ""
+    organisation: str = ""
+    agreement: str = ""
+    programme: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Filters:
+        return cls(**{f.name: (args.get(f.name) or "").strip() for f in fields(cls)})
+
+    def active(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def about_organisation(finding: Finding, registry: Registry, key: str) -> bool:
+    """Whether the finding is about the organisation, an agreement it is party to or owns, or a flow
+    it sends or receives."""
+    if finding.subject_type == "organisation":
+        return finding.subject_key == key
+    if finding.subject_type == "agreement":
+        agreement = registry.agreements.get(finding.subject_key)
+        return agreement is not None and (key in agreement.party_keys() or agreement.owner == key)
+    if finding.subject_type == "flow":
+        flow = registry.flows.get(finding.subject_key)
+        return flow is not None and key in (flow.source, flow.recipient)
+    return False
+
+
+def about_agreement(finding: Finding, registry: Registry, key: str) -> bool:
+    """Whether the finding is about the agreement or a flow it covers."""
+    if finding.subject_type == "agreement":
+        return finding.subject_key == key
+    if finding.subject_type == "flow":
+        flow = registry.flows.get(finding.subject_key)
+        return flow is not None and flow.agreement == key
+    return False
+
+
+def about_programme(finding: Finding, registry: Registry, programme: str) -> bool:
+    """Whether the finding is about a flow of the programme."""
+    if finding.subject_type != "flow":
+        return False
+    flow = registry.flows.get(finding.subject_key)
+    return flow is not None and flow.programme == programme
+
+
+def apply_filters(findings: Iterable[Finding], registry: Registry, filters: Filters) -> list[Finding]:
+    """The findings that match every filter given."""
+    return [
+        f
+        for f in findings
+        if (not filters.code or f.code == filters.code)
+        and (not filters.severity or f.severity == filters.severity)
+        and (not filters.organisation or about_organisation(f, registry, filters.organisation))
+        and (not filters.agreement or about_agreement(f, registry, filters.agreement))
+        and (not filters.programme or about_programme(f, registry, filters.programme))
+    ]
+
+
+@dataclass(frozen=True)
+class Group:
+    """The findings about one record."""
+
+    subject_type: str
+    subject_key: str
+    label: str
+    findings: list[Finding]
+
+    @property
+    def worst(self) -> str | None:
+        return worst_severity(self.findings)
+
+
+def record_label(registry: Registry, subject_type: str, key: str) -> str:
+    """A record's name as people know it: the organisation's name, the agreement's title, the
+    flow's name with who sends and who receives."""
+    if subject_type == "organisation" and key in registry.organisations:
+        return registry.organisations[key].name
+    if subject_type == "agreement" and key in registry.agreements:
+        return registry.agreements[key].title
+    if subject_type == "flow" and key in registry.flows:
+        flow = registry.flows[key]
+        source = registry.organisation_name(flow.source)
+        recipient = registry.organisation_name(flow.recipient)
+        return f"{flow.name} ({source} to {recipient})"
+    return key
+
+
+def group_by_record(findings: Iterable[Finding], registry: Registry, labelled: bool = True) -> list[Group]:
+    """Findings grouped by their record, in the order the records first appear (worst first, as
+    the rules sort them). With ``labelled`` false the labels are left empty, for :func:`label`
+    to fill in on the page shown only."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.subject_type, f.subject_key), []).append(f)
+    return [
+        Group(subject_type, key, record_label(registry, subject_type, key) if labelled else "", items)
+        for (subject_type, key), items in groups.items()
+    ]
+
+
+def label(groups: Iterable[Group], registry: Registry) -> list[Group]:
+    """The groups with their records' labels."""
+    return [replace(g, label=record_label(registry, g.subject_type, g.subject_key)) for g in groups]
+
+
+#: Records shown on one page of findings.
+RECORDS_PER_PAGE = 50
+
+
+def parse_as_of(args: Mapping[str, str], today: date) -> tuple[date, dict[str, str], str | None]:
+    """The as-of date from ``as_of-day``/``-month``/``-year`` (or ``as_of=YYYY-MM-DD``), the values to
+    show again in the form, and an error message when they are not a date (then today is used)."""
+    parts = {part: (args.get(f"as_of-{part}") or "").strip() for part in ("day", "month", "year")}
+    iso = (args.get("as_of") or "").strip()
+    if not any(parts.values()) and iso:
+        try:
+            chosen = date.fromisoformat(iso)
+        except ValueError:
+            return today, parts, DATE_ERROR
+        return chosen, {"day": str(chosen.day), "month": str(chosen.month), "year": str(chosen.year)}, None
+    if not any(parts.values()):
+        return today, {"day": str(today.day), "month": str(today.month), "year": str(today.year)}, None
+    try:
+        chosen = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        return today, parts, DATE_ERROR
+    if chosen.year < 1900:
+        return today, parts, DATE_ERROR
+    return chosen, parts, None
+
+
+def filter_options(checked: CheckedRegistry) -> dict[str, Options]:
+    """:func:`filter_choices` of the checked registry, written out once per revision."""
+    return per_revision(checked.revision, "findings-filters", None, lambda: filter_choices(checked.live))
+
+
+def filter_choices(registry: Registry) -> dict[str, Options]:
+    """The options of each filter's select, each starting with "any"."""
+    organisations = sorted(registry.organisations.values(), key=lambda o: o.name.lower())
+    agreements = sorted(registry.agreements.values(), key=lambda a: a.key)
+    programmes = sorted({f.programme for f in registry.flows.values() if f.programme})
+    pairs = {
+        "code": [("", "Any code"), *((code, code) for code in sorted(CODES))],
+        "severity": [("", "Any severity"), *((s, s.capitalize()) for s in SEVERITIES)],
+        "organisation": [("", "Any organisation"), *((o.key, o.name) for o in organisations)],
+        "agreement": [("", "Any agreement"), *((a.key, f"{a.title} ({a.key})") for a in agreements)],
+        "programme": [("", "Any programme"), *((p, p) for p in programmes)],
+    }
+    return {name: Options.of(options) for name, options in pairs.items()}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The findings that match a set of filters, counted and grouped by record (labels left out)."""
+
+    shown: list[Finding]
+    summary: dict[str, int]
+    groups: list[Group]
+
+
+def selection_for(checked: CheckedRegistry, filters: Filters) -> Selection:
+    """The findings ``filters`` select from a checked registry, worked out once per revision, date
+    and filters (:func:`~isa_registry.store.queries.per_revision`)."""
+
+    def work() -> Selection:
+        shown = apply_filters(checked.findings, checked.live, filters)
+        return Selection(shown, summarise(shown), group_by_record(shown, checked.live, labelled=False))
+
+    return per_revision(checked.revision, "findings", (checked.as_of, filters), work)
+
+
+@bp.get("/findings")
+def index() -> str:
+    """Every finding as of a date, with filters, grouped by record."""
+    today = date.today()
+    as_of, date_parts, date_error = parse_as_of(request.args, today)
+    filters = Filters.from_args(request.args)
+    checked = checked_registry(as_of)
+    registry = checked.live
+    selection = selection_for(checked, filters)
+    keep = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
+    page = slice_page(selection.groups, request.args.get("page", 1, type=int), RECORDS_PER_PAGE)
+    return render_template(
+        "findings/index.html",
+        as_of=as_of,
+        today=today,
+        date_parts=date_parts,
+        date_error=date_error,
+        filters=filters,
+        choices=filter_options(checked),
+        total=len(checked.findings),
+        summary=selection.summary,
+        severities=SEVERITIES,
+        severity_urls={s: url_for("findings.index", **keep, severity=s) for s in SEVERITIES},
+        groups=label(page.items, registry),
+        page=page,
+        shown=len(selection.shown),
+    )

@@ -1,0 +1,271 @@
+"""Flows: the list, a page per flow with the law it relies on in words and its findings, and the forms
+to create, edit and archive.
+
+The form guides the editor through the law without needing JavaScript: every question is on the
+page, and those that apply only sometimes say when (the Art 9 condition "if you chose special
+category data"; the law-enforcement basis under that regime). ``static/js/flow-form.js`` shows and
+hides them as the answers change. A flow may be saved with gaps: its page then shows the findings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
+from werkzeug.wrappers import Response
+
+from ..core.domain import SEVERITIES, Flow
+from ..core.exchange import flow_to_dict
+from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
+from ..store import services
+from ..store.db import db
+from ..store.queries import checked_registry, per_revision, registry_revision
+from ..store.services import NotFound
+from ._options import Options
+from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
+from .auth import editor_required
+from .forms import (
+    HINTS,
+    LABELS,
+    FlowForm,
+    annex1_label,
+    article6_label,
+    article9_label,
+    category_groups,
+    field_labels,
+    flow_data,
+    legislation_entry,
+    legislation_groups,
+    schedule1_groups,
+    schedule1_hint,
+    schedule1_label,
+    schedule8_label,
+)
+
+bp = Blueprint("flows", __name__, url_prefix="/flows")
+
+FILTERS = ("source", "recipient", "agreement", "programme", "status", "category", "severity")
+COLUMNS = [
+    ("key", "Key", True),
+    ("name", "Name", True),
+    ("source", "From", True),
+    ("recipient", "To", True),
+    ("agreement", "Agreement", True),
+    ("programme", "Programme", True),
+    ("status", "Status", True),
+]
+FIELD_LABELS = {
+    **field_labels(FlowForm),
+    "international_transfer": "International transfer",
+    "security_measures": "Security measures",
+}
+
+
+@bp.get("/")
+def index() -> str:
+    """Flows, searched, filtered, sorted and paged by the query string.
+
+    The severity filter needs the rules, so only then is the registry loaded and checked (once);
+    everything else is done in SQL.
+    """
+    params = list_params(request.args, FILTERS)
+    keys = exclude = None
+    severity = params.filters.get("severity", "")
+    if severity in SEVERITIES or severity == "none":
+        flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
+        for finding in checked_registry(date.today()).findings:
+            if finding.subject_type == "flow":
+                flagged[finding.severity].add(finding.subject_key)
+        if severity == "none":
+            exclude = set().union(*flagged.values())
+        else:
+            keys = flagged[severity]
+    page = services.list_flows(db.session, params, keys=keys, exclude=exclude)
+    return render_template(
+        "flows/index.html",
+        page=page,
+        params=params,
+        columns=columns(COLUMNS, params, "key"),
+        **filter_options(),
+        status_options=STATUS_OPTIONS,
+        category_options=CATEGORY_OPTIONS,
+        severity_options=SEVERITY_OPTIONS,
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+#: The filters whose options do not depend on the registry.
+STATUS_OPTIONS = Options.of([("", "Any status"), *LABELS["flow_status"].items()])
+CATEGORY_OPTIONS = Options.of(
+    [("", "Any data"), *(pair for _, _, choices in category_groups() for pair in choices)]
+)
+SEVERITY_OPTIONS = Options.of(
+    [
+        ("", "Any"),
+        ("error", "With errors"),
+        ("warning", "With warnings"),
+        ("info", "With information"),
+        ("none", "With no findings"),
+    ]
+)
+
+
+def filter_options() -> dict[str, object]:
+    """The options of the flows list's organisation, agreement and programme filters, written out
+    once per registry revision."""
+
+    def options() -> dict[str, object]:
+        organisations = services.organisation_choices(db.session)
+        agreements = services.agreement_choices(db.session)
+        return {
+            "organisation_options": Options.of([("", "Any organisation"), *organisations]),
+            "agreement_options": Options.of(
+                [("", "Any agreement"), ("none", "No agreement"), *((k, f"{k} {t}") for k, t in agreements)]
+            ),
+            "programme_options": Options.of(
+                [("", "Any programme"), *((p, p) for p in services.programmes(db.session))]
+            ),
+        }
+
+    return per_revision(registry_revision(), "flows-filters", None, options)
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A provision as a record page shows it."""
+
+    label: str
+    url: str
+    summary: str
+
+
+def law_in_words(flow: Flow) -> dict[str, object]:
+    """The law the flow relies on, in words with links, for its page."""
+
+    def provision(catalogue: dict, code: str | None, label: str) -> Provision | None:
+        if not code:
+            return None
+        entry = catalogue.get(code)
+        return Provision(label, entry.url if entry else "", entry.summary if entry else "")
+
+    return {
+        "article6": provision(ARTICLE6, flow.article6, article6_label(flow.article6)),
+        "recognised_interest": provision(
+            ANNEX1, flow.recognised_interest, annex1_label(flow.recognised_interest)
+        ),
+        "article9": provision(ARTICLE9, flow.article9, article9_label(flow.article9)),
+        "schedule1": [provision(SCHEDULE1, p, schedule1_label(p)) for p in flow.schedule1],
+        "schedule8": [provision(SCHEDULE8, p, schedule8_label(p)) for p in flow.schedule8],
+        "legislation": [legislation_entry(i) for i in flow.legislation],
+        "categories": [
+            (
+                CATEGORIES[c].label if c in CATEGORIES else c,
+                CATEGORIES[c].kind if c in CATEGORIES else "unknown",
+            )
+            for c in flow.data_categories
+        ],
+    }
+
+
+@bp.get("/<key>")
+def show(key: str) -> str:
+    """One flow: its details and the law in words, its findings and its history."""
+    ctx = record_context("flow", key)
+    registry = ctx.registry
+    flow = registry.flows[key]
+    return render_template(
+        "flows/show.html",
+        flow=flow,
+        registry=registry,
+        agreement=registry.agreements.get(flow.agreement) if flow.agreement else None,
+        findings=ctx.findings,
+        law=law_in_words(flow),
+        history=services.history(db.session, "flow", key),
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+def _form_page(
+    form: FlowForm, *, key: str | None = None, conflict: list | None = None, status: int = 200
+) -> tuple[str, int]:
+    _prepare(form)
+    needs = {code: sorted(paras, key=int) for code, paras in ARTICLE9_NEEDS_SCHEDULE1.items()}
+    return (
+        render_template(
+            "flows/form.html",
+            form=form,
+            key=key,
+            conflict=conflict,
+            labels=LABELS,
+            hints=HINTS,
+            article6_hints={c: p.summary for c, p in ARTICLE6.items()},
+            article9_hints={c: p.summary for c, p in ARTICLE9.items()},
+            category_groups=category_groups(),
+            schedule1_groups=schedule1_groups(),
+            schedule1_hint=schedule1_hint(form.article9.data, form.criminal_chosen()),
+            schedule1_summaries={c: s.summary for c, s in SCHEDULE1.items()},
+            schedule8_summaries={c: s.summary for c, s in SCHEDULE8.items()},
+            article9_needs=json.dumps(needs),
+            legislation_groups=legislation_groups(),
+            programmes=services.programmes(db.session),
+            special_chosen=form.special_chosen(),
+            error_list=form.error_list(),
+        ),
+        status,
+    )
+
+
+def _prepare(form: FlowForm) -> None:
+    """Offer current organisations and agreements (and keep those the flow already names)."""
+    organisations = services.organisation_choices(db.session, keep=[form.source.data, form.recipient.data])
+    agreements = services.agreement_choices(db.session, keep=[form.agreement.data])
+    form.set_choices(organisations, [(k, f"{k} {t}") for k, t in agreements])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editor_required
+def new() -> Response | tuple[str, int]:
+    """Record a new flow; its page then shows what the rules find."""
+    start = {
+        name: request.args.get(name)
+        for name in ("source", "recipient", "agreement")
+        if request.args.get(name)
+    }
+    form = FlowForm(
+        data={"status": "active", "regime": "uk_gdpr", **start} if request.method == "GET" else None
+    )
+    _prepare(form)
+    if request.method == "POST":
+        return save_new("flow", form, services.create_flow, _form_page)
+    return _form_page(form)
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(key: str) -> Response | tuple[str, int]:
+    """Edit a flow; a save from an out-of-date form shows what changed meanwhile."""
+    try:
+        current, version_id = services.get_flow(db.session, key)
+    except NotFound:
+        abort(404)
+    form = FlowForm(data=flow_data(current, version_id))
+    del form.key
+    _prepare(form)
+    if request.method == "GET":
+        return _form_page(form, key=key)
+    return save_edit(
+        "flow",
+        key,
+        form,
+        services.update_flow,
+        lambda submitted, _stale: flow_to_dict(submitted),
+        FIELD_LABELS,
+        _form_page,
+    )
+
+
+add_archive_routes(bp, "flow", services.get_flow, lambda record: record.name)

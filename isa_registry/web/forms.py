@@ -1,0 +1,990 @@
+"""The forms for organisations, agreements (with their parties), flows, sign-off and archiving.
+
+Field names are the names of the ``isa-registry/1`` format (``shared/spec/registry-format.md``):
+``key``, ``name``, ``kind``, ``public_authority``, ``source``, ``recipient``, ``article6``,
+``article9``, ``schedule1`` and so on. Nested values follow WTForms' naming: the parties of an
+agreement are ``parties-0-organisation``, ``parties-0-role``...; a flow's international transfer is
+``international_transfer-country`` and ``international_transfer-safeguard``. Two fields exist only
+on forms: ``data_subjects_other`` and ``legislation_other`` (free text for values not offered as
+checkboxes). Every form carries the record's ``version_id`` in a hidden field for optimistic
+locking.
+
+The forms check what a person can get wrong in one pass, with messages that name the field; the
+services check everything again, authoritatively, before anything is written. ``to_domain`` turns a
+valid form into a domain record, ``*_data`` turns a record into form data.
+
+This module also holds the plain-English labels that the forms and the record pages share, so the
+law reads the same wherever it appears ("Art 6(1)(e) Public task").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.core import UnboundField
+from wtforms.validators import ValidationError
+
+from ..core.domain import Agreement, Flow, Organisation, Party, Transfer
+from ..core.exchange import KEY_PATTERN
+from ..core.law import (
+    ANNEX1,
+    ARTICLE6,
+    ARTICLE9,
+    ARTICLE9_NEEDS_SCHEDULE1,
+    CATEGORIES,
+    CRIMINAL_CATEGORIES,
+    LEGISLATION,
+    SCHEDULE1,
+    SCHEDULE1_NOT_CONDITIONS,
+    SCHEDULE8,
+    SPECIAL_CATEGORIES,
+    legislation_choices,
+    lookup_legislation,
+    normalise_identifier,
+    parent_act,
+)
+
+__all__ = [
+    "BLANK_PARTY_ROWS",
+    "DATA_SUBJECTS",
+    "LABELS",
+    "AgreementForm",
+    "ArchiveForm",
+    "FlowForm",
+    "LegislationGroup",
+    "OrganisationForm",
+    "SignForm",
+    "StatusForm",
+    "agreement_data",
+    "annex1_label",
+    "article6_label",
+    "article9_label",
+    "category_groups",
+    "category_label",
+    "field_labels",
+    "flow_data",
+    "legislation_entry",
+    "legislation_groups",
+    "organisation_data",
+    "schedule1_groups",
+    "schedule1_label",
+    "schedule8_label",
+]
+
+# --- Labels ------------------------------------------------------------------------------------
+
+LABELS: dict[str, dict[str, str]] = {
+    "kind": {
+        "local_authority": "Local authority",
+        "health": "Health",
+        "police": "Police",
+        "education": "Education (school, college or academy)",
+        "cafcass": "Cafcass",
+        "probation": "Probation",
+        "youth_justice": "Youth justice",
+        "courts": "Courts and tribunals",
+        "government": "Government department or agency",
+        "voluntary": "Voluntary or community organisation",
+        "research": "Research or evaluation body",
+        "other": "Other",
+    },
+    "organisation_status": {"active": "Active", "dissolved": "Dissolved"},
+    "agreement_status": {
+        "draft": "Draft",
+        "under_review": "Under review",
+        "active": "Active",
+        "expired": "Expired",
+        "terminated": "Terminated",
+    },
+    "role": {"controller": "Controller", "joint_controller": "Joint controller", "processor": "Processor"},
+    "flow_status": {"planned": "Planned", "active": "Active", "ceased": "Ceased"},
+    "identifiability": {
+        "identifiable": "Identifiable",
+        "pseudonymised": "Pseudonymised",
+        "anonymised": "Anonymised",
+    },
+    "regime": {
+        "uk_gdpr": "UK GDPR (general processing)",
+        "law_enforcement": "Law enforcement (DPA 2018 Part 3)",
+    },
+    "law_enforcement_basis": {
+        "consent": "Consent (DPA 2018 s35(2)(a))",
+        "task": "Necessary for a law enforcement task of a competent authority (DPA 2018 s35(2)(b))",
+    },
+    "safeguard": {
+        "adequacy": "UK adequacy regulations",
+        "idta": "International data transfer agreement (IDTA)",
+        "addendum": "International data transfer addendum to the EU standard contractual clauses",
+        "bcr": "Binding corporate rules",
+        "derogation": "A derogation for a specific situation (UK GDPR Art 49)",
+    },
+    "data_subject": {
+        "children": "Children",
+        "parents_carers": "Parents and carers",
+        "household_members": "Other household members",
+        "professionals": "Professionals",
+    },
+}
+
+#: The data subjects offered as checkboxes; others go in ``data_subjects_other``.
+DATA_SUBJECTS = tuple(LABELS["data_subject"])
+
+#: How many party rows an agreement form offers beyond the current parties (at least 6 in all).
+BLANK_PARTY_ROWS = 3
+MIN_PARTY_ROWS = 6
+
+HINTS = {
+    "identifiability": {
+        "identifiable": "Names or other details that identify people directly.",
+        "pseudonymised": (
+            "Identifiers replaced, but the data can be linked back to people: still personal data."
+        ),
+        "anonymised": "Nobody can be identified by any means reasonably likely to be used: outside UK GDPR.",
+    },
+    "regime": {
+        "uk_gdpr": "Almost all sharing between safeguarding partners.",
+        "law_enforcement": (
+            "Only when a competent authority (such as the police) processes the data for a law "
+            "enforcement purpose: preventing, investigating or prosecuting crime."
+        ),
+    },
+}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def article6_label(code: str | None) -> str:
+    """``Art 6(1)(e) Public task``."""
+    if not code:
+        return ""
+    p = ARTICLE6.get(code)
+    return f"Art 6(1)({code}) {_capital(p.title)}" if p else f"Art 6(1)({code})"
+
+
+def article9_label(code: str | None) -> str:
+    """``Art 9(2)(h) Health or social care``."""
+    if not code:
+        return ""
+    p = ARTICLE9.get(code)
+    return f"Art 9(2)({code}) {_capital(p.title)}" if p else f"Art 9(2)({code})"
+
+
+def annex1_label(code: str | None) -> str:
+    """``Annex 1 para 6 Safeguarding vulnerable individuals``."""
+    if not code:
+        return ""
+    p = ANNEX1.get(code)
+    return f"Annex 1 para {code} {p.title}" if p else f"Annex 1 para {code} (not an Annex 1 condition)"
+
+
+def schedule1_label(para: str) -> str:
+    """``Sch 1 para 18 Safeguarding of children and of individuals at risk``."""
+    c = SCHEDULE1.get(para)
+    return f"Sch 1 para {para} {c.title}" if c else f"Sch 1 para {para} (not in Schedule 1)"
+
+
+def schedule8_label(para: str) -> str:
+    """``Sch 8 para 4 Safeguarding of children and of individuals at risk``."""
+    c = SCHEDULE8.get(para)
+    return f"Sch 8 para {para} {c.title}" if c else f"Sch 8 para {para} (not in Schedule 8)"
+
+
+def category_label(code: str) -> str:
+    """The category's label, or its code when it is not catalogued."""
+    c = CATEGORIES.get(code)
+    return c.label if c else code
+
+
+@dataclass(frozen=True)
+class LegislationEntry:
+    """A provision as the pages show it: citation and title, link, and whether it is still law."""
+
+    id: str
+    label: str
+    url: str
+    status: str
+    known: bool
+
+
+_STATUS_WORDS = {
+    "repealed": "Repealed",
+    "superseded": "Superseded",
+    "not_in_england": "Not in force in England",
+}
+
+
+def legislation_entry(identifier: str) -> LegislationEntry:
+    """The catalogue's words for a provision, or its identifier and legislation.gov.uk link."""
+    entry = lookup_legislation(identifier)
+    if entry is None:
+        return LegislationEntry(
+            identifier, identifier, f"https://www.legislation.gov.uk/{identifier}", "unknown", False
+        )
+    label = entry.citation if entry.title == entry.citation else f"{entry.citation} — {entry.title}"
+    return LegislationEntry(entry.id, label, entry.url, _STATUS_WORDS.get(entry.status, ""), True)
+
+
+# --- Choice groups for checkboxes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegislationGroup:
+    """The catalogued provisions of one Act or instrument, for one group of checkboxes."""
+
+    act: str
+    title: str
+    choices: list[tuple[str, str]]
+
+
+def legislation_groups() -> list[LegislationGroup]:
+    """The legislation catalogue grouped by Act, in the catalogue's order."""
+    groups: dict[str, LegislationGroup] = {}
+    for identifier, label in legislation_choices():
+        act = parent_act(identifier)
+        if act not in groups:
+            entry = LEGISLATION.get(act)
+            title = entry.citation if entry else label.split(" s")[0]
+            groups[act] = LegislationGroup(act, title, [])
+        groups[act].choices.append((identifier, label))
+    return list(groups.values())
+
+
+def category_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(kind, heading, [(code, label)]) for ordinary, special and criminal offence data."""
+    headings = {
+        "ordinary": "Personal data",
+        "special": "Special category data (UK GDPR Art 9(1))",
+        "criminal": "Criminal offence data (UK GDPR Art 10)",
+    }
+    return [
+        (kind, heading, [(c.code, c.label) for c in CATEGORIES.values() if c.kind == kind])
+        for kind, heading in headings.items()
+    ]
+
+
+def schedule1_groups() -> list[tuple[int, str, list[tuple[str, str]]]]:
+    """(part, heading, [(para, label)]) for Parts 1 to 3 of DPA 2018 Schedule 1 (not para 5)."""
+    headings = {
+        1: "Part 1: employment, health, public health and research",
+        2: "Part 2: substantial public interest (with Art 9(2)(g))",
+        3: "Part 3: additional conditions for criminal offence data",
+    }
+    return [
+        (
+            part,
+            heading,
+            [
+                (c.code, f"Para {c.code} {c.title}")
+                for c in SCHEDULE1.values()
+                if c.part == part and c.code not in SCHEDULE1_NOT_CONDITIONS
+            ],
+        )
+        for part, heading in headings.items()
+    ]
+
+
+def schedule1_hint(article9: str | None, criminal: bool) -> str:
+    """What Schedule 1 condition the chosen Art 9 condition (and criminal offence data) needs."""
+    parts = []
+    needs = ARTICLE9_NEEDS_SCHEDULE1.get(article9 or "")
+    if needs is not None:
+        if article9 == "g":
+            parts.append(
+                f"You chose {article9_label(article9)}: it needs a Part 2 condition (paras 6 to 28)."
+            )
+        else:
+            para = next(iter(needs))
+            parts.append(f"You chose {article9_label(article9)}: it needs {schedule1_label(para)}.")
+    else:
+        parts.append(
+            "Art 9(2)(b) needs para 1, (h) para 2, (i) para 3, (j) para 4, and (g) a Part 2 "
+            "condition (paras 6 to 28)."
+        )
+    if criminal:
+        parts.append("For criminal offence data, any condition in Parts 1 to 3.")
+    else:
+        parts.append(
+            "Criminal offence data needs a condition in Parts 1 to 3 unless under official authority."
+        )
+    return " ".join(parts)
+
+
+# --- Fields ------------------------------------------------------------------------------------
+
+_DATE_FORMATS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<d>\d{1,2})[/. ](?P<m>\d{1,2})[/. ](?P<y>\d{4})$"),
+)
+
+
+class DateField(StringField):
+    """A date typed as 2026-11-23 (what a browser's date picker sends) or 23/11/2026."""
+
+    def __init__(self, label: str = "", *args: Any, **kwargs: Any):
+        self.what = kwargs.pop("what", label.lower())
+        super().__init__(label, *args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw:
+            return
+        for pattern in _DATE_FORMATS:
+            match = pattern.match(self.raw)
+            if match:
+                try:
+                    self.data = date(int(match["y"]), int(match["m"]), int(match["d"]))
+                except ValueError:
+                    break
+                return
+        raise ValueError(f"{_capital(self.what)} must be a real date, for example 2026-11-23")
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+
+class TextField(StringField):
+    """A text field whose value is stripped, and None when empty."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip() or None
+
+    def _value(self) -> str:
+        return self.data or ""
+
+
+class LongTextField(TextAreaField):
+    """A text area whose value is stripped, and None when empty."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip() or None
+
+    def _value(self) -> str:
+        return self.data or ""
+
+
+class Choice(SelectField):
+    """A select or radio answer whose empty value means 'not recorded' (None)."""
+
+    def __init__(self, *args: Any, required: str | None = None, **kwargs: Any):
+        self.required_message = required
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = (valuelist[0].strip() or None) if valuelist else None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is None:
+            if self.required_message:
+                raise ValidationError(self.required_message)
+            return
+        if self.data not in {value for value, _ in self.choices}:
+            raise ValidationError(f"Select a valid option for {self.label.text.lower()}")
+
+
+class Choices(SelectMultipleField):
+    """A group of checkboxes; values must be among ``choices`` (unless ``free``)."""
+
+    def __init__(self, *args: Any, free: bool = False, **kwargs: Any):
+        self.free = free
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = list(dict.fromkeys(v.strip() for v in valuelist if v.strip()))
+
+    def pre_validate(self, form: Any) -> None:
+        if self.free:
+            return
+        allowed = {value for value, _ in self.choices}
+        bad = [v for v in self.data or [] if v not in allowed]
+        if bad:
+            raise ValidationError(f"{self.label.text}: {', '.join(bad)} is not one of the options")
+
+
+def _options(labels: dict[str, str]) -> list[tuple[str, str]]:
+    return list(labels.items())
+
+
+_KEY = re.compile(KEY_PATTERN)
+#: Keys that would clash with a page's own address (/flows/new).
+RESERVED_KEYS = frozenset({"new"})
+
+
+def _check_key(form: Any, field: Any, thing: str) -> None:
+    key = (field.data or "").strip()
+    field.data = key
+    if not key:
+        raise ValidationError(f"Enter a key for the {thing}")
+    if not _KEY.match(key):
+        raise ValidationError(
+            "Key must be letters, digits, full stops, underscores or hyphens, start with a letter "
+            "or digit and be at most 100 characters"
+        )
+    if key.lower() in RESERVED_KEYS:
+        raise ValidationError(f"Key cannot be '{key}': choose another")
+
+
+def _required(field: Any, message: str) -> None:
+    if not field.data:
+        raise ValidationError(message)
+
+
+def _max(field: Any, limit: int, what: str) -> None:
+    if field.data and len(field.data) > limit:
+        raise ValidationError(f"{_capital(what)} must be {limit} characters or fewer")
+
+
+def _url(field: Any, what: str) -> None:
+    if field.data and not re.match(r"^https?://[^\s]+$", field.data):
+        raise ValidationError(f"{_capital(what)} must be a web address starting https://")
+
+
+def _dates_in_order(form: Any) -> bool:
+    start, end = form.start_date.data, form.end_date.data
+    if start and end and end < start:
+        form.end_date.errors.append("End date must be the same as or after the start date")
+        return False
+    return True
+
+
+class RecordForm(FlaskForm):
+    """What every record form has: the version it was read at."""
+
+    version_id = HiddenField()
+
+    def loaded_version(self) -> int | None:
+        """The record version the form was read at, or None (a new record)."""
+        try:
+            return int(self.version_id.data)
+        except (TypeError, ValueError):
+            return None
+
+    def error_list(self) -> list[dict[str, str | None]]:
+        """Every error, nested fields included, as GOV.UK error summary items linking to the field."""
+        items: list[dict[str, str | None]] = [
+            {"text": str(message), "href": f"#{field.id}"}
+            for field in _walk(self)
+            if field.type != "CSRFTokenField"
+            for message in field.errors
+        ]
+        items += [{"text": str(message), "href": None} for message in self.form_errors]
+        for field in self:
+            if field.type == "CSRFTokenField":
+                items += [{"text": str(message), "href": None} for message in field.errors]
+        return items
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        """Attach the services' errors (keyed by field name) to the fields, or to the form."""
+        fields = {f.name: f for f in _walk(self)}
+        for name, message in errors.items():
+            if name in fields:
+                fields[name].errors = [*fields[name].errors, message]
+            else:
+                self.form_errors.append(message)
+
+
+def field_labels(form_class: type) -> dict[str, str]:
+    """Field name to label, read from the form class (for the conflict table)."""
+    return {
+        name: value.args[0]
+        for name, value in vars(form_class).items()
+        if isinstance(value, UnboundField) and value.args and isinstance(value.args[0], str)
+    }
+
+
+def _walk(form: Any) -> Iterable[Any]:
+    for f in form:
+        if isinstance(f, FieldList):
+            for entry in f:
+                yield from _walk(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(f, FormField):
+            yield from _walk(f.form)
+        else:
+            yield f
+
+
+# --- Organisation ------------------------------------------------------------------------------
+
+
+class OrganisationForm(RecordForm):
+    """An organisation."""
+
+    key = StringField("Key")
+    name = TextField("Name")
+    kind = Choice(
+        "Kind of organisation", choices=_options(LABELS["kind"]), required="Select the kind of organisation"
+    )
+    public_authority = Choice(
+        "Is it a public authority?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        required="Select yes if the organisation is a public authority",
+    )
+    ico_registration = TextField("ICO registration number")
+    dpo_contact = TextField("Data protection officer contact")
+    appropriate_policy_document = TextField("Appropriate policy document")
+    status = Choice("Status", choices=_options(LABELS["organisation_status"]), default="active")
+    successor = Choice("Successor")
+    address = LongTextField("Address")
+    telephone = TextField("Telephone")
+    email = TextField("Email")
+    representative = LongTextField("Representative")
+
+    def validate_key(self, field: Any) -> None:
+        _check_key(self, field, "organisation")
+
+    def validate_name(self, field: Any) -> None:
+        _required(field, "Enter the organisation's name")
+        _max(field, 300, "name")
+
+    def validate_ico_registration(self, field: Any) -> None:
+        _max(field, 50, "ICO registration number")
+
+    def validate_dpo_contact(self, field: Any) -> None:
+        _max(field, 300, "data protection officer contact")
+
+    def validate_appropriate_policy_document(self, field: Any) -> None:
+        _url(field, "the appropriate policy document link")
+        _max(field, 1000, "the appropriate policy document link")
+
+    def validate_email(self, field: Any) -> None:
+        if field.data and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", field.data):
+            raise ValidationError(
+                "Email must be an email address, like information.governance@example.gov.uk"
+            )
+
+    def validate_successor(self, field: Any) -> None:
+        if field.data and "key" in self and field.data == self.key.data:
+            raise ValidationError("Successor cannot be the organisation itself")
+
+    def to_domain(self, key: str | None = None) -> Organisation:
+        """The organisation the form describes (``key`` when the form has no key field)."""
+        return Organisation(
+            key=key or self.key.data,
+            name=self.name.data or "",
+            kind=self.kind.data,  # type: ignore[arg-type]
+            public_authority=self.public_authority.data == "yes",
+            ico_registration=self.ico_registration.data,
+            dpo_contact=self.dpo_contact.data,
+            appropriate_policy_document=self.appropriate_policy_document.data,
+            status=self.status.data or "active",
+            successor=self.successor.data,
+            address=self.address.data,
+            telephone=self.telephone.data,
+            email=self.email.data,
+            representative=self.representative.data,
+        )
+
+
+def organisation_data(o: Organisation, version_id: int | None = None) -> dict[str, Any]:
+    """Form data for an organisation."""
+    return dict(
+        key=o.key,
+        name=o.name,
+        kind=o.kind,
+        public_authority="yes" if o.public_authority else "no",
+        ico_registration=o.ico_registration,
+        dpo_contact=o.dpo_contact,
+        appropriate_policy_document=o.appropriate_policy_document,
+        status=o.status,
+        successor=o.successor,
+        address=o.address,
+        telephone=o.telephone,
+        email=o.email,
+        representative=o.representative,
+        version_id=version_id,
+    )
+
+
+# --- Agreement ---------------------------------------------------------------------------------
+
+
+class PartyForm(Form):
+    """One row of an agreement's parties: an organisation and its role."""
+
+    organisation = Choice("Organisation")
+    role = Choice("Role", choices=_options(LABELS["role"]), default="controller")
+
+
+class AgreementForm(RecordForm):
+    """An agreement and its parties (sign-offs are recorded on their own form)."""
+
+    key = StringField("Reference (key)")
+    title = TextField("Title")
+    purpose = LongTextField("Purpose")
+    status = Choice("Status", choices=_options(LABELS["agreement_status"]), required="Select the status")
+    version = TextField("Version")
+    owner = Choice("Owner")
+    start_date = DateField("Start date")
+    review_date = DateField("Review date")
+    end_date = DateField("End date")
+    parties = FieldList(FormField(PartyForm), min_entries=MIN_PARTY_ROWS)
+    data_categories = Choices("Data categories", choices=[(c, CATEGORIES[c].label) for c in CATEGORIES])
+    document_url = TextField("Link to the signed document")
+    dpia_reference = TextField("DPIA reference")
+
+    def set_organisations(self, choices: list[tuple[str, str]]) -> None:
+        """Offer these organisations as owner and parties."""
+        self.owner.choices = choices
+        for entry in self.parties:
+            entry.form.organisation.choices = choices
+
+    def validate_key(self, field: Any) -> None:
+        _check_key(self, field, "agreement")
+
+    def validate_title(self, field: Any) -> None:
+        _required(field, "Enter the agreement's title")
+        _max(field, 500, "title")
+
+    def validate_version(self, field: Any) -> None:
+        _max(field, 50, "version")
+
+    def validate_document_url(self, field: Any) -> None:
+        _url(field, "the document link")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = _dates_in_order(self) and ok
+        seen: set[str] = set()
+        for i, entry in enumerate(self.parties):
+            org = entry.form.organisation.data
+            if org and org in seen:
+                entry.form.organisation.errors = [f"Party {i + 1}: this organisation is already a party"]
+                ok = False
+            seen.add(org)
+        return ok
+
+    def chosen_parties(self) -> list[Party]:
+        """The filled-in party rows (blank rows are ignored)."""
+        return [
+            Party(organisation=e.form.organisation.data, role=e.form.role.data or "controller")
+            for e in self.parties
+            if e.form.organisation.data
+        ]
+
+    def to_domain(self, key: str | None = None) -> Agreement:
+        """The agreement the form describes; parties carry no sign-off (the services keep them)."""
+        return Agreement(
+            key=key or self.key.data,
+            title=self.title.data or "",
+            status=self.status.data,  # type: ignore[arg-type]
+            purpose=self.purpose.data or "",
+            version=self.version.data,
+            owner=self.owner.data,
+            start_date=self.start_date.data,
+            review_date=self.review_date.data,
+            end_date=self.end_date.data,
+            parties=self.chosen_parties(),
+            data_categories=list(self.data_categories.data or []),
+            document_url=self.document_url.data,
+            dpia_reference=self.dpia_reference.data,
+        )
+
+
+def agreement_data(a: Agreement, version_id: int | None = None) -> dict[str, Any]:
+    """Form data for an agreement, with blank party rows to add more."""
+    blank = max(BLANK_PARTY_ROWS, MIN_PARTY_ROWS - len(a.parties))
+    return {
+        "key": a.key,
+        "title": a.title,
+        "purpose": a.purpose or None,
+        "status": a.status,
+        "version": a.version,
+        "owner": a.owner,
+        "start_date": a.start_date,
+        "review_date": a.review_date,
+        "end_date": a.end_date,
+        "parties": [{"organisation": p.organisation, "role": p.role} for p in a.parties]
+        + [{"organisation": None, "role": "controller"}] * blank,
+        "data_categories": list(a.data_categories),
+        "document_url": a.document_url,
+        "dpia_reference": a.dpia_reference,
+        "version_id": version_id,
+    }
+
+
+# --- Flow --------------------------------------------------------------------------------------
+
+
+class TransferForm(Form):
+    """A transfer outside the UK: the country and the Chapter V safeguard."""
+
+    country = TextField("Country")
+    safeguard = Choice("Safeguard", choices=_options(LABELS["safeguard"]))
+
+
+_LEGISLATION_LINE = re.compile(r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$")
+
+
+class FlowForm(RecordForm):
+    """A flow of personal data, with the law it relies on."""
+
+    key = StringField("Key")
+    name = TextField("Name")
+    source = Choice("Source (disclosing organisation)", required="Select the source organisation")
+    recipient = Choice("Recipient (receiving organisation)", required="Select the recipient organisation")
+    purpose = LongTextField("Purpose")
+    programme = TextField("Programme or service")
+    agreement = Choice("Agreement that covers it")
+    status = Choice("Status", choices=_options(LABELS["flow_status"]), default="active")
+    start_date = DateField("Start date")
+    end_date = DateField("End date")
+    identifiability = Choice(
+        "Can people be identified from the data?",
+        choices=_options(LABELS["identifiability"]),
+        required="Select whether the data is identifiable, pseudonymised or anonymised",
+    )
+    regime = Choice(
+        "Which data protection regime applies?", choices=_options(LABELS["regime"]), default="uk_gdpr"
+    )
+    data_subjects = Choices("Whose data is shared?", choices=_options(LABELS["data_subject"]))
+    data_subjects_other = TextField("Other people (separate with commas)")
+    data_categories = Choices("What data is shared?", choices=[(c, CATEGORIES[c].label) for c in CATEGORIES])
+    article6 = Choice(
+        "UK GDPR Art 6(1) lawful basis of the source", choices=[(c, article6_label(c)) for c in ARTICLE6]
+    )
+    recognised_interest = Choice(
+        "Recognised legitimate interest (UK GDPR Annex 1)", choices=[(c, annex1_label(c)) for c in ANNEX1]
+    )
+    article9 = Choice("UK GDPR Art 9(2) condition", choices=[(c, article9_label(c)) for c in ARTICLE9])
+    schedule1 = Choices(
+        "DPA 2018 Schedule 1 conditions",
+        choices=[(p, schedule1_label(p)) for p in SCHEDULE1 if p not in SCHEDULE1_NOT_CONDITIONS],
+    )
+    official_authority = BooleanField(
+        "The criminal offence data is processed under the control of official authority"
+    )
+    law_enforcement_basis = Choice(
+        "Lawful basis for law enforcement processing", choices=_options(LABELS["law_enforcement_basis"])
+    )
+    schedule8 = Choices(
+        "DPA 2018 Schedule 8 conditions", choices=[(p, schedule8_label(p)) for p in SCHEDULE8]
+    )
+    legislation = Choices("Legislation (statutory gateways)", free=True)
+    legislation_other = LongTextField("Other provisions, not in the list")
+    retention = LongTextField("Retention")
+    international_transfer = FormField(TransferForm, label="International transfer")
+    frequency = TextField("Frequency")
+    method = TextField("Method")
+    security_measures = LongTextField("Security measures")
+    storage_location = LongTextField("Where the recipient stores it")
+    automated_decision_making = Choice(
+        "Is it used for automated decision-making?", choices=[("yes", "Yes"), ("no", "No")]
+    )
+    lia_reference = TextField("Legitimate interests assessment reference")
+    consent_record = TextField("Where consent is recorded")
+
+    def set_choices(self, organisations: list[tuple[str, str]], agreements: list[tuple[str, str]]) -> None:
+        """Offer these organisations as source and recipient, and these agreements."""
+        self.source.choices = organisations
+        self.recipient.choices = organisations
+        self.agreement.choices = agreements
+        # Keep a value that is not offered (an archived or unknown one) so an edit does not drop it.
+        if self.recognised_interest.data and self.recognised_interest.data not in ANNEX1:
+            value = self.recognised_interest.data
+            self.recognised_interest.choices = [
+                *self.recognised_interest.choices,
+                (value, annex1_label(value)),
+            ]
+
+    def validate_key(self, field: Any) -> None:
+        _check_key(self, field, "flow")
+
+    def validate_name(self, field: Any) -> None:
+        _required(field, "Enter the flow's name")
+        _max(field, 500, "name")
+
+    def validate_programme(self, field: Any) -> None:
+        _max(field, 300, "programme")
+
+    def validate_legislation_other(self, field: Any) -> None:
+        for line in self._other_lines():
+            if not _LEGISLATION_LINE.match(normalise_identifier(line)):
+                raise ValidationError(
+                    f"Other provision '{line}' is not a legislation.gov.uk identifier: write it like "
+                    "ukpga/1989/41/section/47, one to a line"
+                )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = _dates_in_order(self) and ok
+        if self.source.data and self.source.data == self.recipient.data:
+            self.recipient.errors = [
+                *self.recipient.errors,
+                "Recipient must be a different organisation from the source",
+            ]
+            ok = False
+        transfer = self.international_transfer.form
+        if transfer.safeguard.data and not transfer.country.data:
+            transfer.country.errors = [
+                *transfer.country.errors,
+                "Enter the country the data is transferred to",
+            ]
+            ok = False
+        return ok
+
+    def _other_lines(self) -> list[str]:
+        return [
+            line.strip() for line in re.split(r"[\n,;]+", self.legislation_other.data or "") if line.strip()
+        ]
+
+    def other_provisions(self) -> list[str]:
+        """The identifiers typed in ``legislation_other``, one a line, normalised."""
+        return [normalise_identifier(line) for line in self._other_lines()]
+
+    def special_chosen(self) -> bool:
+        return any(c in SPECIAL_CATEGORIES for c in self.data_categories.data or [])
+
+    def criminal_chosen(self) -> bool:
+        return any(c in CRIMINAL_CATEGORIES for c in self.data_categories.data or [])
+
+    def to_domain(self, key: str | None = None) -> Flow:
+        """The flow the form describes.
+
+        Answers that do not apply are dropped: a recognised legitimate interest without
+        Art 6(1)(ea), and the law-enforcement basis and Schedule 8 conditions under the UK GDPR.
+        """
+        law_enforcement = self.regime.data == "law_enforcement"
+        others = [s.strip() for s in (self.data_subjects_other.data or "").split(",") if s.strip()]
+        transfer = self.international_transfer.form
+        adm = self.automated_decision_making.data
+        return Flow(
+            key=key or self.key.data,
+            name=self.name.data or "",
+            source=self.source.data,  # type: ignore[arg-type]
+            recipient=self.recipient.data,  # type: ignore[arg-type]
+            identifiability=self.identifiability.data,  # type: ignore[arg-type]
+            purpose=self.purpose.data or "",
+            programme=self.programme.data,
+            agreement=self.agreement.data,
+            status=self.status.data or "active",
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            regime=self.regime.data or "uk_gdpr",
+            data_subjects=list(dict.fromkeys([*(self.data_subjects.data or []), *others])),
+            data_categories=list(self.data_categories.data or []),
+            article6=self.article6.data,
+            recognised_interest=self.recognised_interest.data if self.article6.data == "ea" else None,
+            article9=self.article9.data,
+            schedule1=list(self.schedule1.data or []),
+            official_authority=bool(self.official_authority.data),
+            law_enforcement_basis=self.law_enforcement_basis.data if law_enforcement else None,
+            schedule8=list(self.schedule8.data or []) if law_enforcement else [],
+            legislation=list(dict.fromkeys([*(self.legislation.data or []), *self.other_provisions()])),
+            retention=self.retention.data,
+            international_transfer=(
+                Transfer(transfer.country.data, transfer.safeguard.data) if transfer.country.data else None
+            ),
+            frequency=self.frequency.data,
+            method=self.method.data,
+            security_measures=self.security_measures.data,
+            storage_location=self.storage_location.data,
+            automated_decision_making=None if adm is None else adm == "yes",
+            lia_reference=self.lia_reference.data,
+            consent_record=self.consent_record.data,
+        )
+
+
+def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
+    """Form data for a flow: catalogued provisions as checkboxes, the rest as 'other'."""
+    known = [i for i in f.legislation if i in LEGISLATION]
+    other = [i for i in f.legislation if i not in LEGISLATION]
+    subjects = [s for s in f.data_subjects if s in DATA_SUBJECTS]
+    other_subjects = [s for s in f.data_subjects if s not in DATA_SUBJECTS]
+    adm = f.automated_decision_making
+    return {
+        "key": f.key,
+        "name": f.name,
+        "source": f.source,
+        "recipient": f.recipient,
+        "purpose": f.purpose or None,
+        "programme": f.programme,
+        "agreement": f.agreement,
+        "status": f.status,
+        "start_date": f.start_date,
+        "end_date": f.end_date,
+        "identifiability": f.identifiability,
+        "regime": f.regime,
+        "data_subjects": subjects,
+        "data_subjects_other": ", ".join(other_subjects) or None,
+        "data_categories": list(f.data_categories),
+        "article6": f.article6,
+        "recognised_interest": f.recognised_interest,
+        "article9": f.article9,
+        "schedule1": list(f.schedule1),
+        "official_authority": f.official_authority,
+        "law_enforcement_basis": f.law_enforcement_basis,
+        "schedule8": list(f.schedule8),
+        "legislation": known,
+        "legislation_other": "\n".join(other) or None,
+        "retention": f.retention,
+        "international_transfer": {
+            "country": f.international_transfer.country if f.international_transfer else None,
+            "safeguard": f.international_transfer.safeguard if f.international_transfer else None,
+        },
+        "frequency": f.frequency,
+        "method": f.method,
+        "security_measures": f.security_measures,
+        "storage_location": f.storage_location,
+        "automated_decision_making": None if adm is None else ("yes" if adm else "no"),
+        "lia_reference": f.lia_reference,
+        "consent_record": f.consent_record,
+        "version_id": version_id,
+    }
+
+
+# --- Sign-off, status and archive ----------------------------------------------------------------
+
+
+class SignForm(RecordForm):
+    """One party's sign-off of an agreement."""
+
+    signed_by = TextField("Name of the person who signed")
+    signatory_role = TextField("Their role")
+    signed_on = DateField("Date signed", what="date signed")
+
+    def validate_signed_by(self, field: Any) -> None:
+        _required(field, "Enter the name of the person who signed")
+        _max(field, 300, "name of the person who signed")
+
+    def validate_signatory_role(self, field: Any) -> None:
+        _required(field, "Enter the signatory's role, for example Director of Children's Services")
+        _max(field, 300, "signatory's role")
+
+    def validate_signed_on(self, field: Any) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date signed")
+        if field.data and field.data > date.today():
+            raise ValidationError("Date signed must be today or in the past")
+
+
+class StatusForm(RecordForm):
+    """A change of an agreement's status (activate, submit for review, expire, terminate)."""
+
+    status = Choice("Status", choices=_options(LABELS["agreement_status"]), required="Select the new status")
+
+
+class ArchiveForm(RecordForm):
+    """Confirmation that a record is to be archived (or restored)."""

@@ -1,0 +1,309 @@
+"""The partnership data map: the picture, the table of its edges, the analyses and the downloads.
+
+The page and the downloads read the registry once (:func:`~isa_registry.store.queries.checked_registry`)
+and hand it to :mod:`isa_registry.core.graph`. Pictures drawn by Graphviz, and the page's main content,
+are cached on disk under ``MAP_CACHE_DIR``, keyed by the registry revision, the filters, the date
+and the format, so a repeat view never runs ``dot`` again, and a page or download found in the
+cache does not even load the registry.
+Settings (all optional): ``GRAPHVIZ_DOT`` (the dot program, default ``dot``), ``MAP_DOT_TIMEOUT``
+(seconds, default 60), ``MAP_CLUSTER_THRESHOLD`` (default :data:`graph.CLUSTER_THRESHOLD`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+
+from ..core import graph
+from ..core.domain import Registry
+from ..core.law import CATEGORIES
+from ..store.queries import CheckedRegistry, checked_registry, per_revision, registry_revision
+from ..store.services import slice_page
+
+bp = Blueprint("map", __name__)
+
+#: How many connections the page's table shows at a time (the JSON download has them all).
+CONNECTIONS_PER_PAGE = 200
+#: How many rows of the longer analyses the page shows (the JSON download has them all).
+HUBS_SHOWN = 10
+CHAINS_SHOWN = 50
+CHAIN_SOURCES_SHOWN = 5
+SENSITIVE_SHOWN = 20
+SENSITIVE_SOURCES_SHOWN = 10
+REACH_SHOWN = 25
+
+DOT_MISSING = (
+    "The picture cannot be drawn because Graphviz (the dot program) is not installed on the "
+    "server. The table below lists every connection, and the DOT and JSON downloads still work."
+)
+
+
+def _settings() -> tuple[str, float, int]:
+    config = current_app.config
+    return (
+        config.get("GRAPHVIZ_DOT", "dot"),
+        float(config.get("MAP_DOT_TIMEOUT", 60)),
+        int(config.get("MAP_CLUSTER_THRESHOLD", graph.CLUSTER_THRESHOLD)),
+    )
+
+
+def _cache_file(
+    revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str, variant: int = 1
+) -> Path:
+    """Where the render of these filters, on this date, at this revision, is kept (``variant``:
+    the page of the table of connections, for the page itself)."""
+    _, _, threshold = _settings()
+    key = json.dumps(
+        [
+            graph.RENDER_VERSION,
+            *revision,
+            filters.query(),
+            as_of.isoformat(),
+            fmt,
+            request.script_root,
+            threshold,
+            variant,
+        ]
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    return Path(current_app.config["MAP_CACHE_DIR"]) / f"r{revision[0]}-{digest}.{fmt}"
+
+
+def _store(path: Path, body: bytes, revision: int) -> None:
+    """Write atomically (workers may race for the same file), and drop older revisions' renders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(body)
+    os.replace(tmp, path)
+    for old in path.parent.glob("r*-*.*"):
+        number = old.name[1:].split("-", 1)[0]
+        if number.isdigit() and int(number) < revision:
+            old.unlink(missing_ok=True)
+
+
+def _render(
+    revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str, source: Callable[[], str]
+) -> bytes:
+    """The picture in ``fmt``, from the cache or drawn by dot (and then cached)."""
+    path = _cache_file(revision, filters, as_of, fmt)
+    if path.exists():
+        return path.read_bytes()
+    dot, timeout, _ = _settings()
+    body = graph.run_dot(source(), fmt, dot=dot, timeout=timeout)
+    _store_quietly(path, body, revision[0])
+    return body
+
+
+def _store_quietly(path: Path, body: bytes, revision: int) -> None:
+    try:
+        _store(path, body, revision)
+    except OSError as exc:  # a cache that cannot be written costs time, not the page
+        current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
+
+
+def _build(checked: CheckedRegistry, filters: graph.MapFilters) -> graph.DataMap:
+    _, _, threshold = _settings()
+    links = graph.Links(root=request.script_root)
+    full = per_revision(
+        checked.revision,
+        "map-graph",
+        checked.as_of,
+        lambda: graph.build_graph(checked.live, checked.findings, checked.as_of),
+    )
+    return graph.build_map(checked.live, checked.findings, filters, checked.as_of, links, threshold, full)
+
+
+def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
+    """The options of each filter's select (GOV.UK select items)."""
+    organisations = sorted(registry.organisations.values(), key=lambda o: o.name.casefold())
+    agreements = sorted(registry.agreements.values(), key=lambda a: a.key)
+    programmes = sorted({f.programme for f in registry.flows.values() if f.programme})
+    categories = sorted(CATEGORIES.values(), key=lambda c: c.label)
+    pairs = {
+        "organisation": [
+            ("", "Every organisation"),
+            *((o.key, f"{o.name} ({o.key})") for o in organisations),
+        ],
+        "depth": [("1", "Its own flows"), ("2", "Its own and its partners' flows")],
+        "category": [
+            ("", "Any data"),
+            ("special", "Any special category data (UK GDPR Art 9)"),
+            ("criminal", "Criminal offence data (UK GDPR Art 10)"),
+            *((c.code, c.label) for c in categories),
+        ],
+        "programme": [("", "Any programme"), *((p, p) for p in programmes)],
+        "agreement": [("", "Any agreement"), *((a.key, f"{a.title} ({a.key})") for a in agreements)],
+    }
+    return {name: [{"value": v, "text": t} for v, t in options] for name, options in pairs.items()}
+
+
+def _download_urls(filters: graph.MapFilters) -> dict[str, str]:
+    query = filters.query()
+    return {fmt: url_for("map.download", fmt=fmt, **_multi(query)) for fmt in graph.FORMATS}
+
+
+def _multi(query: list[tuple[str, str]]) -> dict[str, list[str]]:
+    args: dict[str, list[str]] = {}
+    for name, value in query:
+        args.setdefault(name, []).append(value)
+    return args
+
+
+def _picture_label(data_map: graph.DataMap) -> str:
+    drawing = data_map.drawing
+    return (
+        f"{drawing.title}: {len(drawing.nodes)} nodes and {len(drawing.edges)} connections. "
+        "The table after the picture lists every connection."
+    )
+
+
+@bp.get("/map")
+@login_required
+def index() -> Response:
+    """The data map with its filters, the table of its edges and the analyses."""
+    filters, problems = graph.filters_from_query(request.args)
+    as_of = filters.as_of or date.today()
+    table_page = max(1, request.args.get("page", 1, type=int))
+    page_file = None if problems else _cache_file(registry_revision(), filters, as_of, "html", table_page)
+    if page_file is not None and page_file.exists():
+        return _page(page_file.read_bytes(), problems, 200)
+    checked = checked_registry(as_of)
+    # Key what is stored by the revision the registry was read at, never a later one.
+    revision, registry = checked.revision, checked.live
+    if page_file is not None:
+        page_file = _cache_file(revision, filters, as_of, "html", table_page)
+    problems += graph.filter_problems(registry, filters)
+    context: dict[str, Any] = {
+        "filters": filters,
+        "problems": problems,
+        "choices": _choices(registry),
+        "as_of": as_of,
+        "date_parts": _date_parts(request.args, as_of, typed=bool(problems)),
+        "date_error": graph.DATE_PROBLEM if graph.DATE_PROBLEM in problems else None,
+        "cluster_labels": graph.CLUSTER_LABELS,
+        "category_labels": {code: c.label for code, c in CATEGORIES.items()},
+    }
+    if problems:
+        return _page(render_template("map/_body.html", data_map=None, **context).encode(), problems, 400)
+    data_map = _build(checked, filters)
+    svg, picture_error = None, None
+    try:
+        body = _render(revision, filters, as_of, "svg", data_map.dot)
+        svg = Markup(graph.inline_svg(body, _picture_label(data_map)))  # noqa: S704 - checked by inline_svg
+    except graph.DotNotFound:
+        current_app.logger.warning("Graphviz dot not found at %r", _settings()[0])
+        picture_error = DOT_MISSING
+    except graph.RenderError as exc:
+        current_app.logger.warning("The map could not be drawn: %s", exc)
+        picture_error = f"The picture cannot be drawn: {exc} The table below lists every connection."
+    links = graph.Links(root=request.script_root)
+    reach = {r.agreement: r for r in data_map.reach}
+    connections = slice_page(data_map.drawing.edges, table_page, CONNECTIONS_PER_PAGE)
+    table_base = links.map(filters)
+    table_base += "&" if "?" in table_base else "?"
+    html = render_template(
+        "map/_body.html",
+        data_map=data_map,
+        svg=svg,
+        picture_error=picture_error,
+        names=data_map.names,
+        hubs=data_map.hubs[:HUBS_SHOWN],
+        chains=data_map.chains[:CHAINS_SHOWN],
+        sources_shown=CHAIN_SOURCES_SHOWN,
+        sensitive_shown=SENSITIVE_SHOWN,
+        sensitive_sources_shown=SENSITIVE_SOURCES_SHOWN,
+        widest_reach=sorted(data_map.reach, key=lambda r: (-len(r.flows), r.agreement))[:REACH_SHOWN],
+        selected_reach=reach.get(filters.agreement or ""),
+        downloads=_download_urls(filters),
+        collapsed=[
+            (kind, count, links.map(filters, expand=filters.expand | {kind}))
+            for kind, count in sorted(data_map.drawing.clusters.items())
+        ],
+        expanded=[
+            (kind, links.map(filters, expand=filters.expand - {kind})) for kind in sorted(filters.expand)
+        ],
+        map_url=links.map,
+        connections=connections,
+        connections_url=lambda number: f"{table_base}page={number}#connections",
+        **context,
+    )
+    body = html.encode("utf-8")
+    if picture_error is None and page_file is not None:  # a failed drawing is tried again next time
+        _store_quietly(page_file, body, revision[0])
+    return _page(body, problems, 200)
+
+
+#: Where the main content goes in the page around it; no text of ours contains it.
+_BODY_SLOT = "\x00map-body\x00"
+
+
+def _page(body: bytes, problems: list[str], status: int) -> Response:
+    """The page around its main content (``map/_body.html``, which holds nothing about the user).
+
+    The content, a few megabytes of picture on a big partnership, is spliced in as bytes, as read
+    from the cache, rather than decoded and passed through the template again."""
+    around = render_template("map/index.html", body=Markup(_BODY_SLOT), problems=problems)  # noqa: S704
+    before, after = around.split(_BODY_SLOT, 1)
+    return Response(b"".join((before.encode(), body, after.encode())), status, mimetype="text/html")
+
+
+def _date_parts(args: Any, as_of: date, typed: bool) -> dict[str, str]:
+    """The values to show in the date input: what was typed (to correct it), or the date shown."""
+    values = {part: (args.get(f"as_of-{part}") or "").strip() for part in ("day", "month", "year")}
+    if typed and any(values.values()):
+        return values
+    return {"day": str(as_of.day), "month": str(as_of.month), "year": str(as_of.year)}
+
+
+def _problem_response(problems: list[str], status: int = 400) -> Response:
+    return Response("\n".join(problems) + "\n", status=status, mimetype="text/plain")
+
+
+@bp.get("/map.<any(svg, png, pdf, dot, json):fmt>")
+@login_required
+def download(fmt: str) -> Response:
+    """The map as SVG, PNG, PDF, DOT source or node-link JSON, for the filters in the URL."""
+    filters, problems = graph.filters_from_query(request.args)
+    if problems:
+        return _problem_response(problems)
+    as_of = filters.as_of or date.today()
+    name = f"data-map-{as_of.isoformat()}.{fmt}"
+    if fmt in ("svg", "png", "pdf"):
+        cached = _cache_file(registry_revision(), filters, as_of, fmt)
+        if cached.exists():
+            return _file_response(cached.read_bytes(), fmt, name)
+    checked = checked_registry(as_of)
+    revision = checked.revision
+    problems = graph.filter_problems(checked.live, filters)
+    if problems:
+        return _problem_response(problems)
+    data_map = _build(checked, filters)
+    if fmt == "json":
+        document = graph.map_json(data_map, {"revision": revision[0]})
+        return _file_response(json.dumps(document, indent=2).encode(), fmt, name)
+    if fmt == "dot":
+        return _file_response(data_map.dot().encode(), fmt, name)
+    try:
+        body = _render(revision, filters, as_of, fmt, data_map.dot)
+    except graph.DotNotFound:
+        return _problem_response([DOT_MISSING], 503)
+    except graph.RenderError as exc:
+        return _problem_response([f"The map cannot be drawn: {exc}"], 503)
+    return _file_response(body, fmt, name)
+
+
+def _file_response(body: bytes, fmt: str, name: str) -> Response:
+    response = Response(body, content_type=graph.FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

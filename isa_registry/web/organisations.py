@@ -1,0 +1,134 @@
+"""Organisations: the list, a page per organisation, and the forms to create, edit and archive."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from werkzeug.wrappers import Response
+
+from ..core.exchange import organisation_to_dict
+from ..store import services
+from ..store.db import db
+from ..store.services import NotFound
+from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
+from .auth import editor_required
+from .forms import LABELS, OrganisationForm, field_labels, organisation_data
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+FILTERS = ("kind", "status", "public_authority")
+COLUMNS = [
+    ("key", "Key", True),
+    ("name", "Name", True),
+    ("kind", "Kind", True),
+    ("public_authority", "Public authority", True),
+    ("status", "Status", True),
+]
+FIELD_LABELS = field_labels(OrganisationForm)
+
+
+@bp.get("/")
+def index() -> str:
+    """Organisations, searched, filtered, sorted and paged by the query string."""
+    params = list_params(request.args, FILTERS)
+    page = services.list_organisations(db.session, params)
+    return render_template(
+        "organisations/index.html",
+        page=page,
+        params=params,
+        columns=columns(COLUMNS, params, "name"),
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+#: How many flows in and out an organisation's page lists; the flows list has them all.
+FLOWS_SHOWN = 100
+
+
+@bp.get("/<key>")
+def show(key: str) -> str:
+    """One organisation: its details, findings, flows out and in, agreements and history."""
+    ctx = record_context("organisation", key)
+    registry = ctx.registry
+    org = registry.organisations[key]
+    flows_out, flows_in = [], []
+    for f in registry.flows.values():
+        if f.source == key:
+            flows_out.append(f)
+        elif f.recipient == key:
+            flows_in.append(f)
+    agreements = sorted(
+        (a for a in registry.agreements.values() if key in a.party_keys() or a.owner == key),
+        key=lambda a: a.key,
+    )
+    return render_template(
+        "organisations/show.html",
+        org=org,
+        registry=registry,
+        findings=ctx.findings,
+        flows_out=sorted(flows_out, key=lambda f: f.key),
+        flows_in=sorted(flows_in, key=lambda f: f.key),
+        agreements=agreements,
+        successor_of=[o for o in registry.organisations.values() if o.successor == key],
+        history=services.history(db.session, "organisation", key),
+        flows_shown=FLOWS_SHOWN,
+        labels=LABELS,
+        can_edit=can_edit(),
+    )
+
+
+def _form_page(
+    form: OrganisationForm, *, key: str | None = None, conflict: list | None = None, status: int = 200
+):
+    form.successor.choices = [
+        (k, n) for k, n in services.organisation_choices(db.session, keep=[form.successor.data]) if k != key
+    ]
+    return (
+        render_template(
+            "organisations/form.html",
+            form=form,
+            key=key,
+            conflict=conflict,
+            labels=LABELS,
+            error_list=form.error_list(),
+        ),
+        status,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editor_required
+def new() -> Response | tuple[str, int]:
+    """Create an organisation."""
+    form = OrganisationForm()
+    form.successor.choices = services.organisation_choices(db.session)
+    if request.method == "POST":
+        return save_new("organisation", form, services.create_organisation, _form_page)
+    return _form_page(form)
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(key: str) -> Response | tuple[str, int]:
+    """Edit an organisation; a save from an out-of-date form shows what changed meanwhile."""
+    try:
+        current, version_id = services.get_organisation(db.session, key)
+    except NotFound:
+        abort(404)
+    form = OrganisationForm(data=organisation_data(current, version_id))
+    del form.key
+    form.successor.choices = services.organisation_choices(db.session, keep=[current.successor])
+    if request.method == "GET":
+        return _form_page(form, key=key)
+    return save_edit(
+        "organisation",
+        key,
+        form,
+        services.update_organisation,
+        lambda submitted, _stale: organisation_to_dict(submitted),
+        FIELD_LABELS,
+        _form_page,
+    )
+
+
+add_archive_routes(bp, "organisation", services.get_organisation, lambda record: record.name)

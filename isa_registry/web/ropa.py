@@ -1,0 +1,121 @@
+"""The record of processing activities (UK GDPR Art 30): the page, its downloads and the import
+template. Every signed-in user, auditors (viewers) included, may use them."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from ..core import ropa
+from ..core.spreadsheet import write_template
+from ..store.queries import checked_registry, per_revision
+
+bp = Blueprint("ropa", __name__)
+
+_MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+
+
+def _as_of() -> date:
+    """The ``as_of`` query argument (YYYY-MM-DD), today when absent; 400 when not a date."""
+    text = request.args.get("as_of", "").strip()
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, description="as_of must be a date written YYYY-MM-DD")
+
+
+def _record(as_of: date) -> ropa.Ropa:
+    """The record as of ``as_of``, for the ``controller`` in the URL or the whole partnership, from
+    the registry the process keeps (:func:`~isa_registry.store.queries.checked_registry`)."""
+    controller = request.args.get("controller", "").strip() or None
+    try:
+        return ropa.build_ropa(checked_registry(as_of).live, as_of, controller)
+    except ropa.UnknownController:
+        abort(404)
+
+
+def _controllers(as_of: date) -> list[dict[str, object]]:
+    """Each controller's line on the page, worked out once per registry revision and date."""
+    checked = checked_registry(as_of)
+
+    def lines() -> list[dict[str, object]]:
+        day = as_of.isoformat()
+        return [
+            {
+                "key": r.organisation.key,
+                "name": r.organisation.name,
+                "activities": len(r.activities),
+                "sent": r.flows_sent,
+                "received": r.flows_received,
+                "xlsx": url_for("ropa.download_xlsx", controller=r.organisation.key, as_of=day),
+                "csv": url_for("ropa.download_csv", controller=r.organisation.key, as_of=day),
+            }
+            for r in ropa.build_ropa(checked.live, as_of).records
+        ]
+
+    return per_revision(checked.revision, "ropa-controllers", (as_of, request.script_root), lines)
+
+
+@bp.get("/ropa")
+@login_required
+def index() -> str:
+    """Each controller with its processing activities and download links."""
+    as_of = _as_of()
+    day = as_of.isoformat()
+    controllers = _controllers(as_of)
+    return render_template(
+        "ropa/index.html",
+        as_of=as_of,
+        controllers=controllers,
+        activities=sum(c["activities"] for c in controllers),
+        partnership_xlsx=url_for("ropa.download_xlsx", as_of=day),
+        partnership_csv=url_for("ropa.download_csv", as_of=day),
+    )
+
+
+def _download(fmt: str) -> Response:
+    as_of = _as_of()
+    record = _record(as_of)
+    stream = ropa.generate_xlsx(record) if fmt == "xlsx" else ropa.generate_csv(record)
+    who = record.records[0].organisation.key if not record.partnership else "partnership"
+    return send_file(
+        stream,
+        mimetype=_MIMETYPES[fmt],
+        as_attachment=True,
+        download_name=f"ropa-{who}-{as_of.isoformat()}.{fmt}",
+    )
+
+
+@bp.get("/ropa.xlsx")
+@login_required
+def download_xlsx() -> Response:
+    """The record as a workbook: ``controller`` (a key) for one, else the partnership."""
+    return _download("xlsx")
+
+
+@bp.get("/ropa.csv")
+@login_required
+def download_csv() -> Response:
+    """The record as CSV: ``controller`` (a key) for one, else the partnership."""
+    return _download("csv")
+
+
+@bp.get("/ropa/import-template.<any(xlsx, csv):fmt>")
+@login_required
+def import_template(fmt: str) -> Response:
+    """The blank ISA-log template that ``flask import-registry`` reads."""
+    stream = io.BytesIO()
+    write_template(stream, fmt)
+    stream.seek(0)
+    return send_file(
+        stream, mimetype=_MIMETYPES[fmt], as_attachment=True, download_name=f"isa-log-template.{fmt}"
+    )
