@@ -92,7 +92,8 @@ def parse_wrk(output: str) -> WrkResult:
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class _Client:
@@ -274,7 +275,7 @@ def _page_row(
     if degraded:
         details["degraded"] = f"the page says: '{degraded[0]}'"
     if warm[2] >= SLOW_REQUEST:
-        ratio = warm[2] / floor.p99
+        ratio: float | None = warm[2] / floor.p99
         return Row(
             what=what,
             ratio=ratio,

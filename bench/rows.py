@@ -21,10 +21,10 @@ __all__ = ["TABLES", "insert_rows", "load_document_rows", "table_rows"]
 
 #: The registry's tables in the order they are filled.
 TABLES: tuple[Table, ...] = (
-    Organisation.__table__,  # type: ignore[assignment]
-    Agreement.__table__,  # type: ignore[assignment]
-    AgreementParty.__table__,  # type: ignore[assignment]
-    Flow.__table__,  # type: ignore[assignment]
+    Organisation.__table__,
+    Agreement.__table__,
+    AgreementParty.__table__,
+    Flow.__table__,
 )
 
 _ORG_COLUMNS = (
@@ -77,7 +77,8 @@ def table_rows(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         }
         for o in organisations
     ]
-    agreement_rows, party_rows = [], []
+    agreement_rows: list[dict[str, Any]] = []
+    party_rows: list[dict[str, Any]] = []
     for a in doc["agreements"]:
         agreement_rows.append(
             {

@@ -298,7 +298,7 @@ def map_render(url: str, cache_dir: str, dot_out: str, repeats: int) -> dict[str
         response = client.get(path)
         if response.status_code != 200:
             raise RuntimeError(f"GET {path}: {response.status_code}")
-        return response.data
+        return bytes(response.data)
 
     first, cached = [], []
     for _ in range(repeats):

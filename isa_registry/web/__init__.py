@@ -76,9 +76,11 @@ def register(app: Flask) -> None:
 
 def register_templates(app: Flask) -> None:
     """The GOV.UK Frontend macros beside our templates, and the globals every page uses."""
-    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+    own = app.jinja_loader
+    assert own is not None  # Flask makes one from template_folder
+    app.jinja_loader = ChoiceLoader(
         [
-            app.jinja_loader,
+            own,
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
@@ -185,12 +187,12 @@ def page_url(number: int) -> str:
     """This page's URL with ``page=number``, keeping every other query argument."""
     args = request.args.to_dict(flat=False)
     args["page"] = [str(number)]
-    return url_for(request.endpoint or "dashboard.index", **(request.view_args or {}), **args)
+    return url_for(request.endpoint or "dashboard.index", **(request.view_args or {}), **args)  # type: ignore[arg-type]
 
 
 def _area_urls(app: Flask) -> dict[str, str]:
     """Each blueprint's landing page: its shortest GET route without URL variables."""
-    cached = app.extensions.get("isa_area_urls")
+    cached: dict[str, str] | None = app.extensions.get("isa_area_urls")
     if cached is not None:
         return cached
     found: dict[str, str] = {}

@@ -40,6 +40,7 @@ Points worth knowing:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .types import LEGISLATION_STATUSES, Legislation
 
@@ -91,7 +92,7 @@ def _prov(
     _ENTRIES.append(Legislation(ident, heading, citation, _BASE + ident, status, replaced_by, note))
 
 
-def _s(act_id: str, num: str | int, heading: str, **kw) -> None:
+def _s(act_id: str, num: str | int, heading: str, **kw: Any) -> None:
     _prov(act_id, "section", str(num), heading, **kw)
 
 
@@ -712,11 +713,11 @@ _STATUS_LABEL = {
 _KIND_ORDER = {"part": 0, "section": 1, "schedule": 2, "regulation": 3, "article": 4}
 
 
-def _natural(text: str) -> tuple:
+def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, int(t), "") if t.isdigit() else (1, 0, t.lower()) for t in re.findall(r"\d+|\D+", text))
 
 
-def _sort_key(entry: Legislation) -> tuple:
+def _sort_key(entry: Legislation) -> tuple[Any, ...]:
     act_id = parent_act(entry.id)
     act_title = _ACT_TITLES.get(act_id, act_id).lower()
     rest = entry.id.split("/")[3:]
