@@ -548,3 +548,56 @@ def test_the_json_is_node_link_data_of_organisations_never_clusters() -> None:
     assert s001["source"] == "school-001" and s001["target"] == "dudley"
     assert set(document["analyses"]) == {"hubs", "sensitive_recipients", "flagged_chains", "agreement_reach"}
     assert nx.node_link_graph(document["graph"], edges="edges").number_of_edges() == 21
+
+
+class KeptPictures:
+    """A :class:`graph.PictureCache` in memory."""
+
+    def __init__(self, **kept: bytes) -> None:
+        self.kept = dict(kept)
+
+    def get(self, fmt: str) -> bytes | None:
+        return self.kept.get(fmt)
+
+    def put(self, fmt: str, body: bytes) -> None:
+        self.kept[fmt] = body
+
+
+def test_draw_gives_the_dot_source_and_the_json_of_the_map_it_built() -> None:
+    dot_file = graph.draw(partnership(), [], MapFilters(organisation="wmp"), AS_OF, "dot", links=MapLinks())
+    assert dot_file.body == dot_file.data_map.dot().encode() and dot_file.media_type.startswith("text/")
+    json_file = graph.draw(
+        partnership(), [], MapFilters(), AS_OF, "json", links=MapLinks(), extra={"revision": 3}
+    )
+    document = json.loads(json_file.body)
+    assert document == json.loads(json.dumps(graph.map_json(json_file.data_map, {"revision": 3})))
+
+
+def test_draw_serves_a_kept_picture_without_running_dot() -> None:
+    options = graph.DrawOptions(dot="/nonexistent/bin/dot")
+    kept = KeptPictures(svg=b"<svg/>")
+    drawn = graph.draw(
+        partnership(), [], MapFilters(), AS_OF, "svg", links=MapLinks(), options=options, cache=kept
+    )
+    assert drawn.body == b"<svg/>"
+
+
+@needs_dot
+def test_draw_keeps_the_picture_it_draws() -> None:
+    kept = KeptPictures()
+    drawn = graph.draw(partnership(), [], MapFilters(), AS_OF, "svg", links=MapLinks(), cache=kept)
+    assert drawn.body.startswith(b"<?xml") and kept.kept == {"svg": drawn.body}
+
+
+def test_a_map_that_cannot_be_drawn_still_gives_its_table_and_analyses() -> None:
+    options = graph.DrawOptions(dot="/nonexistent/bin/dot")
+    drawn = graph.draw(partnership(), [], MapFilters(), AS_OF, "png", links=MapLinks(), options=options)
+    assert len(drawn.data_map.drawing.edges) == 3 and drawn.data_map.hubs[0].key == "dudley"
+    with pytest.raises(graph.DotNotFound):
+        _ = drawn.body
+
+
+def test_draw_options_come_from_the_apps_settings() -> None:
+    settings = {"GRAPHVIZ_DOT": "/opt/dot", "MAP_DOT_TIMEOUT": "7.5", "MAP_CLUSTER_THRESHOLD": "30"}
+    assert graph.DrawOptions.from_settings(settings) == graph.DrawOptions("/opt/dot", 7.5, 30)
+    assert graph.DrawOptions.from_settings({}) == graph.DrawOptions("dot", 60.0, graph.CLUSTER_THRESHOLD)
