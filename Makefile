@@ -73,6 +73,7 @@ lint: $(VENV)/.installed
 
 test-sqlite: setup
 	$(VENV)/bin/pytest -p no:cacheprovider
+	$(VENV)/bin/pytest -p no:cacheprovider --doctest-modules isa_registry/core
 
 # The database tests again on PostgreSQL. A run that cannot reach the server fails; it never skips.
 test-postgresql: setup postgres

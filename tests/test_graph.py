@@ -10,12 +10,12 @@ from datetime import date
 
 import networkx as nx
 import pytest
-from werkzeug.datastructures import MultiDict
 
 from isa_registry.core import graph
 from isa_registry.core.domain import Finding, Registry
-from isa_registry.core.graph import Links, MapFilters
+from isa_registry.core.graph import Drawing, Links, MapFilters
 from isa_registry.core.rules import run_rules
+from isa_registry.web.map_query import MapLinks
 from tests.builders import AS_OF, agreement, days, flow, organisation, registry
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
@@ -50,6 +50,16 @@ def partnership() -> Registry:
 
 def edges(g: nx.MultiDiGraph) -> set[str]:
     return {k for _, _, k in g.edges(keys=True)}
+
+
+def lay_out(
+    g: nx.MultiDiGraph,
+    filters: MapFilters = MapFilters(),
+    links: Links = MapLinks(),
+    threshold: int = graph.CLUSTER_THRESHOLD,
+) -> Drawing:
+    """The drawing, linked to the web app's pages as the page and the command link it."""
+    return graph.lay_out(g, links, filters, threshold)
 
 
 # --- The graph ---------------------------------------------------------------------------------
@@ -134,11 +144,11 @@ def test_a_map_without_filters_uses_the_graph_as_built_and_leaves_it_unchanged()
     full = graph.build_graph(partnership(), [], date(2026, 11, 23))
     before = (sorted(full.nodes), sorted(full.edges(keys=True)), dict(full.graph))
     assert graph.filter_graph(full, MapFilters()) is full
-    data_map = graph.build_map(partnership(), [], MapFilters(), date(2026, 11, 23), full=full)
+    data_map = graph.build_map(partnership(), [], MapFilters(), date(2026, 11, 23), MapLinks(), full=full)
     assert data_map.full is full and data_map.graph is full
     data_map.dot(), data_map.hubs, data_map.reach  # drawing and the analyses only read it
     narrowed = graph.build_map(
-        partnership(), [], MapFilters(organisation="wmp"), date(2026, 11, 23), full=full
+        partnership(), [], MapFilters(organisation="wmp"), date(2026, 11, 23), MapLinks(), full=full
     )
     assert narrowed.graph is not full and edges(narrowed.graph) == {"F1"}
     assert (sorted(full.nodes), sorted(full.edges(keys=True)), dict(full.graph)) == before
@@ -191,31 +201,7 @@ def test_filters_combine_before_the_organisation_neighbourhood() -> None:
     assert edges(graph.filter_graph(g, MapFilters(organisation="bcicb", category="special"))) == {"F2"}
 
 
-def test_filters_round_trip_through_the_url() -> None:
-    filters = MapFilters(
-        organisation="wmp",
-        depth=2,
-        category="special",
-        programme="Early help",
-        agreement="ISA-1",
-        flagged_only=True,
-        as_of=date(2025, 3, 31),
-        expand=frozenset({"education", "health"}),
-    )
-    parsed, problems = graph.filters_from_query(MultiDict(filters.query()))
-    assert parsed == filters and problems == []
-
-
-def test_the_gov_uk_date_input_gives_the_as_of_date() -> None:
-    parsed, problems = graph.filters_from_query({"as_of-day": "1", "as_of-month": "4", "as_of-year": "2025"})
-    assert parsed.as_of == date(2025, 4, 1) and problems == []
-    _, problems = graph.filters_from_query({"as_of-day": "31", "as_of-month": "2", "as_of-year": "2025"})
-    assert problems == [graph.DATE_PROBLEM]
-
-
-def test_bad_filters_are_named() -> None:
-    _, problems = graph.filters_from_query({"depth": "5", "as_of": "yesterday"})
-    assert problems == ["Depth must be 1 or 2.", graph.DATE_PROBLEM]
+def test_filters_naming_what_the_registry_does_not_hold_are_named() -> None:
     problems = graph.filter_problems(
         partnership(),
         MapFilters(organisation="nobody", category="gossip", agreement="ISA-9", expand=frozenset({"pubs"})),
@@ -338,7 +324,7 @@ def schools(n: int) -> Registry:
 
 
 def test_flows_between_the_same_pair_are_drawn_as_one_edge_with_a_count() -> None:
-    drawing = graph.draw(graph.build_graph(partnership(), [finding("F3", "warning")]))
+    drawing = lay_out(graph.build_graph(partnership(), [finding("F3", "warning")]))
     pair = [e for e in drawing.edges if (e.source, e.recipient) == ("dudley", "bcicb")]
     assert len(pair) == 1 and pair[0].count == 2 and pair[0].flows == ("F2", "F3")
     assert pair[0].severity == "warning"
@@ -350,7 +336,7 @@ def test_flows_between_the_same_pair_are_drawn_as_one_edge_with_a_count() -> Non
 
 
 def test_tooltips_list_the_flows_and_their_findings() -> None:
-    drawing = graph.draw(graph.build_graph(partnership(), [finding("F3", "warning")]))
+    drawing = lay_out(graph.build_graph(partnership(), [finding("F3", "warning")]))
     pair = next(e for e in drawing.edges if e.flows == ("F2", "F3"))
     assert "F2: MASH referrals" in pair.tooltip
     assert "warning: F3 has a warning." in pair.tooltip
@@ -361,12 +347,12 @@ def test_tooltips_list_the_flows_and_their_findings() -> None:
 
 
 def test_links_are_under_the_apps_root() -> None:
-    drawing = graph.draw(graph.build_graph(partnership(), []), links=Links(root="/isa"))
+    drawing = lay_out(graph.build_graph(partnership(), []), links=MapLinks(root="/isa"))
     assert {n.url for n in drawing.nodes} >= {"/isa/organisations/wmp"}
 
 
 def test_a_crowded_kind_becomes_one_cluster_node() -> None:
-    drawing = graph.draw(graph.build_graph(schools(13), []), threshold=12)
+    drawing = lay_out(graph.build_graph(schools(13), []), threshold=12)
     cluster = next(n for n in drawing.nodes if n.is_cluster)
     assert cluster.label == "Schools and colleges (13)" and len(cluster.members) == 13
     assert cluster.url == "/map?expand=education"
@@ -377,20 +363,20 @@ def test_a_crowded_kind_becomes_one_cluster_node() -> None:
 
 
 def test_a_kind_at_the_threshold_is_not_clustered() -> None:
-    drawing = graph.draw(graph.build_graph(schools(12), []), threshold=12)
+    drawing = lay_out(graph.build_graph(schools(12), []), threshold=12)
     assert not any(n.is_cluster for n in drawing.nodes) and len(drawing.nodes) == 14
 
 
 def test_an_expanded_kind_is_drawn_one_by_one() -> None:
     filters = MapFilters(expand=frozenset({"education"}))
-    drawing = graph.draw(graph.build_graph(schools(20), []), filters, threshold=12)
+    drawing = lay_out(graph.build_graph(schools(20), []), filters, threshold=12)
     assert not any(n.is_cluster for n in drawing.nodes) and len(drawing.edges) == 21
 
 
 def test_the_chosen_organisation_stays_out_of_its_kinds_cluster() -> None:
     g = graph.build_graph(schools(20), [])
     filters = MapFilters(organisation="school-005", depth=2)
-    drawing = graph.draw(graph.filter_graph(g, filters), filters, threshold=12)
+    drawing = lay_out(graph.filter_graph(g, filters), filters, threshold=12)
     ids = {n.id for n in drawing.nodes}
     assert "school-005" in ids and "kind:education" in ids
     cluster = next(n for n in drawing.nodes if n.is_cluster)
@@ -408,10 +394,10 @@ def dense(n: int) -> Registry:
 
 
 def test_a_drawing_with_many_connections_is_laid_out_as_a_network() -> None:
-    small = graph.draw(graph.build_graph(dense(10), []), threshold=50)
+    small = lay_out(graph.build_graph(dense(10), []), threshold=50)
     assert len(small.edges) == 90 and small.layout == "dot"
     assert 'rankdir="LR"' in graph.to_dot(small)
-    big = graph.draw(graph.build_graph(dense(20), []), threshold=50)
+    big = lay_out(graph.build_graph(dense(20), []), threshold=50)
     assert len(big.edges) == 380 and big.layout == "neato"
     source = graph.to_dot(big)
     assert 'layout="neato"' in source and 'splines="false"' in source and "rankdir" not in source
@@ -419,7 +405,7 @@ def test_a_drawing_with_many_connections_is_laid_out_as_a_network() -> None:
 
 @needs_dot
 def test_a_network_layout_draws_hundreds_of_connections_quickly() -> None:
-    big = graph.draw(graph.build_graph(dense(20), []), threshold=50)
+    big = lay_out(graph.build_graph(dense(20), []), threshold=50)
     svg = graph.run_dot(graph.to_dot(big), "svg", timeout=30)
     assert svg.count(b'class="edge"') == 380
 
@@ -440,7 +426,7 @@ def test_edges_are_coloured_by_worst_severity_and_dissolved_organisations_dashed
     reg = partnership()
     reg.organisations["family-action"].status = "dissolved"
     reg.flows["F9"] = flow("F9", "wmp", "bcicb", None, status="planned")
-    dot = graph.to_dot(graph.draw(graph.build_graph(reg, [finding("F1", "error"), finding("F4", "warning")])))
+    dot = graph.to_dot(lay_out(graph.build_graph(reg, [finding("F1", "error"), finding("F4", "warning")])))
     assert re.search(r'"wmp" -> "dudley" \[color="#d4351c".*penwidth="3"', dot)
     assert re.search(r'"dudley" -> "family-action" \[color="#f47738"', dot)
     assert re.search(r'"dudley" -> "bcicb" \[color="#505a5f".*label="2"', dot)
@@ -459,7 +445,7 @@ def hostile() -> Registry:
 
 
 def test_hostile_names_stay_inside_their_dot_strings() -> None:
-    dot = graph.to_dot(graph.draw(graph.build_graph(hostile(), [])))
+    dot = graph.to_dot(lay_out(graph.build_graph(hostile(), [])))
     node_lines = [line for line in dot.splitlines() if re.match(r'\s+"[^"]+" \[', line)]
     assert len(node_lines) == 5  # no extra node was injected
     assert "label=<" not in dot.replace("label=<<table", "")  # no HTML-like label from user text
@@ -467,7 +453,7 @@ def test_hostile_names_stay_inside_their_dot_strings() -> None:
 
 @needs_dot
 def test_hostile_names_cannot_inject_script_into_the_svg() -> None:
-    dot = graph.to_dot(graph.draw(graph.build_graph(hostile(), [])))
+    dot = graph.to_dot(lay_out(graph.build_graph(hostile(), [])))
     svg = graph.run_dot(dot, "svg")
     inline = graph.inline_svg(svg, 'A "label" <with> markup')
     assert "<script" not in inline.lower()
@@ -481,7 +467,7 @@ def test_hostile_names_cannot_inject_script_into_the_svg() -> None:
 
 @needs_dot
 def test_every_node_and_edge_in_the_svg_links_to_its_record() -> None:
-    svg = graph.run_dot(graph.to_dot(graph.draw(graph.build_graph(partnership(), []))), "svg")
+    svg = graph.run_dot(graph.to_dot(lay_out(graph.build_graph(partnership(), []))), "svg")
     root = ET.fromstring(graph.inline_svg(svg, "map"))  # noqa: S314 - our own render
     ns = {"svg": "http://www.w3.org/2000/svg", "xlink": "http://www.w3.org/1999/xlink"}
     hrefs = {}
@@ -537,7 +523,7 @@ def test_a_failing_dot_program_is_a_render_error() -> None:
 
 def test_build_map_analyses_the_filtered_view_but_reaches_across_every_flow() -> None:
     data_map = graph.build_map(
-        partnership(), [finding("F2", "warning")], MapFilters(agreement="ISA-2"), AS_OF
+        partnership(), [finding("F2", "warning")], MapFilters(agreement="ISA-2"), AS_OF, MapLinks()
     )
     assert edges(data_map.graph) == {"F2", "F3", "F4"}
     assert data_map.hubs[0].key == "dudley"
@@ -548,7 +534,9 @@ def test_build_map_analyses_the_filtered_view_but_reaches_across_every_flow() ->
 
 
 def test_the_json_is_node_link_data_of_organisations_never_clusters() -> None:
-    data_map = graph.build_map(schools(20), [finding("S001", "error")], MapFilters(), AS_OF, threshold=5)
+    data_map = graph.build_map(
+        schools(20), [finding("S001", "error")], MapFilters(), AS_OF, MapLinks(), threshold=5
+    )
     assert data_map.drawing.clusters == {"education": 20}
     document = json.loads(json.dumps(graph.map_json(data_map, {"revision": 7})))
     assert document["format"] == "isa-registry-map/1" and document["revision"] == 7
@@ -560,3 +548,56 @@ def test_the_json_is_node_link_data_of_organisations_never_clusters() -> None:
     assert s001["source"] == "school-001" and s001["target"] == "dudley"
     assert set(document["analyses"]) == {"hubs", "sensitive_recipients", "flagged_chains", "agreement_reach"}
     assert nx.node_link_graph(document["graph"], edges="edges").number_of_edges() == 21
+
+
+class KeptPictures:
+    """A :class:`graph.PictureCache` in memory."""
+
+    def __init__(self, **kept: bytes) -> None:
+        self.kept = dict(kept)
+
+    def get(self, fmt: str) -> bytes | None:
+        return self.kept.get(fmt)
+
+    def put(self, fmt: str, body: bytes) -> None:
+        self.kept[fmt] = body
+
+
+def test_draw_gives_the_dot_source_and_the_json_of_the_map_it_built() -> None:
+    dot_file = graph.draw(partnership(), [], MapFilters(organisation="wmp"), AS_OF, "dot", links=MapLinks())
+    assert dot_file.body == dot_file.data_map.dot().encode() and dot_file.media_type.startswith("text/")
+    json_file = graph.draw(
+        partnership(), [], MapFilters(), AS_OF, "json", links=MapLinks(), extra={"revision": 3}
+    )
+    document = json.loads(json_file.body)
+    assert document == json.loads(json.dumps(graph.map_json(json_file.data_map, {"revision": 3})))
+
+
+def test_draw_serves_a_kept_picture_without_running_dot() -> None:
+    options = graph.DrawOptions(dot="/nonexistent/bin/dot")
+    kept = KeptPictures(svg=b"<svg/>")
+    drawn = graph.draw(
+        partnership(), [], MapFilters(), AS_OF, "svg", links=MapLinks(), options=options, cache=kept
+    )
+    assert drawn.body == b"<svg/>"
+
+
+@needs_dot
+def test_draw_keeps_the_picture_it_draws() -> None:
+    kept = KeptPictures()
+    drawn = graph.draw(partnership(), [], MapFilters(), AS_OF, "svg", links=MapLinks(), cache=kept)
+    assert drawn.body.startswith(b"<?xml") and kept.kept == {"svg": drawn.body}
+
+
+def test_a_map_that_cannot_be_drawn_still_gives_its_table_and_analyses() -> None:
+    options = graph.DrawOptions(dot="/nonexistent/bin/dot")
+    drawn = graph.draw(partnership(), [], MapFilters(), AS_OF, "png", links=MapLinks(), options=options)
+    assert len(drawn.data_map.drawing.edges) == 3 and drawn.data_map.hubs[0].key == "dudley"
+    with pytest.raises(graph.DotNotFound):
+        _ = drawn.body
+
+
+def test_draw_options_come_from_the_apps_settings() -> None:
+    settings = {"GRAPHVIZ_DOT": "/opt/dot", "MAP_DOT_TIMEOUT": "7.5", "MAP_CLUSTER_THRESHOLD": "30"}
+    assert graph.DrawOptions.from_settings(settings) == graph.DrawOptions("/opt/dot", 7.5, 30)
+    assert graph.DrawOptions.from_settings({}) == graph.DrawOptions("dot", 60.0, graph.CLUSTER_THRESHOLD)

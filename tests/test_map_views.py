@@ -16,11 +16,13 @@ from sqlalchemy import event
 
 from isa_registry.core import graph
 from isa_registry.core.domain import Registry
+from isa_registry.core.graph import render
 from isa_registry.store.db import db
 from isa_registry.store.models import User
 from isa_registry.store.passwords import hash_password
 from isa_registry.store.persist import apply_registry
 from isa_registry.store.queries import clear_cache
+from isa_registry.web.map_query import DATE_PROBLEM
 from tests.builders import agreement, days, flow, organisation, registry
 from tests.conftest import _empty_tables
 
@@ -78,13 +80,13 @@ def signed_in(app: Flask, client: FlaskClient) -> FlaskClient:
 def dot_calls(monkeypatch) -> Iterator[list[str]]:
     """Every format ``dot`` is asked to render, through the one function that runs it."""
     calls: list[str] = []
-    real = graph.run_dot
+    real = render.run_dot
 
     def counting(source: str, fmt: str, **kwargs) -> bytes:
         calls.append(fmt)
         return real(source, fmt, **kwargs)
 
-    monkeypatch.setattr(graph, "run_dot", counting)
+    monkeypatch.setattr(render, "run_dot", counting)
     yield calls
 
 
@@ -194,7 +196,7 @@ def test_unknown_filters_are_explained_not_an_error_page(signed_in: FlaskClient)
     assert response.status_code == 400
     assert "There is a problem" in html
     assert "There is no organisation with the key &#39;nobody&#39;." in html
-    assert graph.DATE_PROBLEM in html and 'id="map-filters"' in html
+    assert DATE_PROBLEM in html and 'id="map-filters"' in html
 
 
 @needs_dot

@@ -1,8 +1,11 @@
-"""The ``render-map`` command: the partnership data map as a file."""
+"""The ``render-map`` command: the partnership data map as a file.
+
+It runs the pipeline the map page runs (:func:`isa_registry.core.graph.draw`), with its filters
+from the command's options; the picture's links are the web app's pages (:class:`MapLinks`).
+"""
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +20,7 @@ from ..core.rules import run_rules
 from ..store import audit
 from ..store.db import db
 from ..store.queries import load_registry
+from ..web.map_query import MapLinks
 
 __all__ = ["commands", "render_map_command"]
 
@@ -86,22 +90,21 @@ def render_map_command(
     if problems:
         _fail("\n".join(problems))
     day = filters.as_of or date.today()
-    threshold = int(current_app.config.get("MAP_CLUSTER_THRESHOLD", graph.CLUSTER_THRESHOLD))
-    data_map = graph.build_map(registry, run_rules(registry, day), filters, day, threshold=threshold)
-    if fmt == "json":
-        body = json.dumps(graph.map_json(data_map, {"revision": revision}), indent=2).encode()
-    elif fmt == "dot":
-        body = data_map.dot().encode()
-    else:
-        try:
-            body = graph.run_dot(
-                data_map.dot(),
-                fmt,
-                dot=current_app.config.get("GRAPHVIZ_DOT", "dot"),
-                timeout=float(current_app.config.get("MAP_DOT_TIMEOUT", 60)),
-            )
-        except graph.RenderError as exc:
-            _fail(f"{exc} Write .dot or .json instead, or install Graphviz.")
+    drawn = graph.draw(
+        registry,
+        run_rules(registry, day),
+        filters,
+        day,
+        fmt,
+        links=MapLinks(),
+        options=graph.DrawOptions.from_settings(current_app.config),
+        extra={"revision": revision},
+    )
+    try:
+        body = drawn.body
+    except graph.RenderError as exc:
+        _fail(f"{exc} Write .dot or .json instead, or install Graphviz.")
+    data_map = drawn.data_map
     try:
         Path(out).write_bytes(body)
     except OSError as exc:

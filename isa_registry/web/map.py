@@ -1,12 +1,14 @@
 """The partnership data map: the picture, the table of its edges, the analyses and the downloads.
 
 The page and the downloads read the registry once (:func:`~isa_registry.store.queries.checked_registry`)
-and hand it to :mod:`isa_registry.core.graph`. Pictures drawn by Graphviz, and the page's main content,
-are cached on disk under ``MAP_CACHE_DIR``, keyed by the registry revision, the filters, the date
-and the format, so a repeat view never runs ``dot`` again, and a page or download found in the
-cache does not even load the registry.
+and hand it to :func:`isa_registry.core.graph.draw`, the pipeline the ``render-map`` command runs too;
+the filters come from the query string (:mod:`.map_query`). Pictures drawn by Graphviz, and the page's
+main content, are cached on disk under ``MAP_CACHE_DIR``, keyed by the registry revision, the filters,
+the date and the format, so a repeat view never runs ``dot`` again, and a page or download found in
+the cache does not even load the registry.
 Settings (all optional): ``GRAPHVIZ_DOT`` (the dot program, default ``dot``), ``MAP_DOT_TIMEOUT``
-(seconds, default 60), ``MAP_CLUSTER_THRESHOLD`` (default :data:`graph.CLUSTER_THRESHOLD`).
+(seconds, default 60), ``MAP_CLUSTER_THRESHOLD`` (default :data:`graph.CLUSTER_THRESHOLD`), read by
+:meth:`graph.DrawOptions.from_settings`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from ..core.domain import Registry
 from ..core.law import CATEGORIES
 from ..store.queries import CheckedRegistry, checked_registry, per_revision, registry_revision
 from ..store.services import slice_page
+from .map_query import DATE_PROBLEM, MapLinks, filters_from_query, query_items
 
 bp = Blueprint("map", __name__)
 
@@ -48,13 +51,8 @@ DOT_MISSING = (
 )
 
 
-def _settings() -> tuple[str, float, int]:
-    config = current_app.config
-    return (
-        config.get("GRAPHVIZ_DOT", "dot"),
-        float(config.get("MAP_DOT_TIMEOUT", 60)),
-        int(config.get("MAP_CLUSTER_THRESHOLD", graph.CLUSTER_THRESHOLD)),
-    )
+def _options() -> graph.DrawOptions:
+    return graph.DrawOptions.from_settings(current_app.config)
 
 
 def _cache_file(
@@ -62,16 +60,15 @@ def _cache_file(
 ) -> Path:
     """Where the render of these filters, on this date, at this revision, is kept (``variant``:
     the page of the table of connections, for the page itself)."""
-    _, _, threshold = _settings()
     key = json.dumps(
         [
             graph.RENDER_VERSION,
             *revision,
-            filters.query(),
+            query_items(filters),
             as_of.isoformat(),
             fmt,
             request.script_root,
-            threshold,
+            _options().threshold,
             variant,
         ]
     )
@@ -92,17 +89,20 @@ def _store(path: Path, body: bytes, revision: int) -> None:
             old.unlink(missing_ok=True)
 
 
-def _render(
-    revision: tuple[int, str], filters: graph.MapFilters, as_of: date, fmt: str, source: Callable[[], str]
-) -> bytes:
-    """The picture in ``fmt``, from the cache or drawn by dot (and then cached)."""
-    path = _cache_file(revision, filters, as_of, fmt)
-    if path.exists():
-        return path.read_bytes()
-    dot, timeout, _ = _settings()
-    body = graph.run_dot(source(), fmt, dot=dot, timeout=timeout)
-    _store_quietly(path, body, revision[0])
-    return body
+@dataclass(frozen=True)
+class _DiskCache:
+    """The pictures of one map kept on disk (a :class:`~isa_registry.core.graph.PictureCache`)."""
+
+    revision: tuple[int, str]
+    filters: graph.MapFilters
+    as_of: date
+
+    def get(self, fmt: str) -> bytes | None:
+        path = _cache_file(self.revision, self.filters, self.as_of, fmt)
+        return path.read_bytes() if path.exists() else None
+
+    def put(self, fmt: str, body: bytes) -> None:
+        _store_quietly(_cache_file(self.revision, self.filters, self.as_of, fmt), body, self.revision[0])
 
 
 def _store_quietly(path: Path, body: bytes, revision: int) -> None:
@@ -112,16 +112,26 @@ def _store_quietly(path: Path, body: bytes, revision: int) -> None:
         current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
 
 
-def _build(checked: CheckedRegistry, filters: graph.MapFilters) -> graph.DataMap:
-    _, _, threshold = _settings()
-    links = graph.Links(root=request.script_root)
+def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> graph.MapFile:
+    """The map in ``fmt``, its pictures kept on disk, its whole graph kept per registry revision."""
     full = per_revision(
         checked.revision,
         "map-graph",
         checked.as_of,
         lambda: graph.build_graph(checked.live, checked.findings, checked.as_of),
     )
-    return graph.build_map(checked.live, checked.findings, filters, checked.as_of, links, threshold, full)
+    return graph.draw(
+        checked.live,
+        checked.findings,
+        filters,
+        checked.as_of,
+        fmt,
+        links=MapLinks(root=request.script_root),
+        options=_options(),
+        full=full,
+        cache=_DiskCache(checked.revision, filters, checked.as_of),
+        extra={"revision": checked.revision[0]},
+    )
 
 
 def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
@@ -149,7 +159,7 @@ def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
 
 
 def _download_urls(filters: graph.MapFilters) -> dict[str, str]:
-    query = filters.query()
+    query = query_items(filters)
     return {fmt: url_for("map.download", fmt=fmt, **_multi(query)) for fmt in graph.FORMATS}
 
 
@@ -172,7 +182,7 @@ def _picture_label(data_map: graph.DataMap) -> str:
 @login_required
 def index() -> Response:
     """The data map with its filters, the table of its edges and the analyses."""
-    filters, problems = graph.filters_from_query(request.args)
+    filters, problems = filters_from_query(request.args)
     as_of = filters.as_of or date.today()
     table_page = max(1, request.args.get("page", 1, type=int))
     page_file = None if problems else _cache_file(registry_revision(), filters, as_of, "html", table_page)
@@ -190,24 +200,24 @@ def index() -> Response:
         "choices": _choices(registry),
         "as_of": as_of,
         "date_parts": _date_parts(request.args, as_of, typed=bool(problems)),
-        "date_error": graph.DATE_PROBLEM if graph.DATE_PROBLEM in problems else None,
+        "date_error": DATE_PROBLEM if DATE_PROBLEM in problems else None,
         "cluster_labels": graph.CLUSTER_LABELS,
         "category_labels": {code: c.label for code, c in CATEGORIES.items()},
     }
     if problems:
         return _page(render_template("map/_body.html", data_map=None, **context).encode(), problems, 400)
-    data_map = _build(checked, filters)
+    drawn = _draw(checked, filters, "svg")
+    data_map = drawn.data_map
     svg, picture_error = None, None
     try:
-        body = _render(revision, filters, as_of, "svg", data_map.dot)
-        svg = Markup(graph.inline_svg(body, _picture_label(data_map)))  # noqa: S704 - checked by inline_svg
+        svg = Markup(graph.inline_svg(drawn.body, _picture_label(data_map)))  # noqa: S704 - checked by inline_svg
     except graph.DotNotFound:
-        current_app.logger.warning("Graphviz dot not found at %r", _settings()[0])
+        current_app.logger.warning("Graphviz dot not found at %r", _options().dot)
         picture_error = DOT_MISSING
     except graph.RenderError as exc:
         current_app.logger.warning("The map could not be drawn: %s", exc)
         picture_error = f"The picture cannot be drawn: {exc} The table below lists every connection."
-    links = graph.Links(root=request.script_root)
+    links = MapLinks(root=request.script_root)
     reach = {r.agreement: r for r in data_map.reach}
     connections = slice_page(data_map.drawing.edges, table_page, CONNECTIONS_PER_PAGE)
     table_base = links.map(filters)
@@ -274,7 +284,7 @@ def _problem_response(problems: list[str], status: int = 400) -> Response:
 @login_required
 def download(fmt: str) -> Response:
     """The map as SVG, PNG, PDF, DOT source or node-link JSON, for the filters in the URL."""
-    filters, problems = graph.filters_from_query(request.args)
+    filters, problems = filters_from_query(request.args)
     if problems:
         return _problem_response(problems)
     as_of = filters.as_of or date.today()
@@ -284,18 +294,11 @@ def download(fmt: str) -> Response:
         if cached.exists():
             return _file_response(cached.read_bytes(), fmt, name)
     checked = checked_registry(as_of)
-    revision = checked.revision
     problems = graph.filter_problems(checked.live, filters)
     if problems:
         return _problem_response(problems)
-    data_map = _build(checked, filters)
-    if fmt == "json":
-        document = graph.map_json(data_map, {"revision": revision[0]})
-        return _file_response(json.dumps(document, indent=2).encode(), fmt, name)
-    if fmt == "dot":
-        return _file_response(data_map.dot().encode(), fmt, name)
     try:
-        body = _render(revision, filters, as_of, fmt, data_map.dot)
+        body = _draw(checked, filters, fmt).body
     except graph.DotNotFound:
         return _problem_response([DOT_MISSING], 503)
     except graph.RenderError as exc:

@@ -1,0 +1,120 @@
+"""The partnership data map: the registry as a graph, its analyses, and its drawing in DOT.
+
+Everything here is pure (no Flask, no database, no URLs) except :func:`run_dot`, the one place
+that runs Graphviz. The pipeline, which the web page and the ``render-map`` command both run
+through :func:`draw`:
+
+1. :mod:`.selection`: what the map shows, a :class:`MapFilters` (organisation and depth,
+   category, programme, agreement, flagged only), checked by :func:`filter_problems`.
+2. :mod:`.build`: :func:`build_graph` turns a :class:`~isa_registry.core.domain.Registry` and its
+   findings into a networkx ``MultiDiGraph`` of the flows live on a date (:func:`flow_live_on`),
+   and :func:`filter_graph` narrows it by the filters.
+3. :mod:`.analyses`: :func:`hubs`, :func:`sensitive_recipients`, :func:`flagged_chains` and
+   :func:`agreement_reach`.
+4. :mod:`.drawing`: :func:`lay_out` draws the graph for people: organisations of one kind beyond a
+   threshold become one cluster node, and the flows between the same two nodes one edge with a
+   count, each linked where the caller's :class:`Links` say.
+5. :mod:`.dot`: :func:`to_dot` writes the drawing as DOT, escaping every user-entered string
+   (:func:`dot_string`), in the styles of :mod:`.styles`.
+6. :mod:`.render`: :func:`run_dot` renders it, and :func:`inline_svg` makes the SVG safe to place
+   in a page.
+
+:mod:`.datamap` joins them: :func:`build_map` gives a :class:`DataMap` (the graph, the drawing and
+the analyses, worked out when first asked for), :func:`map_json` its node-link JSON, and
+:func:`draw` a :class:`MapFile` in any of the :data:`FORMATS`.
+
+Examples
+--------
+>>> from datetime import date
+>>> from isa_registry.core.domain import Flow, Organisation, Registry
+>>> registry = Registry.of(
+...     [Organisation("wmp", "West Midlands Police", "police", True),
+...      Organisation("dudley", "Dudley Council", "local_authority", True)],
+...     flows=[Flow("F1", "MASH referrals", "wmp", "dudley", "identifiable")],
+... )
+>>> g = build_graph(registry, [])
+>>> sorted(g.nodes), list(g.edges(keys=True))
+(['dudley', 'wmp'], [('wmp', 'dudley', 'F1')])
+>>> [(h.key, h.partners) for h in hubs(g)]
+[('dudley', 1), ('wmp', 1)]
+"""
+
+from __future__ import annotations
+
+from .analyses import (
+    AgreementReach,
+    Hub,
+    OnwardChain,
+    SensitiveRecipient,
+    SensitiveSource,
+    agreement_reach,
+    agreement_reaches,
+    flagged_chains,
+    hubs,
+    sensitive_recipients,
+)
+from .build import build_graph, filter_graph, flow_live_on, worst
+from .datamap import FORMATS, DataMap, DrawOptions, MapFile, PictureCache, build_map, draw, map_json
+from .dot import RENDER_VERSION, dot_string, to_dot
+from .drawing import (
+    CLUSTER_THRESHOLD,
+    LAYERED_MAX_EDGES,
+    SPRING_MAX_NODES,
+    Drawing,
+    Links,
+    MapEdge,
+    MapNode,
+    lay_out,
+)
+from .render import DotNotFound, RenderError, inline_svg, run_dot
+from .selection import CATEGORY_GROUPS, FLAGGED_SEVERITIES, MapFilters, filter_problems
+from .styles import CLUSTER_LABELS, KIND_LABELS, KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
+
+__all__ = [
+    "CATEGORY_GROUPS",
+    "CLUSTER_LABELS",
+    "CLUSTER_THRESHOLD",
+    "FLAGGED_SEVERITIES",
+    "FORMATS",
+    "KIND_LABELS",
+    "KIND_STYLES",
+    "LAYERED_MAX_EDGES",
+    "RENDER_VERSION",
+    "SEVERITY_COLOURS",
+    "SEVERITY_PENWIDTHS",
+    "SPRING_MAX_NODES",
+    "AgreementReach",
+    "DataMap",
+    "DotNotFound",
+    "DrawOptions",
+    "Drawing",
+    "Hub",
+    "Links",
+    "MapEdge",
+    "MapFile",
+    "MapFilters",
+    "MapNode",
+    "OnwardChain",
+    "PictureCache",
+    "RenderError",
+    "SensitiveRecipient",
+    "SensitiveSource",
+    "agreement_reach",
+    "agreement_reaches",
+    "build_graph",
+    "build_map",
+    "dot_string",
+    "draw",
+    "filter_graph",
+    "filter_problems",
+    "flagged_chains",
+    "flow_live_on",
+    "hubs",
+    "inline_svg",
+    "lay_out",
+    "map_json",
+    "run_dot",
+    "sensitive_recipients",
+    "to_dot",
+    "worst",
+]

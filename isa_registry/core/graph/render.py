@@ -1,0 +1,113 @@
+"""Running Graphviz, and making its SVG safe to place inside a page.
+
+:func:`run_dot` is the one place the ``dot`` program runs: a fixed argument list, the source on
+standard input, and a time limit. :func:`inline_svg` parses what it drew with defusedxml and
+refuses anything that could run script.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html import escape as html_escape
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+
+__all__ = ["DotNotFound", "RenderError", "inline_svg", "run_dot"]
+
+
+class RenderError(RuntimeError):
+    """Graphviz could not draw the map."""
+
+
+class DotNotFound(RenderError):
+    """The ``dot`` program is not installed (or not where configured)."""
+
+
+def run_dot(source: str, fmt: str, dot: str = "dot", timeout: float = 60.0) -> bytes:
+    """Render DOT ``source`` as ``fmt`` (``svg``, ``png`` or ``pdf``): the one place dot runs.
+
+    Raises
+    ------
+    DotNotFound
+        ``dot`` cannot be run.
+    RenderError
+        dot failed, or took longer than ``timeout`` seconds.
+    """
+    if fmt not in ("svg", "png", "pdf"):
+        raise ValueError(f"dot does not render {fmt!r} here")
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed argument list, no shell; the source goes on stdin
+            [dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError as exc:
+        raise DotNotFound(f"Graphviz's dot program was not found at {dot!r}.") from exc
+    except PermissionError as exc:
+        raise DotNotFound(f"Graphviz's dot program at {dot!r} cannot be run.") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"Graphviz took longer than {timeout:g} seconds to draw the map.") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError("Graphviz could not draw the map" + (f": {message[0]}" if message else "."))
+    return done.stdout
+
+
+_SVG_START = re.compile(r"<svg\b[^>]*>", re.S)
+_SIZE_ATTR = re.compile(r'\s(width|height)="([\d.]+)pt"')
+_FORBIDDEN_TAGS = frozenset(
+    {"script", "foreignObject", "iframe", "object", "embed", "handler", "animate", "set"}
+)
+#: Drawings wider than this (in points, about the width of the page's content) are scaled to fit.
+_FIT_WIDTH_PT = 720.0
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
+
+
+def inline_svg(svg: bytes, label: str) -> str:
+    r"""dot's SVG made ready to place inside an HTML page.
+
+    Drops the XML prolog and DOCTYPE, scales a drawing wider than the page to the page's width,
+    and labels the picture for assistive technology. As a second line of defence behind
+    :func:`~.dot.dot_string`, the SVG is parsed and refused (:class:`RenderError`) if it holds anything
+    that could run script: a ``script`` or ``foreignObject`` element, an ``on…`` attribute, or a
+    ``javascript:`` or ``data:`` link.
+
+    Examples
+    --------
+    >>> print(inline_svg(b'<?xml version="1.0"?>\n<svg width="90pt"><g/></svg>', 'A "map"'))
+    <svg class="app-map__svg" role="group" aria-label="A &quot;map&quot;" width="90pt"><g/></svg>
+    >>> inline_svg(b'<svg><script>alert(1)</script></svg>', "A map")
+    Traceback (most recent call last):
+    ...
+    isa_registry.core.graph.render.RenderError: The picture holds an element that is not allowed.
+    """
+    text = svg.decode("utf-8")
+    start = _SVG_START.search(text)
+    if start is None:
+        raise RenderError("Graphviz did not produce an SVG picture.")
+    text = text[start.start() :]
+    try:
+        root = SafeET.fromstring(text)
+    except (SafeET.ParseError, DefusedXmlException) as exc:
+        raise RenderError("Graphviz produced a picture that is not well-formed.") from exc
+    for element in root.iter():
+        if _local(element.tag) in _FORBIDDEN_TAGS:
+            raise RenderError("The picture holds an element that is not allowed.")
+        for name, value in element.attrib.items():
+            local = _local(name).lower()
+            if local.startswith("on"):
+                raise RenderError("The picture holds an attribute that is not allowed.")
+            if local == "href" and value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
+                raise RenderError("The picture holds a link that is not allowed.")
+    tag = start.group(0)
+    sizes = dict(_SIZE_ATTR.findall(tag))
+    new_tag = tag
+    if float(sizes.get("width", 0)) > _FIT_WIDTH_PT:
+        new_tag = _SIZE_ATTR.sub("", new_tag)
+        new_tag = new_tag[:-1] + ' width="100%"' + new_tag[-1]
+    extra = f' class="app-map__svg" role="group" aria-label="{html_escape(label, quote=True)}"'
+    new_tag = new_tag[:4] + extra + new_tag[4:]
+    return new_tag + text[len(tag) :]
