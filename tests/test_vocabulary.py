@@ -24,6 +24,7 @@ from isa_registry.core.vocabulary import (
     VOCABULARIES,
     Term,
     Vocabulary,
+    Wording,
 )
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "spec" / "registry-format.md"
@@ -89,9 +90,12 @@ def test_every_code_has_a_label(vocabulary: Vocabulary) -> None:
 
 @pytest.mark.parametrize("vocabulary", ALL, ids=lambda v: v.name)
 def test_a_wording_given_for_one_code_is_given_for_every_code(vocabulary: Vocabulary) -> None:
-    for wording in ("short_label", "plural", "phrase", "ropa_label", "hint", "style"):
+    wordings: tuple[Wording, ...] = ("short_label", "plural", "phrase", "ropa_label", "hint")
+    for wording in wordings:
         if any(getattr(t, wording) is not None for t in vocabulary):
             assert len(vocabulary.labels(wording)) == len(vocabulary), wording
+    if any(t.style is not None for t in vocabulary):
+        assert len(vocabulary.styles()) == len(vocabulary)
 
 
 @pytest.mark.parametrize("vocabulary", ALL, ids=lambda v: v.name)

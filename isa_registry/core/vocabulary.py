@@ -1,6 +1,6 @@
 """Each enumeration of the registry, declared once: its codes and every wording of each code.
 
-An enumeration is a :class:`Vocabulary` of :class:`Term` s, in the order the ``isa-registry/1``
+An enumeration is a :class:`Vocabulary` of terms (:class:`Term`), in the order the ``isa-registry/1``
 format lists the codes (``docs/spec/registry-format.md``). A term carries the code, the label a
 person reads on forms and record pages, and, where a reader needs other words, those too: a short
 label and a plural for the map, the words used inside a sentence, the record of processing
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 __all__ = [
     "AGREEMENT_STATUS",
@@ -38,7 +39,11 @@ __all__ = [
     "VOCABULARIES",
     "Term",
     "Vocabulary",
+    "Wording",
 ]
+
+#: The wordings a term may have besides its code (see :class:`Term`).
+Wording = Literal["label", "short_label", "plural", "phrase", "ropa_label", "hint"]
 
 
 @dataclass(frozen=True)
@@ -97,17 +102,9 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.terms)
 
-    def labels(self, wording: str = "label") -> dict[str, str]:
-        """Code -> the terms' ``wording`` (an attribute of :class:`Term`), in the format's order.
-
-        Every term must have that wording: a missing one fails here, when the caller's table is
-        built, not when a page first shows the code.
-        """
-        table = {t.code: getattr(t, wording) for t in self.terms}
-        missing = [code for code, words in table.items() if words is None]
-        if missing:
-            raise LookupError(f"{self.name}: no {wording} for {', '.join(missing)}")
-        return table
+    def labels(self, wording: Wording = "label") -> dict[str, str]:
+        """Code -> the terms' ``wording``, in the format's order."""
+        return self._table(wording)
 
     def choices(self) -> dict[str, str]:
         """Code -> label in the order forms offer them."""
@@ -120,7 +117,16 @@ class Vocabulary:
 
     def styles(self) -> dict[str, tuple[str, str]]:
         """Code -> the map's ``(shape, fill)``."""
-        return self.labels("style")  # type: ignore[return-value]
+        return self._table("style")
+
+    def _table(self, attribute: str) -> dict[str, Any]:
+        """Code -> the terms' ``attribute``. Every term must have it: a missing one fails here, when
+        the caller's table is built, not when a page first shows the code."""
+        table = {t.code: getattr(t, attribute) for t in self.terms}
+        missing = [code for code, value in table.items() if value is None]
+        if missing:
+            raise LookupError(f"{self.name}: no {attribute} for {', '.join(missing)}")
+        return table
 
 
 ORGANISATION_KIND = Vocabulary(
