@@ -131,3 +131,17 @@ def test_the_laws_labels_for_forms_come_from_the_law_catalogue() -> None:
     assert article6_label(None) == ""
     assert annex1_label("4") == "Annex 1 para 4 (not an Annex 1 condition)"
     assert schedule1_label("99") == "Sch 1 para 99 (not in Schedule 1)"
+
+
+def test_the_maps_key_names_each_kinds_shape_as_the_map_draws_it() -> None:
+    """The key in words (templates/map/_legend.html) is prose, so a test keeps it in step."""
+    legend = " ".join((SPEC.parents[2] / "templates" / "map" / "_legend.html").read_text().lower().split())
+    words = {
+        "doubleoctagon": "double octagon",
+        "invtrapezium": "inverted trapezium",
+        "invhouse": "inverted house",
+    }
+    for term in ORGANISATION_KIND:
+        assert term.style is not None and term.short_label is not None
+        shape = words.get(term.style[0], term.style[0])
+        assert f"{shape}, {term.short_label.lower()}" in legend, term.code
