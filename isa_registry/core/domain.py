@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import vocabulary
+from .law.gdpr import ARTICLE6, ARTICLE9
+
 __all__ = [
     "AGREEMENT_STATUSES",
     "ARTICLE6_CODES",
@@ -33,30 +36,19 @@ __all__ = [
     "Transfer",
 ]
 
-ORGANISATION_KINDS = (
-    "local_authority",
-    "health",
-    "police",
-    "education",
-    "cafcass",
-    "probation",
-    "youth_justice",
-    "courts",
-    "government",
-    "voluntary",
-    "research",
-    "other",
-)
-ORGANISATION_STATUSES = ("active", "dissolved")
-AGREEMENT_STATUSES = ("draft", "active", "under_review", "expired", "terminated")
-PARTY_ROLES = ("controller", "joint_controller", "processor")
-FLOW_STATUSES = ("planned", "active", "ceased")
-IDENTIFIABILITY = ("identifiable", "pseudonymised", "anonymised")
-REGIMES = ("uk_gdpr", "law_enforcement")
-ARTICLE6_CODES = ("a", "b", "c", "d", "e", "ea", "f")
-ARTICLE9_CODES = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
-LAW_ENFORCEMENT_BASES = ("consent", "task")
-TRANSFER_SAFEGUARDS = ("adequacy", "idta", "addendum", "bcr", "derogation")
+# The codes of each enumeration, in the format's order; their wordings are in :mod:`.vocabulary`,
+# and the law's in :mod:`.law`.
+ORGANISATION_KINDS = vocabulary.ORGANISATION_KIND.codes
+ORGANISATION_STATUSES = vocabulary.ORGANISATION_STATUS.codes
+AGREEMENT_STATUSES = vocabulary.AGREEMENT_STATUS.codes
+PARTY_ROLES = vocabulary.PARTY_ROLE.codes
+FLOW_STATUSES = vocabulary.FLOW_STATUS.codes
+IDENTIFIABILITY = vocabulary.IDENTIFIABILITY.codes
+REGIMES = vocabulary.REGIME.codes
+ARTICLE6_CODES = tuple(ARTICLE6)
+ARTICLE9_CODES = tuple(ARTICLE9)
+LAW_ENFORCEMENT_BASES = vocabulary.LAW_ENFORCEMENT_BASIS.codes
+TRANSFER_SAFEGUARDS = vocabulary.TRANSFER_SAFEGUARD.codes
 
 
 @dataclass

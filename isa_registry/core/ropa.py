@@ -62,6 +62,13 @@ from .law import (
     describe_schedule8,
     lookup_legislation,
 )
+from .vocabulary import (
+    DATA_SUBJECT,
+    LAW_ENFORCEMENT_BASIS,
+    LEGISLATION_STATUS,
+    ORGANISATION_KIND,
+    TRANSFER_SAFEGUARD,
+)
 
 __all__ = [
     "COLUMNS",
@@ -123,46 +130,11 @@ CSV_CONTROLLER_COLUMN = "Controller"
 
 _LIVE_STATUSES = frozenset({"active", "planned"})
 
-_KIND_LABELS = {
-    "local_authority": "local authority",
-    "health": "health",
-    "police": "police",
-    "education": "education",
-    "cafcass": "Cafcass",
-    "probation": "probation",
-    "youth_justice": "youth justice",
-    "courts": "courts",
-    "government": "government",
-    "voluntary": "voluntary sector",
-    "research": "research",
-    "other": "other",
-}
-
-_SUBJECT_LABELS = {
-    "children": "Children",
-    "parents_carers": "Parents and carers",
-    "household_members": "Household members",
-    "professionals": "Professionals",
-}
-
-_SAFEGUARD_LABELS = {
-    "adequacy": "UK adequacy regulations (UK GDPR Art 45, DPA 2018 s17A)",
-    "idta": "International data transfer agreement (IDTA, UK GDPR Art 46)",
-    "addendum": "International data transfer addendum to the EU standard contractual clauses (Art 46)",
-    "bcr": "Binding corporate rules (UK GDPR Art 47)",
-    "derogation": "Derogation for a specific situation (UK GDPR Art 49)",
-}
-
-_LEGISLATION_STATUS = {
-    "repealed": "repealed",
-    "not_in_england": "not in force in England",
-    "superseded": "superseded",
-}
-
-_LAW_ENFORCEMENT_BASES = {
-    "consent": "DPA 2018 s35(2)(a) consent to processing for a law enforcement purpose",
-    "task": "DPA 2018 s35(2)(b) necessary for a law enforcement task of a competent authority",
-}
+_KIND_LABELS = ORGANISATION_KIND.labels("phrase")
+_SUBJECT_LABELS = DATA_SUBJECT.labels("ropa_label")
+_SAFEGUARD_LABELS = TRANSFER_SAFEGUARD.labels("ropa_label")
+_LEGISLATION_STATUS = LEGISLATION_STATUS.labels("phrase")
+_LAW_ENFORCEMENT_BASES = LAW_ENFORCEMENT_BASIS.labels("ropa_label")
 
 
 class UnknownController(LookupError):

@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from . import domain, exchange
+from . import domain, exchange, vocabulary
 from .exchange import InvalidDocument, Problem
 from .law import (
     ANNEX1,
@@ -234,79 +234,15 @@ def _enum(
     return parse
 
 
-_KINDS = {
-    "local_authority": (
-        "la",
-        "council",
-        "local council",
-        "borough council",
-        "county council",
-        "unitary authority",
-    ),
-    "health": (
-        "nhs",
-        "nhs trust",
-        "icb",
-        "integrated care board",
-        "ccg",
-        "gp",
-        "gp practice",
-        "health trust",
-    ),
-    "police": ("police force", "constabulary"),
-    "education": ("school", "schools", "academy", "academy trust", "college", "nursery", "early years"),
-    "cafcass": (),
-    "probation": ("probation service",),
-    "youth_justice": ("yjs", "yot", "youth offending", "youth offending team", "youth justice service"),
-    "courts": ("court",),
-    "government": ("central government", "government department"),
-    "voluntary": ("voluntary sector", "charity", "vcs", "vcse", "third sector"),
-    "research": ("university", "researcher", "research body", "evaluator"),
-    "other": (),
-}
-_ORG_STATUSES = {"active": ("live", "current"), "dissolved": ("abolished", "closed", "merged", "ceased")}
-_AGREEMENT_STATUSES = {
-    "draft": ("in draft", "drafting", "proposed"),
-    "active": ("live", "current", "signed", "in force"),
-    "under_review": ("in review", "review", "being reviewed", "reviewing"),
-    "expired": ("lapsed", "ended", "out of date"),
-    "terminated": ("withdrawn", "cancelled", "canceled", "revoked"),
-}
-_FLOW_STATUSES = {
-    "planned": ("proposed", "pending", "not started", "future"),
-    "active": ("live", "current", "ongoing", "in place"),
-    "ceased": ("stopped", "ended", "closed", "inactive", "discontinued"),
-}
-_IDENTIFIABILITY = {
-    "identifiable": ("identified", "personal", "personal data", "named", "person identifiable", "full"),
-    "pseudonymised": ("pseudonymized", "pseudonymous", "pseudonymised data", "pseudo"),
-    "anonymised": ("anonymized", "anonymous", "aggregate", "aggregated", "statistical", "anonymised data"),
-}
-_REGIMES = {
-    "uk_gdpr": ("gdpr", "uk gdpr part 2", "general processing", "dpa 2018 part 2"),
-    "law_enforcement": ("law enforcement processing", "part 3", "dpa 2018 part 3", "le"),
-}
-_LE_BASES = {
-    "consent": ("s35 2 a", "35 2 a", "section 35 2 a"),
-    "task": ("law enforcement task", "s35 2 b", "35 2 b", "section 35 2 b"),
-}
-_SAFEGUARDS = {
-    "adequacy": ("adequacy regulations", "adequacy decision", "uk adequacy", "adequate"),
-    "idta": ("international data transfer agreement",),
-    "addendum": (
-        "uk addendum",
-        "international data transfer addendum",
-        "sccs with uk addendum",
-        "scc addendum",
-    ),
-    "bcr": ("bcrs", "binding corporate rules"),
-    "derogation": ("article 49", "art 49", "exception", "derogations"),
-}
-_ROLES = {
-    "controller": ("data controller", "controllers", "independent controller"),
-    "joint_controller": ("joint", "joint controllers", "jc", "joint data controller"),
-    "processor": ("data processor", "processors"),
-}
+_KINDS = vocabulary.ORGANISATION_KIND.synonyms()
+_ORG_STATUSES = vocabulary.ORGANISATION_STATUS.synonyms()
+_AGREEMENT_STATUSES = vocabulary.AGREEMENT_STATUS.synonyms()
+_FLOW_STATUSES = vocabulary.FLOW_STATUS.synonyms()
+_IDENTIFIABILITY = vocabulary.IDENTIFIABILITY.synonyms()
+_REGIMES = vocabulary.REGIME.synonyms()
+_LE_BASES = vocabulary.LAW_ENFORCEMENT_BASIS.synonyms()
+_SAFEGUARDS = vocabulary.TRANSFER_SAFEGUARD.synonyms()
+_ROLES = vocabulary.PARTY_ROLE.synonyms()
 
 
 def _title_table(provisions: Mapping[str, Any], extra: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -451,15 +387,9 @@ def _parse_categories(value: Any) -> list[str]:
 
 
 _SUBJECTS = {
-    "children": "children",
-    "child": "children",
-    "children and young people": "children",
-    "parents and carers": "parents_carers",
-    "parents carers": "parents_carers",
-    "parents": "parents_carers",
-    "household members": "household_members",
-    "household": "household_members",
-    "professionals": "professionals",
+    normalise_title(word): code
+    for code, words in vocabulary.DATA_SUBJECT.synonyms().items()
+    for word in (code, *words)
 }
 
 

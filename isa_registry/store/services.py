@@ -42,6 +42,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..core import domain, exchange
 from ..core.domain import Agreement, Flow, Organisation, Party
+from ..core.vocabulary import AGREEMENT_STATUS
 from . import audit
 from .models import Agreement as AgreementModel
 from .models import AgreementParty, AuditEntry
@@ -408,13 +409,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 #: The statuses a new agreement may have.
 INITIAL_STATUSES = ("draft", "under_review")
 
-_STATUS_WORDS = {
-    "draft": "draft",
-    "under_review": "under review",
-    "active": "active",
-    "expired": "expired",
-    "terminated": "terminated",
-}
+_STATUS_WORDS = AGREEMENT_STATUS.labels("phrase")
 
 
 def unsigned_parties(a: Agreement) -> list[str]:

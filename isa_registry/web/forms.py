@@ -13,8 +13,9 @@ The forms check what a person can get wrong in one pass, with messages that name
 services check everything again, authoritatively, before anything is written. ``to_domain`` turns a
 valid form into a domain record, ``*_data`` turns a record into form data.
 
-This module also holds the plain-English labels that the forms and the record pages share, so the
-law reads the same wherever it appears ("Art 6(1)(e) Public task").
+The labels that the forms and the record pages share are declared elsewhere, once: each
+enumeration's in :mod:`isa_registry.core.vocabulary` (arranged here by field as ``LABELS``) and the
+law's in :mod:`isa_registry.core.law` ("Art 6(1)(e) Public task"), re-exported here for the views.
 """
 
 from __future__ import annotations
@@ -54,11 +55,18 @@ from ..core.law import (
     SCHEDULE1_NOT_CONDITIONS,
     SCHEDULE8,
     SPECIAL_CATEGORIES,
+    annex1_label,
+    article6_label,
+    article9_label,
+    category_label,
     legislation_choices,
     lookup_legislation,
     normalise_identifier,
     parent_act,
+    schedule1_label,
+    schedule8_label,
 )
+from ..core.vocabulary import IDENTIFIABILITY, LEGISLATION_STATUS, REGIME, VOCABULARIES
 
 __all__ = [
     "BLANK_PARTY_ROWS",
@@ -89,58 +97,8 @@ __all__ = [
 
 # --- Labels ------------------------------------------------------------------------------------
 
-LABELS: dict[str, dict[str, str]] = {
-    "kind": {
-        "local_authority": "Local authority",
-        "health": "Health",
-        "police": "Police",
-        "education": "Education (school, college or academy)",
-        "cafcass": "Cafcass",
-        "probation": "Probation",
-        "youth_justice": "Youth justice",
-        "courts": "Courts and tribunals",
-        "government": "Government department or agency",
-        "voluntary": "Voluntary or community organisation",
-        "research": "Research or evaluation body",
-        "other": "Other",
-    },
-    "organisation_status": {"active": "Active", "dissolved": "Dissolved"},
-    "agreement_status": {
-        "draft": "Draft",
-        "under_review": "Under review",
-        "active": "Active",
-        "expired": "Expired",
-        "terminated": "Terminated",
-    },
-    "role": {"controller": "Controller", "joint_controller": "Joint controller", "processor": "Processor"},
-    "flow_status": {"planned": "Planned", "active": "Active", "ceased": "Ceased"},
-    "identifiability": {
-        "identifiable": "Identifiable",
-        "pseudonymised": "Pseudonymised",
-        "anonymised": "Anonymised",
-    },
-    "regime": {
-        "uk_gdpr": "UK GDPR (general processing)",
-        "law_enforcement": "Law enforcement (DPA 2018 Part 3)",
-    },
-    "law_enforcement_basis": {
-        "consent": "Consent (DPA 2018 s35(2)(a))",
-        "task": "Necessary for a law enforcement task of a competent authority (DPA 2018 s35(2)(b))",
-    },
-    "safeguard": {
-        "adequacy": "UK adequacy regulations",
-        "idta": "International data transfer agreement (IDTA)",
-        "addendum": "International data transfer addendum to the EU standard contractual clauses",
-        "bcr": "Binding corporate rules",
-        "derogation": "A derogation for a specific situation (UK GDPR Art 49)",
-    },
-    "data_subject": {
-        "children": "Children",
-        "parents_carers": "Parents and carers",
-        "household_members": "Other household members",
-        "professionals": "Professionals",
-    },
-}
+#: Each enumeration's labels, code -> label in the order forms offer them, by field.
+LABELS: dict[str, dict[str, str]] = {name: v.choices() for name, v in VOCABULARIES.items()}
 
 #: The data subjects offered as checkboxes; others go in ``data_subjects_other``.
 DATA_SUBJECTS = tuple(LABELS["data_subject"])
@@ -149,68 +107,11 @@ DATA_SUBJECTS = tuple(LABELS["data_subject"])
 BLANK_PARTY_ROWS = 3
 MIN_PARTY_ROWS = 6
 
-HINTS = {
-    "identifiability": {
-        "identifiable": "Names or other details that identify people directly.",
-        "pseudonymised": (
-            "Identifiers replaced, but the data can be linked back to people: still personal data."
-        ),
-        "anonymised": "Nobody can be identified by any means reasonably likely to be used: outside UK GDPR.",
-    },
-    "regime": {
-        "uk_gdpr": "Almost all sharing between safeguarding partners.",
-        "law_enforcement": (
-            "Only when a competent authority (such as the police) processes the data for a law "
-            "enforcement purpose: preventing, investigating or prosecuting crime."
-        ),
-    },
-}
+HINTS = {"identifiability": IDENTIFIABILITY.labels("hint"), "regime": REGIME.labels("hint")}
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def article6_label(code: str | None) -> str:
-    """``Art 6(1)(e) Public task``."""
-    if not code:
-        return ""
-    p = ARTICLE6.get(code)
-    return f"Art 6(1)({code}) {_capital(p.title)}" if p else f"Art 6(1)({code})"
-
-
-def article9_label(code: str | None) -> str:
-    """``Art 9(2)(h) Health or social care``."""
-    if not code:
-        return ""
-    p = ARTICLE9.get(code)
-    return f"Art 9(2)({code}) {_capital(p.title)}" if p else f"Art 9(2)({code})"
-
-
-def annex1_label(code: str | None) -> str:
-    """``Annex 1 para 6 Safeguarding vulnerable individuals``."""
-    if not code:
-        return ""
-    p = ANNEX1.get(code)
-    return f"Annex 1 para {code} {p.title}" if p else f"Annex 1 para {code} (not an Annex 1 condition)"
-
-
-def schedule1_label(para: str) -> str:
-    """``Sch 1 para 18 Safeguarding of children and of individuals at risk``."""
-    c = SCHEDULE1.get(para)
-    return f"Sch 1 para {para} {c.title}" if c else f"Sch 1 para {para} (not in Schedule 1)"
-
-
-def schedule8_label(para: str) -> str:
-    """``Sch 8 para 4 Safeguarding of children and of individuals at risk``."""
-    c = SCHEDULE8.get(para)
-    return f"Sch 8 para {para} {c.title}" if c else f"Sch 8 para {para} (not in Schedule 8)"
-
-
-def category_label(code: str) -> str:
-    """The category's label, or its code when it is not catalogued."""
-    c = CATEGORIES.get(code)
-    return c.label if c else code
 
 
 @dataclass(frozen=True)
@@ -224,13 +125,6 @@ class LegislationEntry:
     known: bool
 
 
-_STATUS_WORDS = {
-    "repealed": "Repealed",
-    "superseded": "Superseded",
-    "not_in_england": "Not in force in England",
-}
-
-
 def legislation_entry(identifier: str) -> LegislationEntry:
     """The catalogue's words for a provision, or its identifier and legislation.gov.uk link."""
     entry = lookup_legislation(identifier)
@@ -239,7 +133,8 @@ def legislation_entry(identifier: str) -> LegislationEntry:
             identifier, identifier, f"https://www.legislation.gov.uk/{identifier}", "unknown", False
         )
     label = entry.citation if entry.title == entry.citation else f"{entry.citation} — {entry.title}"
-    return LegislationEntry(entry.id, label, entry.url, _STATUS_WORDS.get(entry.status, ""), True)
+    status = "" if entry.current else LEGISLATION_STATUS[entry.status].label
+    return LegislationEntry(entry.id, label, entry.url, status, True)
 
 
 # --- Choice groups for checkboxes ---------------------------------------------------------------

@@ -14,7 +14,14 @@ the Data Protection Act 2018. Each module cites its sources:
   ``lookup_legislation``, ``parent_act``, ``legislation_choices``).
 """
 
-from .categories import CATEGORIES, CRIMINAL_CATEGORIES, ORDINARY_CATEGORIES, SPECIAL_CATEGORIES
+from .categories import (
+    CATEGORIES,
+    CRIMINAL_CATEGORIES,
+    ORDINARY_CATEGORIES,
+    SPECIAL_CATEGORIES,
+    category_label,
+    category_phrase,
+)
 from .dpa2018 import (
     SCHEDULE1,
     SCHEDULE1_CRIMINAL_CONDITIONS,
@@ -25,6 +32,8 @@ from .dpa2018 import (
     SCHEDULE8,
     describe_schedule1,
     describe_schedule8,
+    schedule1_label,
+    schedule8_label,
 )
 from .gdpr import (
     ANNEX1,
@@ -32,6 +41,9 @@ from .gdpr import (
     ARTICLE9,
     ARTICLE9_NEEDS_SCHEDULE1,
     PUBLIC_AUTHORITY_BARRED_ARTICLE6,
+    annex1_label,
+    article6_label,
+    article9_label,
     describe_annex1,
     describe_article6,
     describe_article9,
@@ -78,6 +90,11 @@ __all__ = [
     "Legislation",
     "Provision",
     "ScheduleCondition",
+    "annex1_label",
+    "article6_label",
+    "article9_label",
+    "category_label",
+    "category_phrase",
     "describe_annex1",
     "describe_article6",
     "describe_article9",
@@ -87,4 +104,6 @@ __all__ = [
     "lookup_legislation",
     "normalise_identifier",
     "parent_act",
+    "schedule1_label",
+    "schedule8_label",
 ]

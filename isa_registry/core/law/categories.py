@@ -20,7 +20,14 @@ from __future__ import annotations
 
 from .types import DataCategory
 
-__all__ = ["CATEGORIES", "CRIMINAL_CATEGORIES", "ORDINARY_CATEGORIES", "SPECIAL_CATEGORIES"]
+__all__ = [
+    "CATEGORIES",
+    "CRIMINAL_CATEGORIES",
+    "ORDINARY_CATEGORIES",
+    "SPECIAL_CATEGORIES",
+    "category_label",
+    "category_phrase",
+]
 
 _LIST = [
     # Ordinary personal data.
@@ -189,3 +196,16 @@ SPECIAL_CATEGORIES: frozenset[str] = frozenset(c.code for c in _LIST if c.kind =
 CRIMINAL_CATEGORIES: frozenset[str] = frozenset(c.code for c in _LIST if c.kind == "criminal")
 #: Codes of ordinary personal data.
 ORDINARY_CATEGORIES: frozenset[str] = frozenset(c.code for c in _LIST if c.kind == "ordinary")
+
+
+def category_label(code: str) -> str:
+    """The category's label, or its code when it is not catalogued."""
+    c = CATEGORIES.get(code)
+    return c.label if c else code
+
+
+def category_phrase(code: str) -> str:
+    """The category's label in lower case, as a sentence uses it (``health data``), or its code
+    when it is not catalogued."""
+    c = CATEGORIES.get(code)
+    return c.label.lower() if c else code

@@ -56,6 +56,8 @@ __all__ = [
     "SCHEDULE8",
     "describe_schedule1",
     "describe_schedule8",
+    "schedule1_label",
+    "schedule8_label",
 ]
 
 _SCH1_URL = "https://www.legislation.gov.uk/ukpga/2018/12/schedule/1/paragraph/{}"
@@ -465,3 +467,17 @@ def describe_schedule8(para: str | int | None) -> str:
     key = str(para).strip()
     c = SCHEDULE8.get(key)
     return f"Sch 8 para {key} {c.title}" if c else f"Sch 8 para {key} (unknown paragraph)"
+
+
+def schedule1_label(para: str) -> str:
+    """The label forms and record pages show: ``Sch 1 para 18 Safeguarding of children and of
+    individuals at risk``."""
+    c = SCHEDULE1.get(para)
+    return f"Sch 1 para {para} {c.title}" if c else f"Sch 1 para {para} (not in Schedule 1)"
+
+
+def schedule8_label(para: str) -> str:
+    """The label forms and record pages show: ``Sch 8 para 4 Safeguarding of children and of
+    individuals at risk``."""
+    c = SCHEDULE8.get(para)
+    return f"Sch 8 para {para} {c.title}" if c else f"Sch 8 para {para} (not in Schedule 8)"

@@ -36,6 +36,9 @@ __all__ = [
     "ARTICLE9",
     "ARTICLE9_NEEDS_SCHEDULE1",
     "PUBLIC_AUTHORITY_BARRED_ARTICLE6",
+    "annex1_label",
+    "article6_label",
+    "article9_label",
     "describe_annex1",
     "describe_article6",
     "describe_article9",
@@ -245,3 +248,35 @@ def describe_annex1(para: str | None) -> str:
     if p:
         return f"Annex 1 para {para} {p.title}"
     return f"Annex 1 para {para} (not a recognised legitimate interest condition)"
+
+
+# The labels forms and record pages show: the title capitalised as an option reads, nothing for no
+# code, and the bare citation for a code the catalogue does not have.
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def article6_label(code: str | None) -> str:
+    """``Art 6(1)(e) Public task``."""
+    if not code:
+        return ""
+    p = ARTICLE6.get(code)
+    return f"Art 6(1)({code}) {_capital(p.title)}" if p else f"Art 6(1)({code})"
+
+
+def article9_label(code: str | None) -> str:
+    """``Art 9(2)(h) Health or social care``."""
+    if not code:
+        return ""
+    p = ARTICLE9.get(code)
+    return f"Art 9(2)({code}) {_capital(p.title)}" if p else f"Art 9(2)({code})"
+
+
+def annex1_label(code: str | None) -> str:
+    """``Annex 1 para 6 Safeguarding vulnerable individuals``."""
+    if not code:
+        return ""
+    p = ANNEX1.get(code)
+    return f"Annex 1 para {code} {p.title}" if p else f"Annex 1 para {code} (not an Annex 1 condition)"

@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..vocabulary import LEGISLATION_STATUS
 from .types import LEGISLATION_STATUSES, Legislation
 
 __all__ = [
@@ -704,11 +705,10 @@ def parent_act(identifier: str) -> str:
     return "/".join(parts[:3])
 
 
+#: What a picker's label adds for a provision that is not in force in England.
 _STATUS_LABEL = {
-    "in_force": "",
-    "repealed": " (repealed)",
-    "not_in_england": " (not in force in England)",
-    "superseded": " (superseded)",
+    code: "" if code == "in_force" else f" ({phrase})"
+    for code, phrase in LEGISLATION_STATUS.labels("phrase").items()
 }
 _KIND_ORDER = {"part": 0, "section": 1, "schedule": 2, "regulation": 3, "article": 4}
 

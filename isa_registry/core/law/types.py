@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..vocabulary import LEGISLATION_STATUS
+
 __all__ = [
     "DATA_CATEGORY_KINDS",
     "LEGISLATION_STATUSES",
@@ -26,7 +28,7 @@ DATA_CATEGORY_KINDS = ("ordinary", "special", "criminal")
 #: ``in_force``: applies in England; ``repealed``: no longer law; ``not_in_england``: still law
 #: somewhere (usually Wales) but not in England; ``superseded``: repealed and replaced by a named
 #: successor provision.
-LEGISLATION_STATUSES = ("in_force", "repealed", "not_in_england", "superseded")
+LEGISLATION_STATUSES = LEGISLATION_STATUS.codes
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from typing import Any
 
 from ..domain import Agreement, Finding, Flow, Organisation, Registry
 from ..law import (
-    CATEGORIES,
     CRIMINAL_CATEGORIES,
     SCHEDULE1,
     SCHEDULE1_NOT_CONDITIONS,
     SCHEDULE8,
     SPECIAL_CATEGORIES,
+    category_phrase,
 )
 
 #: Every code the engine can report, with its severity. The first block is the spec's contract
@@ -280,10 +280,8 @@ def organisation_label(organisation: Organisation) -> str:
     return organisation.name
 
 
-def category_label(code: str) -> str:
-    """The category's label in lower case (``health data``), or its code when not catalogued."""
-    category = CATEGORIES.get(code)
-    return category.label.lower() if category else code
+#: How a finding names a data category inside its sentence (``health data``).
+category_label = category_phrase
 
 
 def a_day(day: date) -> str:
