@@ -16,13 +16,10 @@ from sqlalchemy import event
 from isa_registry.core.domain import Registry
 from isa_registry.store import persist
 from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
 from isa_registry.store.queries import clear_cache
 from isa_registry.web.dashboard import reviews
 from tests.builders import agreement, clean_registry, flow, registry
-
-PASSWORD = "dashboard-test-password"
+from tests.conftest import Auth
 
 
 def load(app: Flask, incoming: Registry) -> None:
@@ -32,16 +29,8 @@ def load(app: Flask, incoming: Registry) -> None:
 
 
 @pytest.fixture()
-def viewer(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context():
-        db.session.add(
-            User(email="auditor@example.org", role="viewer", password_hash=hash_password(PASSWORD))
-        )
-        db.session.commit()
-    assert (
-        client.post("/login", data={"email": "auditor@example.org", "password": PASSWORD}).status_code == 302
-    )
-    return client
+def viewer(client: FlaskClient, auth: Auth) -> FlaskClient:
+    return auth.sign_in(client, "viewer")
 
 
 def section(page: str, element_id: str) -> str:

@@ -12,13 +12,11 @@ from flask.testing import FlaskClient
 from isa_registry.core.domain import Finding, Registry
 from isa_registry.store import persist
 from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
 from isa_registry.store.services import slice_page
 from isa_registry.web.findings import DATE_ERROR, Filters, apply_filters, group_by_record, parse_as_of
 from tests.builders import AS_OF, agreement, clean_registry, days, flow, registry
+from tests.conftest import Auth
 
-PASSWORD = "findings-test-password"
 ON = {"as_of": AS_OF.isoformat()}
 
 
@@ -29,17 +27,9 @@ def load(app: Flask, incoming: Registry) -> None:
 
 
 @pytest.fixture()
-def viewer(app: Flask, client: FlaskClient) -> FlaskClient:
+def viewer(client: FlaskClient, auth: Auth) -> FlaskClient:
     """The client, signed in as a viewer: findings are for everyone."""
-    with app.app_context():
-        db.session.add(
-            User(email="auditor@example.org", role="viewer", password_hash=hash_password(PASSWORD))
-        )
-        db.session.commit()
-    assert (
-        client.post("/login", data={"email": "auditor@example.org", "password": PASSWORD}).status_code == 302
-    )
-    return client
+    return auth.sign_in(client, "viewer")
 
 
 def codes(page: str) -> list[str]:
