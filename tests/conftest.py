@@ -149,12 +149,17 @@ def demo_registry() -> Registry:
     return load_document(DEMO_FILE.read_text(encoding="utf-8"))
 
 
+def store(app: Flask, registry: Registry, actor: str = "test") -> None:
+    """Write ``registry`` to the database, audited as the work of ``actor``."""
+    with app.app_context():
+        apply_registry(db.session, registry, actor)
+        db.session.commit()
+
+
 @pytest.fixture()
 def dudley(app: Flask) -> Flask:
     """The app with the Dudley demo partnership (no demo accounts: quicker than ``demo``)."""
-    with app.app_context():
-        apply_registry(db.session, demo_registry(), "cli:load-demo")
-        db.session.commit()
+    store(app, demo_registry(), "cli:load-demo")
     return app
 
 

@@ -17,10 +17,9 @@ from sqlalchemy import event
 from isa_registry.core import graph
 from isa_registry.core.domain import Registry
 from isa_registry.store.db import db
-from isa_registry.store.persist import apply_registry
 from isa_registry.store.queries import clear_cache
 from tests.builders import agreement, days, flow, organisation, registry
-from tests.conftest import Auth, _empty_tables
+from tests.conftest import Auth, _empty_tables, store
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
@@ -29,12 +28,6 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot
 def own_cache(app: Flask, tmp_path, monkeypatch) -> None:
     """A fresh render cache for each test: revisions start again from 0 when the tables are emptied."""
     monkeypatch.setitem(app.config, "MAP_CACHE_DIR", str(tmp_path / "map-cache"))
-
-
-def store(app: Flask, reg: Registry) -> None:
-    with app.app_context():
-        apply_registry(db.session, reg, "test")
-        db.session.commit()
 
 
 def partnership() -> Registry:
