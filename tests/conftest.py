@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from isa_registry import create_app
 from isa_registry.cli import DEMO_FILE, DEMO_USERS
@@ -161,6 +163,23 @@ def dudley(app: Flask) -> Flask:
     """The app with the Dudley demo partnership (no demo accounts: quicker than ``demo``)."""
     store(app, demo_registry(), "cli:load-demo")
     return app
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run inside the block, in order."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 class Auth:

@@ -9,7 +9,8 @@ from isa_registry.store import services
 from isa_registry.store.db import db
 from isa_registry.store.models import Agreement as AgreementModel
 from isa_registry.store.models import AuditEntry
-from tests.test_organisation_views import count_rows, error_summary, rows, statements
+from tests.conftest import statements
+from tests.test_organisation_views import count_rows, error_summary, rows
 
 
 @pytest.fixture()

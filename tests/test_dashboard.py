@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
-from isa_registry.store.db import db
 from isa_registry.store.queries import clear_cache
 from isa_registry.web.dashboard import reviews
 from tests.builders import agreement, clean_registry, flow, registry
-from tests.conftest import Auth, store
+from tests.conftest import Auth, statements, store
 
 
 @pytest.fixture()
@@ -102,30 +98,14 @@ def test_recent_changes_show_the_last_ten_audit_entries(app: Flask, viewer: Flas
     assert 'href="/organisations/dudley"' not in recent  # among the first, so not recent
 
 
-@contextmanager
-def counting_statements(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_the_dashboard_runs_the_same_few_queries_whatever_the_size(app: Flask, viewer: FlaskClient) -> None:
     store(app, clean_registry())
-    with counting_statements(app) as small:
+    with statements(app) as small:
         assert viewer.get("/").status_code == 200
     flows = [flow(f"FLOW-{n:03d}") for n in range(200, 260)]
     agreements = [agreement(f"ISA-{n:03d}") for n in range(20)]
     store(app, registry(agreements=agreements, flows=flows))
     clear_cache()  # read the tables again, as the first time (not a replay of the audit entries)
-    with counting_statements(app) as large:
+    with statements(app) as large:
         assert viewer.get("/").status_code == 200
     assert len(large) == len(small) <= 10

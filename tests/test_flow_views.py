@@ -11,7 +11,8 @@ from isa_registry.store import services
 from isa_registry.store.db import db
 from isa_registry.store.models import AuditEntry
 from isa_registry.store.models import Flow as FlowModel
-from tests.test_organisation_views import count_rows, error_summary, statements
+from tests.conftest import statements
+from tests.test_organisation_views import count_rows, error_summary
 
 
 @pytest.fixture()

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from isa_registry.store import services
 from isa_registry.store.db import db
 from isa_registry.store.models import AuditEntry
 from isa_registry.store.models import Organisation as OrganisationModel
 from tests.builders import organisation
+from tests.conftest import statements
 
 
 def error_summary(html: str) -> list[tuple[str, str]]:
@@ -21,23 +21,6 @@ def error_summary(html: str) -> list[tuple[str, str]]:
         return []
     summary = html.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0]
     return [(href, text.strip()) for href, text in re.findall(r'<a href="([^"]*)">([^<]*)</a>', summary)]
-
-
-@contextmanager
-def statements(app):
-    """Count the SQL statements run inside the block."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def count_rows(app, model) -> int:

@@ -15,7 +15,7 @@ from isa_registry import create_app
 from isa_registry.store.queries import per_revision
 from isa_registry.web._options import Options
 from isa_registry.web.warmup import warm_up
-from tests.test_organisation_views import statements
+from tests.conftest import statements
 
 ROOT = Path(__file__).resolve().parent.parent
 
