@@ -1,27 +1,43 @@
-"""Fixtures: the app on a real database, its test client and CLI runner.
+"""Fixtures: the app on a real database, its test client and CLI runner, and signing in.
 
 The database is SQLite in a temporary folder unless ``TEST_DATABASE_URL`` names another (the test
 command runs the database tests a second time on PostgreSQL). The schema is built once per run and
 every table is emptied after each test. Tests that need the database are marked ``db``
-automatically, so ``pytest -m db`` runs just those.
+automatically, so ``pytest -m db`` runs just those. Tests sign in with the ``auth`` fixture, through
+the real sign-in form, as an account made for the test or as a demo account.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import event, select, text
 
 from isa_registry import create_app
+from isa_registry.cli import DEMO_FILE, DEMO_USERS
+from isa_registry.core.domain import Registry
+from isa_registry.core.exchange import load_document
 from isa_registry.store.db import db
+from isa_registry.store.models import User
+from isa_registry.store.passwords import hash_password
+from isa_registry.store.persist import apply_registry
 from isa_registry.store.queries import clear_cache
 
 DB_FIXTURES = {"app", "client", "runner", "session", "demo"}
+
+#: The password of every account that ``auth`` makes.
+PASSWORD = "correct horse battery staple"
+
+#: The demo accounts that ``load-demo --with-demo-users`` makes: role -> (email, password).
+DEMO_ACCOUNTS = {role: (email, password) for email, role, password in DEMO_USERS}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -127,3 +143,85 @@ def demo(app: Flask, runner: FlaskCliRunner) -> Flask:
     result = runner.invoke(args=["load-demo", "--with-demo-users"])
     assert result.exit_code == 0, result.output
     return app
+
+
+@functools.cache
+def demo_registry() -> Registry:
+    """The demo partnership, read once per run."""
+    return load_document(DEMO_FILE.read_text(encoding="utf-8"))
+
+
+def store(app: Flask, registry: Registry, actor: str = "test") -> None:
+    """Write ``registry`` to the database, audited as the work of ``actor``."""
+    with app.app_context():
+        apply_registry(db.session, registry, actor)
+        db.session.commit()
+
+
+@pytest.fixture()
+def dudley(app: Flask) -> Flask:
+    """The app with the Dudley demo partnership (no demo accounts: quicker than ``demo``)."""
+    store(app, demo_registry(), "cli:load-demo")
+    return app
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run inside the block, in order."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+class Auth:
+    """Accounts by role, and signing in through the real sign-in form as one of them."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def account(self, role: str) -> int:
+        """The id of ``{role}@example.org`` (password ``PASSWORD``), made if it is missing."""
+        email = f"{role}@example.org"
+        with self.app.app_context():
+            found = db.session.scalar(select(User.id).where(User.email == email))
+            if found is not None:
+                return found
+            user = User(email=email, role=role, password_hash=hash_password(PASSWORD))
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    def sign_in(self, client: FlaskClient, role: str = "viewer") -> FlaskClient:
+        """Sign ``client`` in as ``{role}@example.org``, making the account if it is missing."""
+        self.account(role)
+        return self.sign_in_as(client, f"{role}@example.org", PASSWORD)
+
+    def sign_in_demo(self, client: FlaskClient, role: str) -> FlaskClient:
+        """Sign ``client`` in as the demo account of ``role`` (the ``demo`` fixture makes them)."""
+        return self.sign_in_as(client, *DEMO_ACCOUNTS[role])
+
+    def client(self, role: str = "viewer") -> FlaskClient:
+        """A new client, signed in as ``{role}@example.org``."""
+        return self.sign_in(self.app.test_client(), role)
+
+    @staticmethod
+    def sign_in_as(client: FlaskClient, email: str, password: str) -> FlaskClient:
+        """Submit the sign-in form; the sign-in must succeed."""
+        response = client.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, f"could not sign in as {email}: {response.data!r}"
+        return client
+
+
+@pytest.fixture()
+def auth(app: Flask) -> Auth:
+    """Sign in through the sign-in form: ``auth.sign_in(client, "editor")``, ``auth.client("admin")``."""
+    return Auth(app)

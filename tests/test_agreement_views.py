@@ -9,21 +9,18 @@ from isa_registry.store import services
 from isa_registry.store.db import db
 from isa_registry.store.models import Agreement as AgreementModel
 from isa_registry.store.models import AuditEntry
-from tests.test_organisation_views import count_rows, dudley, error_summary, rows, sign_in, statements
-
-__all__ = ["dudley"]  # the fixture, imported for use here
-
-
-@pytest.fixture()
-def editor(dudley, client):
-    sign_in(dudley, client, "editor")
-    return client
+from tests.conftest import statements
+from tests.test_organisation_views import count_rows, error_summary, rows
 
 
 @pytest.fixture()
-def viewer(dudley, client):
-    sign_in(dudley, client, "viewer")
-    return client
+def editor(dudley, client, auth):
+    return auth.sign_in(client, "editor")
+
+
+@pytest.fixture()
+def viewer(dudley, client, auth):
+    return auth.sign_in(client, "viewer")
 
 
 def new_agreement(

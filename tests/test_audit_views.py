@@ -10,24 +10,13 @@ from flask.testing import FlaskClient
 
 from isa_registry.store import audit
 from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
 from isa_registry.web.audit_log import PER_PAGE, FieldChange, changed_fields, show
-
-PASSWORD = "audit-view-password"
+from tests.conftest import Auth
 
 
 @pytest.fixture()
-def viewer(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context():
-        db.session.add(
-            User(email="auditor@example.org", role="viewer", password_hash=hash_password(PASSWORD))
-        )
-        db.session.commit()
-    assert (
-        client.post("/login", data={"email": "auditor@example.org", "password": PASSWORD}).status_code == 302
-    )
-    return client
+def viewer(client: FlaskClient, auth: Auth) -> FlaskClient:
+    return auth.sign_in(client, "viewer")
 
 
 def record(app: Flask, *changes: audit.Change, actor: str = "editor@example.org") -> None:

@@ -15,24 +15,14 @@ from werkzeug.exceptions import Forbidden, InternalServerError
 
 from isa_registry.store.db import db
 from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
 from isa_registry.web.auth import SIGN_IN_ERROR, admin_required, editor_required, safe_next
-
-PASSWORD = "correct horse battery staple"
+from tests.conftest import PASSWORD, Auth
 
 
 @pytest.fixture()
-def users(app: Flask) -> dict[str, int]:
+def users(auth: Auth) -> dict[str, int]:
     """A viewer, an editor and an admin, all with ``PASSWORD``: role -> id."""
-    with app.app_context():
-        hashed = hash_password(PASSWORD)
-        made = {
-            role: User(email=f"{role}@example.org", role=role, password_hash=hashed)
-            for role in ("viewer", "editor", "admin")
-        }
-        db.session.add_all(made.values())
-        db.session.commit()
-        return {role: user.id for role, user in made.items()}
+    return {role: auth.account(role) for role in ("viewer", "editor", "admin")}
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from isa_registry.store.db import db
-from isa_registry.store.persist import apply_registry
 from tests.builders import agreement, days, flow, organisation, registry
+from tests.conftest import store
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
@@ -27,9 +26,7 @@ def stored(app: Flask) -> Flask:
             flow("F3", "dudley", "family-action", "ISA-1", status="ceased", end_date=days(-10)),
         ],
     )
-    with app.app_context():
-        apply_registry(db.session, reg, "test")
-        db.session.commit()
+    store(app, reg)
     return app
 
 
@@ -95,11 +92,7 @@ def test_render_map_filters_by_programme_agreement_and_depth(
 
 def test_render_map_json_never_holds_clusters(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
     orgs = [organisation("dudley")] + [organisation(f"s{i}", kind="education") for i in range(30)]
-    with app.app_context():
-        apply_registry(
-            db.session, registry(orgs, [], [flow(f"S{i}", f"s{i}", "dudley", None) for i in range(30)]), "t"
-        )
-        db.session.commit()
+    store(app, registry(orgs, [], [flow(f"S{i}", f"s{i}", "dudley", None) for i in range(30)]), "t")
     out = tmp_path / "map.json"
     assert runner.invoke(args=["render-map", str(out)]).exit_code == 0
     nodes = {n["id"] for n in json.loads(out.read_text())["graph"]["nodes"]}

@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
-from isa_registry.core.domain import Registry
-from isa_registry.store import persist
-from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
 from isa_registry.store.queries import clear_cache
 from isa_registry.web.dashboard import reviews
 from tests.builders import agreement, clean_registry, flow, registry
-
-PASSWORD = "dashboard-test-password"
-
-
-def load(app: Flask, incoming: Registry) -> None:
-    with app.app_context():
-        persist.apply_registry(db.session, incoming, actor="test@example.org")
-        db.session.commit()
+from tests.conftest import Auth, statements, store
 
 
 @pytest.fixture()
-def viewer(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context():
-        db.session.add(
-            User(email="auditor@example.org", role="viewer", password_hash=hash_password(PASSWORD))
-        )
-        db.session.commit()
-    assert (
-        client.post("/login", data={"email": "auditor@example.org", "password": PASSWORD}).status_code == 302
-    )
-    return client
+def viewer(client: FlaskClient, auth: Auth) -> FlaskClient:
+    return auth.sign_in(client, "viewer")
 
 
 def section(page: str, element_id: str) -> str:
@@ -51,7 +28,7 @@ def section(page: str, element_id: str) -> str:
 
 
 def test_the_dashboard_counts_the_registry(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry())
+    store(app, clean_registry())
     page = viewer.get("/").text
     assert "<title>Dashboard – " in page
     assert ">5</span>" in section(page, "count-organisations")
@@ -60,7 +37,7 @@ def test_the_dashboard_counts_the_registry(app: Flask, viewer: FlaskClient) -> N
 
 
 def test_findings_by_severity_link_to_the_findings_page(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry(flow={"article6": None, "retention": None}))
+    store(app, clean_registry(flow={"article6": None, "retention": None}))
     summary = section(viewer.get("/").text, "findings-summary")
     assert 'href="/findings?severity=error"' in summary
     assert 'href="/findings?severity=warning"' in summary
@@ -76,7 +53,7 @@ def test_an_empty_registry_has_nothing_to_fix_or_show(app: Flask, viewer: FlaskC
 
 def test_reviews_overdue_and_due_within_90_days_are_listed(app: Flask, viewer: FlaskClient) -> None:
     today = date.today()
-    load(
+    store(
         app,
         registry(
             agreements=[
@@ -112,7 +89,8 @@ def test_reviews_are_sorted_and_split_on_the_day() -> None:
 def test_recent_changes_show_the_last_ten_audit_entries(app: Flask, viewer: FlaskClient) -> None:
     base = clean_registry()
     extra = [flow(f"FLOW-{n:03d}") for n in range(100, 106)]
-    load(app, replace(base, flows={**base.flows, **{f.key: f for f in extra}}))  # 5 + 1 + 7 = 13 entries
+    flows = {**base.flows, **{f.key: f for f in extra}}
+    store(app, replace(base, flows=flows), "test@example.org")  # 5 + 1 + 7 = 13 entries
     recent = section(viewer.get("/").text, "recent-changes")
     rows = re.findall(r'<tr class="govuk-table__row">', recent)
     assert len(rows) == 11  # header and ten entries
@@ -120,30 +98,14 @@ def test_recent_changes_show_the_last_ten_audit_entries(app: Flask, viewer: Flas
     assert 'href="/organisations/dudley"' not in recent  # among the first, so not recent
 
 
-@contextmanager
-def counting_statements(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_the_dashboard_runs_the_same_few_queries_whatever_the_size(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry())
-    with counting_statements(app) as small:
+    store(app, clean_registry())
+    with statements(app) as small:
         assert viewer.get("/").status_code == 200
     flows = [flow(f"FLOW-{n:03d}") for n in range(200, 260)]
     agreements = [agreement(f"ISA-{n:03d}") for n in range(20)]
-    load(app, registry(agreements=agreements, flows=flows))
+    store(app, registry(agreements=agreements, flows=flows))
     clear_cache()  # read the tables again, as the first time (not a replay of the audit entries)
-    with counting_statements(app) as large:
+    with statements(app) as large:
         assert viewer.get("/").status_code == 200
     assert len(large) == len(small) <= 10

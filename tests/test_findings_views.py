@@ -9,37 +9,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from isa_registry.core.domain import Finding, Registry
-from isa_registry.store import persist
-from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
+from isa_registry.core.domain import Finding
 from isa_registry.store.services import slice_page
 from isa_registry.web.findings import DATE_ERROR, Filters, apply_filters, group_by_record, parse_as_of
 from tests.builders import AS_OF, agreement, clean_registry, days, flow, registry
+from tests.conftest import Auth, store
 
-PASSWORD = "findings-test-password"
 ON = {"as_of": AS_OF.isoformat()}
 
 
-def load(app: Flask, incoming: Registry) -> None:
-    with app.app_context():
-        persist.apply_registry(db.session, incoming, actor="test")
-        db.session.commit()
-
-
 @pytest.fixture()
-def viewer(app: Flask, client: FlaskClient) -> FlaskClient:
+def viewer(client: FlaskClient, auth: Auth) -> FlaskClient:
     """The client, signed in as a viewer: findings are for everyone."""
-    with app.app_context():
-        db.session.add(
-            User(email="auditor@example.org", role="viewer", password_hash=hash_password(PASSWORD))
-        )
-        db.session.commit()
-    assert (
-        client.post("/login", data={"email": "auditor@example.org", "password": PASSWORD}).status_code == 302
-    )
-    return client
+    return auth.sign_in(client, "viewer")
 
 
 def codes(page: str) -> list[str]:
@@ -47,7 +29,7 @@ def codes(page: str) -> list[str]:
 
 
 def test_a_clean_registry_has_nothing_to_fix(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry())
+    store(app, clean_registry())
     page = viewer.get("/findings", query_string=ON).text
     assert "The rules find nothing to fix" in page
     assert codes(page) == []
@@ -56,7 +38,7 @@ def test_a_clean_registry_has_nothing_to_fix(app: Flask, viewer: FlaskClient) ->
 def test_each_finding_shows_its_remedy_and_reference_and_links_its_record(
     app: Flask, viewer: FlaskClient
 ) -> None:
-    load(app, clean_registry(flow={"article6": None}))
+    store(app, clean_registry(flow={"article6": None}))
     page = viewer.get("/findings", query_string=ON).text
     assert codes(page) == ["FLOW_NO_LAWFUL_BASIS"]
     assert 'href="/flows/FLOW-012"' in page
@@ -65,7 +47,7 @@ def test_each_finding_shows_its_remedy_and_reference_and_links_its_record(
 
 def test_findings_are_counted_by_severity_and_grouped_by_record(app: Flask, viewer: FlaskClient) -> None:
     # No lawful basis (error) and no retention (warning) on the same flow.
-    load(app, clean_registry(flow={"article6": None, "retention": None}))
+    store(app, clean_registry(flow={"article6": None, "retention": None}))
     page = viewer.get("/findings", query_string=ON).text
     assert set(codes(page)) == {"FLOW_NO_LAWFUL_BASIS", "FLOW_NO_RETENTION"}
     assert page.count('href="/flows/FLOW-012"') == 1  # one heading for the record
@@ -87,7 +69,7 @@ def test_findings_are_counted_by_severity_and_grouped_by_record(app: Flask, view
     ],
 )
 def test_filters_narrow_the_findings(app: Flask, viewer: FlaskClient, query: dict, expected: set) -> None:
-    load(app, clean_registry(flow={"article6": None, "retention": None, "programme": "MASH"}))
+    store(app, clean_registry(flow={"article6": None, "retention": None, "programme": "MASH"}))
     page = viewer.get("/findings", query_string={**ON, **query}).text
     assert set(codes(page)) == expected
 
@@ -96,7 +78,7 @@ def test_filters_narrow_the_findings(app: Flask, viewer: FlaskClient, query: dic
     "query", [{"organisation": "family-action"}, {"programme": "Early help"}, {"severity": "info"}]
 )
 def test_filters_that_match_nothing_say_so(app: Flask, viewer: FlaskClient, query: dict) -> None:
-    load(app, clean_registry(flow={"article6": None, "programme": "MASH"}))
+    store(app, clean_registry(flow={"article6": None, "programme": "MASH"}))
     page = viewer.get("/findings", query_string={**ON, **query}).text
     assert codes(page) == []
     assert "No findings match these filters" in page
@@ -104,7 +86,7 @@ def test_filters_that_match_nothing_say_so(app: Flask, viewer: FlaskClient, quer
 
 
 def test_the_filter_form_works_without_javascript(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry(flow={"programme": "MASH"}))
+    store(app, clean_registry(flow={"programme": "MASH"}))
     page = viewer.get("/findings", query_string={**ON, "organisation": "wmp"}).text
     form = re.search(r'<form method="get" action="/findings".*?</form>', page, re.S).group(0)
     for name in (
@@ -124,7 +106,7 @@ def test_the_filter_form_works_without_javascript(app: Flask, viewer: FlaskClien
 
 
 def test_the_as_of_date_changes_what_is_found(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry(agreement={"review_date": days(30)}))
+    store(app, clean_registry(agreement={"review_date": days(30)}))
     assert codes(viewer.get("/findings", query_string=ON).text) == ["AGREEMENT_REVIEW_DUE"]
     later = days(31)
     page = viewer.get(
@@ -136,7 +118,7 @@ def test_the_as_of_date_changes_what_is_found(app: Flask, viewer: FlaskClient) -
 
 
 def test_the_as_of_date_defaults_to_today(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry())
+    store(app, clean_registry())
     page = viewer.get("/findings").text
     today = date.today()
     assert f"As of {today.day} {today:%B %Y}" in page
@@ -144,7 +126,7 @@ def test_the_as_of_date_defaults_to_today(app: Flask, viewer: FlaskClient) -> No
 
 
 def test_a_date_that_is_not_real_is_an_error_and_today_is_used(app: Flask, viewer: FlaskClient) -> None:
-    load(app, clean_registry())
+    store(app, clean_registry())
     page = viewer.get(
         "/findings", query_string={"as_of-day": "31", "as_of-month": "2", "as_of-year": "2026"}
     ).text

@@ -11,21 +11,18 @@ from isa_registry.store import services
 from isa_registry.store.db import db
 from isa_registry.store.models import AuditEntry
 from isa_registry.store.models import Flow as FlowModel
-from tests.test_organisation_views import count_rows, dudley, error_summary, sign_in, statements
-
-__all__ = ["dudley"]  # the fixture, imported for use here
-
-
-@pytest.fixture()
-def editor(dudley, client):
-    sign_in(dudley, client, "editor")
-    return client
+from tests.conftest import statements
+from tests.test_organisation_views import count_rows, error_summary
 
 
 @pytest.fixture()
-def viewer(dudley, client):
-    sign_in(dudley, client, "viewer")
-    return client
+def editor(dudley, client, auth):
+    return auth.sign_in(client, "editor")
+
+
+@pytest.fixture()
+def viewer(dudley, client, auth):
+    return auth.sign_in(client, "viewer")
 
 
 def flow_keys(html: str) -> list[str]:

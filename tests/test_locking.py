@@ -9,18 +9,12 @@ import pytest
 
 from isa_registry.store import services
 from isa_registry.store.db import db
-from tests.test_organisation_views import dudley, sign_in
-
-__all__ = ["dudley"]  # the fixture, imported for use here
 
 
 @pytest.fixture()
-def two_editors(dudley):
+def two_editors(dudley, auth):
     """Two signed-in editors (an editor and an admin), each with their own browser session."""
-    first, second = dudley.test_client(), dudley.test_client()
-    sign_in(dudley, first, "editor")
-    sign_in(dudley, second, "admin")
-    return first, second
+    return auth.client("editor"), auth.client("admin")
 
 
 def form_version(html: str) -> str:

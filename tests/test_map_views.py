@@ -18,37 +18,18 @@ from isa_registry.core import graph
 from isa_registry.core.domain import Registry
 from isa_registry.core.graph import render
 from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
-from isa_registry.store.persist import apply_registry
 from isa_registry.store.queries import clear_cache
 from isa_registry.web.map_query import DATE_PROBLEM
 from tests.builders import agreement, days, flow, organisation, registry
-from tests.conftest import _empty_tables
+from tests.conftest import Auth, _empty_tables, store
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
-
-PASSWORD = "a long test passphrase"
 
 
 @pytest.fixture(autouse=True)
 def own_cache(app: Flask, tmp_path, monkeypatch) -> None:
     """A fresh render cache for each test: revisions start again from 0 when the tables are emptied."""
     monkeypatch.setitem(app.config, "MAP_CACHE_DIR", str(tmp_path / "map-cache"))
-
-
-def store(app: Flask, reg: Registry) -> None:
-    with app.app_context():
-        apply_registry(db.session, reg, "test")
-        db.session.commit()
-
-
-def sign_in(app: Flask, client: FlaskClient, role: str = "viewer") -> None:
-    with app.app_context():
-        db.session.add(User(email=f"{role}@example.org", role=role, password_hash=hash_password(PASSWORD)))
-        db.session.commit()
-    response = client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD})
-    assert response.status_code == 302, response.data
 
 
 def partnership() -> Registry:
@@ -70,10 +51,9 @@ def partnership() -> Registry:
 
 
 @pytest.fixture()
-def signed_in(app: Flask, client: FlaskClient) -> FlaskClient:
+def signed_in(app: Flask, client: FlaskClient, auth: Auth) -> FlaskClient:
     store(app, partnership())
-    sign_in(app, client)
-    return client
+    return auth.sign_in(client)
 
 
 @pytest.fixture()
@@ -159,13 +139,13 @@ def test_an_agreement_filter_shows_what_loses_cover_if_it_ends(signed_in: FlaskC
 
 
 @needs_dot
-def test_names_cannot_inject_script_into_the_page(app: Flask, client: FlaskClient) -> None:
+def test_names_cannot_inject_script_into_the_page(app: Flask, client: FlaskClient, auth: Auth) -> None:
     reg = partnership()
     reg.organisations["wmp"] = replace(reg.organisations["wmp"], name="<script>alert(1)</script>")
     reg.organisations["bcicb"] = replace(reg.organisations["bcicb"], name='Say "hi" & <b>bye</b>')
     reg.flows["F1"] = replace(reg.flows["F1"], name='"]; injected [label="x')
     store(app, reg)
-    sign_in(app, client)
+    auth.sign_in(client)
     html = page(client)
     assert "<script>alert(1)" not in html
     assert "<b>bye</b>" not in html
@@ -200,13 +180,13 @@ def test_unknown_filters_are_explained_not_an_error_page(signed_in: FlaskClient)
 
 
 @needs_dot
-def test_flows_not_live_on_the_as_of_date_are_left_out(app: Flask, client: FlaskClient) -> None:
+def test_flows_not_live_on_the_as_of_date_are_left_out(app: Flask, client: FlaskClient, auth: Auth) -> None:
     reg = partnership()
     reg.flows["OLD"] = flow(
         "OLD", "wmp", "bcicb", None, status="ceased", start_date=days(-400), end_date=days(-30)
     )
     store(app, reg)
-    sign_in(app, client)
+    auth.sign_in(client)
     html = page(client)
     assert "/flows/OLD" not in html and "1 flow is not live on that date" in html
     html = page(client, f"?as_of={days(-60).isoformat()}")
@@ -214,13 +194,13 @@ def test_flows_not_live_on_the_as_of_date_are_left_out(app: Flask, client: Flask
 
 
 @needs_dot
-def test_a_hundred_schools_are_one_node_until_expanded(app: Flask, client: FlaskClient) -> None:
+def test_a_hundred_schools_are_one_node_until_expanded(app: Flask, client: FlaskClient, auth: Auth) -> None:
     reg = partnership()
     for i in range(100):
         reg.organisations[f"school-{i}"] = organisation(f"school-{i}", name=f"School {i}", kind="education")
         reg.flows[f"S{i}"] = flow(f"S{i}", f"school-{i}", "dudley", None, data_categories=["education"])
     store(app, reg)
-    sign_in(app, client)
+    auth.sign_in(client)
     html = page(client)
     svg = ET.tostring(inline_svg(html), encoding="unicode")
     table = html[html.index('id="map-edges"') : html.index('id="analyses"')]
@@ -250,13 +230,13 @@ def table_rows(html: str) -> list[str]:
 
 @needs_dot
 def test_a_long_table_of_connections_comes_a_page_at_a_time(
-    app: Flask, client: FlaskClient, monkeypatch
+    app: Flask, client: FlaskClient, auth: Auth, monkeypatch
 ) -> None:
     from isa_registry.web import map as map_view
 
     monkeypatch.setattr(map_view, "CONNECTIONS_PER_PAGE", 20)
     store(app, schools(30))
-    sign_in(app, client)
+    auth.sign_in(client)
     first = page(client, "?expand=education")
     assert len(table_rows(first)) == 20
     assert "Showing 1 to 20 of 32 connections" in first
@@ -276,7 +256,7 @@ def test_a_long_table_of_connections_comes_a_page_at_a_time(
 
 @needs_dot
 def test_long_analyses_show_the_largest_and_point_to_the_rest(
-    app: Flask, client: FlaskClient, monkeypatch
+    app: Flask, client: FlaskClient, auth: Auth, monkeypatch
 ) -> None:
     from isa_registry.web import map as map_view
 
@@ -286,7 +266,7 @@ def test_long_analyses_show_the_largest_and_point_to_the_rest(
     reg = schools(8)
     reg.flows["S000B"] = flow("S000B", "school-000", "dudley", "ISA-S000", data_categories=["health"])
     store(app, reg)
-    sign_in(app, client)
+    auth.sign_in(client)
     html = page(client, "?expand=education")
     sensitive = html[html.index('id="map-sensitive"') : html.index('id="chains"')]
     assert "Dudley Metropolitan Borough Council" in sensitive  # the most sources: 8 schools and the police
@@ -325,7 +305,7 @@ def test_a_repeat_view_does_not_run_dot_again(
 
 @needs_dot
 def test_a_registry_emptied_and_reloaded_is_not_served_an_old_render(
-    app: Flask, signed_in: FlaskClient, dot_calls: list[str]
+    app: Flask, signed_in: FlaskClient, auth: Auth, dot_calls: list[str]
 ) -> None:
     first = signed_in.get("/map.svg").data
     with app.app_context():
@@ -333,7 +313,7 @@ def test_a_registry_emptied_and_reloaded_is_not_served_an_old_render(
     other = partnership()
     other.organisations["wmp"] = replace(other.organisations["wmp"], name="Staffordshire Police")
     store(app, other)  # the same number of changes: the same revision number
-    sign_in(app, signed_in, "editor")
+    auth.sign_in(signed_in, "editor")
     second = signed_in.get("/map.svg").data
     assert dot_calls == ["svg", "svg"]
     assert b"Staffordshire Police" in second and b"Staffordshire Police" not in first
@@ -480,11 +460,8 @@ def test_a_download_with_an_unknown_organisation_is_refused(signed_in: FlaskClie
 
 
 @needs_dot
-def test_the_demo_partnership_maps_and_downloads(demo: Flask, client: FlaskClient) -> None:
-    response = client.post(
-        "/login", data={"email": "viewer@demo.invalid", "password": "demo-viewer-password"}
-    )
-    assert response.status_code == 302
+def test_the_demo_partnership_maps_and_downloads(demo: Flask, client: FlaskClient, auth: Auth) -> None:
+    auth.sign_in_demo(client, "viewer")
     html = page(client)
     assert inline_svg(html) is not None and 'id="map-edges"' in html
     for fmt in graph.FORMATS:

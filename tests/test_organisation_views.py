@@ -2,53 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from isa_registry.cli import DEMO_FILE
-from isa_registry.core.exchange import load_document
 from isa_registry.store import services
 from isa_registry.store.db import db
-from isa_registry.store.models import AuditEntry, User
+from isa_registry.store.models import AuditEntry
 from isa_registry.store.models import Organisation as OrganisationModel
-from isa_registry.store.passwords import hash_password
-from isa_registry.store.persist import apply_registry
 from tests.builders import organisation
-
-PASSWORD = "correct horse battery"
-
-
-@functools.cache
-def password_hash() -> str:
-    """One Argon2 hash for the whole run: hashing is deliberately slow."""
-    return hash_password(PASSWORD)
-
-
-def sign_in(app, client, role: str = "editor") -> None:
-    """Create a user with ``role`` and sign in through the sign-in page."""
-    with app.app_context():
-        db.session.add(User(email=f"{role}@example.org", role=role, password_hash=password_hash()))
-        db.session.commit()
-    response = client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD})
-    assert response.status_code == 302
-
-
-@functools.cache
-def demo_registry():
-    return load_document(DEMO_FILE.read_text(encoding="utf-8"))
-
-
-@pytest.fixture()
-def dudley(app):
-    """The app with the Dudley demo partnership (no demo accounts: quicker than ``demo``)."""
-    with app.app_context():
-        apply_registry(db.session, demo_registry(), "cli:load-demo")
-        db.session.commit()
-    return app
+from tests.conftest import statements
 
 
 def error_summary(html: str) -> list[tuple[str, str]]:
@@ -59,38 +23,19 @@ def error_summary(html: str) -> list[tuple[str, str]]:
     return [(href, text.strip()) for href, text in re.findall(r'<a href="([^"]*)">([^<]*)</a>', summary)]
 
 
-@contextmanager
-def statements(app):
-    """Count the SQL statements run inside the block."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def count_rows(app, model) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.fixture()
-def editor(dudley, client):
-    sign_in(dudley, client, "editor")
-    return client
+def editor(dudley, client, auth):
+    return auth.sign_in(client, "editor")
 
 
 @pytest.fixture()
-def viewer(dudley, client):
-    sign_in(dudley, client, "viewer")
-    return client
+def viewer(dudley, client, auth):
+    return auth.sign_in(client, "viewer")
 
 
 VALID = {

@@ -11,18 +11,15 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from bench.generate import generate
 from bench.rows import load_document_rows
 from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
 from isa_registry.store.queries import clear_cache
+from tests.conftest import Auth, _empty_tables
 
 pytestmark = pytest.mark.db
-
-EMAIL, PASSWORD = "counter@bench.invalid", "counting-statements-password"
 
 #: Records present in both sizes (the generator numbers them the same way).
 PAGES = (
@@ -39,28 +36,14 @@ PAGES = (
 )
 
 
-def _empty_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
 def _statements_per_page(app: Flask, size: str) -> dict[str, int]:
     with app.app_context():
         _empty_tables()
         with db.engine.begin() as conn:
             load_document_rows(conn, generate(size))
         clear_cache()  # the rows went in without the audit log, so the revision did not move
-        db.session.add(User(email=EMAIL, role="viewer", password_hash=hash_password(PASSWORD)))
-        db.session.commit()
         engine = db.engine
-    client = app.test_client()
-    assert client.post("/login", data={"email": EMAIL, "password": PASSWORD}).status_code == 302
+    client = Auth(app).client("viewer")
     counts: dict[str, int] = {}
     statements: list[str] = []
 

@@ -12,29 +12,16 @@ import pytest
 from flask.testing import FlaskClient
 
 from isa_registry.core.ropa import COLUMNS
-from isa_registry.store.db import db
-from isa_registry.store.models import User
-from isa_registry.store.passwords import hash_password
 from tests.test_exchange import small_document
-
-PASSWORD = "auditor-password-123"
 
 
 @pytest.fixture()
-def auditor(app, runner, tmp_path) -> FlaskClient:
+def auditor(auth, runner, tmp_path) -> FlaskClient:
     """A client signed in as a viewer, with the small partnership loaded."""
     path = tmp_path / "registry.json"
     path.write_text(json.dumps(small_document()))
     assert runner.invoke(args=["import-registry", str(path)]).exit_code == 0
-    with app.app_context():
-        db.session.add(
-            User(email="auditor@example.invalid", role="viewer", password_hash=hash_password(PASSWORD))
-        )
-        db.session.commit()
-    client = app.test_client()
-    response = client.post("/login", data={"email": "auditor@example.invalid", "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    return auth.client("viewer")
 
 
 def test_the_page_lists_controllers_with_activity_counts_and_links(auditor: FlaskClient) -> None:

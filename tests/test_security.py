@@ -14,27 +14,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from isa_registry.store.db import db
 from isa_registry.store.models import Agreement, AuditHead, Flow, Organisation, User
+from tests.conftest import Auth
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 PUBLIC_GET = {"auth.login", "health.healthz", "static"}
-
-PASSWORDS = {
-    "viewer@demo.invalid": "demo-viewer-password",
-    "editor@demo.invalid": "demo-editor-password",
-    "admin@demo.invalid": "demo-admin-password",
-}
-
-
-def sign_in(client: FlaskClient, email: str) -> None:
-    response = client.post("/login", data={"email": email, "password": PASSWORDS[email]})
-    assert response.status_code == 302, f"could not sign in as {email}"
 
 
 def _first_key(model: Any) -> str:
@@ -132,10 +121,10 @@ def test_anonymous_users_change_nothing(demo: Flask) -> None:
     assert snapshot(demo) == before
 
 
-def test_viewers_are_refused_every_change(demo: Flask) -> None:
+def test_viewers_are_refused_every_change(demo: Flask, auth: Auth) -> None:
     values, before = url_values(demo), snapshot(demo)
     client = demo.test_client()
-    sign_in(client, "viewer@demo.invalid")
+    auth.sign_in_demo(client, "viewer")
     wrong = []
     for method, rule in routes(demo, STATE_CHANGING):
         if rule.endpoint in ("auth.login", "auth.logout"):  # signing in and out change no data
@@ -148,10 +137,10 @@ def test_viewers_are_refused_every_change(demo: Flask) -> None:
     assert snapshot(demo) == before
 
 
-def test_viewers_cannot_open_the_forms_that_change_data(demo: Flask) -> None:
+def test_viewers_cannot_open_the_forms_that_change_data(demo: Flask, auth: Auth) -> None:
     values = url_values(demo)
     client = demo.test_client()
-    sign_in(client, "viewer@demo.invalid")
+    auth.sign_in_demo(client, "viewer")
     opened = []
     for _, rule in routes(demo, ("GET",)):
         if rule.endpoint == "auth.login" or not set(rule.methods or ()) & set(STATE_CHANGING):
@@ -163,11 +152,11 @@ def test_viewers_cannot_open_the_forms_that_change_data(demo: Flask) -> None:
     assert opened == []
 
 
-@pytest.mark.parametrize("email", ["editor@demo.invalid", "admin@demo.invalid"])
-def test_no_change_is_accepted_without_a_csrf_token(demo: Flask, email: str) -> None:
+@pytest.mark.parametrize("role", ["editor", "admin"])
+def test_no_change_is_accepted_without_a_csrf_token(demo: Flask, auth: Auth, role: str) -> None:
     values = url_values(demo)
     client = demo.test_client()
-    sign_in(client, email)  # CSRF is still off here
+    auth.sign_in_demo(client, role)  # CSRF is still off here
     before = snapshot(demo)
     accepted = []
     with csrf_enabled(demo):

@@ -12,36 +12,19 @@ from sqlalchemy import select
 
 from isa_registry.store.db import db
 from isa_registry.store.models import AuditEntry, User
-from isa_registry.store.passwords import hash_password, verify_password
-
-PASSWORD = "users-test-password"
+from isa_registry.store.passwords import verify_password
+from tests.conftest import PASSWORD, Auth
 
 
 @pytest.fixture()
-def accounts(app: Flask) -> dict[str, int]:
+def accounts(auth: Auth) -> dict[str, int]:
     """An admin, an editor and a viewer: role -> id."""
-    with app.app_context():
-        hashed = hash_password(PASSWORD)
-        made = {
-            role: User(email=f"{role}@example.org", role=role, password_hash=hashed)
-            for role in ("admin", "editor", "viewer")
-        }
-        db.session.add_all(made.values())
-        db.session.commit()
-        return {role: user.id for role, user in made.items()}
-
-
-def signed_in(app: Flask, role: str) -> FlaskClient:
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD}).status_code == 302
-    )
-    return client
+    return {role: auth.account(role) for role in ("admin", "editor", "viewer")}
 
 
 @pytest.fixture()
-def admin(app: Flask, accounts) -> FlaskClient:
-    return signed_in(app, "admin")
+def admin(auth: Auth, accounts) -> FlaskClient:
+    return auth.client("admin")
 
 
 def user(app: Flask, email: str) -> User | None:
@@ -78,8 +61,8 @@ def test_admins_see_every_account(admin: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
-def test_only_admins_manage_users(app: Flask, accounts, role: str) -> None:
-    client = signed_in(app, role)
+def test_only_admins_manage_users(app: Flask, auth: Auth, accounts, role: str) -> None:
+    client = auth.client(role)
     assert client.get("/users").status_code == 403
     assert client.get("/users/new").status_code == 403
     assert client.post("/users/new", data=NEW_USER).status_code == 403
@@ -88,9 +71,9 @@ def test_only_admins_manage_users(app: Flask, accounts, role: str) -> None:
     assert user(app, "viewer@example.org").role == "viewer"
 
 
-def test_the_users_link_is_in_the_navigation_for_admins_only(app: Flask, accounts) -> None:
-    assert 'href="/users"' in signed_in(app, "admin").get("/").text
-    assert 'href="/users"' not in signed_in(app, "editor").get("/").text
+def test_the_users_link_is_in_the_navigation_for_admins_only(auth: Auth, accounts) -> None:
+    assert 'href="/users"' in auth.client("admin").get("/").text
+    assert 'href="/users"' not in auth.client("editor").get("/").text
 
 
 def test_an_admin_creates_an_account_that_can_sign_in(app: Flask, admin: FlaskClient) -> None:

@@ -15,9 +15,7 @@ from isa_registry import create_app
 from isa_registry.store.queries import per_revision
 from isa_registry.web._options import Options
 from isa_registry.web.warmup import warm_up
-from tests.test_organisation_views import dudley, sign_in, statements
-
-__all__ = ["dudley"]  # the fixture, imported for use here
+from tests.conftest import statements
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,8 +44,10 @@ def test_a_value_is_worked_out_once_per_revision(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("path", ["/findings", "/flows/"])
-def test_after_the_warm_up_a_page_needs_no_more_than_the_user_and_the_revision(dudley, client, path) -> None:
-    sign_in(dudley, client, "viewer")
+def test_after_the_warm_up_a_page_needs_no_more_than_the_user_and_the_revision(
+    dudley, client, auth, path
+) -> None:
+    auth.sign_in(client, "viewer")
     assert warm_up(dudley) > 0
     with statements(dudley) as seen:
         assert client.get(path).status_code == 200

@@ -9,7 +9,7 @@ fixtures, so they are not ``db`` tests and run once, on SQLite.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from isa_registry import create_app
 from isa_registry.store.db import db
+from tests.conftest import DEMO_ACCOUNTS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,13 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-#: The demo accounts (README): role -> (email, password).
-DEMO_LOGINS = {
-    "editor": ("editor@demo.invalid", "demo-editor-password"),
-    "viewer": ("viewer@demo.invalid", "demo-viewer-password"),
-    "admin": ("admin@demo.invalid", "demo-admin-password"),
-}
 
 
 @dataclass(frozen=True)
@@ -101,15 +95,9 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 
 def login(page: Page, role: str) -> None:
     """Sign in as the demo ``role`` (viewer, editor or admin) and land on the dashboard."""
-    email, password = DEMO_LOGINS[role]
+    email, password = DEMO_ACCOUNTS[role]
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("button:has-text('Sign in')")
     page.wait_for_url("**/")
-
-
-@pytest.fixture(name="login")
-def login_fixture() -> Callable[[Page, str], None]:
-    """``login(page, role)``, for tests that prefer a fixture to an import."""
-    return login
