@@ -489,3 +489,14 @@ def test_history_lists_a_records_changes_newest_first_with_the_fields_changed(pa
     [update, create] = services.history(partners, "organisation", "wmp")
     assert (update.action, update.actor, update.changed) == ("update", ACTOR, ["telephone"])
     assert create.action == "create"
+
+
+def test_one_generic_create_and_update_serve_every_record_type(partners):
+    saved = services.create(partners, ACTOR, services.RECORD_TYPES["agreement"], draft("ISA-G"))
+    assert saved.key == "ISA-G" and services.get(partners, services.AGREEMENT, "ISA-G")[1] == 1
+
+    services.update(partners, ACTOR, services.ORGANISATION, "wmp", organisation("wmp", telephone="999"), 1)
+
+    assert services.get_organisation(partners, "wmp")[0].telephone == "999"
+    assert [e.action for e in entries(partners, "ISA-G")] == ["create"]
+    assert [e.action for e in entries(partners, "wmp")] == ["create", "update"]
