@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from isa_registry.core.domain import Party
 from isa_registry.core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
-from isa_registry.store import audit, services
+from isa_registry.store import audit, services, writes
 from isa_registry.store.db import db
 from isa_registry.store.models import Agreement as AgreementModel
 from isa_registry.store.models import AgreementParty, AuditEntry
@@ -145,7 +145,7 @@ def test_a_save_from_an_old_version_is_refused_with_the_current_record(partners)
 def test_a_concurrent_write_between_read_and_flush_is_a_stale_record(partners, monkeypatch):
     # The session has read the row at version 1; another connection then saves version 2. The
     # explicit version check is switched off, so only the UPDATE's own version check can notice.
-    monkeypatch.setattr(services, "_check_version", lambda *args: None)
+    monkeypatch.setattr(writes, "check_version", lambda *args: None)
     row = partners.scalars(select(OrganisationModel).where(OrganisationModel.key == "wmp")).one()
     assert row.version_id == 1
     with db.engine.begin() as other:
@@ -489,3 +489,14 @@ def test_history_lists_a_records_changes_newest_first_with_the_fields_changed(pa
     [update, create] = services.history(partners, "organisation", "wmp")
     assert (update.action, update.actor, update.changed) == ("update", ACTOR, ["telephone"])
     assert create.action == "create"
+
+
+def test_one_generic_create_and_update_serve_every_record_type(partners):
+    saved = services.create(partners, ACTOR, services.RECORD_TYPES["agreement"], draft("ISA-G"))
+    assert saved.key == "ISA-G" and services.get(partners, services.AGREEMENT, "ISA-G")[1] == 1
+
+    services.update(partners, ACTOR, services.ORGANISATION, "wmp", organisation("wmp", telephone="999"), 1)
+
+    assert services.get_organisation(partners, "wmp")[0].telephone == "999"
+    assert [e.action for e in entries(partners, "ISA-G")] == ["create"]
+    assert [e.action for e in entries(partners, "wmp")] == ["create", "update"]

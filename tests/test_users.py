@@ -10,7 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from isa_registry.store import users
 from isa_registry.store.db import db
+from isa_registry.store.errors import InvalidRecord
 from isa_registry.store.models import AuditEntry, User
 from isa_registry.store.passwords import verify_password
 from tests.conftest import PASSWORD, Auth
@@ -175,3 +177,39 @@ def test_admins_cannot_demote_or_deactivate_themselves(app: Flask, admin: FlaskC
 def test_an_unknown_account_is_not_found(admin: FlaskClient) -> None:
     assert admin.get("/users/99999").status_code == 404
     assert admin.post("/users/99999/deactivate").status_code == 404
+
+
+# --- The service the pages and the commands use ------------------------------------------------
+
+
+def test_the_service_refuses_a_taken_email_and_audits_nothing(app: Flask, accounts) -> None:
+    with app.app_context():
+        with pytest.raises(InvalidRecord) as refused:
+            users.create_user(db.session, "admin@example.org", "editor@example.org", "viewer", PASSWORD)
+        assert refused.value.errors == {"email": users.EMAIL_TAKEN}
+    assert user_entries(app) == []
+
+
+def test_the_service_locks_an_account_after_too_many_wrong_passwords(app: Flask, accounts) -> None:
+    with app.app_context():
+        attempts = [
+            users.authenticate(db.session, "editor@example.org", "wrong", 3, timedelta(minutes=15))
+            for _ in range(3)
+        ]
+        assert [a.user for a in attempts] == [None, None, None]
+        assert [a.locked_id for a in attempts] == [None, None, accounts["editor"]]
+        assert (
+            users.authenticate(db.session, "editor@example.org", PASSWORD, 3, timedelta(minutes=15)).user
+            is None
+        )
+    editor = user(app, "editor@example.org")
+    assert editor is not None and users.is_locked(editor)
+
+
+def test_unlocking_a_locked_but_active_account_is_audited_as_an_unlock(app: Flask, accounts) -> None:
+    with app.app_context():
+        editor = db.session.get(User, accounts["editor"])
+        editor.locked_until = datetime.now(UTC) + timedelta(minutes=5)
+        db.session.commit()
+        users.activate(db.session, "admin@example.org", editor)
+    assert [(e.action, e.subject_key) for e in user_entries(app)] == [("unlock", "editor@example.org")]

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from ..core import exchange
 from ..core.spreadsheet import read_tabular
-from ..store import audit, persist
+from ..store import audit, persist, users
 from ..store.db import db
-from ..store.models import AuditEntry, AuditHead, User
+from ..store.models import AuditEntry, AuditHead
 from ..store.models import Organisation as OrganisationModel
-from ..store.passwords import hash_password, password_problem
+from ..store.passwords import password_problem
 from ..store.queries import load_registry
 
 DEMO_FILE = Path(__file__).parent.parent / "demo" / "dudley.json"
@@ -144,11 +144,8 @@ def load_demo_command(force: bool, with_demo_users: bool) -> None:
             click.echo(line)
         click.echo("Demo partnership loaded.")
     if with_demo_users:
-        for email, role, password in DEMO_USERS:
-            if db.session.execute(select(User).where(User.email == email)).scalar_one_or_none() is None:
-                db.session.add(User(email=email, role=role, password_hash=hash_password(password)))
-                click.echo(f"Created demo {role} {email}")
-        db.session.commit()
+        for email, role in users.create_missing(db.session, DEMO_USERS):
+            click.echo(f"Created demo {role} {email}")
 
 
 @click.command("create-user")
@@ -169,19 +166,10 @@ def create_user_command(email: str, role: str) -> None:
     if problem:
         click.echo(problem + ".", err=True)
         sys.exit(1)
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    if user is None:
-        db.session.add(User(email=email, role=role, password_hash=hash_password(password)))
+    if users.set_password(db.session, email, role, password):
         click.echo(f"Created {role} {email}.")
     else:
-        user.role, user.password_hash, user.failed_logins, user.locked_until = (
-            role,
-            hash_password(password),
-            0,
-            None,
-        )
         click.echo(f"Updated {email}: role {role}, new password.")
-    db.session.commit()
 
 
 @click.command("verify-audit")

@@ -26,6 +26,7 @@ from ..store.services import (
     InvalidRecord,
     ListParams,
     NotFound,
+    RecordType,
     StaleRecord,
     differences,
     duplicate_key,
@@ -116,7 +117,7 @@ class RecordContext:
     today: date
 
 
-def record_context(subject_type: str, key: str) -> RecordContext:
+def record_context(rt: RecordType[Any], key: str) -> RecordContext:
     """Load the registry once (four statements) and check it; 404 when the record does not exist.
 
     Archived records are loaded so that their pages still open; the rules leave them out.
@@ -124,22 +125,18 @@ def record_context(subject_type: str, key: str) -> RecordContext:
     today = date.today()
     checked = checked_registry(today)
     registry = checked.full
-    records = {
-        "organisation": registry.organisations,
-        "agreement": registry.agreements,
-        "flow": registry.flows,
-    }[subject_type]
+    records = rt.records(registry)
     if key not in records:
         abort(404)
     record = records[key]
-    findings = [] if record.archived else findings_for(checked.findings, subject_type, key)
+    findings = [] if record.archived else findings_for(checked.findings, rt.subject_type, key)
     return RecordContext(registry, findings, today)
 
 
-def validate_new(form: Any, subject_type: str) -> bool:
+def validate_new(form: Any, rt: RecordType[Any]) -> bool:
     """Validate a new record's form, reporting a key already in use in the same pass."""
     ok = form.validate()
-    taken = duplicate_key(db.session, subject_type, form.key.data)
+    taken = duplicate_key(db.session, rt.subject_type, form.key.data)
     if taken and not form.key.errors:
         form.key.errors = [*form.key.errors, taken]
         ok = False
@@ -193,10 +190,9 @@ def conflict_rows(stale: StaleRecord, theirs: dict[str, Any], labels: Mapping[st
     ]
 
 
-def archive_page(
-    subject_type: str, key: str, record: Any, version_id: int, title: str
-) -> Response | tuple[str, int]:
+def archive_page(rt: RecordType[Any], key: str, record: Any, version_id: int) -> Response | tuple[str, int]:
     """Confirm (GET) and archive (POST) a record; explain what blocks it, if anything does."""
+    subject_type = rt.subject_type
     form = ArchiveForm(data={"version_id": version_id})
     reasons = services.archive_blockers(db.session, subject_type, key)
     label = f"{subject_type.capitalize()} {key}"
@@ -216,7 +212,7 @@ def archive_page(
         "_archive.html",
         record=record,
         subject_type=subject_type,
-        title=title,
+        title=rt.title(record),
         form=form,
         reasons=reasons,
         show_url=url_for(".show", key=key),
@@ -224,39 +220,36 @@ def archive_page(
     return page, status
 
 
-def restore_record(subject_type: str, key: str) -> Response:
+def restore_record(rt: RecordType[Any], key: str) -> Response:
     """Bring an archived record back, and go to its page."""
     try:
-        services.restore(db.session, actor(), subject_type, key)
+        services.restore(db.session, actor(), rt.subject_type, key)
     except NotFound:
         abort(404)
-    flash(f"{subject_type.capitalize()} {key} restored", "success")
+    flash(f"{rt.subject_type.capitalize()} {key} restored", "success")
     return redirect(url_for(".show", key=key))
 
 
 FormPage = Callable[..., tuple[str, int]]
 
 
-def save_new(
-    subject_type: str, form: Any, create: Callable, form_page: FormPage
-) -> Response | tuple[str, int]:
+def save_new(rt: RecordType[Any], form: Any, form_page: FormPage) -> Response | tuple[str, int]:
     """The POST of a new-record form: create the record and go to its page, or show the errors."""
-    if validate_new(form, subject_type):
+    if validate_new(form, rt):
         try:
-            saved = create(db.session, actor(), form.to_domain())
+            saved = services.create(db.session, actor(), rt, form.to_domain())
         except InvalidRecord as exc:
             form.add_errors(exc.errors)
         else:
-            flash(f"{subject_type.capitalize()} {saved.key} saved", "success")
+            flash(f"{rt.subject_type.capitalize()} {saved.key} saved", "success")
             return redirect(url_for(".show", key=saved.key))
     return form_page(form, status=400)
 
 
 def save_edit(
-    subject_type: str,
+    rt: RecordType[Any],
     key: str,
     form: Any,
-    update: Callable,
     theirs: Callable[[Any, StaleRecord], dict[str, Any]],
     labels: Mapping[str, str],
     form_page: FormPage,
@@ -270,7 +263,7 @@ def save_edit(
     if form.validate():
         submitted = form.to_domain(key)
         try:
-            update(db.session, actor(), key, submitted, form.loaded_version())
+            services.update(db.session, actor(), rt, key, submitted, form.loaded_version())
         except InvalidRecord as exc:
             form.add_errors(exc.errors)
         except StaleRecord as stale:
@@ -278,32 +271,29 @@ def save_edit(
             rows = conflict_rows(stale, theirs(submitted, stale), labels)
             return form_page(form, key=key, conflict=rows, status=409)
         else:
-            flash(f"{subject_type.capitalize()} {key} saved", "success")
+            flash(f"{rt.subject_type.capitalize()} {key} saved", "success")
             return redirect(url_for(".show", key=key))
     return form_page(form, key=key, status=400)
 
 
-def add_archive_routes(
-    bp: Blueprint,
-    subject_type: str,
-    get: Callable[[Any, str], tuple[Any, int]],
-    title: Callable[[Any], str],
-) -> None:
+def add_archive_routes(bp: Blueprint, rt: RecordType[Any]) -> None:
     """Give ``bp`` the editors' ``/<key>/archive`` (confirm on GET, archive on POST, or explain
     what blocks it: :func:`archive_page`) and ``/<key>/restore`` (:func:`restore_record`) for
-    records of ``subject_type``, read with ``get(session, key)`` and named by ``title(record)``."""
+    records of type ``rt``."""
 
     def archive(key: str) -> Response | tuple[str, int]:
         try:
-            record, version_id = get(db.session, key)
+            record, version_id = services.get(db.session, rt, key)
         except NotFound:
             abort(404)
-        return archive_page(subject_type, key, record, version_id, title(record))
+        return archive_page(rt, key, record, version_id)
 
     def restore(key: str) -> Response:
-        return restore_record(subject_type, key)
+        return restore_record(rt, key)
 
-    archive.__doc__ = f"Confirm (GET) and archive (POST) a {subject_type}, unless live records depend on it."
-    restore.__doc__ = f"Bring an archived {subject_type} back."
+    archive.__doc__ = (
+        f"Confirm (GET) and archive (POST) a {rt.subject_type}, unless live records depend on it."
+    )
+    restore.__doc__ = f"Bring an archived {rt.subject_type} back."
     bp.add_url_rule("/<key>/archive", "archive", editor_required(archive), methods=["GET", "POST"])
     bp.add_url_rule("/<key>/restore", "restore", editor_required(restore), methods=["POST"])

@@ -19,7 +19,7 @@ from ..core.exchange import agreement_to_dict
 from ..store import services
 from ..store.db import db
 from ..store.queries import per_revision, registry_revision
-from ..store.services import TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsigned_parties
+from ..store.services import AGREEMENT, TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsigned_parties
 from ._options import Options
 from ._records import (
     actor,
@@ -96,7 +96,7 @@ def filter_options() -> dict[str, Options]:
 
 
 def _show(key: str, errors: list[dict[str, str | None]] | None = None, status: int = 200) -> tuple[str, int]:
-    ctx = record_context("agreement", key)
+    ctx = record_context(AGREEMENT, key)
     registry = ctx.registry
     agreement = registry.agreements[key]
     actions = [
@@ -113,9 +113,9 @@ def _show(key: str, errors: list[dict[str, str | None]] | None = None, status: i
             flows=sorted((f for f in registry.flows.values() if f.agreement == key), key=lambda f: f.key),
             unsigned=unsigned_parties(agreement),
             actions=actions,
-            version_id=services.version_of(db.session, "agreement", key),
+            version_id=services.version_of(db.session, AGREEMENT.subject_type, key),
             category_label=category_label,
-            history=services.history(db.session, "agreement", key),
+            history=services.history(db.session, AGREEMENT.subject_type, key),
             labels=LABELS,
             errors=errors or [],
             can_edit=can_edit(),
@@ -177,7 +177,7 @@ def new() -> Response | tuple[str, int]:
         if "add_party" in request.form:
             form.parties.append_entry()
             return _form_page(form)
-        return save_new("agreement", form, services.create_agreement, _form_page)
+        return save_new(AGREEMENT, form, _form_page)
     return _form_page(form)
 
 
@@ -198,10 +198,9 @@ def edit(key: str) -> Response | tuple[str, int]:
         form.parties.append_entry()
         return _form_page(form, key=key, current=current)
     return save_edit(
-        "agreement",
+        AGREEMENT,
         key,
         form,
-        services.update_agreement,
         _with_saved_sign_offs,
         FIELD_LABELS,
         functools.partial(_form_page, current=current),
@@ -304,4 +303,4 @@ def change_status(key: str) -> Response | tuple[str, int]:
     return redirect(url_for(".show", key=key))
 
 
-add_archive_routes(bp, "agreement", services.get_agreement, lambda record: record.title)
+add_archive_routes(bp, AGREEMENT)

@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -42,12 +42,11 @@ from flask import (
 )
 from flask.sansio.blueprints import BlueprintSetupState
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
+from ..store import users
 from ..store.db import db
 from ..store.models import User
-from ..store.passwords import hash_password, needs_rehash, verify_password
 from .auth_forms import LoginForm
 from .extensions import login_manager
 
@@ -219,47 +218,20 @@ class AddressThrottle:
             self._failures.clear()
 
 
-_dummy_hash: list[str] = []
-
-
-def _burn_time(password: str) -> None:
-    """Verify against a throwaway hash, so an unknown email takes as long as a wrong password."""
-    if not _dummy_hash:
-        _dummy_hash.append(hash_password("not-a-real-password-for-timing"))
-    verify_password(_dummy_hash[0], password)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes: they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def authenticate(email: str, password: str) -> User | None:
     """The active, unlocked user with this email and password, or None; counts failures."""
-    now = datetime.now(UTC)
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    if user is None or not user.active or (user.locked_until and _aware(user.locked_until) > now):
-        _burn_time(password)
-        return None
-    if not verify_password(user.password_hash, password):
-        # One UPDATE ... SET n = n + 1, so concurrent workers never lose a failure.
-        db.session.execute(
-            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    attempt = users.authenticate(
+        db.session,
+        email,
+        password,
+        current_app.config["LOGIN_MAX_FAILURES"],
+        timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"]),
+    )
+    if attempt.locked_id is not None:
+        current_app.logger.warning(
+            "Account %s locked after %s failed sign-ins", attempt.locked_id, attempt.failures
         )
-        failures = db.session.execute(select(User.failed_logins).where(User.id == user.id)).scalar_one()
-        if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-            lock = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            db.session.execute(
-                update(User).where(User.id == user.id).values(failed_logins=0, locked_until=now + lock)
-            )
-            current_app.logger.warning("Account %s locked after %s failed sign-ins", user.id, failures)
-        db.session.commit()
-        return None
-    user.failed_logins, user.locked_until = 0, None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    db.session.commit()
-    return user
+    return attempt.user
 
 
 def _address() -> str:

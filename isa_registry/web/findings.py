@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
 from ..core.domain import SEVERITIES, Finding, Registry
 from ..core.rules import CODES, summarise, worst_severity
 from ..store.queries import CheckedRegistry, checked_registry, per_revision
-from ..store.services import slice_page
+from ..store.services import RECORD_TYPES, RecordType, slice_page
 from ._options import Options
 
 bp = Blueprint("findings", __name__)
@@ -37,36 +38,30 @@ class Filters:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
 
+def _record(finding: Finding, registry: Registry) -> tuple[RecordType[Any], Any] | tuple[None, None]:
+    """The finding's record type and record, or (None, None) when the registry has no such record."""
+    rt = RECORD_TYPES.get(finding.subject_type)
+    record = rt.records(registry).get(finding.subject_key) if rt else None
+    return (rt, record) if rt and record is not None else (None, None)
+
+
 def about_organisation(finding: Finding, registry: Registry, key: str) -> bool:
     """Whether the finding is about the organisation, an agreement it is party to or owns, or a flow
     it sends or receives."""
-    if finding.subject_type == "organisation":
-        return finding.subject_key == key
-    if finding.subject_type == "agreement":
-        agreement = registry.agreements.get(finding.subject_key)
-        return agreement is not None and (key in agreement.party_keys() or agreement.owner == key)
-    if finding.subject_type == "flow":
-        flow = registry.flows.get(finding.subject_key)
-        return flow is not None and key in (flow.source, flow.recipient)
-    return False
+    rt, record = _record(finding, registry)
+    return rt is not None and key in rt.organisations(record)
 
 
 def about_agreement(finding: Finding, registry: Registry, key: str) -> bool:
     """Whether the finding is about the agreement or a flow it covers."""
-    if finding.subject_type == "agreement":
-        return finding.subject_key == key
-    if finding.subject_type == "flow":
-        flow = registry.flows.get(finding.subject_key)
-        return flow is not None and flow.agreement == key
-    return False
+    rt, record = _record(finding, registry)
+    return rt is not None and key in rt.agreements(record)
 
 
 def about_programme(finding: Finding, registry: Registry, programme: str) -> bool:
     """Whether the finding is about a flow of the programme."""
-    if finding.subject_type != "flow":
-        return False
-    flow = registry.flows.get(finding.subject_key)
-    return flow is not None and flow.programme == programme
+    rt, record = _record(finding, registry)
+    return rt is not None and programme in rt.programmes(record)
 
 
 def apply_filters(findings: Iterable[Finding], registry: Registry, filters: Filters) -> list[Finding]:
@@ -99,16 +94,9 @@ class Group:
 def record_label(registry: Registry, subject_type: str, key: str) -> str:
     """A record's name as people know it: the organisation's name, the agreement's title, the
     flow's name with who sends and who receives."""
-    if subject_type == "organisation" and key in registry.organisations:
-        return registry.organisations[key].name
-    if subject_type == "agreement" and key in registry.agreements:
-        return registry.agreements[key].title
-    if subject_type == "flow" and key in registry.flows:
-        flow = registry.flows[key]
-        source = registry.organisation_name(flow.source)
-        recipient = registry.organisation_name(flow.recipient)
-        return f"{flow.name} ({source} to {recipient})"
-    return key
+    rt = RECORD_TYPES.get(subject_type)
+    record = rt.records(registry).get(key) if rt else None
+    return rt.describe(record, registry) if rt and record is not None else key
 
 
 def group_by_record(findings: Iterable[Finding], registry: Registry, labelled: bool = True) -> list[Group]:

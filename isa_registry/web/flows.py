@@ -22,7 +22,7 @@ from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CAT
 from ..store import services
 from ..store.db import db
 from ..store.queries import checked_registry, per_revision, registry_revision
-from ..store.services import NotFound
+from ..store.services import FLOW, NotFound
 from ._options import Options
 from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
 from .auth import editor_required
@@ -76,7 +76,7 @@ def index() -> str:
     if severity in SEVERITIES or severity == "none":
         flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
         for finding in checked_registry(date.today()).findings:
-            if finding.subject_type == "flow":
+            if finding.subject_type == FLOW.subject_type:
                 flagged[finding.severity].add(finding.subject_key)
         if severity == "none":
             exclude = set().union(*flagged.values())
@@ -173,7 +173,7 @@ def law_in_words(flow: Flow) -> dict[str, object]:
 @bp.get("/<key>")
 def show(key: str) -> str:
     """One flow: its details and the law in words, its findings and its history."""
-    ctx = record_context("flow", key)
+    ctx = record_context(FLOW, key)
     registry = ctx.registry
     flow = registry.flows[key]
     return render_template(
@@ -183,7 +183,7 @@ def show(key: str) -> str:
         agreement=registry.agreements.get(flow.agreement) if flow.agreement else None,
         findings=ctx.findings,
         law=law_in_words(flow),
-        history=services.history(db.session, "flow", key),
+        history=services.history(db.session, FLOW.subject_type, key),
         labels=LABELS,
         can_edit=can_edit(),
     )
@@ -240,7 +240,7 @@ def new() -> Response | tuple[str, int]:
     )
     _prepare(form)
     if request.method == "POST":
-        return save_new("flow", form, services.create_flow, _form_page)
+        return save_new(FLOW, form, _form_page)
     return _form_page(form)
 
 
@@ -258,14 +258,13 @@ def edit(key: str) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _form_page(form, key=key)
     return save_edit(
-        "flow",
+        FLOW,
         key,
         form,
-        services.update_flow,
         lambda submitted, _stale: flow_to_dict(submitted),
         FIELD_LABELS,
         _form_page,
     )
 
 
-add_archive_routes(bp, "flow", services.get_flow, lambda record: record.name)
+add_archive_routes(bp, FLOW)

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from ..core.exchange import organisation_to_dict
 from ..store import services
 from ..store.db import db
-from ..store.services import NotFound
+from ..store.services import ORGANISATION, NotFound
 from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
 from .auth import editor_required
 from .forms import LABELS, OrganisationForm, field_labels, organisation_data
@@ -48,7 +48,7 @@ FLOWS_SHOWN = 100
 @bp.get("/<key>")
 def show(key: str) -> str:
     """One organisation: its details, findings, flows out and in, agreements and history."""
-    ctx = record_context("organisation", key)
+    ctx = record_context(ORGANISATION, key)
     registry = ctx.registry
     org = registry.organisations[key]
     flows_out, flows_in = [], []
@@ -70,7 +70,7 @@ def show(key: str) -> str:
         flows_in=sorted(flows_in, key=lambda f: f.key),
         agreements=agreements,
         successor_of=[o for o in registry.organisations.values() if o.successor == key],
-        history=services.history(db.session, "organisation", key),
+        history=services.history(db.session, ORGANISATION.subject_type, key),
         flows_shown=FLOWS_SHOWN,
         labels=LABELS,
         can_edit=can_edit(),
@@ -103,7 +103,7 @@ def new() -> Response | tuple[str, int]:
     form = OrganisationForm()
     form.successor.choices = services.organisation_choices(db.session)
     if request.method == "POST":
-        return save_new("organisation", form, services.create_organisation, _form_page)
+        return save_new(ORGANISATION, form, _form_page)
     return _form_page(form)
 
 
@@ -121,14 +121,13 @@ def edit(key: str) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _form_page(form, key=key)
     return save_edit(
-        "organisation",
+        ORGANISATION,
         key,
         form,
-        services.update_organisation,
         lambda submitted, _stale: organisation_to_dict(submitted),
         FIELD_LABELS,
         _form_page,
     )
 
 
-add_archive_routes(bp, "organisation", services.get_organisation, lambda record: record.name)
+add_archive_routes(bp, ORGANISATION)

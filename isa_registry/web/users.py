@@ -1,41 +1,23 @@
 """User accounts (admins only): list, create, change role, deactivate and reactivate.
 
-Every change is written to the audit log as a ``user`` record keyed by email, with the account's
-email, role and whether it is active: never its password hash.
+Every change is written to the audit log by :mod:`isa_registry.store.users`, as a ``user`` record
+keyed by email, with the account's email, role and whether it is active: never its password hash.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from ..store import audit
+from ..store import users
 from ..store.db import db
+from ..store.errors import InvalidRecord
 from ..store.models import User
-from ..store.passwords import hash_password
 from .auth import admin_required
 from .auth_forms import ConfirmForm, NewUserForm, RoleForm
 
 bp = Blueprint("users", __name__)
-
-EMAIL_TAKEN = "An account with this email address already exists"
-
-
-def snapshot(user: User) -> dict[str, Any]:
-    """What the audit log records of an account."""
-    return {"email": user.email, "role": user.role, "active": user.active}
-
-
-def _record(action: str, user: User, before: dict[str, Any] | None) -> None:
-    audit.append(
-        db.session, current_user.email, [audit.Change(action, "user", user.email, before, snapshot(user))]
-    )
 
 
 def _user(user_id: int) -> User:
@@ -45,19 +27,14 @@ def _user(user_id: int) -> User:
     return user
 
 
-def _locked(user: User) -> bool:
-    if user.locked_until is None:
-        return False
-    until = user.locked_until if user.locked_until.tzinfo else user.locked_until.replace(tzinfo=UTC)
-    return until > datetime.now(UTC)
-
-
 @bp.get("/users")
 @admin_required
 def index() -> str:
     """Every account, by email."""
-    users = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("users/index.html", users=users, locked={u.id for u in users if _locked(u)})
+    accounts = users.list_users(db.session)
+    return render_template(
+        "users/index.html", users=accounts, locked={u.id for u in accounts if users.is_locked(u)}
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -66,26 +43,15 @@ def new() -> str | Response:
     """Create an account with a first password."""
     form = NewUserForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(User.id).where(User.email == form.email.data)) is not None:
-            form.email.errors.append(EMAIL_TAKEN)
-        else:
-            user = User(
-                email=form.email.data,
-                role=form.role.data,
-                active=True,
-                password_hash=hash_password(form.password.data),
+        try:
+            user = users.create_user(
+                db.session, current_user.email, form.email.data, form.role.data, form.password.data
             )
-            db.session.add(user)
-            try:
-                db.session.flush()
-            except IntegrityError:
-                db.session.rollback()
-                form.email.errors.append(EMAIL_TAKEN)
-            else:
-                _record("create", user, None)
-                db.session.commit()
-                flash(f"Account created for {user.email} ({user.role}).", "success")
-                return redirect(url_for("users.index"))
+        except InvalidRecord as refused:
+            form.email.errors.append(refused.errors["email"])
+        else:
+            flash(f"Account created for {user.email} ({user.role}).", "success")
+            return redirect(url_for("users.index"))
     return render_template("users/new.html", form=form)
 
 
@@ -96,7 +62,7 @@ def show(user_id: int) -> str:
     user = _user(user_id)
     form = RoleForm(role=user.role)
     return render_template(
-        "users/show.html", user=user, form=form, confirm=ConfirmForm(), locked=_locked(user)
+        "users/show.html", user=user, form=form, confirm=ConfirmForm(), locked=users.is_locked(user)
     )
 
 
@@ -118,13 +84,9 @@ def change_role(user_id: int) -> str | Response | tuple[str, int]:
     form = RoleForm()
     if not form.validate_on_submit():
         return render_template(
-            "users/show.html", user=user, form=form, confirm=ConfirmForm(), locked=_locked(user)
+            "users/show.html", user=user, form=form, confirm=ConfirmForm(), locked=users.is_locked(user)
         ), 400
-    if form.role.data != user.role:
-        before = snapshot(user)
-        user.role = form.role.data
-        _record("change_role", user, before)
-        db.session.commit()
+    if users.change_role(db.session, current_user.email, user, form.role.data):
         flash(f"{user.email} is now {'an' if user.role == 'admin' else 'a'} {user.role}.", "success")
     return redirect(url_for("users.index"))
 
@@ -137,11 +99,7 @@ def deactivate(user_id: int) -> Response:
     refused = _not_yourself(user)
     if refused:
         return refused
-    if ConfirmForm().validate_on_submit() and user.active:
-        before = snapshot(user)
-        user.active = False
-        _record("deactivate", user, before)
-        db.session.commit()
+    if ConfirmForm().validate_on_submit() and users.deactivate(db.session, current_user.email, user):
         flash(f"{user.email} can no longer sign in.", "success")
     return redirect(url_for("users.index"))
 
@@ -152,13 +110,6 @@ def reactivate(user_id: int) -> Response:
     """Let the account sign in again, and lift any lock after wrong passwords."""
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
-        before = snapshot(user)
-        was_locked = _locked(user)
-        user.active, user.failed_logins, user.locked_until = True, 0, None
-        if before["active"] is False:
-            _record("reactivate", user, before)
-        elif was_locked:
-            _record("unlock", user, before)
-        db.session.commit()
+        users.activate(db.session, current_user.email, user)
         flash(f"{user.email} can sign in again.", "success")
     return redirect(url_for("users.index"))

@@ -1,0 +1,302 @@
+"""The record lists: search, filters, sorting and pages, done in SQL, and paging of a list held in
+memory.
+
+Each list issues a bounded number of statements whatever the registry's size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from .models import Agreement as AgreementModel
+from .models import AgreementParty
+from .models import Flow as FlowModel
+from .models import Organisation as OrganisationModel
+from .queries import per_revision, registry_revision
+from .validation import known_categories
+
+__all__ = [
+    "PER_PAGE",
+    "ListParams",
+    "Page",
+    "list_agreements",
+    "list_flows",
+    "list_organisations",
+    "slice_page",
+]
+
+PER_PAGE = 50
+
+
+@dataclass
+class ListParams:
+    """What a list page asks for: search text, filters, sort column and direction, page."""
+
+    q: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = ""
+    dir: str = "asc"
+    page: int = 1
+    include_archived: bool = False
+
+
+@dataclass
+class Page:
+    """One page of a list: the rows (plain dicts, or what a list held in memory holds) and where
+    it is in the whole."""
+
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+    # What the shared pagination macro reads (the Flask-SQLAlchemy Pagination interface).
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(
+        self, left_edge: int = 1, left_current: int = 2, right_current: int = 3, right_edge: int = 1
+    ) -> Iterator[int | None]:
+        """Page numbers to link, with None where a run of numbers is left out."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (
+                number <= left_edge
+                or self.page - left_current <= number < self.page + right_current
+                or number > self.pages - right_edge
+            ):
+                if last + 1 != number:
+                    yield None
+                yield number
+                last = number
+
+
+def slice_page(items: Sequence[Any], page: int, per_page: int) -> Page:
+    """Page ``page`` (kept between the first and the last) of a list held in memory: findings
+    grouped by record, a map's connections."""
+    pages = max(1, math.ceil(len(items) / per_page))
+    page = min(max(page, 1), pages)
+    return Page(
+        items=list(items[(page - 1) * per_page : page * per_page]),
+        total=len(items),
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _search(q: str, *columns: Any) -> Any:
+    pattern = _like(q.strip())
+    return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
+def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams, kind: str) -> Page:
+    """One page of ``stmt`` in ``order``. The number of matching records is counted once per
+    registry revision for each search (:func:`~isa_registry.store.queries.per_revision`): counting
+    20,000 joined rows costs more than fetching a page of them. The search is the text, the
+    filters (a severity filter stands for the findings on today's date, hence the date), and
+    whether archived records are included."""
+    revision = registry_revision(session)
+    search = (params.q.strip(), tuple(sorted(params.filters.items())), params.include_archived, date.today())
+    total = per_revision(
+        revision,
+        f"{kind}-count",
+        search,
+        lambda: session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0,
+        session,
+    )
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(max(1, params.page), pages)
+    rows = (
+        session.execute(stmt.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).mappings().all()
+    )
+    return Page(items=[dict(r) for r in rows], total=total, page=page)
+
+
+def _order(columns: dict[str, Any], params: ListParams, default: str, tiebreak: Any) -> list[Any]:
+    column = columns.get(params.sort, columns[default])
+    direction = column.desc() if params.dir == "desc" else column.asc()
+    return [direction.nulls_last() if params.dir != "desc" else direction.nulls_first(), tiebreak.asc()]
+
+
+def list_organisations(session: Session, params: ListParams) -> Page:
+    """Organisations matching ``params``: q over key and name; filters kind, status, public_authority."""
+    o = OrganisationModel.__table__
+    stmt = select(o.c.key, o.c.name, o.c.kind, o.c.public_authority, o.c.status, o.c.archived)
+    if params.q.strip():
+        stmt = stmt.where(_search(params.q, o.c.key, o.c.name))
+    if params.filters.get("kind"):
+        stmt = stmt.where(o.c.kind == params.filters["kind"])
+    if params.filters.get("status"):
+        stmt = stmt.where(o.c.status == params.filters["status"])
+    if params.filters.get("public_authority") in ("yes", "no"):
+        stmt = stmt.where(o.c.public_authority.is_(params.filters["public_authority"] == "yes"))
+    if not params.include_archived:
+        stmt = stmt.where(o.c.archived.is_(False))
+    columns = {
+        "key": o.c.key,
+        "name": o.c.name,
+        "kind": o.c.kind,
+        "public_authority": o.c.public_authority,
+        "status": o.c.status,
+    }
+    return _paginate(session, stmt, _order(columns, params, "name", o.c.key), params, "organisations")
+
+
+def list_agreements(session: Session, params: ListParams) -> Page:
+    """Agreements matching ``params``: q over key and title; filters status, owner, party."""
+    a, o, p = AgreementModel.__table__, OrganisationModel.__table__.alias("owner"), AgreementParty.__table__
+    party_org = OrganisationModel.__table__.alias("party_org")
+    parties = (
+        select(func.count()).select_from(p).where(p.c.agreement_id == a.c.id).correlate(a).scalar_subquery()
+    )
+    unsigned = (
+        select(func.count())
+        .select_from(p)
+        .where(p.c.agreement_id == a.c.id, p.c.signed_on.is_(None))
+        .correlate(a)
+        .scalar_subquery()
+    )
+    stmt = select(
+        a.c.key,
+        a.c.title,
+        a.c.status,
+        a.c.start_date,
+        a.c.review_date,
+        a.c.end_date,
+        a.c.archived,
+        o.c.key.label("owner"),
+        o.c.name.label("owner_name"),
+        parties.label("parties"),
+        unsigned.label("unsigned"),
+    ).select_from(a.outerjoin(o, o.c.id == a.c.owner_id))
+    if params.q.strip():
+        stmt = stmt.where(_search(params.q, a.c.key, a.c.title))
+    if params.filters.get("status"):
+        stmt = stmt.where(a.c.status == params.filters["status"])
+    if params.filters.get("owner"):
+        stmt = stmt.where(o.c.key == params.filters["owner"])
+    if params.filters.get("party"):
+        stmt = stmt.where(
+            exists(
+                select(p.c.id)
+                .join(party_org, party_org.c.id == p.c.organisation_id)
+                .where(p.c.agreement_id == a.c.id, party_org.c.key == params.filters["party"])
+            )
+        )
+    if not params.include_archived:
+        stmt = stmt.where(a.c.archived.is_(False))
+    columns = {
+        "key": a.c.key,
+        "title": a.c.title,
+        "status": a.c.status,
+        "owner": o.c.name,
+        "start_date": a.c.start_date,
+        "review_date": a.c.review_date,
+        "end_date": a.c.end_date,
+    }
+    return _paginate(session, stmt, _order(columns, params, "key", a.c.key), params, "agreements")
+
+
+#: The organisations table as a flow's source and as its recipient, for :func:`list_flows` (made
+#: once: an alias builds its columns again each time it is made).
+_SOURCES = OrganisationModel.__table__.alias("src")
+_RECIPIENTS = OrganisationModel.__table__.alias("dst")
+
+
+def list_flows(
+    session: Session, params: ListParams, keys: set[str] | None = None, exclude: set[str] | None = None
+) -> Page:
+    """Flows matching ``params``: q over key and name; filters source, recipient, agreement,
+    programme, status and category. ``keys`` keeps only those flows and ``exclude`` leaves those
+    out (the view's severity filter, which needs the rules)."""
+    f, a, src, dst = FlowModel.__table__, AgreementModel.__table__, _SOURCES, _RECIPIENTS
+    stmt = select(
+        f.c.key,
+        f.c.name,
+        f.c.status,
+        f.c.programme,
+        f.c.identifiability,
+        f.c.start_date,
+        f.c.archived,
+        src.c.key.label("source"),
+        src.c.name.label("source_name"),
+        dst.c.key.label("recipient"),
+        dst.c.name.label("recipient_name"),
+        a.c.key.label("agreement"),
+    ).select_from(
+        f.join(src, src.c.id == f.c.source_id)
+        .join(dst, dst.c.id == f.c.recipient_id)
+        .outerjoin(a, a.c.id == f.c.agreement_id)
+    )
+    flt = params.filters
+    if params.q.strip():
+        stmt = stmt.where(_search(params.q, f.c.key, f.c.name))
+    if flt.get("source"):
+        stmt = stmt.where(src.c.key == flt["source"])
+    if flt.get("recipient"):
+        stmt = stmt.where(dst.c.key == flt["recipient"])
+    if flt.get("agreement") == "none":
+        stmt = stmt.where(f.c.agreement_id.is_(None))
+    elif flt.get("agreement"):
+        stmt = stmt.where(a.c.key == flt["agreement"])
+    if flt.get("programme"):
+        stmt = stmt.where(f.c.programme == flt["programme"])
+    if flt.get("status"):
+        stmt = stmt.where(f.c.status == flt["status"])
+    if flt.get("category") and flt["category"] in known_categories():
+        # Category codes are plain identifiers, so the quoted code matches exactly one JSON element.
+        stmt = stmt.where(cast(f.c.data_categories, String).like(f'%"{flt["category"]}"%'))
+    if keys is not None:
+        stmt = stmt.where(f.c.key.in_(sorted(keys)) if keys else f.c.key.is_(None))
+    if exclude:
+        stmt = stmt.where(f.c.key.not_in(sorted(exclude)))
+    if not params.include_archived:
+        stmt = stmt.where(f.c.archived.is_(False))
+    columns = {
+        "key": f.c.key,
+        "name": f.c.name,
+        "source": src.c.name,
+        "recipient": dst.c.name,
+        "agreement": a.c.key,
+        "programme": f.c.programme,
+        "status": f.c.status,
+        "start_date": f.c.start_date,
+    }
+    return _paginate(session, stmt, _order(columns, params, "key", f.c.key), params, "flows")

@@ -1,0 +1,379 @@
+"""The checks a record passes before it is written, each message naming the form field it is about.
+
+:func:`record_errors` runs them for any record type: the key (new records only), the type's own
+field checks, then the exchange format's checks as a backstop. Sign-offs and archiving have checks
+of their own (:func:`sign_off_errors`, the ``*_blockers``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..core import domain, exchange
+from ..core.domain import Agreement, Flow, Organisation
+from .lifecycle import status_error
+from .models import Agreement as AgreementModel
+from .models import AgreementParty
+from .models import Flow as FlowModel
+from .models import Organisation as OrganisationModel
+
+if TYPE_CHECKING:
+    from .record_types import RecordType
+
+__all__ = [
+    "Known",
+    "agreement_blockers",
+    "agreement_fields",
+    "check_text",
+    "flow_fields",
+    "known",
+    "organisation_blockers",
+    "organisation_fields",
+    "record_errors",
+    "sign_off_errors",
+]
+
+Errors = dict[str, str]
+
+_KEY = re.compile(exchange.KEY_PATTERN)
+
+#: A legislation.gov.uk identifier: type/year/number, then any sub-division (no spaces).
+_LEGISLATION_ID = re.compile(r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$")
+
+
+@dataclass(frozen=True)
+class Known:
+    """Keys in the registry and whether each is archived."""
+
+    organisations: dict[str, bool]
+    agreements: dict[str, bool]
+
+
+def known(session: Session) -> Known:
+    """The organisations and agreements a record may refer to (flows are too many to load)."""
+    o, a = OrganisationModel.__table__, AgreementModel.__table__
+    return Known(
+        organisations=dict(session.execute(select(o.c.key, o.c.archived)).all()),  # type: ignore[arg-type]
+        agreements=dict(session.execute(select(a.c.key, a.c.archived)).all()),  # type: ignore[arg-type]
+    )
+
+
+def record_errors(rt: RecordType[Any], record: Any, known: Known, before: Any | None) -> Errors:
+    """What is wrong with ``record`` (``before`` is how it is saved; None when it is new)."""
+    errors: Errors = {}
+    if before is None:
+        taken = rt.known_keys is not None and record.key in rt.known_keys(known)
+        _check_key(errors, rt, record.key, taken)
+    rt.check_fields(errors, record, known, before)
+    _schema_problems(errors, rt.section, rt.to_dict(record), known)
+    return errors
+
+
+# --- The checks every type uses ----------------------------------------------------------------
+
+
+def _check_key(errors: Errors, rt: RecordType[Any], key: str, taken: bool) -> None:
+    if not key:
+        errors["key"] = f"Enter a key for the {rt.subject_type}"
+    elif not _KEY.match(key):
+        errors["key"] = (
+            "Key must be letters, digits, full stops, underscores or hyphens, start with a letter "
+            "or digit and be at most 100 characters"
+        )
+    elif taken:
+        errors["key"] = rt.duplicate(key)
+
+
+def check_text(errors: Errors, name: str, label: str, value: str | None, limit: int, required: bool) -> None:
+    """A text must be given when ``required`` and be at most ``limit`` characters."""
+    if required and not (value or "").strip():
+        errors[name] = f"Enter {label}"
+    elif value and len(value) > limit:
+        errors[name] = f"{label[0].upper()}{label[1:]} must be {limit} characters or fewer"
+
+
+def _check_choice(errors: Errors, name: str, label: str, value: str | None, allowed: Sequence[str]) -> None:
+    if value is not None and value not in allowed:
+        errors[name] = f"Select a valid {label}"
+
+
+def _check_dates(errors: Errors, start: date | None, end: date | None) -> None:
+    if start and end and end < start:
+        errors["end_date"] = "End date must be the same as or after the start date"
+
+
+def _check_reference(
+    errors: Errors,
+    name: str,
+    label: str,
+    key: str | None,
+    known: dict[str, bool],
+    kind: str,
+    unchanged: bool,
+) -> None:
+    """A reference must name an existing record that is not archived (an old one may stay)."""
+    if key is None:
+        return
+    if key not in known:
+        errors[name] = f"{label}: there is no {kind} with key {key}"
+    elif known[key] and not unchanged:
+        errors[name] = f"{label}: {kind} {key} is archived; choose a current {kind}"
+
+
+def _schema_problems(errors: Errors, section: str, record: dict[str, Any], known: Known) -> None:
+    """The exchange format's own checks, as a backstop behind the friendlier ones above."""
+    if errors:
+        return
+    doc = {"format": exchange.FORMAT, "organisations": [], "agreements": [], "flows": []}
+    doc[section] = [record]
+    for problem in exchange.validate_document(doc, known.organisations, known.agreements):
+        name = problem.field.replace(".", "-") or "key"
+        errors.setdefault(name, f"{problem.field or 'Record'}: {problem.message}")
+
+
+def known_categories() -> dict[str, Any]:
+    """The data categories by code (the law catalogue is read when first needed)."""
+    from ..core.law import CATEGORIES
+
+    return CATEGORIES
+
+
+# --- Each type's fields ------------------------------------------------------------------------
+
+
+def organisation_fields(errors: Errors, o: Organisation, known: Known, before: Organisation | None) -> None:
+    """An organisation's own checks."""
+    check_text(errors, "name", "the organisation's name", o.name, 300, required=True)
+    _check_choice(errors, "kind", "kind of organisation", o.kind, domain.ORGANISATION_KINDS)
+    if o.kind is None:
+        errors["kind"] = "Select the kind of organisation"
+    if not isinstance(o.public_authority, bool):
+        errors["public_authority"] = "Select whether the organisation is a public authority"
+    _check_choice(errors, "status", "status", o.status, domain.ORGANISATION_STATUSES)
+    check_text(errors, "ico_registration", "the ICO registration number", o.ico_registration, 50, False)
+    check_text(errors, "dpo_contact", "the DPO contact", o.dpo_contact, 300, False)
+    check_text(
+        errors,
+        "appropriate_policy_document",
+        "the policy document link",
+        o.appropriate_policy_document,
+        1000,
+        False,
+    )
+    check_text(errors, "telephone", "the telephone number", o.telephone, 100, False)
+    check_text(errors, "email", "the email address", o.email, 300, False)
+    if o.successor is not None and o.successor == o.key:
+        errors["successor"] = "Successor: an organisation cannot succeed itself"
+    else:
+        _check_reference(
+            errors,
+            "successor",
+            "Successor",
+            o.successor,
+            known.organisations,
+            "organisation",
+            unchanged=before is not None and before.successor == o.successor,
+        )
+
+
+def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreement | None) -> None:
+    """An agreement's own checks, its parties and its status included."""
+    check_text(errors, "title", "the agreement's title", a.title, 500, required=True)
+    check_text(errors, "version", "the version", a.version, 50, False)
+    check_text(errors, "document_url", "the document link", a.document_url, 1000, False)
+    check_text(errors, "dpia_reference", "the DPIA reference", a.dpia_reference, 300, False)
+    _check_reference(
+        errors,
+        "owner",
+        "Owner",
+        a.owner,
+        known.organisations,
+        "organisation",
+        unchanged=before is not None and before.owner == a.owner,
+    )
+    _check_dates(errors, a.start_date, a.end_date)
+    for code in a.data_categories:
+        if code not in known_categories():
+            errors["data_categories"] = f"Data categories: {code} is not a known category"
+    previous = before.party_keys() if before else set()
+    seen: set[str] = set()
+    for i, p in enumerate(a.parties):
+        name = f"parties-{i}-organisation"
+        if p.organisation in seen:
+            errors[name] = f"Party {i + 1}: {p.organisation} is listed more than once"
+        seen.add(p.organisation)
+        _check_reference(
+            errors,
+            name,
+            f"Party {i + 1}",
+            p.organisation,
+            known.organisations,
+            "organisation",
+            unchanged=p.organisation in previous,
+        )
+        _check_choice(errors, f"parties-{i}-role", f"role for party {i + 1}", p.role, domain.PARTY_ROLES)
+    problem = status_error(a, before)
+    if problem:
+        errors["status"] = problem
+
+
+def flow_fields(errors: Errors, f: Flow, known: Known, before: Flow | None) -> None:
+    """A flow's own checks: who sends and receives, under what agreement, and the law it relies on."""
+    from ..core.law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
+
+    check_text(errors, "name", "the flow's name", f.name, 500, required=True)
+    orgs = known.organisations
+    for name, label in (("source", "Source"), ("recipient", "Recipient")):
+        value = getattr(f, name)
+        if not value:
+            errors[name] = f"Select the {label.lower()} organisation"
+        else:
+            _check_reference(
+                errors,
+                name,
+                label,
+                value,
+                orgs,
+                "organisation",
+                unchanged=before is not None and getattr(before, name) == value,
+            )
+    if f.source and f.source == f.recipient and "recipient" not in errors:
+        errors["recipient"] = "Recipient must be a different organisation from the source"
+    _check_reference(
+        errors,
+        "agreement",
+        "Agreement",
+        f.agreement,
+        known.agreements,
+        "agreement",
+        unchanged=before is not None and before.agreement == f.agreement,
+    )
+    check_text(errors, "programme", "the programme", f.programme, 300, False)
+    _check_choice(errors, "status", "status", f.status, domain.FLOW_STATUSES)
+    if f.identifiability is None:
+        errors["identifiability"] = "Select whether the data is identifiable, pseudonymised or anonymised"
+    _check_choice(errors, "identifiability", "identifiability", f.identifiability, domain.IDENTIFIABILITY)
+    _check_choice(errors, "regime", "regime", f.regime, domain.REGIMES)
+    _check_dates(errors, f.start_date, f.end_date)
+    unknown = [c for c in f.data_categories if c not in known_categories()]
+    if unknown:
+        errors["data_categories"] = f"Data categories: {', '.join(unknown)} is not a known category"
+    _check_choice(errors, "article6", "Art 6(1) lawful basis", f.article6, domain.ARTICLE6_CODES)
+    _check_choice(errors, "article9", "Art 9(2) condition", f.article9, domain.ARTICLE9_CODES)
+    _check_choice(
+        errors,
+        "law_enforcement_basis",
+        "law enforcement basis",
+        f.law_enforcement_basis,
+        domain.LAW_ENFORCEMENT_BASES,
+    )
+    if any(p in SCHEDULE1_NOT_CONDITIONS for p in f.schedule1):
+        errors["schedule1"] = (
+            "Schedule 1: paragraph 5 is not a condition (it requires a policy document for Part 2); "
+            "choose the Part 2 condition relied on"
+        )
+    elif any(p not in SCHEDULE1 for p in f.schedule1) and f.schedule1 != (
+        before.schedule1 if before else None
+    ):
+        bad = [p for p in f.schedule1 if p not in SCHEDULE1]
+        errors["schedule1"] = f"Schedule 1: there is no paragraph {', '.join(bad)} of DPA 2018 Schedule 1"
+    if any(p not in SCHEDULE8 for p in f.schedule8) and f.schedule8 != (before.schedule8 if before else None):
+        bad = [p for p in f.schedule8 if p not in SCHEDULE8]
+        errors["schedule8"] = f"Schedule 8: there is no paragraph {', '.join(bad)} of DPA 2018 Schedule 8"
+    for identifier in f.legislation:
+        if not _LEGISLATION_ID.match(identifier):
+            errors["legislation_other"] = (
+                f"Other provision '{identifier}' is not a legislation.gov.uk identifier, "
+                "for example ukpga/1989/41/section/47"
+            )
+    transfer = f.international_transfer
+    if transfer is not None:
+        if not transfer.country.strip():
+            errors["international_transfer-country"] = "Enter the country the data is transferred to"
+        _check_choice(
+            errors,
+            "international_transfer-safeguard",
+            "transfer safeguard",
+            transfer.safeguard,
+            domain.TRANSFER_SAFEGUARDS,
+        )
+
+
+# --- Sign-offs ---------------------------------------------------------------------------------
+
+
+def sign_off_errors(
+    a: Agreement, signed_by: str, signatory_role: str, signed_on: date | None, today: date
+) -> Errors:
+    """What is wrong with a party's sign-off of ``a`` (empty when nothing is)."""
+    errors: Errors = {}
+    check_text(errors, "signed_by", "the name of the person who signed", signed_by, 300, required=True)
+    check_text(errors, "signatory_role", "the signatory's role", signatory_role, 300, required=True)
+    if signed_on is None:
+        errors["signed_on"] = "Enter the date the party signed"
+    elif signed_on > today:
+        errors["signed_on"] = "Date signed must be today or in the past"
+    if a.archived:
+        errors["signed_by"] = f"Agreement {a.key} is archived and cannot be signed"
+    elif a.status in ("expired", "terminated"):
+        errors["signed_by"] = f"Agreement {a.key} is {a.status} and cannot be signed"
+    return errors
+
+
+# --- Archiving ---------------------------------------------------------------------------------
+
+_LIVE_FLOW_STATUSES = ("planned", "active")
+
+
+def agreement_blockers(session: Session, row: AgreementModel) -> list[str]:
+    """An agreement cannot be archived while flows that are not archived cite it."""
+    f = FlowModel.__table__
+    flows = session.scalars(
+        select(f.c.key).where(f.c.agreement_id == row.id, f.c.archived.is_(False)).order_by(f.c.key)
+    ).all()
+    if flows:
+        return [
+            f"Flows still cite this agreement: {', '.join(flows)}. Move them to another agreement "
+            "or archive them first."
+        ]
+    return []
+
+
+def organisation_blockers(session: Session, row: OrganisationModel) -> list[str]:
+    """An organisation cannot be archived while it is the source or recipient of a live (planned or
+    active) flow that is not archived, or a party to an active agreement that is not archived."""
+    f, a, p = FlowModel.__table__, AgreementModel.__table__, AgreementParty.__table__
+    flows = session.scalars(
+        select(f.c.key)
+        .where(
+            or_(f.c.source_id == row.id, f.c.recipient_id == row.id),
+            f.c.archived.is_(False),
+            f.c.status.in_(_LIVE_FLOW_STATUSES),
+        )
+        .order_by(f.c.key)
+    ).all()
+    agreements = session.scalars(
+        select(a.c.key)
+        .join(p, p.c.agreement_id == a.c.id)
+        .where(p.c.organisation_id == row.id, a.c.archived.is_(False), a.c.status == "active")
+        .order_by(a.c.key)
+    ).all()
+    reasons = []
+    if flows:
+        reasons.append(
+            f"It is the source or recipient of live flows: {', '.join(flows)}. Cease, move or "
+            "archive them first."
+        )
+    if agreements:
+        reasons.append(
+            f"It is a party to active agreements: {', '.join(agreements)}. Remove it from them, "
+            "or end or archive them first."
+        )
+    return reasons
