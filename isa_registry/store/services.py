@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..core import domain, exchange
+from ..core import domain, exchange, records
 from ..core.domain import Agreement, Flow, Organisation, Party
 from . import audit
 from .models import Agreement as AgreementModel
@@ -284,10 +284,7 @@ def _check_key(errors: dict[str, str], subject_type: str, key: str, taken: bool)
     if not key:
         errors["key"] = f"Enter a key for the {subject_type}"
     elif not _KEY.match(key):
-        errors["key"] = (
-            "Key must be letters, digits, full stops, underscores or hyphens, start with a letter "
-            "or digit and be at most 100 characters"
-        )
+        errors["key"] = records.KEY_MESSAGE
     elif taken:
         errors["key"] = _duplicate(subject_type, key)
 
@@ -310,7 +307,7 @@ def _check_choice(
 
 def _check_dates(errors: dict[str, str], start: date | None, end: date | None) -> None:
     if start and end and end < start:
-        errors["end_date"] = "End date must be the same as or after the start date"
+        errors["end_date"] = records.END_BEFORE_START_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -589,7 +586,7 @@ def _flow_errors(f: Flow, known: _Known, before: Flow | None) -> dict[str, str]:
 
 
 #: A legislation.gov.uk identifier: type/year/number, then any sub-division (no spaces).
-_LEGISLATION_ID = re.compile(r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$")
+_LEGISLATION_ID = re.compile(records.LEGISLATION_ID_PATTERN)
 
 
 # --- Organisations -----------------------------------------------------------------------------
