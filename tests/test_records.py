@@ -131,3 +131,10 @@ def test_required_fields_and_lists_are_never_nullable() -> None:
     assert not Field("x", records.TEXT, "X", required=True).nullable
     assert not Field("x", records.LIST, "X").nullable
     assert Field("x", records.TEXT, "X").nullable
+
+
+def test_the_ropa_has_room_for_every_declared_identifier_above_the_contact_block() -> None:
+    from isa_registry.core import ropa
+
+    # Rows 2 and 3 of a controller's sheet; row 4 heads the contact block.
+    assert 1 <= len(ropa._IDENTIFIERS) <= 2

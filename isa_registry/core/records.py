@@ -79,6 +79,8 @@ class Field:
     ``required`` means the format requires the field in every record; ``nullable`` that null is a
     valid value (never for a required field or a list). ``max_length`` limits a text (or, for a
     list, each item); ``pattern`` is a regular expression a text (or each item) must match.
+    ``extension`` marks a field this project adds to ``isa-registry/1``. ``identifier`` marks a
+    number an organisation is registered under, which its record of processing names beside it.
     """
 
     name: str
@@ -93,6 +95,7 @@ class Field:
     fields: tuple[Field, ...] = ()
     extension: bool = False
     hint: str = ""
+    identifier: bool = False
 
     def __post_init__(self) -> None:
         if self.required or self.kind in _LISTS:
@@ -128,7 +131,7 @@ ORGANISATION: tuple[Field, ...] = (
     Field("name", TEXT, "Name", required=True, max_length=300),
     Field("kind", CHOICE, "Kind of organisation", required=True, choices=domain.ORGANISATION_KINDS),
     Field("public_authority", BOOL, "Public authority", required=True),
-    Field("ico_registration", TEXT, "ICO registration number", max_length=50),
+    Field("ico_registration", TEXT, "ICO registration number", max_length=50, identifier=True),
     Field("dpo_contact", TEXT, "Data protection officer contact", max_length=300),
     Field("appropriate_policy_document", TEXT, "Appropriate policy document", max_length=1000),
     Field("status", CHOICE, "Status", nullable=False, choices=domain.ORGANISATION_STATUSES),
