@@ -140,6 +140,16 @@ ORGANISATION: tuple[Field, ...] = (
     Field("telephone", TEXT, "Telephone", max_length=100, extension=True),
     Field("email", TEXT, "Email", max_length=300, extension=True),
     Field("representative", LONG_TEXT, "Representative", extension=True),
+    Field(
+        "ods_code",
+        TEXT,
+        "ODS code",
+        max_length=10,
+        pattern=r"^[A-Z0-9]{3,10}$",
+        extension=True,
+        identifier=True,
+        hint="The NHS Organisation Data Service code, for example RYK or 05C: capital letters and digits.",
+    ),
     Field("archived", BOOL, "Archived", nullable=False, extension=True),
 )
 
