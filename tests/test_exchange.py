@@ -237,3 +237,30 @@ def test_published_schema_file_is_the_schema_the_import_uses() -> None:
     assert json.loads(published.read_text()) == exchange.schema(), (
         "regenerate it: flask --app wsgi schema > schema/isa-registry-1.schema.json"
     )
+
+
+# --- The ODS code (an extension) -----------------------------------------------------------------
+
+
+def test_the_schema_carries_an_organisations_ods_code_as_optional() -> None:
+    organisation = exchange.schema()["properties"]["organisations"]["items"]
+    assert "ods_code" in organisation["properties"] and "ods_code" not in organisation["required"]
+
+
+def test_an_ods_code_survives_import_and_export() -> None:
+    doc = small_document()
+    doc["organisations"][0]["ods_code"] = "05C"
+    exported = to_document(parse_document(doc))
+    by_key = {o["key"]: o for o in exported["organisations"]}
+    assert by_key["dmbc"]["ods_code"] == "05C"
+    assert by_key["wmp"]["ods_code"] is None
+    assert (
+        to_document(parse_document(exported), exported_at=None)["organisations"] == exported["organisations"]
+    )
+
+
+def test_an_ods_code_in_lower_case_is_a_problem_of_that_field() -> None:
+    doc = small_document()
+    doc["organisations"][0]["ods_code"] = "05c"
+    problems = exchange.validate_document(doc)
+    assert [(p.record, p.field) for p in problems] == [("organisation 'dmbc' (organisations[0])", "ods_code")]

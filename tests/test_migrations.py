@@ -58,3 +58,25 @@ def test_upgrade_from_empty_builds_the_models_schema(tmp_path: Path) -> None:
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_the_ods_code_migration_adds_the_column_and_takes_it_away_again(tmp_path: Path) -> None:
+    from flask_migrate import downgrade
+
+    url, drop = _fresh_database(tmp_path)
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        with app.app_context():
+
+            def columns() -> set[str]:
+                return {c["name"] for c in inspect(db.engine).get_columns("organisation")}
+
+            upgrade(revision="0001")
+            assert "ods_code" not in columns()
+            upgrade()
+            assert "ods_code" in columns()
+            downgrade(revision="0001")
+            assert "ods_code" not in columns()
+            db.engine.dispose()
+    finally:
+        drop()

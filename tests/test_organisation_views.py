@@ -330,3 +330,27 @@ def test_status_severity_and_archived_tags_are_written_as_govuk_tag_writes_them(
     assert archived_tag({"archived": True}) == tag  # a list's row
     assert archived_tag(SimpleNamespace(archived=True)) == tag  # a record
     assert archived_tag({"archived": False}) == archived_tag(SimpleNamespace(archived=False)) == ""
+
+
+# --- The ODS code (an extension) -----------------------------------------------------------------
+
+
+def test_an_ods_code_entered_on_the_form_is_saved_shown_and_offered_again(dudley, editor):
+    response = editor.post("/organisations/new", data={**VALID, "ods_code": "RYK"})
+    assert response.status_code == 302
+    key = VALID["key"]
+    with dudley.app_context():
+        assert services.get_organisation(db.session, key)[0].ods_code == "RYK"
+    page = editor.get(f"/organisations/{key}").get_data(as_text=True)
+    assert "ODS code" in page and "RYK" in page
+    form = editor.get(f"/organisations/{key}/edit").get_data(as_text=True)
+    assert re.search(r'name="ods_code"[^>]*value="RYK"', form) or re.search(
+        r'value="RYK"[^>]*name="ods_code"', form
+    )
+
+
+def test_an_ods_code_that_is_not_capital_letters_and_digits_names_the_field(dudley, editor):
+    response = editor.post("/organisations/new", data={**VALID, "ods_code": "ryk!"})
+    assert response.status_code == 400
+    [(href, message)] = error_summary(response.get_data(as_text=True))
+    assert href == "#ods_code" and message.startswith("ODS code is not valid")

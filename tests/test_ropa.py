@@ -470,3 +470,11 @@ def test_the_single_controller_csv_has_the_thirty_columns_only() -> None:
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == EXPECTED_TITLES
     assert len(rows) == 2 and rows[1][1].startswith("Referral of children")
+
+
+def test_a_controller_sheet_names_its_ods_code_under_its_ico_number() -> None:
+    reg = clean_registry(orgs={"wmp": {"ods_code": "RYK"}})
+    ws = workbook(build_ropa(reg, AS_OF))["wmp"]
+    assert (ws["A3"].value, ws["B3"].value) == ("ICO registration number", "ZA000003")
+    assert (ws["A4"].value, ws["B4"].value) == ("ODS code", "RYK")
+    assert [c.value for c in ws[5]][:5] == [None, "Name", "Address", "Email", "Telephone"]

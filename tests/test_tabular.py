@@ -546,3 +546,9 @@ def test_values_round_trip_through_the_template_dates_and_booleans(tmp_path: Pat
         doc["organisations"][0]["public_authority"] is True and doc["organisations"][0]["archived"] is False
     )
     assert doc["agreements"][0]["review_date"] == "2027-01-01"
+
+
+def test_an_organisations_ods_code_is_read(tmp_path: Path) -> None:
+    organisations = [{**ORGANISATIONS[0], "ODS code": "05C"}, ORGANISATIONS[1]]
+    doc = read_tabular(filled_template(tmp_path, organisations=organisations))
+    assert [o.get("ods_code") for o in doc["organisations"]] == ["05C", None]

@@ -70,6 +70,7 @@ class Organisation:
     telephone: str | None = None
     email: str | None = None
     representative: str | None = None
+    ods_code: str | None = None
     archived: bool = False
 
 

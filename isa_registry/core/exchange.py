@@ -23,8 +23,9 @@ import fastjsonschema
 import jsonschema
 from jsonschema._format import is_date as _jsonschema_is_date
 
-from . import domain
+from . import records
 from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from .records import KEY_PATTERN
 
 FORMAT = "isa-registry/1"
 
@@ -46,7 +47,6 @@ __all__ = [
     "validate_document",
 ]
 
-KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -54,13 +54,6 @@ def _category_codes() -> list[str]:
     from .law import CATEGORIES
 
     return sorted(CATEGORIES)
-
-
-def _s(max_length: int | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string"}
-    if max_length:
-        schema["maxLength"] = max_length
-    return schema
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -75,116 +68,58 @@ def _list(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": item}
 
 
+def _property(f: records.Field) -> dict[str, Any]:
+    """The JSON Schema of one declared field."""
+    schema: dict[str, Any]
+    if f.kind in (records.KEY, records.REFERENCE):
+        schema = {"type": "string", "pattern": KEY_PATTERN}
+    elif f.kind in (records.TEXT, records.LONG_TEXT):
+        schema = {"type": "string"}
+        if f.required:
+            schema["minLength"] = 1
+        if f.max_length:
+            schema["maxLength"] = f.max_length
+        if f.pattern:
+            schema["pattern"] = f.pattern
+    elif f.kind == records.DATE:
+        schema = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
+    elif f.kind == records.BOOL:
+        schema = {"type": "boolean"}
+    elif f.kind == records.CHOICE:
+        schema = _enum(f.choices)
+    elif f.kind == records.CHOICES:
+        schema = _list(_enum(_category_codes()))
+    elif f.kind == records.LIST:
+        item: dict[str, Any] = {"type": "string"}
+        if f.pattern:
+            item["pattern"] = f.pattern
+        else:
+            item.update(minLength=1, maxLength=f.max_length)
+        schema = _list(item)
+    elif f.kind == records.RECORD:
+        schema = _object(f.fields)
+    elif f.kind == records.RECORDS:
+        schema = _list(_object(f.fields))
+    else:
+        raise ValueError(f"field {f.name!r} has an unknown kind {f.kind!r}")
+    return _nullable(schema) if f.nullable else schema
+
+
+def _object(declared: tuple[records.Field, ...]) -> dict[str, Any]:
+    """The JSON Schema of a record: exactly the declared fields, the required ones required."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [f.name for f in declared if f.required],
+        "properties": {f.name: _property(f) for f in declared},
+    }
+
+
 def build_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of an ``isa-registry/1`` document."""
-    key = {"type": "string", "pattern": KEY_PATTERN}
-    day = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
-    text = _nullable(_s(1000))
-    categories = _list(_enum(_category_codes()))
-    organisation = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["key", "name", "kind", "public_authority"],
-        "properties": {
-            "key": key,
-            "name": {"type": "string", "minLength": 1, "maxLength": 300},
-            "kind": _enum(domain.ORGANISATION_KINDS),
-            "public_authority": {"type": "boolean"},
-            "ico_registration": _nullable(_s(50)),
-            "dpo_contact": _nullable(_s(300)),
-            "appropriate_policy_document": text,
-            "status": _enum(domain.ORGANISATION_STATUSES),
-            "successor": _nullable(key),
-            "address": _nullable(_s()),
-            "telephone": _nullable(_s(100)),
-            "email": _nullable(_s(300)),
-            "representative": _nullable(_s()),
-            "archived": {"type": "boolean"},
-        },
-    }
-    party = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["organisation", "role"],
-        "properties": {
-            "organisation": key,
-            "role": _enum(domain.PARTY_ROLES),
-            "signed_on": _nullable(day),
-            "signed_by": _nullable(_s(300)),
-            "signatory_role": _nullable(_s(300)),
-        },
-    }
-    agreement = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["key", "title", "status", "parties"],
-        "properties": {
-            "key": key,
-            "title": {"type": "string", "minLength": 1, "maxLength": 500},
-            "purpose": _nullable(_s()),
-            "status": _enum(domain.AGREEMENT_STATUSES),
-            "version": _nullable(_s(50)),
-            "owner": _nullable(key),
-            "start_date": _nullable(day),
-            "review_date": _nullable(day),
-            "end_date": _nullable(day),
-            "parties": _list(party),
-            "data_categories": categories,
-            "document_url": text,
-            "dpia_reference": _nullable(_s(300)),
-            "archived": {"type": "boolean"},
-        },
-    }
-    paragraph = {"type": "string", "pattern": r"^[1-9][0-9]?[A-Z]?$"}
-    flow = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["key", "name", "source", "recipient", "identifiability"],
-        "properties": {
-            "key": key,
-            "name": {"type": "string", "minLength": 1, "maxLength": 500},
-            "source": key,
-            "recipient": key,
-            "purpose": _nullable(_s()),
-            "programme": _nullable(_s(300)),
-            "agreement": _nullable(key),
-            "status": _enum(domain.FLOW_STATUSES),
-            "start_date": _nullable(day),
-            "end_date": _nullable(day),
-            "identifiability": _enum(domain.IDENTIFIABILITY),
-            "regime": _enum(domain.REGIMES),
-            "data_subjects": _list({"type": "string", "minLength": 1, "maxLength": 100}),
-            "data_categories": categories,
-            "article6": _nullable(_enum(domain.ARTICLE6_CODES)),
-            "recognised_interest": _nullable(_s(100)),
-            "article9": _nullable(_enum(domain.ARTICLE9_CODES)),
-            "schedule1": _list(paragraph),
-            "official_authority": {"type": "boolean"},
-            "law_enforcement_basis": _nullable(_enum(domain.LAW_ENFORCEMENT_BASES)),
-            "schedule8": _list(paragraph),
-            "legislation": _list({"type": "string", "minLength": 1, "maxLength": 200}),
-            "retention": _nullable(_s()),
-            "international_transfer": _nullable(
-                {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["country"],
-                    "properties": {
-                        "country": {"type": "string", "minLength": 1, "maxLength": 100},
-                        "safeguard": _nullable(_enum(domain.TRANSFER_SAFEGUARDS)),
-                    },
-                }
-            ),
-            "frequency": _nullable(_s(200)),
-            "method": _nullable(_s(200)),
-            "security_measures": _nullable(_s()),
-            "storage_location": _nullable(_s()),
-            "automated_decision_making": _nullable({"type": "boolean"}),
-            "lia_reference": text,
-            "consent_record": text,
-            "archived": {"type": "boolean"},
-        },
-    }
+    """The JSON Schema (draft 2020-12) of an ``isa-registry/1`` document, from the declarations."""
+    organisation = _object(records.ORGANISATION)
+    agreement = _object(records.AGREEMENT)
+    flow = _object(records.FLOW)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://isa-registry.example/schema/isa-registry-1.json",

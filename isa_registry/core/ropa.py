@@ -49,6 +49,7 @@ from typing import IO, Any, TypeVar
 
 import xlsxwriter
 
+from . import records
 from .domain import Agreement, Flow, Organisation, Registry, Transfer
 from .law import (
     CATEGORIES,
@@ -798,6 +799,8 @@ _WIDTHS = (
 _BLOCK_ROWS = ("Controller", "Data Protection Officer", "Representative")
 _HEADER_CELLS = tuple(neutralise(title) for title in COLUMNS)
 _HEADER_ROW = 9  # zero-based: the title, the as-of date, the ICO number, a gap, the contact block, a gap
+#: The numbers the controller is registered under (the ICO's, ...), on the rows after the as-of date.
+_IDENTIFIERS = tuple(f for f in records.ORGANISATION if f.identifier)
 
 
 def _sheet_names(ropa: Ropa) -> list[str]:
@@ -848,8 +851,9 @@ def _write_controller_sheet(
     _text(sheet, 0, 0, f"Record of processing activities (UK GDPR Article 30(1)): {org.name}", fmt.title)
     _text(sheet, 1, 0, "As of", fmt.label)
     sheet.write_datetime(1, 1, as_of, fmt.date)
-    _text(sheet, 2, 0, "ICO registration number", fmt.label)
-    _text(sheet, 2, 1, org.ico_registration, fmt.text)
+    for row, declared in enumerate(_IDENTIFIERS, start=2):
+        _text(sheet, row, 0, declared.label, fmt.label)
+        _text(sheet, row, 1, getattr(org, declared.name), fmt.text)
     for col, title in enumerate(("", "Name", "Address", "Email", "Telephone")):
         _text(sheet, 4, col, title, fmt.header)
     contacts = (

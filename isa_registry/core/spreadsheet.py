@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from . import domain, exchange, vocabulary
+from . import domain, exchange, records, vocabulary
 from .exchange import InvalidDocument, Problem
 from .law import (
     ANNEX1,
@@ -733,6 +733,35 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            help="Yes to archive the record (default No)."),
     ),
 }  # fmt: skip
+
+#: How a declared field's values are read when the table above has no column for it.
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    records.TEXT: _parse_text,
+    records.LONG_TEXT: _parse_text,
+    records.DATE: _parse_date,
+    records.BOOL: _parse_bool_optional,
+}
+
+
+def _declared_columns(named: tuple[Column, ...], declared: tuple[records.Field, ...]) -> tuple[Column, ...]:
+    """A column, titled by its label, for each declared field the table does not name (a new one)."""
+    have = {c.field for c in named}
+    return tuple(
+        Column(
+            f.name,
+            f.label,
+            (),
+            _PARSERS[f.kind],
+            help=f.hint,
+            choices=("Yes", "No") if f.kind == records.BOOL else (),
+        )
+        for f in declared
+        if f.kind in _PARSERS and f.name not in have
+    )
+
+
+_DECLARED = {"organisations": records.ORGANISATION, "agreements": records.AGREEMENT, "flows": records.FLOW}
+COLUMNS = {kind: (*named, *_declared_columns(named, _DECLARED[kind])) for kind, named in COLUMNS.items()}
 
 _ORG_REF_FIELDS = {
     "organisations": ("successor",),

@@ -27,8 +27,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
-from ..core import domain
+from ..core import domain, records
 from .db import db
 
 __all__ = ["Agreement", "AgreementParty", "AuditEntry", "AuditHead", "Flow", "Organisation", "User"]
@@ -178,6 +179,35 @@ class Flow(_Record, db.Model):
     source: Mapped[Organisation] = relationship(foreign_keys=[source_id])
     recipient: Mapped[Organisation] = relationship(foreign_keys=[recipient_id])
     agreement: Mapped[Agreement | None] = relationship()
+
+
+def _column_type(f: records.Field) -> TypeEngine[object] | type[TypeEngine[object]]:
+    """The column type of a plain declared field."""
+    if f.kind == records.CHOICE:
+        return _enum(f.choices, f.name)
+    if f.kind == records.BOOL:
+        return Boolean
+    if f.kind == records.DATE:
+        return Date
+    return String(f.max_length) if f.max_length else Text
+
+
+def _declare_columns(model: type, declared: tuple[records.Field, ...]) -> None:
+    """Give ``model`` a column, built from the declaration, for each plain field it does not spell out.
+
+    So a new optional field needs a declaration and a migration, not a line here as well; the
+    columns spelled out above are held to the declarations by ``tests/test_records.py``.
+    """
+    for name in records.plain_fields(declared):
+        if name not in model.__table__.c:  # type: ignore[attr-defined]
+            f = records.by_name(declared)[name]
+            setattr(model, name, mapped_column(_column_type(f), nullable=f.nullable))
+
+
+_declare_columns(Organisation, records.ORGANISATION)
+_declare_columns(Agreement, records.AGREEMENT)
+_declare_columns(AgreementParty, records.PARTY)
+_declare_columns(Flow, records.FLOW)
 
 
 class User(db.Model):

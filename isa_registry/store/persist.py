@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ..core import records
 from ..core.domain import Agreement, Flow, Organisation, Registry
 from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
 from . import audit
@@ -70,21 +71,24 @@ def agreement_ids(session: Session) -> dict[str, int]:
     return {k: i for i, k in session.execute(select(t.c.id, t.c.key))}
 
 
+# The columns copied as they are (a text purpose of None is stored as empty text, after the copy).
+_ORGANISATION_COLUMNS = records.plain_fields(records.ORGANISATION)
+_AGREEMENT_COLUMNS = records.plain_fields(records.AGREEMENT)
+_FLOW_COLUMNS = records.plain_fields(records.FLOW)
+_FLOW_LISTS = records.list_fields(records.FLOW)
+_PARTY_COLUMNS = records.plain_fields(records.PARTY)
+
+
 def set_organisation(row: OrganisationModel, o: Organisation, ids: dict[str, int]) -> None:
     """Copy a domain organisation onto its row (the successor must already have an id)."""
-    for name in (
-        "key name kind public_authority ico_registration dpo_contact appropriate_policy_document "
-        "status address telephone email representative archived"
-    ).split():
+    for name in _ORGANISATION_COLUMNS:
         setattr(row, name, getattr(o, name))
     row.successor_id = ids[o.successor] if o.successor else None
 
 
 def set_agreement(row: AgreementModel, a: Agreement, ids: dict[str, int]) -> None:
     """Copy a domain agreement, parties included, onto its row."""
-    for name in (
-        "key title status version start_date review_date end_date document_url dpia_reference archived"
-    ).split():
+    for name in _AGREEMENT_COLUMNS:
         setattr(row, name, getattr(a, name))
     row.purpose = a.purpose or ""
     row.data_categories = list(a.data_categories)
@@ -95,23 +99,19 @@ def set_agreement(row: AgreementModel, a: Agreement, ids: dict[str, int]) -> Non
     parties = []
     for i, p in enumerate(a.parties):
         party = existing.get(ids[p.organisation]) or AgreementParty(organisation_id=ids[p.organisation])
-        party.position, party.role, party.signed_on = i, p.role, p.signed_on
-        party.signed_by, party.signatory_role = p.signed_by, p.signatory_role
+        party.position = i
+        for name in _PARTY_COLUMNS:
+            setattr(party, name, getattr(p, name))
         parties.append(party)
     row.parties = parties
 
 
 def set_flow(row: FlowModel, f: Flow, orgs: dict[str, int], agreements: dict[str, int]) -> None:
     """Copy a domain flow onto its row."""
-    for name in (
-        "key name identifiability purpose programme status start_date end_date regime article6 "
-        "recognised_interest article9 official_authority law_enforcement_basis retention frequency "
-        "method security_measures storage_location automated_decision_making lia_reference "
-        "consent_record archived"
-    ).split():
+    for name in _FLOW_COLUMNS:
         setattr(row, name, getattr(f, name))
     row.purpose = f.purpose or ""
-    for name in ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation"):
+    for name in _FLOW_LISTS:
         setattr(row, name, list(getattr(f, name)))
     row.source_id, row.recipient_id = orgs[f.source], orgs[f.recipient]
     row.agreement_id = agreements[f.agreement] if f.agreement else None
@@ -130,22 +130,6 @@ def _rows_by_key(session: Session, model: Any, keys: Sequence[str], *options: An
         stmt = select(model).where(model.key.in_(chunk)).options(*options)
         found.update((r.key, r) for r in session.scalars(stmt))
     return found
-
-
-_ORGANISATION_COLUMNS = (
-    "key name kind public_authority ico_registration dpo_contact appropriate_policy_document "
-    "status address telephone email representative archived"
-).split()
-_AGREEMENT_COLUMNS = (
-    "key title status version start_date review_date end_date document_url dpia_reference archived"
-).split()
-_FLOW_COLUMNS = (
-    "key name identifiability programme status start_date end_date regime article6 "
-    "recognised_interest article9 official_authority law_enforcement_basis retention frequency "
-    "method security_measures storage_location automated_decision_making lia_reference "
-    "consent_record archived"
-).split()
-_FLOW_LISTS = ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation")
 
 
 def _new_row(now: datetime, archived: bool) -> dict[str, Any]:
@@ -200,10 +184,7 @@ def _insert_agreements(
             "agreement_id": agreements[a.key],
             "organisation_id": ids[p.organisation],
             "position": i,
-            "role": p.role,
-            "signed_on": p.signed_on,
-            "signed_by": p.signed_by,
-            "signatory_role": p.signatory_role,
+            **{name: getattr(p, name) for name in _PARTY_COLUMNS},
         }
         for a in new
         for i, p in enumerate(a.parties)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
+from ..core import records
 from ..core.domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from ..core.rules import run_rules
@@ -44,19 +45,11 @@ __all__ = [
 
 T = TypeVar("T")
 
-_ORG_FIELDS = (
-    "key name kind public_authority ico_registration dpo_contact appropriate_policy_document status "
-    "address telephone email representative archived"
-).split()
-_AGREEMENT_FIELDS = (
-    "key title status purpose version start_date review_date end_date document_url dpia_reference archived"
-).split()
-_FLOW_FIELDS = (
-    "key name identifiability purpose programme status start_date end_date regime article6 "
-    "recognised_interest article9 official_authority law_enforcement_basis retention frequency method "
-    "security_measures storage_location automated_decision_making lia_reference consent_record archived"
-).split()
-_FLOW_LISTS = ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation")
+_ORG_FIELDS = records.plain_fields(records.ORGANISATION)
+_AGREEMENT_FIELDS = records.plain_fields(records.AGREEMENT)
+_FLOW_FIELDS = records.plain_fields(records.FLOW)
+_FLOW_LISTS = records.list_fields(records.FLOW)
+_PARTY_FIELDS = records.plain_fields(records.PARTY)
 
 
 def org_keys(session: Session) -> dict[int, str]:
@@ -83,13 +76,7 @@ def agreement_from_row(row: RowMapping, keys: dict[int, str], parties: list[Part
 
 def party_from_row(row: RowMapping, keys: dict[int, str]) -> Party:
     """A domain party from a row of the ``agreement_party`` table."""
-    return Party(
-        organisation=keys[row["organisation_id"]],
-        role=row["role"],
-        signed_on=row["signed_on"],
-        signed_by=row["signed_by"],
-        signatory_role=row["signatory_role"],
-    )
+    return Party(organisation=keys[row["organisation_id"]], **{name: row[name] for name in _PARTY_FIELDS})
 
 
 def flow_from_row(row: RowMapping, org_keys: dict[int, str], agreement_keys: dict[int, str]) -> Flow:

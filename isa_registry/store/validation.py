@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..core import domain, exchange
+from ..core import domain, exchange, records
 from ..core.domain import Agreement, Flow, Organisation
 from .lifecycle import status_error
 from .models import Agreement as AgreementModel
@@ -45,7 +45,7 @@ Errors = dict[str, str]
 _KEY = re.compile(exchange.KEY_PATTERN)
 
 #: A legislation.gov.uk identifier: type/year/number, then any sub-division (no spaces).
-_LEGISLATION_ID = re.compile(r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$")
+_LEGISLATION_ID = re.compile(records.LEGISLATION_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,7 @@ def _check_key(errors: Errors, rt: RecordType[Any], key: str, taken: bool) -> No
     if not key:
         errors["key"] = f"Enter a key for the {rt.subject_type}"
     elif not _KEY.match(key):
-        errors["key"] = (
-            "Key must be letters, digits, full stops, underscores or hyphens, start with a letter "
-            "or digit and be at most 100 characters"
-        )
+        errors["key"] = records.KEY_MESSAGE
     elif taken:
         errors["key"] = rt.duplicate(key)
 
@@ -106,7 +103,7 @@ def _check_choice(errors: Errors, name: str, label: str, value: str | None, allo
 
 def _check_dates(errors: Errors, start: date | None, end: date | None) -> None:
     if start and end and end < start:
-        errors["end_date"] = "End date must be the same as or after the start date"
+        errors["end_date"] = records.END_BEFORE_START_MESSAGE
 
 
 def _check_reference(

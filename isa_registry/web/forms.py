@@ -21,10 +21,10 @@ law's in :mod:`isa_registry.core.law` ("Art 6(1)(e) Public task"), re-exported h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -41,8 +41,8 @@ from wtforms import (
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
+from ..core import records
 from ..core.domain import Agreement, Flow, Organisation, Party, Transfer
-from ..core.exchange import KEY_PATTERN
 from ..core.law import (
     ANNEX1,
     ARTICLE6,
@@ -66,6 +66,7 @@ from ..core.law import (
     schedule1_label,
     schedule8_label,
 )
+from ..core.records import END_BEFORE_START_MESSAGE, KEY_MESSAGE, KEY_PATTERN, LEGISLATION_ID_PATTERN
 from ..core.vocabulary import IDENTIFIABILITY, LEGISLATION_STATUS, REGIME, VOCABULARIES
 
 __all__ = [
@@ -334,10 +335,7 @@ def _check_key(form: Any, field: Any, thing: str) -> None:
     if not key:
         raise ValidationError(f"Enter a key for the {thing}")
     if not _KEY.match(key):
-        raise ValidationError(
-            "Key must be letters, digits, full stops, underscores or hyphens, start with a letter "
-            "or digit and be at most 100 characters"
-        )
+        raise ValidationError(KEY_MESSAGE)
     if key.lower() in RESERVED_KEYS:
         raise ValidationError(f"Key cannot be '{key}': choose another")
 
@@ -347,8 +345,16 @@ def _required(field: Any, message: str) -> None:
         raise ValidationError(message)
 
 
-def _max(field: Any, limit: int, what: str) -> None:
-    if field.data and len(field.data) > limit:
+#: The declared fields by name, whose limits the forms check.
+_ORGANISATION = records.by_name(records.ORGANISATION)
+_AGREEMENT = records.by_name(records.AGREEMENT)
+_PARTY = records.by_name(records.PARTY)
+_FLOW = records.by_name(records.FLOW)
+
+
+def _max(field: Any, declared: records.Field, what: str) -> None:
+    limit = declared.max_length
+    if field.data and limit is not None and len(field.data) > limit:
         raise ValidationError(f"{_capital(what)} must be {limit} characters or fewer")
 
 
@@ -360,7 +366,7 @@ def _url(field: Any, what: str) -> None:
 def _dates_in_order(form: Any) -> bool:
     start, end = form.start_date.data, form.end_date.data
     if start and end and end < start:
-        form.end_date.errors.append("End date must be the same as or after the start date")
+        form.end_date.errors.append(END_BEFORE_START_MESSAGE)
         return False
     return True
 
@@ -369,6 +375,22 @@ class RecordForm(FlaskForm):
     """What every record form has: the version it was read at."""
 
     version_id = HiddenField()
+    #: The declared text fields that the form does not spell out, added by :func:`_declared`.
+    declared_extras: tuple[records.Field, ...] = ()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for declared in self.declared_extras:
+            field = self[declared.name]
+            problem = _declared_problem(declared, field.data)
+            if problem:
+                field.errors = [*field.errors, problem]
+                ok = False
+        return ok
+
+    def extras(self) -> dict[str, Any]:
+        """The values of the fields added from their declarations, for ``to_domain``."""
+        return {declared.name: self[declared.name].data for declared in self.declared_extras}
 
     def loaded_version(self) -> int | None:
         """The record version the form was read at, or None (a new record)."""
@@ -401,6 +423,46 @@ class RecordForm(FlaskForm):
                 self.form_errors.append(message)
 
 
+F = TypeVar("F", bound=type[RecordForm])
+
+
+def _declared(declared: tuple[records.Field, ...]) -> Callable[[F], F]:
+    """Give a form a field for each declared text field it does not spell out, from the declaration.
+
+    A new optional text field then appears on the form (the template places it), is checked against
+    its length and pattern, and reaches the record through :meth:`RecordForm.extras`.
+    """
+
+    def add(form_class: F) -> F:
+        extras = tuple(
+            f
+            for f in declared
+            if f.kind in (records.TEXT, records.LONG_TEXT) and not hasattr(form_class, f.name)
+        )
+        for f in extras:
+            setattr(form_class, f.name, (TextField if f.kind == records.TEXT else LongTextField)(f.label))
+        form_class.declared_extras = extras
+        return form_class
+
+    return add
+
+
+def _declared_problem(declared: records.Field, value: str | None) -> str | None:
+    """What is wrong with a value of a field added from its declaration, if anything."""
+    if not value:
+        return None
+    if declared.max_length is not None and len(value) > declared.max_length:
+        return f"{declared.label} must be {declared.max_length} characters or fewer"
+    if declared.pattern and not re.match(declared.pattern, value):
+        return f"{declared.label} is not valid. {declared.hint}".strip()
+    return None
+
+
+def _extras_data(form_class: type[RecordForm], record: object) -> dict[str, Any]:
+    """Form data for the fields added from their declarations."""
+    return {f.name: getattr(record, f.name) for f in form_class.declared_extras}
+
+
 def field_labels(form_class: type) -> dict[str, str]:
     """Field name to label, read from the form class (for the conflict table)."""
     return {
@@ -424,6 +486,7 @@ def _walk(form: Any) -> Iterable[Any]:
 # --- Organisation ------------------------------------------------------------------------------
 
 
+@_declared(records.ORGANISATION)
 class OrganisationForm(RecordForm):
     """An organisation."""
 
@@ -452,17 +515,17 @@ class OrganisationForm(RecordForm):
 
     def validate_name(self, field: Any) -> None:
         _required(field, "Enter the organisation's name")
-        _max(field, 300, "name")
+        _max(field, _ORGANISATION["name"], "name")
 
     def validate_ico_registration(self, field: Any) -> None:
-        _max(field, 50, "ICO registration number")
+        _max(field, _ORGANISATION["ico_registration"], "ICO registration number")
 
     def validate_dpo_contact(self, field: Any) -> None:
-        _max(field, 300, "data protection officer contact")
+        _max(field, _ORGANISATION["dpo_contact"], "data protection officer contact")
 
     def validate_appropriate_policy_document(self, field: Any) -> None:
         _url(field, "the appropriate policy document link")
-        _max(field, 1000, "the appropriate policy document link")
+        _max(field, _ORGANISATION["appropriate_policy_document"], "the appropriate policy document link")
 
     def validate_email(self, field: Any) -> None:
         if field.data and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", field.data):
@@ -490,6 +553,7 @@ class OrganisationForm(RecordForm):
             telephone=self.telephone.data,
             email=self.email.data,
             representative=self.representative.data,
+            **self.extras(),
         )
 
 
@@ -510,6 +574,7 @@ def organisation_data(o: Organisation, version_id: int | None = None) -> dict[st
         email=o.email,
         representative=o.representative,
         version_id=version_id,
+        **_extras_data(OrganisationForm, o),
     )
 
 
@@ -523,6 +588,7 @@ class PartyForm(Form):
     role = Choice("Role", choices=_options(LABELS["role"]), default="controller")
 
 
+@_declared(records.AGREEMENT)
 class AgreementForm(RecordForm):
     """An agreement and its parties (sign-offs are recorded on their own form)."""
 
@@ -551,10 +617,10 @@ class AgreementForm(RecordForm):
 
     def validate_title(self, field: Any) -> None:
         _required(field, "Enter the agreement's title")
-        _max(field, 500, "title")
+        _max(field, _AGREEMENT["title"], "title")
 
     def validate_version(self, field: Any) -> None:
-        _max(field, 50, "version")
+        _max(field, _AGREEMENT["version"], "version")
 
     def validate_document_url(self, field: Any) -> None:
         _url(field, "the document link")
@@ -595,6 +661,7 @@ class AgreementForm(RecordForm):
             data_categories=list(self.data_categories.data or []),
             document_url=self.document_url.data,
             dpia_reference=self.dpia_reference.data,
+            **self.extras(),
         )
 
 
@@ -617,6 +684,7 @@ def agreement_data(a: Agreement, version_id: int | None = None) -> dict[str, Any
         "document_url": a.document_url,
         "dpia_reference": a.dpia_reference,
         "version_id": version_id,
+        **_extras_data(AgreementForm, a),
     }
 
 
@@ -630,9 +698,10 @@ class TransferForm(Form):
     safeguard = Choice("Safeguard", choices=_options(LABELS["safeguard"]))
 
 
-_LEGISLATION_LINE = re.compile(r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$")
+_LEGISLATION_LINE = re.compile(LEGISLATION_ID_PATTERN)
 
 
+@_declared(records.FLOW)
 class FlowForm(RecordForm):
     """A flow of personal data, with the law it relies on."""
 
@@ -709,10 +778,10 @@ class FlowForm(RecordForm):
 
     def validate_name(self, field: Any) -> None:
         _required(field, "Enter the flow's name")
-        _max(field, 500, "name")
+        _max(field, _FLOW["name"], "name")
 
     def validate_programme(self, field: Any) -> None:
-        _max(field, 300, "programme")
+        _max(field, _FLOW["programme"], "programme")
 
     def validate_legislation_other(self, field: Any) -> None:
         for line in self._other_lines():
@@ -799,6 +868,7 @@ class FlowForm(RecordForm):
             automated_decision_making=None if adm is None else adm == "yes",
             lia_reference=self.lia_reference.data,
             consent_record=self.consent_record.data,
+            **self.extras(),
         )
 
 
@@ -847,6 +917,7 @@ def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
         "lia_reference": f.lia_reference,
         "consent_record": f.consent_record,
         "version_id": version_id,
+        **_extras_data(FlowForm, f),
     }
 
 
@@ -862,11 +933,11 @@ class SignForm(RecordForm):
 
     def validate_signed_by(self, field: Any) -> None:
         _required(field, "Enter the name of the person who signed")
-        _max(field, 300, "name of the person who signed")
+        _max(field, _PARTY["signed_by"], "name of the person who signed")
 
     def validate_signatory_role(self, field: Any) -> None:
         _required(field, "Enter the signatory's role, for example Director of Children's Services")
-        _max(field, 300, "signatory's role")
+        _max(field, _PARTY["signatory_role"], "signatory's role")
 
     def validate_signed_on(self, field: Any) -> None:
         if field.data is None and not field.errors:

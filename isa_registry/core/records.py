@@ -1,0 +1,226 @@
+"""Each record type's fields, declared once.
+
+One :class:`Field` per field of the ``isa-registry/1`` format (``docs/spec/registry-format.md``) and
+of this project's extensions to it: its name, kind, whether the format requires it, whether it may
+be null, its length limit, its codes, its pattern and its label. The exchange format's JSON Schema,
+the database row mapping, the spreadsheet import's plain columns and the forms' limits are derived
+from these tables, and tests check the database columns, the domain dataclasses and the spreadsheet
+columns against them. A new optional field is one line here plus a migration.
+
+The tables list fields in the format's order (the order of the JSON Schema's properties). Labels of
+enumeration codes are not here: :mod:`isa_registry.core.vocabulary` words those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import domain
+
+__all__ = [
+    "AGREEMENT",
+    "BOOL",
+    "CHOICE",
+    "CHOICES",
+    "DATE",
+    "END_BEFORE_START_MESSAGE",
+    "FLOW",
+    "KEY",
+    "KEY_MESSAGE",
+    "KEY_PATTERN",
+    "LEGISLATION_ID_PATTERN",
+    "LIST",
+    "LONG_TEXT",
+    "ORGANISATION",
+    "PARTY",
+    "RECORD",
+    "RECORDS",
+    "REFERENCE",
+    "TEXT",
+    "TRANSFER",
+    "Field",
+    "by_name",
+    "list_fields",
+    "plain_fields",
+]
+
+# The kinds of field.
+KEY = "key"  # the record's own key
+TEXT = "text"  # one line of text
+LONG_TEXT = "long_text"  # free text, no length limit
+DATE = "date"
+BOOL = "bool"
+CHOICE = "choice"  # one of ``choices``
+CHOICES = "choices"  # a list of data category codes
+LIST = "list"  # a list of strings
+REFERENCE = "reference"  # the key of another record (``refers_to``)
+RECORD = "record"  # a nested object of ``fields``
+RECORDS = "records"  # a list of nested objects of ``fields``
+
+#: A key: letters, digits, '.', '_' or '-', starting with a letter or digit, at most 100 characters.
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+#: What the forms and the services say about a key that does not match :data:`KEY_PATTERN`.
+KEY_MESSAGE = (
+    "Key must be letters, digits, full stops, underscores or hyphens, start with a letter "
+    "or digit and be at most 100 characters"
+)
+#: What the forms and the services say when an end date comes before the start date.
+END_BEFORE_START_MESSAGE = "End date must be the same as or after the start date"
+#: A legislation.gov.uk identifier: type/year/number, then any sub-division (no spaces).
+LEGISLATION_ID_PATTERN = r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$"
+
+_LISTS = (CHOICES, LIST, RECORDS)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: what the format, the database, the import and the forms agree on.
+
+    ``required`` means the format requires the field in every record; ``nullable`` that null is a
+    valid value (never for a required field or a list). ``max_length`` limits a text (or, for a
+    list, each item); ``pattern`` is a regular expression a text (or each item) must match.
+    ``extension`` marks a field this project adds to ``isa-registry/1``. ``identifier`` marks a
+    number an organisation is registered under, which its record of processing names beside it.
+    """
+
+    name: str
+    kind: str
+    label: str
+    required: bool = False
+    nullable: bool = True
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    pattern: str | None = None
+    refers_to: str | None = None
+    fields: tuple[Field, ...] = ()
+    extension: bool = False
+    hint: str = ""
+    identifier: bool = False
+
+    def __post_init__(self) -> None:
+        if self.required or self.kind in _LISTS:
+            object.__setattr__(self, "nullable", False)
+
+
+def by_name(fields: tuple[Field, ...]) -> dict[str, Field]:
+    """The fields keyed by name."""
+    return {f.name: f for f in fields}
+
+
+def plain_fields(fields: tuple[Field, ...]) -> tuple[str, ...]:
+    """The names of the fields stored as they are, one column each, under their own name.
+
+    Not references (stored as ids), lists (JSON arrays) or nested records (other tables).
+
+    >>> plain_fields(TRANSFER)
+    ('country', 'safeguard')
+    """
+    stored = (KEY, TEXT, LONG_TEXT, DATE, BOOL, CHOICE)
+    return tuple(f.name for f in fields if f.kind in stored)
+
+
+def list_fields(fields: tuple[Field, ...]) -> tuple[str, ...]:
+    """The names of the fields that hold a list of strings (stored as JSON arrays)."""
+    return tuple(f.name for f in fields if f.kind in (CHOICES, LIST))
+
+
+_PARAGRAPH = r"^[1-9][0-9]?[A-Z]?$"
+
+ORGANISATION: tuple[Field, ...] = (
+    Field("key", KEY, "Key", required=True),
+    Field("name", TEXT, "Name", required=True, max_length=300),
+    Field("kind", CHOICE, "Kind of organisation", required=True, choices=domain.ORGANISATION_KINDS),
+    Field("public_authority", BOOL, "Public authority", required=True),
+    Field("ico_registration", TEXT, "ICO registration number", max_length=50, identifier=True),
+    Field("dpo_contact", TEXT, "Data protection officer contact", max_length=300),
+    Field("appropriate_policy_document", TEXT, "Appropriate policy document", max_length=1000),
+    Field("status", CHOICE, "Status", nullable=False, choices=domain.ORGANISATION_STATUSES),
+    Field("successor", REFERENCE, "Successor", refers_to="organisation"),
+    Field("address", LONG_TEXT, "Address", extension=True),
+    Field("telephone", TEXT, "Telephone", max_length=100, extension=True),
+    Field("email", TEXT, "Email", max_length=300, extension=True),
+    Field("representative", LONG_TEXT, "Representative", extension=True),
+    Field(
+        "ods_code",
+        TEXT,
+        "ODS code",
+        max_length=10,
+        pattern=r"^[A-Z0-9]{3,10}$",
+        extension=True,
+        identifier=True,
+        hint="The NHS Organisation Data Service code, for example RYK or 05C: capital letters and digits.",
+    ),
+    Field("archived", BOOL, "Archived", nullable=False, extension=True),
+)
+
+PARTY: tuple[Field, ...] = (
+    Field("organisation", REFERENCE, "Organisation", required=True, refers_to="organisation"),
+    Field("role", CHOICE, "Role", required=True, choices=domain.PARTY_ROLES),
+    Field("signed_on", DATE, "Date signed"),
+    Field("signed_by", TEXT, "Name of the person who signed", max_length=300, extension=True),
+    Field("signatory_role", TEXT, "Their role", max_length=300, extension=True),
+)
+
+AGREEMENT: tuple[Field, ...] = (
+    Field("key", KEY, "Reference (key)", required=True),
+    Field("title", TEXT, "Title", required=True, max_length=500),
+    Field("purpose", LONG_TEXT, "Purpose"),
+    Field("status", CHOICE, "Status", required=True, choices=domain.AGREEMENT_STATUSES),
+    Field("version", TEXT, "Version", max_length=50),
+    Field("owner", REFERENCE, "Owner", refers_to="organisation"),
+    Field("start_date", DATE, "Start date"),
+    Field("review_date", DATE, "Review date"),
+    Field("end_date", DATE, "End date"),
+    Field("parties", RECORDS, "Parties", required=True, fields=PARTY),
+    Field("data_categories", CHOICES, "Data categories"),
+    Field("document_url", TEXT, "Link to the signed document", max_length=1000),
+    Field("dpia_reference", TEXT, "DPIA reference", max_length=300),
+    Field("archived", BOOL, "Archived", nullable=False, extension=True),
+)
+
+TRANSFER: tuple[Field, ...] = (
+    Field("country", TEXT, "Country", required=True, max_length=100),
+    Field("safeguard", CHOICE, "Safeguard", choices=domain.TRANSFER_SAFEGUARDS),
+)
+
+FLOW: tuple[Field, ...] = (
+    Field("key", KEY, "Key", required=True),
+    Field("name", TEXT, "Name", required=True, max_length=500),
+    Field("source", REFERENCE, "Source", required=True, refers_to="organisation"),
+    Field("recipient", REFERENCE, "Recipient", required=True, refers_to="organisation"),
+    Field("purpose", LONG_TEXT, "Purpose"),
+    Field("programme", TEXT, "Programme or service", max_length=300),
+    Field("agreement", REFERENCE, "Agreement", refers_to="agreement"),
+    Field("status", CHOICE, "Status", nullable=False, choices=domain.FLOW_STATUSES),
+    Field("start_date", DATE, "Start date"),
+    Field("end_date", DATE, "End date"),
+    Field("identifiability", CHOICE, "Identifiability", required=True, choices=domain.IDENTIFIABILITY),
+    Field("regime", CHOICE, "Regime", nullable=False, choices=domain.REGIMES),
+    Field("data_subjects", LIST, "Data subjects", max_length=100),
+    Field("data_categories", CHOICES, "Data categories"),
+    Field("article6", CHOICE, "UK GDPR Art 6(1) lawful basis", choices=domain.ARTICLE6_CODES),
+    Field("recognised_interest", TEXT, "Recognised legitimate interest", max_length=100),
+    Field("article9", CHOICE, "UK GDPR Art 9(2) condition", choices=domain.ARTICLE9_CODES),
+    Field("schedule1", LIST, "DPA 2018 Schedule 1 conditions", pattern=_PARAGRAPH),
+    Field("official_authority", BOOL, "Under official authority", nullable=False),
+    Field(
+        "law_enforcement_basis",
+        CHOICE,
+        "Lawful basis for law enforcement processing",
+        choices=domain.LAW_ENFORCEMENT_BASES,
+    ),
+    Field("schedule8", LIST, "DPA 2018 Schedule 8 conditions", pattern=_PARAGRAPH),
+    Field("legislation", LIST, "Legislation", max_length=200),
+    Field("retention", LONG_TEXT, "Retention"),
+    Field("international_transfer", RECORD, "International transfer", fields=TRANSFER),
+    Field("frequency", TEXT, "Frequency", max_length=200),
+    Field("method", TEXT, "Method", max_length=200),
+    Field("security_measures", LONG_TEXT, "Security measures", extension=True),
+    Field("storage_location", LONG_TEXT, "Where the recipient stores it", extension=True),
+    Field("automated_decision_making", BOOL, "Automated decision-making", extension=True),
+    Field(
+        "lia_reference", TEXT, "Legitimate interests assessment reference", max_length=1000, extension=True
+    ),
+    Field("consent_record", TEXT, "Where consent is recorded", max_length=1000, extension=True),
+    Field("archived", BOOL, "Archived", nullable=False, extension=True),
+)
