@@ -7,6 +7,7 @@ of their own (:func:`sign_off_errors`, the ``*_blockers``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,6 +89,14 @@ def _check_key(errors: Errors, rt: RecordType[Any], key: str, taken: bool) -> No
         errors["key"] = rt.duplicate(key)
 
 
+@functools.cache
+def limit(fields: tuple[records.Field, ...], name: str) -> int:
+    """The most characters the declaration of ``name`` among ``fields`` allows."""
+    most = records.by_name(fields)[name].max_length
+    assert most is not None, name
+    return most
+
+
 def check_text(errors: Errors, name: str, label: str, value: str | None, limit: int, required: bool) -> None:
     """A text must be given when ``required`` and be at most ``limit`` characters."""
     if required and not (value or "").strip():
@@ -147,25 +156,48 @@ def known_categories() -> dict[str, Any]:
 
 def organisation_fields(errors: Errors, o: Organisation, known: Known, before: Organisation | None) -> None:
     """An organisation's own checks."""
-    check_text(errors, "name", "the organisation's name", o.name, 300, required=True)
+    check_text(
+        errors, "name", "the organisation's name", o.name, limit(records.ORGANISATION, "name"), required=True
+    )
     _check_choice(errors, "kind", "kind of organisation", o.kind, domain.ORGANISATION_KINDS)
     if o.kind is None:
         errors["kind"] = "Select the kind of organisation"
     if not isinstance(o.public_authority, bool):
         errors["public_authority"] = "Select whether the organisation is a public authority"
     _check_choice(errors, "status", "status", o.status, domain.ORGANISATION_STATUSES)
-    check_text(errors, "ico_registration", "the ICO registration number", o.ico_registration, 50, False)
-    check_text(errors, "dpo_contact", "the DPO contact", o.dpo_contact, 300, False)
+    check_text(
+        errors,
+        "ico_registration",
+        "the ICO registration number",
+        o.ico_registration,
+        limit(records.ORGANISATION, "ico_registration"),
+        False,
+    )
+    check_text(
+        errors,
+        "dpo_contact",
+        "the DPO contact",
+        o.dpo_contact,
+        limit(records.ORGANISATION, "dpo_contact"),
+        False,
+    )
     check_text(
         errors,
         "appropriate_policy_document",
         "the policy document link",
         o.appropriate_policy_document,
-        1000,
+        limit(records.ORGANISATION, "appropriate_policy_document"),
         False,
     )
-    check_text(errors, "telephone", "the telephone number", o.telephone, 100, False)
-    check_text(errors, "email", "the email address", o.email, 300, False)
+    check_text(
+        errors,
+        "telephone",
+        "the telephone number",
+        o.telephone,
+        limit(records.ORGANISATION, "telephone"),
+        False,
+    )
+    check_text(errors, "email", "the email address", o.email, limit(records.ORGANISATION, "email"), False)
     if o.successor is not None and o.successor == o.key:
         errors["successor"] = "Successor: an organisation cannot succeed itself"
     else:
@@ -182,10 +214,26 @@ def organisation_fields(errors: Errors, o: Organisation, known: Known, before: O
 
 def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreement | None) -> None:
     """An agreement's own checks, its parties and its status included."""
-    check_text(errors, "title", "the agreement's title", a.title, 500, required=True)
-    check_text(errors, "version", "the version", a.version, 50, False)
-    check_text(errors, "document_url", "the document link", a.document_url, 1000, False)
-    check_text(errors, "dpia_reference", "the DPIA reference", a.dpia_reference, 300, False)
+    check_text(
+        errors, "title", "the agreement's title", a.title, limit(records.AGREEMENT, "title"), required=True
+    )
+    check_text(errors, "version", "the version", a.version, limit(records.AGREEMENT, "version"), False)
+    check_text(
+        errors,
+        "document_url",
+        "the document link",
+        a.document_url,
+        limit(records.AGREEMENT, "document_url"),
+        False,
+    )
+    check_text(
+        errors,
+        "dpia_reference",
+        "the DPIA reference",
+        a.dpia_reference,
+        limit(records.AGREEMENT, "dpia_reference"),
+        False,
+    )
     _check_reference(
         errors,
         "owner",
@@ -225,7 +273,7 @@ def flow_fields(errors: Errors, f: Flow, known: Known, before: Flow | None) -> N
     """A flow's own checks: who sends and receives, under what agreement, and the law it relies on."""
     from ..core.law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
 
-    check_text(errors, "name", "the flow's name", f.name, 500, required=True)
+    check_text(errors, "name", "the flow's name", f.name, limit(records.FLOW, "name"), required=True)
     orgs = known.organisations
     for name, label in (("source", "Source"), ("recipient", "Recipient")):
         value = getattr(f, name)
@@ -252,7 +300,7 @@ def flow_fields(errors: Errors, f: Flow, known: Known, before: Flow | None) -> N
         "agreement",
         unchanged=before is not None and before.agreement == f.agreement,
     )
-    check_text(errors, "programme", "the programme", f.programme, 300, False)
+    check_text(errors, "programme", "the programme", f.programme, limit(records.FLOW, "programme"), False)
     _check_choice(errors, "status", "status", f.status, domain.FLOW_STATUSES)
     if f.identifiability is None:
         errors["identifiability"] = "Select whether the data is identifiable, pseudonymised or anonymised"
@@ -311,8 +359,22 @@ def sign_off_errors(
 ) -> Errors:
     """What is wrong with a party's sign-off of ``a`` (empty when nothing is)."""
     errors: Errors = {}
-    check_text(errors, "signed_by", "the name of the person who signed", signed_by, 300, required=True)
-    check_text(errors, "signatory_role", "the signatory's role", signatory_role, 300, required=True)
+    check_text(
+        errors,
+        "signed_by",
+        "the name of the person who signed",
+        signed_by,
+        limit(records.PARTY, "signed_by"),
+        required=True,
+    )
+    check_text(
+        errors,
+        "signatory_role",
+        "the signatory's role",
+        signatory_role,
+        limit(records.PARTY, "signatory_role"),
+        required=True,
+    )
     if signed_on is None:
         errors["signed_on"] = "Enter the date the party signed"
     elif signed_on > today:
