@@ -53,6 +53,7 @@ from urllib.parse import quote, urlencode
 
 import networkx as nx
 
+from . import scope
 from .domain import ORGANISATION_KINDS, SEVERITIES, Finding, Flow, Registry
 from .law import CATEGORIES, CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
 
@@ -397,28 +398,8 @@ def worst(severities: Iterable[str | None]) -> str | None:
 
 
 def flow_live_on(flow: Flow, as_of: date) -> bool:
-    """Whether the flow shares data on ``as_of``.
-
-    An ``active`` flow is live from its start date (if any) until its end date (if any). A
-    ``planned`` flow is live until its end date, whatever its start date, as the rules treat it:
-    problems are best seen before sharing starts. A ``ceased`` flow was live between its start and
-    end dates, so a map of a past date still shows it; without an end date it is never live.
-
-    Examples
-    --------
-    >>> from isa_registry.core.domain import Flow
-    >>> f = Flow("F1", "x", "a", "b", "identifiable", status="ceased", end_date=date(2026, 1, 31))
-    >>> flow_live_on(f, date(2026, 1, 1)), flow_live_on(f, date(2026, 2, 1))
-    (True, False)
-    """
-    if flow.end_date is not None and as_of > flow.end_date:
-        return False
-    started = flow.start_date is None or flow.start_date <= as_of
-    if flow.status == "planned":
-        return True
-    if flow.status == "ceased":
-        return flow.end_date is not None and started
-    return started
+    """Whether the flow shares data on ``as_of`` (:func:`isa_registry.core.scope.flow_live_on`)."""
+    return scope.flow_live_on(flow, as_of)
 
 
 def _findings_by_subject(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:

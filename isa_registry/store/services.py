@@ -42,6 +42,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..core import domain, exchange
 from ..core.domain import Agreement, Flow, Organisation, Party
+from ..core.scope import LIVE_FLOW_STATUSES
 from . import audit
 from .models import Agreement as AgreementModel
 from .models import AgreementParty, AuditEntry
@@ -910,7 +911,6 @@ def update_flow(session: Session, actor: str, key: str, f: Flow, version_id: int
 # --- Archiving ---------------------------------------------------------------------------------
 
 _MODELS = {"organisation": OrganisationModel, "agreement": AgreementModel, "flow": FlowModel}
-_LIVE_FLOW_STATUSES = ("planned", "active")
 
 
 def archive_blockers(session: Session, subject_type: str, key: str) -> list[str]:
@@ -939,7 +939,7 @@ def archive_blockers(session: Session, subject_type: str, key: str) -> list[str]
             .where(
                 or_(f.c.source_id == row.id, f.c.recipient_id == row.id),
                 f.c.archived.is_(False),
-                f.c.status.in_(_LIVE_FLOW_STATUSES),
+                f.c.status.in_(LIVE_FLOW_STATUSES),
             )
             .order_by(f.c.key)
         ).all()
