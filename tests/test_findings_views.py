@@ -15,7 +15,9 @@ from isa_registry.store.db import db
 from isa_registry.store.models import User
 from isa_registry.store.passwords import hash_password
 from isa_registry.store.services import slice_page
-from isa_registry.web.findings import DATE_ERROR, Filters, apply_filters, group_by_record, parse_as_of
+from isa_registry.web.as_of import DATE_ERROR
+from isa_registry.web.as_of import parse_as_of_boxes as parse_as_of
+from isa_registry.web.findings import Filters, apply_filters, group_by_record
 from tests.builders import AS_OF, agreement, clean_registry, days, flow, registry
 
 PASSWORD = "findings-test-password"
