@@ -18,8 +18,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from isa_registry import create_app
+from isa_registry.store import cache
 from isa_registry.store.db import db
-from isa_registry.store.queries import clear_cache
 
 DB_FIXTURES = {"app", "client", "runner", "session", "demo"}
 
@@ -48,6 +48,14 @@ def _cheap_password_hashing() -> Iterator[None]:
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     security._hasher = production
+
+
+@pytest.fixture(autouse=True)
+def _forget_what_the_process_keeps() -> Iterator[None]:
+    """Every test starts and ends with nothing kept between requests (:mod:`isa_registry.store.cache`)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +102,7 @@ def _empty_tables() -> None:
 @pytest.fixture()
 def app(_app: Flask) -> Iterator[Flask]:
     """The app with an empty database; emptied again after the test."""
-    clear_cache()
     yield _app
-    clear_cache()
     with _app.app_context():
         db.session.rollback()
         _empty_tables()

@@ -14,11 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from isa_registry.core.domain import Registry
-from isa_registry.store import persist
+from isa_registry.store import cache, persist
 from isa_registry.store.db import db
 from isa_registry.store.models import User
 from isa_registry.store.passwords import hash_password
-from isa_registry.store.queries import clear_cache
 from isa_registry.web.dashboard import reviews
 from tests.builders import agreement, clean_registry, flow, registry
 
@@ -143,7 +142,7 @@ def test_the_dashboard_runs_the_same_few_queries_whatever_the_size(app: Flask, v
     flows = [flow(f"FLOW-{n:03d}") for n in range(200, 260)]
     agreements = [agreement(f"ISA-{n:03d}") for n in range(20)]
     load(app, registry(agreements=agreements, flows=flows))
-    clear_cache()  # read the tables again, as the first time (not a replay of the audit entries)
+    cache.clear()  # read the tables again, as the first time (not a replay of the audit entries)
     with counting_statements(app) as large:
         assert viewer.get("/").status_code == 200
     assert len(large) == len(small) <= 10

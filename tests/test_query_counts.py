@@ -15,10 +15,10 @@ from sqlalchemy import event, text
 
 from bench.generate import generate
 from bench.rows import load_document_rows
+from isa_registry.store import cache
 from isa_registry.store.db import db
 from isa_registry.store.models import User
 from isa_registry.store.passwords import hash_password
-from isa_registry.store.queries import clear_cache
 
 pytestmark = pytest.mark.db
 
@@ -55,7 +55,7 @@ def _statements_per_page(app: Flask, size: str) -> dict[str, int]:
         _empty_tables()
         with db.engine.begin() as conn:
             load_document_rows(conn, generate(size))
-        clear_cache()  # the rows went in without the audit log, so the revision did not move
+        cache.clear()  # the rows went in without the audit log, so the revision did not move
         db.session.add(User(email=EMAIL, role="viewer", password_hash=hash_password(PASSWORD)))
         db.session.commit()
         engine = db.engine
