@@ -25,11 +25,11 @@ from isa_registry import create_app
 from isa_registry.cli import DEMO_FILE, DEMO_USERS
 from isa_registry.core.domain import Registry
 from isa_registry.core.exchange import load_document
+from isa_registry.store import cache
 from isa_registry.store.db import db
 from isa_registry.store.models import User
 from isa_registry.store.passwords import hash_password
 from isa_registry.store.persist import apply_registry
-from isa_registry.store.queries import clear_cache
 
 DB_FIXTURES = {"app", "client", "runner", "session", "demo"}
 
@@ -64,6 +64,14 @@ def _cheap_password_hashing() -> Iterator[None]:
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     security._hasher = production
+
+
+@pytest.fixture(autouse=True)
+def _forget_what_the_process_keeps() -> Iterator[None]:
+    """Every test starts and ends with nothing kept between requests (:mod:`isa_registry.store.cache`)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -110,9 +118,7 @@ def _empty_tables() -> None:
 @pytest.fixture()
 def app(_app: Flask) -> Iterator[Flask]:
     """The app with an empty database; emptied again after the test."""
-    clear_cache()
     yield _app
-    clear_cache()
     with _app.app_context():
         db.session.rollback()
         _empty_tables()

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from isa_registry.store.queries import clear_cache
+from isa_registry.store import cache
 from isa_registry.web.dashboard import reviews
 from tests.builders import agreement, clean_registry, flow, registry
 from tests.conftest import Auth, statements, store
@@ -105,7 +105,7 @@ def test_the_dashboard_runs_the_same_few_queries_whatever_the_size(app: Flask, v
     flows = [flow(f"FLOW-{n:03d}") for n in range(200, 260)]
     agreements = [agreement(f"ISA-{n:03d}") for n in range(20)]
     store(app, registry(agreements=agreements, flows=flows))
-    clear_cache()  # read the tables again, as the first time (not a replay of the audit entries)
+    cache.clear()  # read the tables again, as the first time (not a replay of the audit entries)
     with statements(app) as large:
         assert viewer.get("/").status_code == 200
     assert len(large) == len(small) <= 10

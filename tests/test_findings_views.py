@@ -11,7 +11,9 @@ from flask.testing import FlaskClient
 
 from isa_registry.core.domain import Finding
 from isa_registry.store.services import slice_page
-from isa_registry.web.findings import DATE_ERROR, Filters, apply_filters, group_by_record, parse_as_of
+from isa_registry.web.as_of import DATE_ERROR
+from isa_registry.web.as_of import parse_as_of_boxes as parse_as_of
+from isa_registry.web.findings import Filters, apply_filters, group_by_record
 from tests.builders import AS_OF, agreement, clean_registry, days, flow, registry
 from tests.conftest import Auth, store
 

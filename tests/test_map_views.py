@@ -17,8 +17,8 @@ from sqlalchemy import event
 from isa_registry.core import graph
 from isa_registry.core.domain import Registry
 from isa_registry.core.graph import render
+from isa_registry.store import cache
 from isa_registry.store.db import db
-from isa_registry.store.queries import clear_cache
 from isa_registry.web.map_query import DATE_PROBLEM
 from tests.builders import agreement, days, flow, organisation, registry
 from tests.conftest import Auth, _empty_tables, store
@@ -388,7 +388,7 @@ def test_the_page_reads_the_registry_once_whatever_its_size(app: Flask, signed_i
         bigger.organisations[f"org-{i}"] = organisation(f"org-{i}", kind="voluntary")
         bigger.flows[f"V{i}"] = flow(f"V{i}", "dudley", f"org-{i}", "ISA-1")
     store(app, bigger)
-    clear_cache()  # read the tables again, as the first time (not a replay of the audit entries)
+    cache.clear()  # read the tables again, as the first time (not a replay of the audit entries)
     large = count_statements(app, signed_in, "/map")
     assert small == large <= 7  # the user, the revision, and load_registry's four
 

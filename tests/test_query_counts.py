@@ -15,8 +15,8 @@ from sqlalchemy import event
 
 from bench.generate import generate
 from bench.rows import load_document_rows
+from isa_registry.store import cache
 from isa_registry.store.db import db
-from isa_registry.store.queries import clear_cache
 from tests.conftest import Auth, _empty_tables
 
 pytestmark = pytest.mark.db
@@ -41,7 +41,7 @@ def _statements_per_page(app: Flask, size: str) -> dict[str, int]:
         _empty_tables()
         with db.engine.begin() as conn:
             load_document_rows(conn, generate(size))
-        clear_cache()  # the rows went in without the audit log, so the revision did not move
+        cache.clear()  # the rows went in without the audit log, so the revision did not move
         engine = db.engine
     client = Auth(app).client("viewer")
     counts: dict[str, int] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 import click
 from flask.cli import with_appcontext
@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from ..core.domain import SEVERITIES, Finding
 from ..core.rules import RULES, run_rules, sort_key, summarise
 from ..store.queries import load_registry
+from .as_of import AS_OF
 
 __all__ = ["check_command", "commands", "format_json", "format_summary", "format_text"]
 
@@ -60,7 +61,7 @@ def format_json(findings: Sequence[Finding], as_of: date) -> str:
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=AS_OF,
     default=None,
     help="Check the registry as it stands on this date (YYYY-MM-DD). Default: today.",
 )
@@ -73,9 +74,9 @@ def format_json(findings: Sequence[Finding], as_of: date) -> str:
     help="Plain text for people, or JSON for other programs.",
 )
 @with_appcontext
-def check_command(as_of: datetime | None, output_format: str) -> None:
+def check_command(as_of: date | None, output_format: str) -> None:
     """Check every agreement and flow against data protection law; exit 1 if there are errors."""
-    day = as_of.date() if as_of else date.today()
+    day = as_of or date.today()
     click.echo("Loading the registry...", err=True)
     registry = load_registry()
     click.echo(

@@ -7,7 +7,7 @@ from the command's options; the picture's links are the web app's pages (:class:
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,6 +21,7 @@ from ..store import audit
 from ..store.db import db
 from ..store.queries import load_registry
 from ..web.map_query import MapLinks
+from .as_of import AS_OF
 
 __all__ = ["commands", "render_map_command"]
 
@@ -43,9 +44,7 @@ def _fail(message: str) -> NoReturn:
 @click.option("--programme", metavar="NAME", help="Only flows of this programme.")
 @click.option("--agreement", metavar="KEY", help="Only flows this agreement covers.")
 @click.option("--flagged-only", is_flag=True, help="Only flows with an error or warning finding.")
-@click.option(
-    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date to draw (default today)."
-)
+@click.option("--as-of", "as_of", type=AS_OF, help="The date to draw (default today).")
 @click.option(
     "--expand", metavar="KIND", multiple=True, help="Never group organisations of this kind (repeatable)."
 )
@@ -58,7 +57,7 @@ def render_map_command(
     programme: str | None,
     agreement: str | None,
     flagged_only: bool,
-    as_of: datetime | None,
+    as_of: date | None,
     expand: tuple[str, ...],
 ) -> None:
     """Draw the data map to OUT: .svg, .png, .pdf, .dot (Graphviz source) or .json.
@@ -81,7 +80,7 @@ def render_map_command(
         programme=programme,
         agreement=agreement,
         flagged_only=flagged_only,
-        as_of=as_of.date() if as_of else None,
+        as_of=as_of,
         expand=frozenset(expand),
     )
     revision = audit.revision(db.session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
@@ -14,6 +14,7 @@ from ..core import ropa
 from ..core.spreadsheet import write_template
 from ..store.db import db
 from ..store.queries import load_registry
+from .as_of import AS_OF
 
 _FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
 
@@ -41,11 +42,11 @@ def _format_of(path: str) -> str:
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=AS_OF,
     help="The date the record describes (YYYY-MM-DD); today if left out.",
 )
 @with_appcontext
-def export_ropa_command(out: str, controller: str | None, as_of: datetime | None) -> None:
+def export_ropa_command(out: str, controller: str | None, as_of: date | None) -> None:
     """Export the record of processing activities (UK GDPR Art 30) to OUT (.xlsx or .csv; '-' for
     CSV on standard output).
 
@@ -53,7 +54,7 @@ def export_ropa_command(out: str, controller: str | None, as_of: datetime | None
     the CSV has a row per processing activity, with a Controller column first for the partnership.
     """
     fmt = _format_of(out)
-    day = as_of.date() if as_of else date.today()
+    day = as_of or date.today()
     _progress("Loading the registry...")
     registry = load_registry(db.session)
     try:

@@ -63,6 +63,7 @@ from .law import (
     describe_schedule8,
     lookup_legislation,
 )
+from .scope import flow_in_scope
 from .vocabulary import (
     DATA_SUBJECT,
     LAW_ENFORCEMENT_BASIS,
@@ -128,8 +129,6 @@ COLUMNS: tuple[str, ...] = (
 
 #: The first column of a whole-partnership CSV, naming the controller of each row.
 CSV_CONTROLLER_COLUMN = "Controller"
-
-_LIVE_STATUSES = frozenset({"active", "planned"})
 
 _KIND_LABELS = ORGANISATION_KIND.labels("phrase")
 _SUBJECT_LABELS = DATA_SUBJECT.labels("ropa_label")
@@ -198,21 +197,6 @@ def _gc_paused() -> Iterator[None]:
 
 
 # --- Which flows, whose record ------------------------------------------------------------------
-
-
-def flow_in_scope(flow: Flow, as_of: date) -> bool:
-    """Whether ``flow`` is a flow of personal data on ``as_of``.
-
-    Live (``active`` or ``planned``), not archived, not ended before ``as_of``, and not
-    ``anonymised``: anonymous information is not personal data (UK GDPR Recital 26), so it has no
-    place in a record of processing of personal data.
-    """
-    return (
-        not flow.archived
-        and flow.status in _LIVE_STATUSES
-        and flow.identifiability != "anonymised"
-        and (flow.end_date is None or flow.end_date >= as_of)
-    )
 
 
 _K = TypeVar("_K", bound=Hashable)

@@ -7,8 +7,7 @@ plain :mod:`isa_registry.core.domain` objects for the rules, the map, the ROPA a
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +21,7 @@ from ..core import records
 from ..core.domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from ..core.rules import run_rules
+from . import cache
 from .audit import GENESIS
 from .db import db
 from .models import Agreement as AgreementModel
@@ -33,7 +33,6 @@ __all__ = [
     "CheckedRegistry",
     "agreement_from_row",
     "checked_registry",
-    "clear_cache",
     "flow_from_row",
     "load_registry",
     "org_keys",
@@ -145,11 +144,6 @@ class CheckedRegistry:
     findings: list[Finding]
 
 
-_CACHE_SIZE = 4
-_cache: OrderedDict[tuple[str, int, str, date], CheckedRegistry] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
 def registry_revision(session: Session | None = None) -> tuple[int, str]:
     """The registry revision and the audit chain's head hash, in one statement.
 
@@ -166,7 +160,8 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     """The registry and its findings on ``as_of``, loaded and checked once per revision per process.
 
     A page that shows findings costs one statement while the registry is unchanged, instead of
-    four statements and a run of every rule. At most a few (revision, date) pairs are kept.
+    four statements and a run of every rule. At most a few (revision, date) pairs are kept
+    (:data:`isa_registry.store.cache.REGISTRIES`).
 
     After a change, the registry kept for an earlier revision is brought up to date from the audit
     entries since (:func:`replay_changes`), which is quicker than reading every table again; the
@@ -176,12 +171,10 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     revision = registry_revision(session)
     url = str(session.get_bind().url)
     key = (url, *revision, as_of)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit
-        kept = [c for (u, *_), c in reversed(_cache.items()) if u == url and c.revision[0] <= revision[0]]
+    hit = cache.REGISTRIES.get(key)
+    if hit is not None:
+        return hit
+    kept = [c for (u, *_), c in cache.REGISTRIES.newest_first() if u == url and c.revision[0] <= revision[0]]
     base = next((c for c in kept if c.revision == revision), None)
     if base is not None:  # the same registry, checked on another date
         full, live = base.full, base.live
@@ -198,10 +191,7 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
             flows={k: f for k, f in full.flows.items() if not f.archived},
         )
     checked = CheckedRegistry(revision, as_of, full, live, run_rules(live, as_of))
-    with _cache_lock:
-        _cache[key] = checked
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    cache.REGISTRIES.put(key, checked)
     return checked
 
 
@@ -265,9 +255,8 @@ def replay_changes(
     )
 
 
-#: How many derived values (a count, a list of choices, a page's grouping) are kept per process.
-_MEMO_SIZE = 256
-_memo: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+#: What :data:`isa_registry.store.cache.DERIVED` gives for a key it does not hold (None may be a value).
+_MISSING: Any = object()
 
 
 def per_revision(
@@ -283,26 +272,13 @@ def per_revision(
     filter, how many records match a search, the findings grouped by record. ``revision`` must
     have been read (:func:`registry_revision` or :attr:`CheckedRegistry.revision`) *before*
     ``compute`` reads anything, so a value is never kept under a revision later than its data.
-    The most recently used values are kept, at most :data:`_MEMO_SIZE` of them; callers must treat
-    a returned value as read-only.
+    The most recently used values are kept (:data:`isa_registry.store.cache.DERIVED`); callers must
+    treat a returned value as read-only.
     """
     session = session or db.session
     full_key = (str(session.get_bind().url), *revision, name, key)
-    with _cache_lock:
-        if full_key in _memo:
-            _memo.move_to_end(full_key)
-            return _memo[full_key]  # type: ignore[no-any-return]
-    value = compute()
-    with _cache_lock:
-        _memo[full_key] = value
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
-    return value
-
-
-def clear_cache() -> None:
-    """Forget every cached registry and derived value (tests that rewrite tables behind the audit
-    log call this)."""
-    with _cache_lock:
-        _cache.clear()
-        _memo.clear()
+    value = cache.DERIVED.get(full_key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.DERIVED.put(full_key, value)
+    return value  # type: ignore[no-any-return]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..core import domain, exchange, records
 from ..core.domain import Agreement, Flow, Organisation
+from ..core.scope import LIVE_FLOW_STATUSES
 from .lifecycle import status_error
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
@@ -388,8 +389,6 @@ def sign_off_errors(
 
 # --- Archiving ---------------------------------------------------------------------------------
 
-_LIVE_FLOW_STATUSES = ("planned", "active")
-
 
 def agreement_blockers(session: Session, row: AgreementModel) -> list[str]:
     """An agreement cannot be archived while flows that are not archived cite it."""
@@ -414,7 +413,7 @@ def organisation_blockers(session: Session, row: OrganisationModel) -> list[str]
         .where(
             or_(f.c.source_id == row.id, f.c.recipient_id == row.id),
             f.c.archived.is_(False),
-            f.c.status.in_(_LIVE_FLOW_STATUSES),
+            f.c.status.in_(LIVE_FLOW_STATUSES),
         )
         .order_by(f.c.key)
     ).all()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from ..core.domain import SEVERITIES, Agreement, Registry
 from ..core.rules import summarise
-from ..core.rules.agreements import REVIEW_NOTICE_DAYS
+from ..core.scope import REVIEW_NOTICE_DAYS, review_due, review_overdue
 from ..store.db import db
 from ..store.models import AuditEntry
 from ..store.queries import checked_registry
@@ -30,19 +30,12 @@ class Reviews:
 
 
 def reviews(registry: Registry, as_of: date, notice_days: int = REVIEW_NOTICE_DAYS) -> Reviews:
-    """The ``active`` and ``under_review`` agreements to review, earliest review date first."""
-    horizon = as_of + timedelta(days=notice_days)
-    in_force = sorted(
-        (
-            a
-            for a in registry.agreements.values()
-            if a.status in ("active", "under_review") and a.review_date is not None
-        ),
-        key=lambda a: (a.review_date, a.key),
-    )
+    """The agreements to review, earliest review date first, as the rules see them
+    (:func:`~isa_registry.core.scope.review_overdue`, :func:`~isa_registry.core.scope.review_due`)."""
+    agreements = sorted(registry.agreements.values(), key=lambda a: (a.review_date or date.max, a.key))
     return Reviews(
-        overdue=[a for a in in_force if a.review_date < as_of],  # type: ignore[operator]
-        due=[a for a in in_force if as_of <= a.review_date <= horizon],  # type: ignore[operator]
+        overdue=[a for a in agreements if review_overdue(a, as_of)],
+        due=[a for a in agreements if review_due(a, as_of, notice_days)],
     )
 
 

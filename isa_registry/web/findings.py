@@ -14,10 +14,9 @@ from ..core.rules import CODES, summarise, worst_severity
 from ..store.queries import CheckedRegistry, checked_registry, per_revision
 from ..store.services import RECORD_TYPES, RecordType, slice_page
 from ._options import Options
+from .as_of import parse_as_of_boxes
 
 bp = Blueprint("findings", __name__)
-
-DATE_ERROR = "The date must be a real date, like 23 11 2026"
 
 
 @dataclass(frozen=True)
@@ -121,28 +120,6 @@ def label(groups: Iterable[Group], registry: Registry) -> list[Group]:
 RECORDS_PER_PAGE = 50
 
 
-def parse_as_of(args: Mapping[str, str], today: date) -> tuple[date, dict[str, str], str | None]:
-    """The as-of date from ``as_of-day``/``-month``/``-year`` (or ``as_of=YYYY-MM-DD``), the values to
-    show again in the form, and an error message when they are not a date (then today is used)."""
-    parts = {part: (args.get(f"as_of-{part}") or "").strip() for part in ("day", "month", "year")}
-    iso = (args.get("as_of") or "").strip()
-    if not any(parts.values()) and iso:
-        try:
-            chosen = date.fromisoformat(iso)
-        except ValueError:
-            return today, parts, DATE_ERROR
-        return chosen, {"day": str(chosen.day), "month": str(chosen.month), "year": str(chosen.year)}, None
-    if not any(parts.values()):
-        return today, {"day": str(today.day), "month": str(today.month), "year": str(today.year)}, None
-    try:
-        chosen = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        return today, parts, DATE_ERROR
-    if chosen.year < 1900:
-        return today, parts, DATE_ERROR
-    return chosen, parts, None
-
-
 def filter_options(checked: CheckedRegistry) -> dict[str, Options]:
     """:func:`filter_choices` of the checked registry, written out once per revision."""
     return per_revision(checked.revision, "findings-filters", None, lambda: filter_choices(checked.live))
@@ -187,7 +164,7 @@ def selection_for(checked: CheckedRegistry, filters: Filters) -> Selection:
 def index() -> str:
     """Every finding as of a date, with filters, grouped by record."""
     today = date.today()
-    as_of, date_parts, date_error = parse_as_of(request.args, today)
+    as_of, date_parts, date_error = parse_as_of_boxes(request.args, today)
     filters = Filters.from_args(request.args)
     checked = checked_registry(as_of)
     registry = checked.live

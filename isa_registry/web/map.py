@@ -31,6 +31,7 @@ from ..core.domain import Registry
 from ..core.law import CATEGORIES
 from ..store.queries import CheckedRegistry, checked_registry, per_revision, registry_revision
 from ..store.services import slice_page
+from .as_of import shown_parts, typed_parts
 from .map_query import DATE_PROBLEM, MapLinks, filters_from_query, query_items
 
 bp = Blueprint("map", __name__)
@@ -270,10 +271,8 @@ def _page(body: bytes, problems: list[str], status: int) -> Response:
 
 def _date_parts(args: Any, as_of: date, typed: bool) -> dict[str, str]:
     """The values to show in the date input: what was typed (to correct it), or the date shown."""
-    values = {part: (args.get(f"as_of-{part}") or "").strip() for part in ("day", "month", "year")}
-    if typed and any(values.values()):
-        return values
-    return {"day": str(as_of.day), "month": str(as_of.month), "year": str(as_of.year)}
+    values = typed_parts(args)
+    return values if typed and any(values.values()) else shown_parts(as_of)
 
 
 def _problem_response(problems: list[str], status: int = 400) -> Response:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ..core.dates import DATE_ERROR, InvalidDate, parse_as_of
 from ..core.graph import MapFilters
 
 __all__ = ["DATE_PROBLEM", "MapLinks", "filters_from_query", "query_items"]
 
 #: What :func:`filters_from_query` says of an as-of date that is not a date.
-DATE_PROBLEM = "The as-of date must be a real date, like 23 11 2026."
+DATE_PROBLEM = DATE_ERROR
 
 
 def query_items(filters: MapFilters, **changes: Any) -> list[tuple[str, str]]:
@@ -73,16 +73,11 @@ def filters_from_query(args: Mapping[str, Any]) -> tuple[MapFilters, list[str]]:
             depth = int(text("depth") or 1)
         else:
             problems.append("Depth must be 1 or 2.")
-    as_of = None
-    parts = [text(f"as_of-{part}") for part in ("year", "month", "day")]
-    try:
-        if any(parts):  # the GOV.UK date input's day, month and year
-            as_of = date(*(int(p or "") for p in parts))
-            if as_of.year < 1900:
-                raise ValueError(as_of)
-        elif text("as_of"):
-            as_of = date.fromisoformat(text("as_of") or "")
-    except ValueError:
+    try:  # the GOV.UK date input's day, month and year, or as_of=YYYY-MM-DD
+        as_of = parse_as_of(
+            text("as_of") or "", text("as_of-day") or "", text("as_of-month") or "", text("as_of-year") or ""
+        )
+    except InvalidDate:  # the map's page offers the boxes, so it words the problem for them
         as_of = None
         problems.append(DATE_PROBLEM)
     getlist = getattr(args, "getlist", None)

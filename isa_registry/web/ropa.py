@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from ..core import ropa
 from ..core.spreadsheet import write_template
 from ..store.queries import checked_registry, per_revision
+from .as_of import as_of_or_400
 
 bp = Blueprint("ropa", __name__)
 
@@ -20,17 +21,6 @@ _MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
 }
-
-
-def _as_of() -> date:
-    """The ``as_of`` query argument (YYYY-MM-DD), today when absent; 400 when not a date."""
-    text = request.args.get("as_of", "").strip()
-    if not text:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        abort(400, description="as_of must be a date written YYYY-MM-DD")
 
 
 def _record(as_of: date) -> ropa.Ropa:
@@ -69,7 +59,7 @@ def _controllers(as_of: date) -> list[dict[str, object]]:
 @login_required
 def index() -> str:
     """Each controller with its processing activities and download links."""
-    as_of = _as_of()
+    as_of = as_of_or_400(request.args)
     day = as_of.isoformat()
     controllers = _controllers(as_of)
     return render_template(
@@ -83,7 +73,7 @@ def index() -> str:
 
 
 def _download(fmt: str) -> Response:
-    as_of = _as_of()
+    as_of = as_of_or_400(request.args)
     record = _record(as_of)
     stream = ropa.generate_xlsx(record) if fmt == "xlsx" else ropa.generate_csv(record)
     who = record.records[0].organisation.key if not record.partnership else "partnership"

@@ -14,49 +14,11 @@ from typing import Any
 
 import networkx as nx
 
-from ..domain import SEVERITIES, Finding, Flow, Registry
+from ..domain import Finding, Registry
+from ..scope import flow_live_on, worst
 from .selection import CATEGORY_GROUPS, FLAGGED_SEVERITIES, MapFilters
 
 __all__ = ["build_graph", "filter_graph", "flow_live_on", "worst"]
-
-_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-
-
-def worst(severities: Iterable[str | None]) -> str | None:
-    """The most serious of ``severities`` (None for none).
-
-    Examples
-    --------
-    >>> worst(["info", None, "error", "warning"]), worst([None])
-    ('error', None)
-    """
-    ranked = [s for s in severities if s is not None]
-    return min(ranked, key=_SEVERITY_RANK.__getitem__) if ranked else None
-
-
-def flow_live_on(flow: Flow, as_of: date) -> bool:
-    """Whether the flow shares data on ``as_of``.
-
-    An ``active`` flow is live from its start date (if any) until its end date (if any). A
-    ``planned`` flow is live until its end date, whatever its start date, as the rules treat it:
-    problems are best seen before sharing starts. A ``ceased`` flow was live between its start and
-    end dates, so a map of a past date still shows it; without an end date it is never live.
-
-    Examples
-    --------
-    >>> from isa_registry.core.domain import Flow
-    >>> f = Flow("F1", "x", "a", "b", "identifiable", status="ceased", end_date=date(2026, 1, 31))
-    >>> flow_live_on(f, date(2026, 1, 1)), flow_live_on(f, date(2026, 2, 1))
-    (True, False)
-    """
-    if flow.end_date is not None and as_of > flow.end_date:
-        return False
-    started = flow.start_date is None or flow.start_date <= as_of
-    if flow.status == "planned":
-        return True
-    if flow.status == "ceased":
-        return flow.end_date is not None and started
-    return started
 
 
 def _findings_by_subject(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:

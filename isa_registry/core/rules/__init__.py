@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 from ..domain import SEVERITIES, Finding, Registry
+from ..scope import SEVERITY_RANK, worst
 from ._common import CODES, run_memo
 from .agreements import (
     agreement_expired,
@@ -106,13 +107,11 @@ RULES: tuple[Rule, ...] = (
     organisation_no_dpo,
 )
 
-_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-
 
 def sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
     """Errors, then warnings, then info; then subject type, subject key, code and message."""
     return (
-        _SEVERITY_RANK[finding.severity],
+        SEVERITY_RANK[finding.severity],
         finding.subject_type,
         finding.subject_key,
         finding.code,
@@ -135,7 +134,7 @@ def run_rules(registry: Registry, as_of: date, rules: Iterable[Rule] = RULES) ->
     Archived records are left out first, as :func:`isa_registry.store.queries.load_registry` does.
     """
     live = _without_archived(registry)
-    with run_memo():
+    with run_memo(live):
         findings = [f for rule in rules for f in rule(live, as_of)]
     return sorted(findings, key=sort_key)
 
@@ -147,9 +146,9 @@ def summarise(findings: Iterable[Finding]) -> dict[str, int]:
 
 
 def worst_severity(findings: Iterable[Finding]) -> str | None:
-    """The most serious severity among the findings, or None when there are none."""
-    ranks = [_SEVERITY_RANK[f.severity] for f in findings]
-    return SEVERITIES[min(ranks)] if ranks else None
+    """The most serious severity among the findings, or None when there are none
+    (:func:`isa_registry.core.scope.worst`)."""
+    return worst(f.severity for f in findings)
 
 
 def findings_for(findings: Iterable[Finding], subject_type: str, key: str) -> list[Finding]:

@@ -1,13 +1,14 @@
 """What every rule shares: the codes and their severities, the scope of a flow, and wording.
 
-Scope (``shared/spec/findings.md``): the lawful-basis and agreement rules look at *flows of personal
-data on the as-of date*: ``identifiable`` or ``pseudonymised`` flows whose status is ``active`` or
-``planned`` and whose end date, if any, is not before the as-of date. A planned flow whose start
-date is still in the future is in scope: the spec puts planned flows in scope, and problems are
-best fixed before sharing starts. A ``ceased`` flow, or one whose end date has passed, gets no
-finding at all except ``FLOW_END_DATE_PASSED``, which tells when a flow still marked live has in
-fact ended. An ``anonymised`` flow is outside the UK GDPR (Recital 26) and gets only the one rule
-that is about the record itself, not the law: ``FLOW_ORGANISATION_DISSOLVED``.
+Scope (``shared/spec/findings.md``, defined in :mod:`isa_registry.core.scope`): the lawful-basis and
+agreement rules look at *flows of personal data on the as-of date*: ``identifiable`` or
+``pseudonymised`` flows whose status is ``active`` or ``planned`` and whose end date, if any, is not
+before the as-of date. A planned flow whose start date is still in the future is in scope: the spec
+puts planned flows in scope, and problems are best fixed before sharing starts. A ``ceased`` flow,
+or one whose end date has passed, gets no finding at all except ``FLOW_END_DATE_PASSED``, which
+tells when a flow still marked live has in fact ended. An ``anonymised`` flow is outside the UK GDPR
+(Recital 26) and gets only the one rule that is about the record itself, not the law:
+``FLOW_ORGANISATION_DISSOLVED``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -27,6 +29,8 @@ from ..law import (
     SPECIAL_CATEGORIES,
     category_phrase,
 )
+from ..scope import agreement_in_force as agreement_in_force
+from ..scope import flow_current, flow_in_scope
 
 #: Every code the engine can report, with its severity. The first block is the spec's contract
 #: (``shared/spec/findings.md``); the second holds the codes this project added, each documented
@@ -74,10 +78,6 @@ CODES: dict[str, str] = {
 #: government departments. A council is one only for its own law enforcement functions (s30(1)(b)).
 COMPETENT_AUTHORITY_KINDS = frozenset({"police", "probation", "youth_justice", "courts", "government"})
 
-PERSONAL_DATA = frozenset({"identifiable", "pseudonymised"})
-LIVE_STATUSES = frozenset({"active", "planned"})
-AGREEMENT_IN_FORCE_STATUSES = frozenset({"active", "under_review"})
-
 
 def finding(
     code: str, subject_type: str, subject_key: str, message: str, remedy: str, reference: str
@@ -97,33 +97,36 @@ def finding(
 # --- Scope -------------------------------------------------------------------------------------
 
 
-def is_live(flow: Flow, as_of: date) -> bool:
-    """True if the flow is active or planned and has not ended before ``as_of``."""
-    if flow.status not in LIVE_STATUSES:
-        return False
-    return flow.end_date is None or flow.end_date >= as_of
+#: The rules' names for :func:`~isa_registry.core.scope.flow_current` and
+#: :func:`~isa_registry.core.scope.flow_in_scope`.
+is_live = flow_current
+in_scope = flow_in_scope
 
 
-def in_scope(flow: Flow, as_of: date) -> bool:
-    """True if the flow carries personal data and is live on ``as_of`` (the spec's scope)."""
-    return flow.identifiability in PERSONAL_DATA and is_live(flow, as_of)
+@dataclass
+class _Run:
+    """What the rules of one run share: the registry they check and what was worked out from it."""
+
+    registry: Registry
+    #: The flows of each kind of scope (``"all"``, ``"scope"``, a regime), by as-of date.
+    flows: dict[tuple[str, date | None], tuple[Flow, ...]] = field(default_factory=dict)
+    #: The dicts handed out by :func:`run_cache`, by name.
+    caches: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
 
 #: While :func:`run_memo` is open (one :func:`isa_registry.core.rules.run_rules` call), what every rule
-#: would otherwise work out again from the same registry: ``{(kind, id(registry), as_of): value}``.
-#: Outside it, nothing is kept, so a rule called on its own always sees the registry as it is now.
-_MEMO: ContextVar[dict[tuple[str, int, date | None], tuple[Any, Any]] | None] = ContextVar(
-    "isa_registry_rules_memo", default=None
-)
+#: would otherwise work out again from the registry of the run. Outside it, nothing is kept, so a rule
+#: called on its own (or on another registry) always sees the registry as it is now.
+_MEMO: ContextVar[_Run | None] = ContextVar("isa_registry_rules_memo", default=None)
 
 
 @contextmanager
-def run_memo() -> Iterator[None]:
-    """Share the scope worked out for one registry between the rules run inside this block.
+def run_memo(registry: Registry) -> Iterator[None]:
+    """Share the scope worked out for ``registry`` between the rules run inside this block.
 
     The registry must not change while the block is open; the memo is dropped when it closes.
     """
-    token = _MEMO.set({})
+    token = _MEMO.set(_Run(registry))
     try:
         yield
     finally:
@@ -133,29 +136,24 @@ def run_memo() -> Iterator[None]:
 def _memoised(
     kind: str, registry: Registry, as_of: date | None, compute: Callable[[], tuple[Flow, ...]]
 ) -> tuple[Flow, ...]:
-    memo = _MEMO.get()
-    if memo is None:
+    run = _MEMO.get()
+    if run is None or run.registry is not registry:
         return compute()
-    key = (kind, id(registry), as_of)
-    entry = memo.get(key)
-    if entry is None or entry[0] is not registry:
-        entry = memo[key] = (registry, compute())
-    return entry[1]
+    found = run.flows.get((kind, as_of))
+    if found is None:
+        found = run.flows[(kind, as_of)] = compute()
+    return found
 
 
-def run_cache(name: str) -> dict:
+def run_cache(name: str) -> dict[Any, Any]:
     """A dict for ``name`` shared by the rules of one :func:`run_memo` block (a fresh one outside it).
 
     Only for values that depend on nothing but their key and the law catalogues, never the registry.
     """
-    memo = _MEMO.get()
-    if memo is None:
+    run = _MEMO.get()
+    if run is None:
         return {}
-    key = ("cache:" + name, 0, None)
-    entry = memo.get(key)
-    if entry is None:
-        entry = memo[key] = (None, {})
-    return entry[1]
+    return run.caches.setdefault(name, {})
 
 
 def flows_by_key(registry: Registry) -> tuple[Flow, ...]:
@@ -195,18 +193,6 @@ def gdpr_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
 def law_enforcement_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
     """The in-scope flows processed under DPA 2018 Part 3 (law enforcement)."""
     return _regime_flows(registry, as_of, "law_enforcement")
-
-
-def agreement_in_force(agreement: Agreement, as_of: date) -> bool:
-    """True if the agreement is active or under review and ``as_of`` is within its dates.
-
-    Both boundaries are inclusive: an agreement is in force on its start date and on its end date.
-    """
-    if agreement.status not in AGREEMENT_IN_FORCE_STATUSES:
-        return False
-    if agreement.start_date is not None and as_of < agreement.start_date:
-        return False
-    return agreement.end_date is None or as_of <= agreement.end_date
 
 
 # --- Data categories and conditions ------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from ..domain import Agreement, Finding, Flow, Registry
+from ..scope import REVIEW_NOTICE_DAYS
 from ._common import a_day, agreement_label, finding, in_scope, is_live, listing, plural
 
 __all__ = [
@@ -21,9 +22,6 @@ __all__ = [
     "agreement_unsigned",
     "agreement_unused",
 ]
-
-#: How far ahead ``AGREEMENT_REVIEW_DUE`` looks, in days (the spec's "next 90 days").
-REVIEW_NOTICE_DAYS = 90
 
 _CODE_OF_PRACTICE = "UK GDPR Art 5(2), 24; ICO Data Sharing Code of Practice (DPA 2018 s121)"
 
