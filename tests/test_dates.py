@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from flask.testing import FlaskCliRunner
 
-from isa_registry.core import graph
 from isa_registry.core.dates import DATE_ERROR, ISO_DATE_ERROR, InvalidDate, parse_as_of
 from isa_registry.web.as_of import parse_as_of_boxes, shown_parts, typed_parts
+from isa_registry.web.map_query import DATE_PROBLEM
 
 
 def test_the_boxes_give_the_date_and_win_over_the_iso_value() -> None:
@@ -59,7 +59,7 @@ def test_both_wordings_are_one_sentence_with_the_example_in_the_forms_own_shape(
 
 
 def test_the_findings_page_and_the_map_word_a_bad_date_the_same_way() -> None:
-    assert graph.DATE_PROBLEM == DATE_ERROR
+    assert DATE_PROBLEM == DATE_ERROR
     assert parse_as_of_boxes({"as_of": "soon"}, date(2026, 11, 23))[2] == DATE_ERROR
 
 
