@@ -43,7 +43,7 @@ class Hub:
     flows: int
 
 
-def hubs(graph: nx.MultiDiGraph, limit: int | None = None) -> list[Hub]:
+def hubs(graph: nx.MultiDiGraph[str], limit: int | None = None) -> list[Hub]:
     """The organisations that share with the most partners, most first.
 
     A partner is an organisation it sends flows to or receives flows from (counted once).
@@ -96,7 +96,7 @@ class SensitiveRecipient:
     sources: tuple[SensitiveSource, ...]
 
 
-def sensitive_recipients(graph: nx.MultiDiGraph) -> list[SensitiveRecipient]:
+def sensitive_recipients(graph: nx.MultiDiGraph[str]) -> list[SensitiveRecipient]:
     """Who receives special category (UK GDPR Art 9) or criminal offence (Art 10) data, from whom.
 
     Recipients come most sources first, then by key; each one's sources by key.
@@ -110,7 +110,10 @@ def sensitive_recipients(graph: nx.MultiDiGraph) -> list[SensitiveRecipient]:
     [('dudley', ('health',), ('criminal_offence',))]
     """
     by_pair: dict[tuple[str, str], tuple[set[str], set[str], list[str]]] = {}
-    for u, v, k, categories in graph.edges(keys=True, data="categories", default=()):
+    carried: Iterable[tuple[str, str, str, Iterable[str]]] = graph.edges(
+        keys=True, data="categories", default=()
+    )
+    for u, v, k, categories in carried:
         special = set(categories) & CATEGORY_GROUPS["special"]
         criminal = set(categories) & CATEGORY_GROUPS["criminal"]
         if not (special or criminal):
@@ -158,7 +161,7 @@ class OnwardChain:
         return [(source, self.via, self.recipient) for source in self.sources]
 
 
-def flagged_chains(graph: nx.MultiDiGraph) -> list[OnwardChain]:
+def flagged_chains(graph: nx.MultiDiGraph[str]) -> list[OnwardChain]:
     """Onward chains A → B → C whose later leg (B → C) is flagged, grouped by that leg.
 
     Data A discloses to B may travel on to C under a flow with problems, so A has a stake in the
@@ -189,9 +192,10 @@ def flagged_chains(graph: nx.MultiDiGraph) -> list[OnwardChain]:
         if not onward:
             continue
         incoming: dict[str, set[str]] = {}
-        for source, _, categories in graph.in_edges(via, data="categories", default=()):
+        feeding: Iterable[tuple[str, str, Iterable[str]]] = graph.in_edges(via, data="categories", default=())
+        for source, _, carried in feeding:
             if source != via:
-                incoming.setdefault(source, set()).update(categories)
+                incoming.setdefault(source, set()).update(carried)
         if not incoming:
             continue
         sources = sorted(incoming)
@@ -238,7 +242,7 @@ class AgreementReach:
     pairs: tuple[tuple[str, str], ...]
 
 
-def agreement_reach(graph: nx.MultiDiGraph, agreement: str) -> AgreementReach:
+def agreement_reach(graph: nx.MultiDiGraph[str], agreement: str) -> AgreementReach:
     """Which flows and partners lose their cover if ``agreement`` ends.
 
     Run it on the unfiltered graph of a date: a partner keeps cover when any of its flows, in or
@@ -259,7 +263,7 @@ def agreement_reach(graph: nx.MultiDiGraph, agreement: str) -> AgreementReach:
 
 
 def agreement_reaches(
-    graph: nx.MultiDiGraph, agreements: Iterable[str] | None = None
+    graph: nx.MultiDiGraph[str], agreements: Iterable[str] | None = None
 ) -> list[AgreementReach]:
     """:func:`agreement_reach` of each of ``agreements`` (default: every agreement covering a flow),
     in one pass over the graph.
@@ -276,7 +280,8 @@ def agreement_reaches(
     ends: dict[str, set[str]] = {}
     by_node: dict[str, set[str | None]] = {}
     by_pair: dict[tuple[str, str], set[str | None]] = {}
-    for u, v, k, a in graph.edges(keys=True, data="agreement"):
+    agreement_of: Iterable[tuple[str, str, str, str | None]] = graph.edges(keys=True, data="agreement")
+    for u, v, k, a in agreement_of:
         by_node.setdefault(u, set()).add(a)
         by_node.setdefault(v, set()).add(a)
         by_pair.setdefault((u, v), set()).add(a)

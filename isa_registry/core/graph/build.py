@@ -30,7 +30,7 @@ def _findings_by_subject(findings: Iterable[Finding]) -> dict[tuple[str, str], l
 
 def build_graph(
     registry: Registry, findings: Iterable[Finding], as_of: date | None = None
-) -> nx.MultiDiGraph:
+) -> nx.MultiDiGraph[str]:
     """The registry as a graph: a node per organisation, an edge per flow.
 
     Parameters
@@ -54,7 +54,7 @@ def build_graph(
         (how many flows were not live) and ``agreements`` (key to title, status and end date).
     """
     by_subject = _findings_by_subject(findings)
-    graph = nx.MultiDiGraph()
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     graph.graph["as_of"] = as_of
     graph.graph["agreements"] = {
         a.key: {
@@ -120,7 +120,7 @@ def _carries(categories: Iterable[str], wanted: str) -> bool:
     return any(c in group for c in categories) if group is not None else wanted in categories
 
 
-def filter_graph(graph: nx.MultiDiGraph, filters: MapFilters) -> nx.MultiDiGraph:
+def filter_graph(graph: nx.MultiDiGraph[str], filters: MapFilters) -> nx.MultiDiGraph[str]:
     """The part of ``graph`` that ``filters`` select.
 
     Flows are first narrowed by category, programme, agreement and flagged-only; then, with an
@@ -155,7 +155,7 @@ def filter_graph(graph: nx.MultiDiGraph, filters: MapFilters) -> nx.MultiDiGraph
     edges = [(u, v, k) for u, v, k, data in graph.edges(keys=True, data=True) if wanted(data)]
     centre = filters.organisation
     if centre is not None and centre in graph:
-        remaining = nx.MultiDiGraph(edges)
+        remaining: nx.MultiDiGraph[str] = nx.MultiDiGraph(edges)
         remaining.add_node(centre)
         near = nx.single_source_shortest_path_length(
             remaining.to_undirected(as_view=True), centre, cutoff=max(filters.depth, 1) - 1
@@ -169,8 +169,9 @@ def filter_graph(graph: nx.MultiDiGraph, filters: MapFilters) -> nx.MultiDiGraph
         return graph  # nothing is left out: the graph itself, which no one changes after it is built
     else:
         nodes = set(graph.nodes)
-    sub = nx.MultiDiGraph()
+    sub: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     sub.graph.update(graph.graph)
     sub.add_nodes_from((n, graph.nodes[n]) for n in graph.nodes if n in nodes)
-    sub.add_edges_from((u, v, k, graph.edges[u, v, k]) for u, v, k in edges)
+    # The stubs type add_edges_from for (u, v) and (u, v, data) only, not a multigraph's (u, v, key, data).
+    sub.add_edges_from((u, v, k, graph.edges[u, v, k]) for u, v, k in edges)  # type: ignore[misc]
     return sub

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import networkx as nx
 
@@ -56,8 +56,8 @@ class DataMap:
 
     filters: MapFilters
     as_of: date
-    full: nx.MultiDiGraph
-    graph: nx.MultiDiGraph
+    full: nx.MultiDiGraph[str]
+    graph: nx.MultiDiGraph[str]
     drawing: Drawing
 
     @cached_property
@@ -80,7 +80,8 @@ class DataMap:
         """The reach of the agreement filtered on (if any) and of every agreement covering a flow
         live on the date, worked out on every live flow whatever the filters: a partner keeps cover
         through any other agreement."""
-        covering = {a for _, _, a in self.full.edges(data="agreement") if a}
+        covers: Iterable[tuple[str, str, str | None]] = self.full.edges(data="agreement")
+        covering = {a for _, _, a in covers if a}
         if self.filters.agreement:
             covering.add(self.filters.agreement)
         return agreement_reaches(self.full, sorted(covering))
@@ -107,7 +108,7 @@ def build_map(
     as_of: date,
     links: Links,
     threshold: int = CLUSTER_THRESHOLD,
-    full: nx.MultiDiGraph | None = None,
+    full: nx.MultiDiGraph[str] | None = None,
 ) -> DataMap:
     """Build the graph for ``as_of``, narrow it by ``filters`` and draw it; the analyses follow
     on demand (:class:`DataMap`).
@@ -141,21 +142,25 @@ def map_json(data_map: DataMap, extra: Mapping[str, Any] | None = None) -> dict[
     """The map as JSON: networkx node-link data of the organisations in view (never clusters),
     with the filters, the date and the analyses."""
     links = nx.node_link_data(data_map.graph, edges="edges")
-    return _json_value(
-        {
-            "format": "isa-registry-map/1",
-            "as_of": data_map.as_of,
-            "filters": data_map.filters.as_dict(),
-            "flows_left_out": data_map.left_out,
-            **(extra or {}),
-            "graph": links,
-            "analyses": {
-                "hubs": [asdict(h) for h in data_map.hubs],
-                "sensitive_recipients": [asdict(r) for r in data_map.sensitive],
-                "flagged_chains": [asdict(c) for c in data_map.chains],
-                "agreement_reach": [asdict(r) for r in data_map.reach],
-            },
-        }
+    # _json_value maps a dict to a dict.
+    return cast(
+        dict[str, Any],
+        _json_value(
+            {
+                "format": "isa-registry-map/1",
+                "as_of": data_map.as_of,
+                "filters": data_map.filters.as_dict(),
+                "flows_left_out": data_map.left_out,
+                **(extra or {}),
+                "graph": links,
+                "analyses": {
+                    "hubs": [asdict(h) for h in data_map.hubs],
+                    "sensitive_recipients": [asdict(r) for r in data_map.sensitive],
+                    "flagged_chains": [asdict(c) for c in data_map.chains],
+                    "agreement_reach": [asdict(r) for r in data_map.reach],
+                },
+            }
+        ),
     )
 
 
@@ -240,7 +245,7 @@ def draw(
     *,
     links: Links,
     options: DrawOptions = DrawOptions(),
-    full: nx.MultiDiGraph | None = None,
+    full: nx.MultiDiGraph[str] | None = None,
     cache: PictureCache | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> MapFile:

@@ -7,9 +7,9 @@ is the caller's business (:class:`Links`): the web app's pages, for the page and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import networkx as nx
 
@@ -136,7 +136,7 @@ def _finding_lines(findings: Sequence[Finding], indent: str = "") -> list[str]:
     return lines
 
 
-def _node_tooltip(graph: nx.MultiDiGraph, key: str) -> str:
+def _node_tooltip(graph: nx.MultiDiGraph[str], key: str) -> str:
     data = graph.nodes[key]
     kind = KIND_LABELS.get(data.get("kind", ""), data.get("kind", ""))
     authority = ", public authority" if data.get("public_authority") else ""
@@ -149,8 +149,10 @@ def _node_tooltip(graph: nx.MultiDiGraph, key: str) -> str:
     sends, receives = graph.out_degree(key), graph.in_degree(key)
     lines.append(f"Sends {sends} flow{'s' * (sends != 1)}, receives {receives}")
     name = graph.nodes.data("name")
-    flows = [f"{k}: {n} → {name[v] or v}" for _, v, k, n in graph.out_edges(key, keys=True, data="name")]
-    flows += [f"{k}: {n} ← {name[u] or u}" for u, _, k, n in graph.in_edges(key, keys=True, data="name")]
+    sent: Iterable[tuple[str, str, str, str | None]] = graph.out_edges(key, keys=True, data="name")
+    received: Iterable[tuple[str, str, str, str | None]] = graph.in_edges(key, keys=True, data="name")
+    flows = [f"{k}: {n} → {name[v] or v}" for _, v, k, n in sent]
+    flows += [f"{k}: {n} ← {name[u] or u}" for u, _, k, n in received]
     lines.extend(flows[:_TOOLTIP_FLOWS])
     if len(flows) > _TOOLTIP_FLOWS:
         lines.append(f"… and {len(flows) - _TOOLTIP_FLOWS} more flows")
@@ -162,7 +164,10 @@ def _node_tooltip(graph: nx.MultiDiGraph, key: str) -> str:
 
 
 def _edge_tooltip(
-    graph: nx.MultiDiGraph, flows: Sequence[tuple[str, str, str]], source_label: str, recipient_label: str
+    graph: nx.MultiDiGraph[str],
+    flows: Sequence[tuple[str, str, str]],
+    source_label: str,
+    recipient_label: str,
 ) -> str:
     lines = [f"{source_label} → {recipient_label}: {len(flows)} flow{'s' * (len(flows) != 1)}"]
     show_ends = len({(u, v) for u, v, _ in flows}) > 1
@@ -177,7 +182,7 @@ def _edge_tooltip(
     return "\n".join(lines)
 
 
-def _title(graph: nx.MultiDiGraph, filters: MapFilters) -> str:
+def _title(graph: nx.MultiDiGraph[str], filters: MapFilters) -> str:
     as_of = graph.graph.get("as_of")
     parts = ["Partnership data map" + (f" as of {as_of.isoformat()}" if as_of else "")]
     if filters.organisation:
@@ -197,7 +202,7 @@ def _title(graph: nx.MultiDiGraph, filters: MapFilters) -> str:
 
 
 def lay_out(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph[str],
     links: Links,
     filters: MapFilters = MapFilters(),
     threshold: int = CLUSTER_THRESHOLD,
@@ -224,7 +229,8 @@ def lay_out(
         expanded (an edge of a cluster).
     """
     by_kind: dict[str, list[str]] = {}
-    for node, kind in graph.nodes(data="kind", default="other"):
+    # The stubs type nodes(data=<attribute>) as yielding the whole attribute dict, not its value.
+    for node, kind in cast(Iterable[tuple[str, str]], graph.nodes(data="kind", default="other")):
         by_kind.setdefault(kind, []).append(node)
     drawn_as: dict[str, str] = {n: n for n in graph.nodes}
     clusters: dict[str, int] = {}
