@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Text, bindparam, cast, insert, select
-from sqlalchemy.orm import Session
 
+from .db import Session
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64

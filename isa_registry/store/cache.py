@@ -40,7 +40,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import date
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from .queries import CheckedRegistry
@@ -60,6 +60,10 @@ class Kept(Generic[K, V]):
         self._values: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
+    @overload
+    def get(self, key: K) -> V | None: ...
+    @overload
+    def get(self, key: K, default: V) -> V: ...
     def get(self, key: K, default: V | None = None) -> V | None:
         """The value kept for ``key`` (now the most recently used), or ``default``."""
         with self._lock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
+from .db import Session
 from .models import Agreement as AgreementModel
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel

@@ -1,12 +1,13 @@
 """The SQLAlchemy and Alembic extensions, created unbound so that any module can import them."""
 
 import sqlite3
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event, orm
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 
 # Stable constraint names, so that Alembic migrations name the same constraint the same way on
 # SQLite and PostgreSQL.
@@ -27,6 +28,23 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+if TYPE_CHECKING:
+
+    class Model(Base):
+        """What mypy sees of ``db.Model``, which Flask-SQLAlchemy makes at run time from Base and its
+        mixins: mypy cannot take an attribute of an instance as a base class. Every model is mapped
+        to one table."""
+
+        __abstract__ = True
+        __table__: ClassVar[Table]
+
+else:
+    Model = db.Model
+
+#: What the store's functions take as their session: a plain SQLAlchemy session (tests, scripts) or
+#: Flask-SQLAlchemy's request-scoped ``db.session``, which proxies the same methods.
+Session: TypeAlias = orm.Session | scoped_session[Any]
 
 
 @event.listens_for(Engine, "connect")

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import String, cast, exists, func, or_, select
-from sqlalchemy.orm import Session
 
+from .db import Session
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
 from .models import Flow as FlowModel

@@ -12,6 +12,7 @@ version raises ``StaleDataError`` rather than overwrite someone else's change.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
 from ..core import domain, records
-from .db import db
+from .db import Model
 
 __all__ = ["Agreement", "AgreementParty", "AuditEntry", "AuditHead", "Flow", "Organisation", "User"]
 
@@ -61,7 +62,7 @@ class _Record:
         return {"version_id_col": cls.__table__.c.version_id}  # type: ignore[attr-defined]
 
 
-class Organisation(_Record, db.Model):
+class Organisation(_Record, Model):
     """A partner organisation."""
 
     __tablename__ = "organisation"
@@ -84,7 +85,7 @@ class Organisation(_Record, db.Model):
     successor: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")
 
 
-class Agreement(_Record, db.Model):
+class Agreement(_Record, Model):
     """An information-sharing, data-sharing or data-processing agreement."""
 
     __tablename__ = "agreement"
@@ -109,7 +110,7 @@ class Agreement(_Record, db.Model):
     )
 
 
-class AgreementParty(db.Model):
+class AgreementParty(Model):
     """An organisation's place in an agreement, and its sign-off."""
 
     __tablename__ = "agreement_party"
@@ -128,7 +129,7 @@ class AgreementParty(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class Flow(_Record, db.Model):
+class Flow(_Record, Model):
     """One sharing of personal data from one organisation to another."""
 
     __tablename__ = "flow"
@@ -181,7 +182,7 @@ class Flow(_Record, db.Model):
     agreement: Mapped[Agreement | None] = relationship()
 
 
-def _column_type(f: records.Field) -> TypeEngine[object] | type[TypeEngine[object]]:
+def _column_type(f: records.Field) -> TypeEngine[Any] | type[TypeEngine[Any]]:
     """The column type of a plain declared field."""
     if f.kind == records.CHOICE:
         return _enum(f.choices, f.name)
@@ -210,7 +211,7 @@ _declare_columns(AgreementParty, records.PARTY)
 _declare_columns(Flow, records.FLOW)
 
 
-class User(db.Model):
+class User(Model):
     """Someone who signs in: a viewer (auditor), an editor (business unit) or an admin."""
 
     __tablename__ = "user_account"
@@ -249,7 +250,7 @@ class User(db.Model):
         return self.role == "admin"
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One change to the registry. Append-only; each entry's hash covers the previous one's."""
 
     __tablename__ = "audit_entry"
@@ -267,7 +268,7 @@ class AuditEntry(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """The single row that serialises appends to the audit chain and holds the registry revision."""
 
     __tablename__ = "audit_head"

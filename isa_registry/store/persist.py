@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core import records
 from ..core.domain import Agreement, Flow, Organisation, Registry
 from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
 from . import audit
+from .db import Session
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
 from .models import Flow as FlowModel

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.orm import Session
 
 from ..core import records
 from ..core.domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
@@ -23,7 +22,7 @@ from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_fr
 from ..core.rules import run_rules
 from . import cache
 from .audit import GENESIS
-from .db import db
+from .db import Session, db
 from .models import Agreement as AgreementModel
 from .models import AgreementParty, AuditEntry, AuditHead
 from .models import Flow as FlowModel
@@ -169,7 +168,7 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     """
     session = session or db.session
     revision = registry_revision(session)
-    url = str(session.get_bind().url)
+    url = str(session.get_bind().engine.url)
     key = (url, *revision, as_of)
     hit = cache.REGISTRIES.get(key)
     if hit is not None:
@@ -179,11 +178,12 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     if base is not None:  # the same registry, checked on another date
         full, live = base.full, base.live
     else:
-        full = replay_changes(kept[0], revision, session) if kept else None
-        if full is None:
+        replayed = replay_changes(kept[0], revision, session) if kept else None
+        if replayed is None:
             full = load_registry(session, include_archived=True)
             LOADS["read"] += 1
         else:
+            full = replayed
             LOADS["replayed"] += 1
         live = Registry(
             organisations={k: o for k, o in full.organisations.items() if not o.archived},
@@ -276,9 +276,9 @@ def per_revision(
     treat a returned value as read-only.
     """
     session = session or db.session
-    full_key = (str(session.get_bind().url), *revision, name, key)
+    full_key = (str(session.get_bind().engine.url), *revision, name, key)
     value = cache.DERIVED.get(full_key, _MISSING)
     if value is _MISSING:
         value = compute()
         cache.DERIVED.put(full_key, value)
-    return value  # type: ignore[no-any-return]
+    return value

@@ -13,11 +13,12 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core import exchange
 from ..core.domain import Agreement, Flow, Organisation, Party, Registry
 from . import validation
+from .db import Session
 from .models import Agreement as AgreementModel
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel

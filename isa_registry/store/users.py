@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from . import audit
+from .db import Session
 from .errors import InvalidRecord
 from .models import User
 from .passwords import hash_password, needs_rehash, verify_password

@@ -15,11 +15,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from ..core import domain, exchange, records
 from ..core.domain import Agreement, Flow, Organisation
 from ..core.scope import LIVE_FLOW_STATUSES
+from .db import Session
 from .lifecycle import status_error
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
@@ -44,7 +44,7 @@ __all__ = [
 
 Errors = dict[str, str]
 
-_KEY = re.compile(exchange.KEY_PATTERN)
+_KEY = re.compile(records.KEY_PATTERN)
 
 #: A legislation.gov.uk identifier: type/year/number, then any sub-division (no spaces).
 _LEGISLATION_ID = re.compile(records.LEGISLATION_ID_PATTERN)
@@ -138,7 +138,7 @@ def _schema_problems(errors: Errors, section: str, record: dict[str, Any], known
     """The exchange format's own checks, as a backstop behind the friendlier ones above."""
     if errors:
         return
-    doc = {"format": exchange.FORMAT, "organisations": [], "agreements": [], "flows": []}
+    doc: dict[str, Any] = {"format": exchange.FORMAT, "organisations": [], "agreements": [], "flows": []}
     doc[section] = [record]
     for problem in exchange.validate_document(doc, known.organisations, known.agreements):
         name = problem.field.replace(".", "-") or "key"

@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.domain import Agreement, Flow, Organisation
 from . import audit, validation
+from .db import Session
 from .errors import ArchiveBlocked, InvalidRecord, NotFound, ServiceError, StaleRecord
 from .lifecycle import status_error
 from .record_types import AGREEMENT, FLOW, ORGANISATION, RECORD_TYPES, RecordType
@@ -290,8 +290,14 @@ def sign_agreement(
         errors = validation.sign_off_errors(before, signed_by, signatory_role, signed_on, today)
         if errors:
             raise InvalidRecord(errors)
-        signed = dict(signed_by=signed_by.strip(), signatory_role=signatory_role.strip(), signed_on=signed_on)
-        parties = [replace(p, **signed) if p.organisation == organisation else p for p in before.parties]
+        parties = [
+            replace(
+                p, signed_by=signed_by.strip(), signatory_role=signatory_role.strip(), signed_on=signed_on
+            )
+            if p.organisation == organisation
+            else p
+            for p in before.parties
+        ]
         return replace(before, parties=parties)
 
     return _edit(session, actor, AGREEMENT, key, version_id, "sign", change)
