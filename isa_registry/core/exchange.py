@@ -14,10 +14,10 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import fastjsonschema
 import jsonschema
@@ -26,6 +26,11 @@ from jsonschema._format import is_date as _jsonschema_is_date
 from . import records
 from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
 from .records import KEY_PATTERN
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Dataclass = TypeVar("_Dataclass", bound="DataclassInstance")
 
 FORMAT = "isa-registry/1"
 
@@ -247,25 +252,27 @@ def _record_label(doc: Any, section: str, index: int) -> str:
 
 def _schema_problem(doc: Any, error: jsonschema.ValidationError) -> Problem:
     path = list(error.absolute_path)
-    if len(path) >= 2 and path[0] in _SINGULAR and isinstance(path[1], int):
+    if len(path) >= 2 and isinstance(path[0], str) and path[0] in _SINGULAR and isinstance(path[1], int):
         record = _record_label(doc, path[0], path[1])
         field = ".".join(str(p) for p in path[2:])
     else:
         record, field = "document", ".".join(str(p) for p in path)
     message = error.message
+    # The error of a keyword carries the (sub)schema holding it, a mapping; every use below is of a keyword's.
+    schema = cast(Mapping[str, Any], error.schema)
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = sorted(set(cast(Mapping[str, Any], error.instance)) - set(schema.get("properties", {})))
         message = "unknown field(s): " + ", ".join(extra)
     elif error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         field = ".".join([*([field] if field else []), missing])
         message = "is required"
-    elif error.validator == "pattern" and error.schema.get("pattern") == KEY_PATTERN:
+    elif error.validator == "pattern" and schema.get("pattern") == KEY_PATTERN:
         message = (
             f"{error.instance!r} is not a valid key (letters, digits, '.', '_' or '-', "
             "starting with a letter or digit, at most 100 characters)"
         )
-    elif error.validator in ("pattern", "format") and error.schema.get("pattern") == DATE_PATTERN:
+    elif error.validator in ("pattern", "format") and schema.get("pattern") == DATE_PATTERN:
         message = f"{error.instance!r} is not a date in the form YYYY-MM-DD"
     elif error.validator == "anyOf":
         # Nullable fields: report the non-null alternative's complaint, which says what is wanted.
@@ -371,7 +378,7 @@ def _cross_record_problems(
     return problems
 
 
-def _pick(cls: type, record: dict[str, Any], **overrides: Any) -> Any:
+def _pick(cls: type[_Dataclass], record: dict[str, Any], **overrides: Any) -> _Dataclass:
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in record.items() if k in names}
     values.update(overrides)

@@ -225,7 +225,7 @@ class _Lookups:
         self._processors: dict[str | None, frozenset[str]] = {}
         self._joint: dict[str, tuple[frozenset[str], list[tuple[str, str]]]] = {}
         self.names = _Memo(registry.organisation_name)
-        self.labels = _Memo(lambda key: _org_label(registry, key))
+        self.labels: _Memo[str] = _Memo(lambda key: _org_label(registry, key))
         self.legislation = _Memo(_legislation_label)
         self.subjects = _Memo(_subject_label)
         self.schedule1 = _Memo(describe_schedule1)
@@ -657,7 +657,7 @@ def _activity(
         _lines([t.country for t in transfers]),
         _lines(safeguards),
         _lines(retention),
-        _lines(security + methods),
+        _lines([*security, *methods]),
         article6_cell,
         _lines(article9 + schedule8),
         _lines(interests),

@@ -33,6 +33,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -196,7 +197,9 @@ def _split(value: Any, commas: bool = True) -> list[str]:
     if text is None:
         return []
     separators = ";\n\r|" + ("," if commas else "")
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    depth = 0
+    current: list[str] = []
     for ch in text:
         if ch in "([":
             depth += 1
@@ -278,7 +281,9 @@ _A9_TITLES = _title_table(
 )
 
 
-def _provision(text: str, point: str, letters: str, titles: list[tuple[str, str]], what: str) -> str | None:
+def _provision(
+    text: str, point: tuple[str, str], letters: str, titles: list[tuple[str, str]], what: str
+) -> str | None:
     """A point of Art 6(1) or Art 9(2) from ``6(1)(e)``, ``e``, ``(e)``, ``public task`` or
     ``Art 6(1)(e) public task``; None for a blank or N/A."""
     words = normalise_title(text)
@@ -428,7 +433,7 @@ class Column:
     parse: Callable[[Any], Any] = _parse_text
     required: bool = False
     help: str = ""
-    choices: tuple[str, ...] = field(default=())
+    choices: tuple[str, ...] = ()
 
 
 def _c(
@@ -810,9 +815,9 @@ def _header_map(titles: list[Any], kind: str) -> tuple[dict[int, Column], dict[s
         if raw is None or not str(raw).strip():
             continue
         words = normalise_title(raw)
-        column = by_title.get(words) or by_title.get(normalise_title(re.sub(r"\(.*?\)", " ", str(raw))))
-        if column is not None:
-            claimed.setdefault(column.field, []).append((index, words == normalise_title(column.title)))
+        titled = by_title.get(words) or by_title.get(normalise_title(re.sub(r"\(.*?\)", " ", str(raw))))
+        if titled is not None:
+            claimed.setdefault(titled.field, []).append((index, words == normalise_title(titled.title)))
     mapping: dict[int, Column] = {}
     clashes: dict[str, str] = {}
     fields = {c.field: c for c in COLUMNS[kind]}
@@ -950,7 +955,7 @@ def _xlsx_tables(
         workbook = openpyxl.load_workbook(source, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as exc:
         raise _file_problem(name, f"is not an Excel workbook (.xlsx) that can be read: {exc}") from exc
-    tables = []
+    tables: list[tuple[str | None, str, list[tuple[int, list[Any]]]]] = []
     sheets = [(ws, _sheet_kind(ws.title)) for ws in workbook.worksheets]
     if not any(kind for _, kind in sheets) and sheets:
         sheets = [(sheets[0][0], "flows")]
@@ -991,7 +996,7 @@ def _csv_tables(
 
 # --- Records -----------------------------------------------------------------------------------
 
-_KEY_RE = re.compile(exchange.KEY_PATTERN)
+_KEY_RE = re.compile(records.KEY_PATTERN)
 
 
 def _slug(name: str) -> str:
@@ -1023,7 +1028,9 @@ class _Index:
         known_agreements: Iterable[str] | None,
     ):
         self.open = known_orgs is None
-        known = dict(known_orgs) if isinstance(known_orgs, Mapping) else dict.fromkeys(known_orgs or (), "")
+        known: dict[str, str] = (
+            dict(known_orgs) if isinstance(known_orgs, Mapping) else dict.fromkeys(known_orgs or (), "")
+        )
         self.org_names = {**known, **orgs}
         self.agreements = {**dict.fromkeys(known_agreements or (), ""), **agreements}
         self.open_agreements = known_agreements is None
@@ -1175,7 +1182,7 @@ def _second_pass(record: _Record, index: _Index, problems: _Problems) -> dict[st
         parties: list[dict[str, Any]] = []
         for name, role in _PARTY_COLUMNS.items():
             if name in row.cells:
-                found = resolve(name, lambda text, role=role: _parse_parties(text, role, index))
+                found = resolve(name, partial(_parse_parties, role=role, index=index))
                 parties.extend(found or [])
         data["parties"] = parties
         if "parties" in record.bad or any(n in record.bad for n in _PARTY_COLUMNS):
