@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ..core import exchange
+from ..core.domain import Registry
 from ..core.spreadsheet import read_tabular
 from ..store import audit, persist, users
 from ..store.db import db
@@ -36,9 +37,7 @@ def _progress(stage: str, done: int, total: int) -> None:
         click.echo(f"  {stage}: {done}/{total}", err=True)
 
 
-def _read_registry_file(
-    path: str, known_orgs: dict[str, str], known_agreements: set[str]
-) -> exchange.Registry:
+def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements: set[str]) -> Registry:
     """Read FILE (JSON, or a spreadsheet log) into a registry, validating it whole.
 
     ``known_orgs`` maps the keys of organisations already in the registry to their names: a
@@ -59,7 +58,9 @@ def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportR
     """Import FILE in one transaction; raises InvalidDocument (nothing written) if it is bad."""
     session = db.session
     org_table = OrganisationModel.__table__
-    known_orgs = dict(session.execute(select(org_table.c.key, org_table.c.name)).all())
+    known_orgs: dict[str, str] = dict(
+        session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
+    )
     known_agreements = set(persist.agreement_ids(session))
     click.echo(f"Reading and checking {path}...", err=True)
     registry = _read_registry_file(path, known_orgs, known_agreements)

@@ -100,7 +100,7 @@ def columns(spec: list[tuple[str, str, bool]], params: ListParams, default: str)
             continue
         is_current = name == current
         direction = "desc" if is_current and params.dir == "asc" else "asc"
-        args = request.args.to_dict()
+        args: dict[str, Any] = request.args.to_dict()
         args.update(sort=name, dir=direction)
         args.pop("page", None)
         aria = ("ascending" if params.dir == "asc" else "descending") if is_current else "none"

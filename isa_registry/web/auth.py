@@ -252,6 +252,7 @@ def login() -> Response | str | tuple[str, int]:
         if throttle.blocked(_address(), current_app.config["LOGIN_IP_MAX_FAILURES"], window):
             error, status = TOO_MANY_ATTEMPTS, 429
         else:
+            assert form.email.data is not None and form.password.data is not None  # both required
             user = authenticate(form.email.data, form.password.data)
             if user is None:
                 throttle.fail(_address(), window)

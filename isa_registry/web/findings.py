@@ -169,7 +169,7 @@ def index() -> str:
     checked = checked_registry(as_of)
     registry = checked.live
     selection = selection_for(checked, filters)
-    keep = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
+    keep: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
     page = slice_page(selection.groups, request.args.get("page", 1, type=int), RECORDS_PER_PAGE)
     return render_template(
         "findings/index.html",

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -40,6 +41,7 @@ from wtforms import (
 )
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
 
 from ..core import records
 from ..core.domain import Agreement, Flow, Organisation, Party, Transfer
@@ -231,8 +233,11 @@ _DATE_FORMATS = (
 )
 
 
-class DateField(StringField):
+class DateField(Field):
     """A date typed as 2026-11-23 (what a browser's date picker sends) or 23/11/2026."""
+
+    widget = TextInput()
+    data: date | None
 
     def __init__(self, label: str = "", *args: Any, **kwargs: Any):
         self.what = kwargs.pop("what", label.lower())
@@ -284,6 +289,9 @@ class LongTextField(TextAreaField):
 class Choice(SelectField):
     """A select or radio answer whose empty value means 'not recorded' (None)."""
 
+    #: (value, label) pairs: given with the field, or set (``set_choices``) before the form is validated.
+    choices: list[tuple[str, str]] | None
+
     def __init__(self, *args: Any, required: str | None = None, **kwargs: Any):
         self.required_message = required
         kwargs.setdefault("validate_choice", False)
@@ -297,12 +305,16 @@ class Choice(SelectField):
             if self.required_message:
                 raise ValidationError(self.required_message)
             return
+        assert self.choices is not None
         if self.data not in {value for value, _ in self.choices}:
             raise ValidationError(f"Select a valid option for {self.label.text.lower()}")
 
 
 class Choices(SelectMultipleField):
     """A group of checkboxes; values must be among ``choices`` (unless ``free``)."""
+
+    #: (value, label) pairs; None for a ``free`` field.
+    choices: list[tuple[str, str]] | None
 
     def __init__(self, *args: Any, free: bool = False, **kwargs: Any):
         self.free = free
@@ -314,6 +326,7 @@ class Choices(SelectMultipleField):
     def pre_validate(self, form: Any) -> None:
         if self.free:
             return
+        assert self.choices is not None
         allowed = {value for value, _ in self.choices}
         bad = [v for v in self.data or [] if v not in allowed]
         if bad:
@@ -394,6 +407,8 @@ class RecordForm(FlaskForm):
 
     def loaded_version(self) -> int | None:
         """The record version the form was read at, or None (a new record)."""
+        if self.version_id.data is None:
+            return None
         try:
             return int(self.version_id.data)
         except (TypeError, ValueError):
@@ -539,10 +554,12 @@ class OrganisationForm(RecordForm):
 
     def to_domain(self, key: str | None = None) -> Organisation:
         """The organisation the form describes (``key`` when the form has no key field)."""
+        record_key = key or self.key.data
+        assert record_key is not None  # the key field is required; a form without one is given the key
         return Organisation(
-            key=key or self.key.data,
+            key=record_key,
             name=self.name.data or "",
-            kind=self.kind.data,  # type: ignore[arg-type]
+            kind=self.kind.data,
             public_authority=self.public_authority.data == "yes",
             ico_registration=self.ico_registration.data,
             dpo_contact=self.dpo_contact.data,
@@ -647,10 +664,12 @@ class AgreementForm(RecordForm):
 
     def to_domain(self, key: str | None = None) -> Agreement:
         """The agreement the form describes; parties carry no sign-off (the services keep them)."""
+        record_key = key or self.key.data
+        assert record_key is not None  # the key field is required; a form without one is given the key
         return Agreement(
-            key=key or self.key.data,
+            key=record_key,
             title=self.title.data or "",
-            status=self.status.data,  # type: ignore[arg-type]
+            status=self.status.data,
             purpose=self.purpose.data or "",
             version=self.version.data,
             owner=self.owner.data,
@@ -768,6 +787,7 @@ class FlowForm(RecordForm):
         # Keep a value that is not offered (an archived or unknown one) so an edit does not drop it.
         if self.recognised_interest.data and self.recognised_interest.data not in ANNEX1:
             value = self.recognised_interest.data
+            assert self.recognised_interest.choices is not None  # declared with its choices
             self.recognised_interest.choices = [
                 *self.recognised_interest.choices,
                 (value, annex1_label(value)),
@@ -834,12 +854,14 @@ class FlowForm(RecordForm):
         others = [s.strip() for s in (self.data_subjects_other.data or "").split(",") if s.strip()]
         transfer = self.international_transfer.form
         adm = self.automated_decision_making.data
+        record_key = key or self.key.data
+        assert record_key is not None  # the key field is required; a form without one is given the key
         return Flow(
-            key=key or self.key.data,
+            key=record_key,
             name=self.name.data or "",
-            source=self.source.data,  # type: ignore[arg-type]
-            recipient=self.recipient.data,  # type: ignore[arg-type]
-            identifiability=self.identifiability.data,  # type: ignore[arg-type]
+            source=self.source.data,
+            recipient=self.recipient.data,
+            identifiability=self.identifiability.data,
             purpose=self.purpose.data or "",
             programme=self.programme.data,
             agreement=self.agreement.data,

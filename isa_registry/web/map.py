@@ -160,8 +160,8 @@ def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
 
 
 def _download_urls(filters: graph.MapFilters) -> dict[str, str]:
-    query = query_items(filters)
-    return {fmt: url_for("map.download", fmt=fmt, **_multi(query)) for fmt in graph.FORMATS}
+    values: dict[str, Any] = _multi(query_items(filters))
+    return {fmt: url_for("map.download", fmt=fmt, **values) for fmt in graph.FORMATS}
 
 
 def _multi(query: list[tuple[str, str]]) -> dict[str, list[str]]:

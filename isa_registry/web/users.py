@@ -43,12 +43,13 @@ def new() -> str | Response:
     """Create an account with a first password."""
     form = NewUserForm()
     if form.validate_on_submit():
+        assert form.email.data is not None and form.password.data is not None  # both required
         try:
             user = users.create_user(
                 db.session, current_user.email, form.email.data, form.role.data, form.password.data
             )
         except InvalidRecord as refused:
-            form.email.errors.append(refused.errors["email"])
+            form.email.errors = [*form.email.errors, refused.errors["email"]]
         else:
             flash(f"Account created for {user.email} ({user.role}).", "success")
             return redirect(url_for("users.index"))
