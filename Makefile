@@ -70,6 +70,7 @@ postgres:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test-sqlite: setup
 	$(VENV)/bin/pytest -p no:cacheprovider
