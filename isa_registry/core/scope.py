@@ -15,6 +15,9 @@ Flows have three meanings of "live on a date", because three questions are asked
 - :func:`flow_live_on`: the flow shares data on that day as history tells it, so a map of a past
   date shows a flow since ceased and leaves out an active one not yet started.
 
+One more, stricter, answers "who holds personal data on that day" (who receives it, what a breach
+touches): :func:`flow_shares_personal_data_on`, an ``active`` flow of personal data within its dates.
+
 Without a date, :data:`LIVE_FLOW_STATUSES` says which flows may still share data: an organisation
 cannot be archived while it is a party to one of them.
 
@@ -44,6 +47,7 @@ __all__ = [
     "flow_current",
     "flow_in_scope",
     "flow_live_on",
+    "flow_shares_personal_data_on",
     "review_due",
     "review_overdue",
     "worst",
@@ -124,6 +128,37 @@ def flow_live_on(flow: Flow, as_of: date) -> bool:
     if flow.status == "ceased":
         return flow.end_date is not None and started
     return started
+
+
+def flow_shares_personal_data_on(flow: Flow, as_of: date) -> bool:
+    """Whether the flow shares personal data on ``as_of``: it is ``active``, ``as_of`` is within its
+    start and end dates (both inclusive; a missing date sets no limit) and its data is identifiable
+    or pseudonymised, not ``anonymised``.
+
+    This is what counts when asking who holds someone's data on a date (a subject access or erasure
+    request, a breach): a ``planned`` flow has not shared anything yet, a ``ceased`` one shares no
+    more, and anonymous information is not personal data (UK GDPR Recital 26). Pseudonymised data
+    still is, so it counts.
+
+    Examples
+    --------
+    >>> from isa_registry.core.domain import Flow
+    >>> march = {"start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31)}
+    >>> f = Flow("F1", "x", "a", "b", "pseudonymised", **march)
+    >>> days = (date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 1))
+    >>> [flow_shares_personal_data_on(f, day) for day in days]
+    [False, True, True, False]
+    >>> planned = Flow("F2", "x", "a", "b", "identifiable", status="planned")
+    >>> flow_shares_personal_data_on(planned, date(2026, 3, 1))
+    False
+    """
+    return (
+        flow.status == "active"
+        and flow.identifiability in PERSONAL_DATA
+        and not flow.archived
+        and (flow.start_date is None or flow.start_date <= as_of)
+        and (flow.end_date is None or as_of <= flow.end_date)
+    )
 
 
 def agreement_in_force(agreement: Agreement, as_of: date) -> bool:
