@@ -105,6 +105,17 @@ def test_the_walk_sees_the_state_changing_routes(demo: Flask) -> None:
     assert {"auth.login", "auth.logout", "users.new", "users.change_role", "users.deactivate"} <= endpoints
 
 
+def test_the_walk_sees_the_analyses_pages_and_downloads(demo: Flask) -> None:
+    endpoints = {rule.endpoint for _, rule in routes(demo, ("GET",))}
+    assert {
+        "analyses.index",
+        "analyses.who_receives",
+        "analyses.who_receives_download",
+        "analyses.breach_impact",
+        "analyses.breach_impact_download",
+    } <= endpoints
+
+
 def test_anonymous_users_change_nothing(demo: Flask) -> None:
     values, before = url_values(demo), snapshot(demo)
     client = demo.test_client()

@@ -207,6 +207,7 @@ def _os_user() -> str:
 
 def commands() -> list[click.Command]:
     """Every command of the app: these, and those of the rules, the map and the ROPA."""
+    from . import analyses as cli_analyses
     from . import check as cli_check
     from . import map as cli_map
     from . import ropa as cli_ropa
@@ -221,4 +222,5 @@ def commands() -> list[click.Command]:
         *cli_check.commands,
         *cli_map.commands,
         *cli_ropa.commands,
+        *cli_analyses.commands,
     ]

@@ -28,6 +28,7 @@ NAVIGATION = (
     ("findings", "Findings", "any"),
     ("map", "Map", "any"),
     ("ropa", "ROPA", "any"),
+    ("analyses", "Analyses", "any"),
     ("audit_log", "Audit log", "any"),
     ("users", "Users", "admin"),
 )
@@ -50,6 +51,7 @@ ERROR_PAGES = {
 def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
     from . import agreements, audit_log, auth, dashboard, findings, flows, health, organisations, ropa, users
+    from . import analyses as analyses_area
     from . import map as map_area
 
     areas = (
@@ -62,6 +64,7 @@ def register(app: Flask) -> None:
         findings,
         map_area,
         ropa,
+        analyses_area,
         audit_log,
         users,
     )

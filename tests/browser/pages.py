@@ -27,8 +27,29 @@ MAIN_PAGES = {
     "findings": ("findings", "list"),
     "map": ("map", "list"),
     "ropa": ("ropa", "list"),
+    "analyses": ("analyses", "list"),
     "audit log": ("audit_log", "list"),
     "users": ("users", "list"),
+}
+
+
+#: Pages that answer a query, by name: their URL on the demo partnership, and the status they answer
+#: with (400 for a page showing its error summary).
+QUERY_PAGES = {
+    "who receives, from an organisation": (
+        "/analyses/who-receives?subjects=children&category=criminal&from=wmp",
+        200,
+    ),
+    "who receives, across the partnership": (
+        "/analyses/who-receives?subjects=children&category=special",
+        200,
+    ),
+    "who receives, with errors": (
+        "/analyses/who-receives?subjects=&category=gossip&as_of-day=31&as_of-month=2",
+        400,
+    ),
+    "breach impact": ("/analyses/breach-impact?organisation=dudley-mbc", 200),
+    "breach impact, with errors": ("/analyses/breach-impact?organisation=nobody", 400),
 }
 
 

@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from .conftest import LiveServer, login
-from .pages import MAIN_PAGES, url_of
+from .pages import MAIN_PAGES, QUERY_PAGES, url_of
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +58,20 @@ def test_main_page_is_accessible(page: Page, live_server: LiveServer, name: str)
     assert re.fullmatch(rf".+ – {re.escape(service)}", page.title()), page.title()
     assert page.locator("main#main-content").count() == 1
     assert page.locator("h1").count() == 1
+    assert serious_violations(page) == []
+    assert csp_problems(page) == []
+
+
+@pytest.mark.parametrize("name", list(QUERY_PAGES))
+def test_query_page_is_accessible(page: Page, live_server: LiveServer, name: str) -> None:
+    url, status = QUERY_PAGES[name]
+    login(page, "viewer")
+    response = page.goto(url)
+    assert response is not None and response.status == status, (
+        f"{url} answered {response and response.status}"
+    )
+    assert page.locator("h1").count() == 1
+    assert (page.locator(".govuk-error-summary").count() == 1) is (status == 400)
     assert serious_violations(page) == []
     assert csp_problems(page) == []
 

@@ -40,6 +40,7 @@ from operator import attrgetter
 from typing import Any
 
 from ..domain import Registry
+from ..law import category_label
 from ..scope import agreement_in_force, flow_shares_personal_data_on
 from ..vocabulary import AGREEMENT_STATUS, PARTY_ROLE
 from ._common import FlowLine, Reached, check_organisation, flow_line, planned_on, reached
@@ -183,6 +184,16 @@ class BreachImpact:
     def criminal_categories(self) -> list[str]:
         """The criminal offence data categories among the flows, sorted."""
         return sorted({c for f in self.flows for c in f.criminal})
+
+    @property
+    def special_category_labels(self) -> list[str]:
+        """The special categories among the flows, in words."""
+        return [category_label(c) for c in self.special_categories]
+
+    @property
+    def criminal_category_labels(self) -> list[str]:
+        """The criminal offence data categories among the flows, in words."""
+        return [category_label(c) for c in self.criminal_categories]
 
     @property
     def is_processor(self) -> bool:

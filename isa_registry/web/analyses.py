@@ -1,0 +1,257 @@
+"""Analyses: who receives a kind of person's data, and what a breach at an organisation touches.
+
+The pages are GET forms, so every answer is a URL that can be shared, and its CSV and JSON downloads
+are stable URLs beside it (``/analyses/who-receives.csv?subjects=...&category=...&as_of=...``). The
+answers come from :mod:`isa_registry.core.analyses` over the registry the process keeps
+(:func:`~isa_registry.store.queries.checked_registry`). Every signed-in user may use them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, send_file, url_for
+from flask_login import login_required
+
+from ..core import analyses
+from ..core.analyses import AnalysisError
+from ..core.domain import Registry
+from ..core.law import CATEGORIES, category_label
+from ..core.vocabulary import AGREEMENT_STATUS
+from ..store.queries import checked_registry
+from .as_of import parse_as_of_boxes
+
+bp = Blueprint("analyses", __name__)
+
+#: What the page says when a choice is missing.
+CHOOSE_SUBJECTS = "Choose the kind of person the data is about"
+CHOOSE_CATEGORY = "Choose the data category"
+CHOOSE_ORGANISATION = "Choose the organisation where the breach happened"
+
+
+@dataclass
+class _Asked:
+    """What the query string asks, read and checked: the values, the date boxes to show again, and
+    each problem as a GOV.UK error summary item (``text``, ``href`` to its field)."""
+
+    as_of: date
+    date_parts: dict[str, str]
+    values: dict[str, str | None]
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def error(self, name: str) -> dict[str, str] | None:
+        """The field's GOV.UK ``errorMessage``, or None."""
+        href = "#as_of-day" if name == "as_of" else f"#{name}"
+        found = next((p for p in self.problems if p["href"] == href), None)
+        return {"text": found["text"]} if found else None
+
+
+def _text(args: Mapping[str, str], name: str) -> str | None:
+    value = args.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _read_date(args: Mapping[str, str]) -> _Asked:
+    as_of, parts, problem = parse_as_of_boxes(args, date.today())
+    asked = _Asked(as_of, parts, {})
+    if problem:
+        asked.problems.append({"text": problem, "href": "#as_of-day"})
+    return asked
+
+
+def _check(asked: _Asked, name: str, check: Any, *args: Any) -> None:
+    try:
+        check(*args)
+    except AnalysisError as exc:
+        asked.problems.append({"text": str(exc), "href": f"#{name}"})
+
+
+def _who_asked(registry: Registry, args: Mapping[str, str]) -> _Asked:
+    asked = _read_date(args)
+    subjects, category, source = _text(args, "subjects"), _text(args, "category"), _text(args, "from")
+    asked.values = {"subjects": subjects, "category": category, "from": source}
+    if subjects is None:
+        asked.problems.append({"text": CHOOSE_SUBJECTS, "href": "#subjects"})
+    else:
+        _check(asked, "subjects", analyses.check_subjects, registry, subjects)
+    if category is None:
+        asked.problems.append({"text": CHOOSE_CATEGORY, "href": "#category"})
+    else:
+        _check(asked, "category", analyses.category_codes, category)
+    if source is not None:
+        _check(asked, "from", analyses.check_organisation, registry, source)
+    return asked
+
+
+def _breach_asked(registry: Registry, args: Mapping[str, str]) -> _Asked:
+    asked = _read_date(args)
+    organisation = _text(args, "organisation")
+    asked.values = {"organisation": organisation}
+    if organisation is None:
+        asked.problems.append({"text": CHOOSE_ORGANISATION, "href": "#organisation"})
+    else:
+        _check(asked, "organisation", analyses.check_organisation, registry, organisation)
+    return asked
+
+
+def _organisation_items(registry: Registry, first: str) -> list[dict[str, str]]:
+    organisations = sorted(registry.organisations.values(), key=lambda o: (o.name.casefold(), o.key))
+    return [{"value": "", "text": first}, *({"value": o.key, "text": o.name} for o in organisations)]
+
+
+def _who_choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
+    categories = sorted(CATEGORIES.values(), key=lambda c: c.label)
+    return {
+        "subjects": [
+            {"value": "", "text": "Choose a kind of person"},
+            *(
+                {"value": code, "text": analyses.subject_label(code)}
+                for code in analyses.subject_codes(registry)
+            ),
+        ],
+        "category": [
+            {"value": "", "text": "Choose a data category"},
+            *({"value": code, "text": label} for code, label in analyses.CATEGORY_GROUP_LABELS.items()),
+            *({"value": c.code, "text": c.label} for c in categories),
+        ],
+        "from": _organisation_items(registry, "Any organisation (the whole partnership)"),
+    }
+
+
+def _problem_response(asked: _Asked) -> Response:
+    """A download's bad query: a plain-text 400 naming each problem."""
+    text = "\n".join(p["text"] for p in asked.problems) + "\n"
+    return Response(text, status=400, mimetype="text/plain")
+
+
+def _who_query(asked: _Asked) -> dict[str, Any]:
+    query: dict[str, Any] = {k: v for k, v in asked.values.items() if v}
+    query["as_of"] = asked.as_of.isoformat()
+    return query
+
+
+def _json(data: dict[str, Any], name: str) -> Response:
+    response = Response(json.dumps(data, indent=2, ensure_ascii=False) + "\n", mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _csv(table: tuple[list[str], list[list[str]]], name: str) -> Response:
+    return send_file(
+        analyses.generate_csv(table), mimetype="text/csv", as_attachment=True, download_name=name
+    )
+
+
+def _slug(*parts: str | None) -> str:
+    """A download's name from its parts, keeping letters, digits and hyphens."""
+    words = ("".join(ch if ch.isalnum() else "-" for ch in p) for p in parts if p)
+    return "-".join(words)
+
+
+@bp.get("/analyses")
+@login_required
+def index() -> str:
+    """The analyses and what each answers."""
+    return render_template("analyses/index.html")
+
+
+@bp.get("/analyses/who-receives")
+@login_required
+def who_receives() -> tuple[str, int]:
+    """Who receives a kind of person's data of a category on a date, from one organisation or any."""
+    asked = _read_date(request.args)
+    registry = checked_registry(asked.as_of).live
+    answer = None
+    if request.args:  # the form was sent: every choice is checked
+        asked = _who_asked(registry, request.args)
+        if not asked.problems:
+            values = asked.values
+            answer = analyses.who_receives(
+                registry, values["subjects"] or "", values["category"] or "", asked.as_of, values["from"]
+            )
+    downloads = {}
+    if answer is not None:
+        query = _who_query(asked)
+        downloads = {
+            fmt: url_for("analyses.who_receives_download", fmt=fmt, **query) for fmt in ("csv", "json")
+        }
+    return render_template(
+        "analyses/who_receives.html",
+        asked=asked,
+        answer=answer,
+        choices=_who_choices(registry),
+        lines={f.key: f for f in answer.flows} if answer else {},
+        downloads=downloads,
+        title_error=bool(asked.problems),
+    ), (400 if asked.problems else 200)
+
+
+@bp.get("/analyses/who-receives.<any(csv, json):fmt>")
+@login_required
+def who_receives_download(fmt: str) -> Response:
+    """The answer of ``/analyses/who-receives`` as CSV or JSON, for the query in the URL."""
+    asked = _read_date(request.args)
+    registry = checked_registry(asked.as_of).live
+    asked = _who_asked(registry, request.args)
+    if asked.problems:
+        return _problem_response(asked)
+    values = asked.values
+    answer = analyses.who_receives(
+        registry, values["subjects"] or "", values["category"] or "", asked.as_of, values["from"]
+    )
+    name = _slug(
+        "who-receives", values["subjects"], values["category"], values["from"], asked.as_of.isoformat()
+    )
+    if fmt == "json":
+        return _json(answer.as_dict(), f"{name}.json")
+    return _csv(analyses.who_receives_rows(answer), f"{name}.csv")
+
+
+@bp.get("/analyses/breach-impact")
+@login_required
+def breach_impact() -> tuple[str, int]:
+    """What a breach at an organisation on a date touches."""
+    asked = _read_date(request.args)
+    registry = checked_registry(asked.as_of).live
+    impact = None
+    if request.args:  # the form was sent: every choice is checked
+        asked = _breach_asked(registry, request.args)
+        if not asked.problems:
+            impact = analyses.breach_impact(registry, asked.values["organisation"] or "", asked.as_of)
+    downloads = {}
+    if impact is not None:
+        query: dict[str, Any] = {"organisation": impact.organisation, "as_of": asked.as_of.isoformat()}
+        downloads = {
+            fmt: url_for("analyses.breach_impact_download", fmt=fmt, **query) for fmt in ("csv", "json")
+        }
+    return render_template(
+        "analyses/breach_impact.html",
+        asked=asked,
+        impact=impact,
+        organisations=_organisation_items(registry, "Choose an organisation"),
+        category_label=category_label,
+        agreement_statuses=AGREEMENT_STATUS.labels(),
+        impact_duties={"controller": analyses.CONTROLLER_DUTY, "processor": analyses.PROCESSOR_DUTY},
+        downloads=downloads,
+        title_error=bool(asked.problems),
+    ), (400 if asked.problems else 200)
+
+
+@bp.get("/analyses/breach-impact.<any(csv, json):fmt>")
+@login_required
+def breach_impact_download(fmt: str) -> Response:
+    """The answer of ``/analyses/breach-impact`` as CSV or JSON, for the organisation in the URL."""
+    asked = _read_date(request.args)
+    registry = checked_registry(asked.as_of).live
+    asked = _breach_asked(registry, request.args)
+    if asked.problems:
+        return _problem_response(asked)
+    impact = analyses.breach_impact(registry, asked.values["organisation"] or "", asked.as_of)
+    name = _slug("breach-impact", impact.organisation, asked.as_of.isoformat())
+    if fmt == "json":
+        return _json(impact.as_dict(), f"{name}.json")
+    return _csv(analyses.breach_impact_rows(impact), f"{name}.csv")
