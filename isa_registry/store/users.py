@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -286,11 +286,14 @@ def _forget_account(session: Session, email: str) -> None:
 
 def _wait(session: Session, keys: Iterable[tuple[str, str]], now: datetime) -> int:
     """Whole seconds until every one of ``keys`` may try again (0: now)."""
-    longest = 0.0
-    for kind, key in keys:
-        row = session.get(SignInThrottle, (kind, key))
-        if row is not None:
-            longest = max(longest, (_aware(row.delayed_until) - now).total_seconds())
+    table = SignInThrottle.__table__
+    # A plain SELECT, not the identity map: other workers move these rows between our reads.
+    untils = session.execute(
+        select(table.c.delayed_until).where(
+            or_(*(and_(table.c.kind == kind, table.c.key == key) for kind, key in keys))
+        )
+    ).scalars()
+    longest = max(((_aware(until) - now).total_seconds() for until in untils), default=0.0)
     return -int(-longest // 1) if longest > 0 else 0
 
 
