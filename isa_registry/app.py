@@ -29,6 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    # A form's CSRF token lives as long as the session that holds it may.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", app.config["SESSION_MAX_HOURS"] * 3600)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

@@ -2,7 +2,9 @@
 
 SQLite in the instance folder unless ``DATABASE_URL`` names another database (PostgreSQL in
 production, through psycopg 3). ``SECRET_KEY`` comes from the environment or from a file in the
-instance folder that is generated on first run and never committed.
+instance folder that is generated on first run and never committed. A signed-in session ends after
+``SESSION_IDLE_MINUTES`` without a request (default 30) and ``SESSION_MAX_HOURS`` after signing in
+(default 12), and so do the CSRF tokens of its forms.
 """
 
 from __future__ import annotations
@@ -37,6 +39,20 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def positive_int(name: str, default: int) -> int:
+    """The whole number greater than 0 in the environment variable ``name``, else ``default``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number greater than 0, not {raw!r}")
+    return value
+
+
 def defaults(instance_path: str) -> dict[str, object]:
     """The configuration every app starts from."""
     return {
@@ -48,7 +64,8 @@ def defaults(instance_path: str) -> dict[str, object]:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_IDLE_MINUTES": positive_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": positive_int("SESSION_MAX_HOURS", 12),
         "MAP_CACHE_DIR": str(Path(instance_path) / "map-cache"),
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
     }

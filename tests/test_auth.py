@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,6 +15,7 @@ from werkzeug.exceptions import Forbidden, InternalServerError
 from isa_registry.store.db import db
 from isa_registry.store.models import User
 from isa_registry.web.auth import SIGN_IN_ERROR, admin_required, editor_required, safe_next
+from tests.clock import clock_of
 from tests.conftest import PASSWORD, Auth
 
 
@@ -23,13 +23,6 @@ from tests.conftest import PASSWORD, Auth
 def users(auth: Auth) -> dict[str, int]:
     """A viewer, an editor and an admin, all with ``PASSWORD``: role -> id."""
     return {role: auth.account(role) for role in ("viewer", "editor", "admin")}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle(app: Flask):
-    app.extensions["isa_login_throttle"].clear()
-    yield
-    app.extensions["isa_login_throttle"].clear()
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, next_url: str | None = None):
@@ -106,50 +99,15 @@ def test_an_anonymous_visit_remembers_where_it_was_going(client: FlaskClient, us
     assert sign_in(client, "viewer@example.org", next_url="/findings").location == "/findings"
 
 
-def test_five_wrong_passwords_lock_the_account_for_15_minutes(client: FlaskClient, app: Flask, users) -> None:
-    for _ in range(5):
-        assert sign_in(client, "editor@example.org", "wrong password!").status_code == 200
-    user = account(app, "editor@example.org")
-    locked_until = user.locked_until if user.locked_until.tzinfo else user.locked_until.replace(tzinfo=UTC)
-    assert timedelta(minutes=14) < locked_until - datetime.now(UTC) <= timedelta(minutes=15)
-    refused = sign_in(client, "editor@example.org")
-    assert refused.status_code == 200 and SIGN_IN_ERROR in refused.text  # the same words: no hint it exists
-
-
-def test_the_lock_lifts_after_its_time_and_a_success_clears_the_count(
+def test_five_wrong_passwords_delay_the_account_rather_than_lock_it(
     client: FlaskClient, app: Flask, users
 ) -> None:
-    with app.app_context():
-        user = db.session.get(User, users["editor"])
-        user.failed_logins, user.locked_until = 0, datetime.now(UTC) - timedelta(seconds=1)
-        db.session.commit()
-    sign_in(client, "editor@example.org", "wrong password!")
-    assert account(app, "editor@example.org").failed_logins == 1
-    assert sign_in(client, "editor@example.org").status_code == 302
-    user = account(app, "editor@example.org")
-    assert user.failed_logins == 0 and user.locked_until is None
-
-
-def test_failures_from_one_address_are_throttled(client: FlaskClient, app: Flask, users) -> None:
-    limit = app.config["LOGIN_IP_MAX_FAILURES"]
-    app.config["LOGIN_IP_MAX_FAILURES"] = 3
-    try:
-        for n in range(3):
-            sign_in(client, f"nobody{n}@example.org")
-        throttled = sign_in(client, "viewer@example.org")
-        assert throttled.status_code == 429
-        assert "Too many failed attempts" in throttled.text
-        other = app.test_client()
-        assert (
-            other.post(
-                "/login",
-                data={"email": "viewer@example.org", "password": PASSWORD},
-                environ_base={"REMOTE_ADDR": "192.0.2.7"},
-            ).status_code
-            == 302
-        )
-    finally:
-        app.config["LOGIN_IP_MAX_FAILURES"] = limit
+    """The lock of 15 minutes became growing delays: see tests/test_sign_in_throttle.py."""
+    with clock_of(app):
+        for _ in range(5):
+            assert sign_in(client, "editor@example.org", "wrong password!").status_code == 200
+        refused = sign_in(client, "editor@example.org")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
 
 
 def test_a_deactivated_account_cannot_sign_in_and_loses_its_session(

@@ -145,7 +145,7 @@ def load_demo_command(force: bool, with_demo_users: bool) -> None:
             click.echo(line)
         click.echo("Demo partnership loaded.")
     if with_demo_users:
-        for email, role in users.create_missing(db.session, DEMO_USERS):
+        for email, role in users.create_missing(db.session, f"cli:{_os_user()}", DEMO_USERS):
             click.echo(f"Created demo {role} {email}")
 
 
@@ -154,7 +154,8 @@ def load_demo_command(force: bool, with_demo_users: bool) -> None:
 @click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
 @with_appcontext
 def create_user_command(email: str, role: str) -> None:
-    """Create a user, or reset their password and role; the password is read from the prompt or stdin."""
+    """Create a user, or reset their password and role (ending their sessions); the password is read
+    from the prompt or stdin. Audited as the work of the person running it."""
     email = email.strip().lower()
     if "@" not in email:
         click.echo(f"'{email}' is not an email address.", err=True)
@@ -167,7 +168,7 @@ def create_user_command(email: str, role: str) -> None:
     if problem:
         click.echo(problem + ".", err=True)
         sys.exit(1)
-    if users.set_password(db.session, email, role, password):
+    if users.set_password(db.session, f"cli:{_os_user()}", email, role, password):
         click.echo(f"Created {role} {email}.")
     else:
         click.echo(f"Updated {email}: role {role}, new password.")

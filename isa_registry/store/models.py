@@ -33,7 +33,16 @@ from sqlalchemy.types import TypeEngine
 from ..core import domain, records
 from .db import Model
 
-__all__ = ["Agreement", "AgreementParty", "AuditEntry", "AuditHead", "Flow", "Organisation", "User"]
+__all__ = [
+    "Agreement",
+    "AgreementParty",
+    "AuditEntry",
+    "AuditHead",
+    "Flow",
+    "Organisation",
+    "SignInThrottle",
+    "User",
+]
 
 ROLES = ("viewer", "editor", "admin")
 
@@ -222,8 +231,9 @@ class User(Model):
     role: Mapped[str] = mapped_column(_enum(ROLES, "user_role"), default="viewer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Stored in the session at sign-in and compared on every request; raising it (sign-out,
+    #: deactivation, a new role or password) ends every session the account has.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Flask-Login's user protocol.
     @property
@@ -248,6 +258,21 @@ class User(Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins in a row for one account (the email as typed, known or not) or one client
+    address, shared by every worker; both are kept as SHA-256 digests, so a password typed into the
+    email box is not stored. A row is forgotten once it has been quiet for a while."""
+
+    __tablename__ = "sign_in_throttle"
+
+    kind: Mapped[str] = mapped_column(_enum(("account", "address"), "throttle_kind"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    delayed_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Model):

@@ -1,43 +1,57 @@
-"""User accounts and signing in: every write to a ``User`` row.
+"""User accounts and signing in: every write to a ``User`` row, and the sign-in throttle.
 
-Changes an admin makes (creating an account, changing its role, deactivating, reactivating or
-unlocking it) are written to the audit log as a ``user`` record keyed by email, with the account's
-email, role and whether it is active: never its password hash. The command line's accounts and
-the counting of sign-in attempts are not audited.
+Changes to accounts, whether an admin makes them in the pages or someone runs ``create-user`` or
+``load-demo --with-demo-users`` (creating an account, changing its role or password, deactivating,
+reactivating or unlocking it), are written to the audit log as a ``user`` record keyed by email,
+with the account's email, role and whether it is active: never its password hash. The counting of
+sign-in attempts and signing out are not audited.
 
 Each function is one transaction: it commits what it changed, or rolls back and raises.
 
-Sign-in attempts are throttled per account here, in the database, so every worker sees it: after
-``max_failures`` wrong passwords in a row the account is locked for ``lock``.
+Sessions are revocable: each account has a ``session_generation`` that the web layer stores in the
+session at sign-in and compares on every request. Signing out, deactivation, a new role and a new
+password raise it, which ends every session the account has, on every device and worker.
+
+Sign-in attempts are throttled here, in the database, so every worker and host sees the same
+counts: failures in a row are counted per account (the email as typed, whether an account has it or
+not, so the answer never tells which accounts exist) and per client address. After ``free``
+failures each further attempt must wait twice as long as the one before (1 s, 2 s, 4 s ...) up to
+``max_delay``; an attempt during a delay is not even checked, so a right password then is refused
+too. A successful sign-in clears the account's count; a count quiet for ``forget`` is deleted. No
+one can lock an account for longer than ``max_delay`` at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .db import Session
 from .errors import InvalidRecord
-from .models import User
+from .models import SignInThrottle, User
 from .passwords import hash_password, needs_rehash, verify_password
 
 __all__ = [
     "EMAIL_TAKEN",
     "SignIn",
+    "Throttle",
     "activate",
     "authenticate",
     "change_role",
     "create_missing",
     "create_user",
     "deactivate",
+    "delays",
+    "end_sessions",
     "find",
-    "is_locked",
     "list_users",
     "set_password",
     "snapshot",
@@ -60,9 +74,8 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    """Whether the account is locked after too many wrong passwords."""
-    return user.locked_until is not None and _aware(user.locked_until) > (now or datetime.now(UTC))
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def list_users(session: Session) -> Sequence[User]:
@@ -73,6 +86,17 @@ def list_users(session: Session) -> Sequence[User]:
 def find(session: Session, email: str) -> User | None:
     """The account with this email, or None."""
     return session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+
+
+def _end_sessions(user: User) -> None:
+    # An SQL increment, so two workers ending sessions at once both count.
+    user.session_generation = User.session_generation + 1
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session the account has (signing out ends them on every device)."""
+    _end_sessions(user)
+    session.commit()
 
 
 # --- What an admin does (audited) --------------------------------------------------------------
@@ -95,66 +119,80 @@ def create_user(session: Session, actor: str, email: str, role: str, password: s
 
 
 def change_role(session: Session, actor: str, user: User, role: str) -> bool:
-    """Give the account another role; whether it changed."""
+    """Give the account another role and end its sessions; whether it changed."""
     if role == user.role:
         return False
     before = snapshot(user)
     user.role = role
+    _end_sessions(user)
     _audit(session, actor, "change_role", user, before)
     session.commit()
     return True
 
 
 def deactivate(session: Session, actor: str, user: User) -> bool:
-    """Stop the account signing in (it stays in the audit log); whether it was active."""
+    """Stop the account signing in and end its sessions (it stays in the audit log); whether it
+    was active."""
     if not user.active:
         return False
     before = snapshot(user)
     user.active = False
+    _end_sessions(user)
     _audit(session, actor, "deactivate", user, before)
     session.commit()
     return True
 
 
-def activate(session: Session, actor: str, user: User) -> None:
-    """Let the account sign in again, and lift any lock after wrong passwords: audited as a
-    reactivation when it was inactive, as an unlock when it was only locked."""
+def activate(session: Session, actor: str, user: User, now: datetime | None = None) -> None:
+    """Let the account sign in again, and lift any delay after wrong passwords: audited as a
+    reactivation when it was inactive, as an unlock when it was only delayed."""
     before = snapshot(user)
-    was_locked = is_locked(user)
-    user.active, user.failed_logins, user.locked_until = True, 0, None
+    was_delayed = user.email in delays(session, [user.email], now)
+    user.active = True
+    _forget_account(session, user.email)
     if before["active"] is False:
         _audit(session, actor, "reactivate", user, before)
-    elif was_locked:
+    elif was_delayed:
         _audit(session, actor, "unlock", user, before)
     session.commit()
 
 
-# --- The command line (not audited) ------------------------------------------------------------
+# --- The command line (audited as the person who ran it) ----------------------------------------
 
 
-def set_password(session: Session, email: str, role: str, password: str) -> bool:
-    """Create the account, or give it this role and password and lift any lock; whether it is new."""
+def set_password(session: Session, actor: str, email: str, role: str, password: str) -> bool:
+    """Create the account, or give it this role and password, lift any delay and end its sessions;
+    whether it is new. Audited as ``create`` or ``set_password``."""
     user = find(session, email)
     if user is None:
-        session.add(User(email=email, role=role, password_hash=hash_password(password)))
-    else:
-        user.role, user.password_hash, user.failed_logins, user.locked_until = (
-            role,
-            hash_password(password),
-            0,
-            None,
-        )
+        user = User(email=email, role=role, active=True, password_hash=hash_password(password))
+        session.add(user)
+        session.flush()
+        _audit(session, actor, "create", user, None)
+        session.commit()
+        return True
+    before = snapshot(user)
+    user.role, user.password_hash = role, hash_password(password)
+    _end_sessions(user)
+    _forget_account(session, email)
+    session.flush()
+    _audit(session, actor, "set_password", user, before)
     session.commit()
-    return user is None
+    return False
 
 
-def create_missing(session: Session, accounts: Sequence[tuple[str, str, str]]) -> list[tuple[str, str]]:
+def create_missing(
+    session: Session, actor: str, accounts: Sequence[tuple[str, str, str]]
+) -> list[tuple[str, str]]:
     """Create those of the ``(email, role, password)`` accounts that do not exist, in one
-    transaction; the ``(email, role)`` of each one created."""
+    transaction, each audited; the ``(email, role)`` of each one created."""
     created = []
     for email, role, password in accounts:
         if find(session, email) is None:
-            session.add(User(email=email, role=role, password_hash=hash_password(password)))
+            user = User(email=email, role=role, active=True, password_hash=hash_password(password))
+            session.add(user)
+            session.flush()
+            _audit(session, actor, "create", user, None)
             created.append((email, role))
     session.commit()
     return created
@@ -173,35 +211,131 @@ def _burn_time(password: str) -> None:
 
 
 @dataclass(frozen=True)
+class Throttle:
+    """How sign-in failures are slowed down: failures in a row allowed without a wait per account
+    and per address, the longest wait, and how long a quiet count is kept."""
+
+    account_free: int = 5
+    address_free: int = 30
+    max_delay: timedelta = timedelta(minutes=15)
+    forget: timedelta = timedelta(hours=1)
+
+    def delay(self, kind: str, failures: int) -> timedelta:
+        """The wait after ``failures`` in a row: none within the free ones, then 1 s, 2 s, 4 s ..."""
+        free = self.account_free if kind == "account" else self.address_free
+        if failures < free:
+            return timedelta(0)
+        seconds = self.max_delay.total_seconds()
+        return timedelta(seconds=min(2.0 ** min(failures - free, 64), seconds))
+
+
+@dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: the user, or None; and, when this attempt locked an
-    account, which one and after how many wrong passwords in a row (for the log)."""
+    """The outcome of a sign-in attempt: the user, or None; when the attempt came during a delay
+    (and was not checked), the seconds to wait; the account's failures in a row (for the log)."""
 
     user: User | None
-    locked_id: int | None = None
+    retry_after: int = 0
     failures: int = 0
 
 
-def authenticate(session: Session, email: str, password: str, max_failures: int, lock: timedelta) -> SignIn:
-    """The active, unlocked user with this email and password; counts failures and locks."""
-    now = datetime.now(UTC)
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _keys(email: str, address: str) -> list[tuple[str, str]]:
+    return [("account", _digest(email)), ("address", _digest(address))]
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _record_failure(session: Session, kind: str, key: str, limits: Throttle, now: datetime) -> int:
+    """Count one more failure, in one statement whatever other workers do; the count."""
+    table = SignInThrottle.__table__
+    stale = table.c.last_failure < now - limits.forget
+    statement = _insert(session)(table).values(
+        kind=kind, key=key, window_start=now, last_failure=now, failures=1, delayed_until=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.kind, table.c.key],
+        set_={
+            "failures": case((stale, 1), else_=table.c.failures + 1),
+            "window_start": case((stale, now), else_=table.c.window_start),
+            "last_failure": now,
+        },
+    )
+    session.execute(statement)
+    failures: int = session.execute(
+        select(table.c.failures).where(table.c.kind == kind, table.c.key == key)
+    ).scalar_one()
+    session.execute(
+        update(table)
+        .where(table.c.kind == kind, table.c.key == key)
+        .values(delayed_until=now + limits.delay(kind, failures))
+    )
+    return failures
+
+
+def _forget_account(session: Session, email: str) -> None:
+    session.execute(
+        delete(SignInThrottle).where(SignInThrottle.kind == "account", SignInThrottle.key == _digest(email))
+    )
+
+
+def _wait(session: Session, keys: Iterable[tuple[str, str]], now: datetime) -> int:
+    """Whole seconds until every one of ``keys`` may try again (0: now)."""
+    table = SignInThrottle.__table__
+    # A plain SELECT, not the identity map: other workers move these rows between our reads.
+    untils = session.execute(
+        select(table.c.delayed_until).where(
+            or_(*(and_(table.c.kind == kind, table.c.key == key) for kind, key in keys))
+        )
+    ).scalars()
+    longest = max(((_aware(until) - now).total_seconds() for until in untils), default=0.0)
+    return -int(-longest // 1) if longest > 0 else 0
+
+
+def delays(session: Session, emails: Iterable[str], now: datetime | None = None) -> dict[str, datetime]:
+    """Email -> until when its sign-in is delayed after wrong passwords, for those delayed now."""
+    now = now or _now()
+    by_key = {_digest(email): email for email in emails}
+    if not by_key:
+        return {}
+    rows = session.execute(
+        select(SignInThrottle.key, SignInThrottle.delayed_until).where(
+            SignInThrottle.kind == "account", SignInThrottle.key.in_(list(by_key))
+        )
+    ).all()
+    found = {by_key[key]: _aware(until) for key, until in rows}
+    return {email: until for email, until in found.items() if until > now}
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    address: str,
+    limits: Throttle | None = None,
+    now: datetime | None = None,
+) -> SignIn:
+    """The active user with this email and password, or None; counts failures per account and per
+    address, and refuses (without checking the password) an attempt that comes during a delay."""
+    limits, now = limits or Throttle(), now or _now()
+    keys = _keys(email, address)
+    wait = _wait(session, keys, now)
+    if wait:
+        return SignIn(None, retry_after=wait)
     user = find(session, email)
-    if user is None or not user.active or is_locked(user, now):
-        _burn_time(password)
-        return SignIn(None)
-    if not verify_password(user.password_hash, password):
-        user_id = user.id
-        # One UPDATE ... SET n = n + 1, so concurrent workers never lose a failure.
-        session.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1))
-        failures = session.execute(select(User.failed_logins).where(User.id == user_id)).scalar_one()
-        locked = failures >= max_failures
-        if locked:
-            session.execute(
-                update(User).where(User.id == user_id).values(failed_logins=0, locked_until=now + lock)
-            )
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        if user is None or not user.active:
+            _burn_time(password)
+        session.execute(delete(SignInThrottle).where(SignInThrottle.last_failure < now - limits.forget))
+        failures = [_record_failure(session, kind, key, limits, now) for kind, key in keys]
         session.commit()
-        return SignIn(None, user_id if locked else None, failures)
-    user.failed_logins, user.locked_until = 0, None
+        return SignIn(None, failures=failures[0])
+    _forget_account(session, email)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.commit()

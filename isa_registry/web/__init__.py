@@ -9,14 +9,16 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, render_template, request, url_for
-from flask_login import current_user
+from flask import Flask, current_app, g, render_template, request, url_for
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
+from sqlalchemy import inspect
 from werkzeug.exceptions import HTTPException
 
 from ..store.db import db
+from ..store.models import User
 
 #: The service navigation: (blueprint, label, who sees it). A blueprint that is not installed, or
 #: has no page without URL variables, is left out.
@@ -258,6 +260,24 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 def _http_error(error: Exception) -> tuple[str, int]:
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     if code >= 500:
-        db.session.rollback()
+        _leave_the_database()
     template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
     return render_template(template, code=code, title=ERROR_PAGES.get(code, "Error")), code
+
+
+def _leave_the_database() -> None:
+    """After a server error the database may be unreachable or the transaction broken: roll back,
+    and keep the signed-in account only if what the page shows of it (email, role) is already in
+    memory, detached, so that rendering the error page never touches the database; else show the
+    page as to someone signed out."""
+    user = g.get("_login_user")  # Flask-Login's account for this request, if it was loaded
+    state = inspect(user) if isinstance(user, User) else None
+    if state is not None and {"id", "email", "role"} <= state.dict.keys():
+        if state.session is not None:
+            state.session.expunge(user)
+    else:
+        g._login_user = AnonymousUserMixin()
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database is what failed; the page must still be shown
+        current_app.logger.warning("Could not roll back after a server error", exc_info=True)

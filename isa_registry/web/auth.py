@@ -1,30 +1,34 @@
-"""Signing in and out, who may see what, and the security headers on every response.
+"""Signing in and out, sessions that end, who may see what, and the security headers on every response.
 
 Every endpoint needs a signed-in user except signing in, the health check and static files
 (``require_login``). Viewers may read everything; ``editor_required`` and ``admin_required`` guard
 the views that change data or manage accounts.
 
-Sign-in attempts are throttled twice over:
+A session holds the account's ``session_generation`` (see :mod:`isa_registry.store.users`), when it
+started and when it was last used. On every request it is checked: a session whose account has
+since signed out, been deactivated or been given a new role or password, or that has been idle for
+``SESSION_IDLE_MINUTES`` or open for ``SESSION_MAX_HOURS``, is signed out, and the sign-in page
+says why. No "remember me" cookie is issued, and one made some other way cannot bring a session
+back: it carries no generation, so the check refuses it.
 
-* per account, in the database, so every worker sees it: after ``LOGIN_MAX_FAILURES`` wrong
-  passwords in a row the account is locked for ``LOGIN_LOCK_MINUTES``;
-* per client address, in each worker's memory: after ``LOGIN_IP_MAX_FAILURES`` failed attempts
-  within ``LOGIN_LOCK_MINUTES`` that address gets no further answer until the window passes. With
-  N gunicorn workers an address may get up to N times the limit before every worker refuses it;
-  the per-account lock is the hard limit. Behind a reverse proxy, wrap the app in Werkzeug's
-  ``ProxyFix`` so that ``request.remote_addr`` is the client's address, not the proxy's.
+Sign-in attempts are throttled in the database, so every worker and host counts the same failures,
+per account (``LOGIN_MAX_FAILURES`` in a row before waits begin, default 5) and per client address
+(``LOGIN_IP_MAX_FAILURES``, default 30). After that each attempt must wait twice as long as the one
+before, up to ``LOGIN_MAX_DELAY_MINUTES`` (default 15), and is answered 429 with ``Retry-After``
+while it waits. Behind a reverse proxy, wrap the app in Werkzeug's ``ProxyFix`` so that
+``request.remote_addr`` is the client's address, not the proxy's.
 
-Every failure gets the same message, whether the email is unknown, the password wrong or the
-account locked, so the page never tells which accounts exist.
+Every failure gets the same message, whether the email is unknown or the password wrong, and
+unknown emails are throttled like known ones, so the page never tells which accounts exist.
+
+The time comes from ``app.config["CLOCK"]`` (a function returning an aware datetime), so tests
+can move it.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -34,6 +38,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -50,7 +55,7 @@ from ..store.models import User
 from .auth_forms import LoginForm
 from .extensions import login_manager
 
-__all__ = ["SIGN_IN_ERROR", "admin_required", "bp", "editor_required", "safe_next"]
+__all__ = ["SIGN_IN_ERROR", "admin_required", "bp", "editor_required", "now", "safe_next"]
 
 bp = Blueprint("auth", __name__)
 
@@ -59,11 +64,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Endpoints anyone may reach without signing in (besides static files).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "health.healthz"})
 
-SIGN_IN_ERROR = (
-    "The email address or password is not right, or the account is locked for a while after "
-    "too many wrong attempts"
+SIGN_IN_ERROR = "The email address or password is not right, or the account cannot sign in"
+TOO_MANY_ATTEMPTS = "Too many failed attempts to sign in. Wait {wait}, then try again"
+
+#: What the session holds besides Flask-Login's keys.
+SESSION_GENERATION, SESSION_STARTED, SESSION_SEEN = "isa_generation", "isa_started", "isa_seen"
+
+ENDED_REVOKED = (
+    "You have been signed out because this account signed out, or an administrator changed it. "
+    "Sign in again to continue."
 )
-TOO_MANY_ATTEMPTS = "Too many failed attempts from this network. Wait 15 minutes, then try again"
+ENDED_IDLE = (
+    "You have been signed out because you had not used the service for {minutes} minutes. "
+    "Sign in again to continue."
+)
+ENDED_TOO_LONG = (
+    "You have been signed out because you signed in more than {hours} hours ago. Sign in again to continue."
+)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -96,21 +113,53 @@ SECURITY_HEADERS = {
 def _configure(state: BlueprintSetupState) -> None:
     app = state.app
     app.config.setdefault("LOGIN_MAX_FAILURES", 5)
-    app.config.setdefault("LOGIN_LOCK_MINUTES", 15)
     app.config.setdefault("LOGIN_IP_MAX_FAILURES", 30)
-    app.extensions["isa_login_throttle"] = AddressThrottle()
+    app.config.setdefault("LOGIN_MAX_DELAY_MINUTES", 15)
+    app.config.setdefault("LOGIN_FORGET_MINUTES", 60)
+    app.config.setdefault("CLOCK", _utcnow)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def now() -> datetime:
+    """The time, from the app's ``CLOCK``."""
+    moment: datetime = current_app.config["CLOCK"]()
+    return moment.astimezone(UTC)
+
+
 def _load_user(user_id: str) -> User | None:
+    """The signed-in account, if the session is still good; else None, and ``g`` says why."""
     try:
         user = db.session.get(User, int(user_id))
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    ended = _session_ended(user, now())
+    if ended:
+        g.isa_session_ended = ended
+        return None
+    return user
+
+
+def _session_ended(user: User | None, moment: datetime) -> str | None:
+    """Why this session may no longer act for ``user``, or None while it may."""
+    if user is None or not user.active or session.get(SESSION_GENERATION) != user.session_generation:
+        return ENDED_REVOKED
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return ENDED_REVOKED
+    config = current_app.config
+    stamp = moment.timestamp()
+    if stamp - started > config["SESSION_MAX_HOURS"] * 3600:
+        return ENDED_TOO_LONG.format(hours=config["SESSION_MAX_HOURS"])
+    if stamp - seen > config["SESSION_IDLE_MINUTES"] * 60:
+        return ENDED_IDLE.format(minutes=config["SESSION_IDLE_MINUTES"])
+    return None
 
 
 def _unauthorized() -> Response:
@@ -147,11 +196,21 @@ admin_required = _role_required(lambda user: user.is_admin)
 
 @bp.before_app_request
 def require_login() -> Response | None:
-    """Every endpoint but sign-in, the health check and static files needs a signed-in user."""
+    """Every endpoint but sign-in, the health check and static files needs a signed-in user whose
+    session is still good; an ended session is cleared, and the sign-in page says why."""
     endpoint = request.endpoint or ""
-    if endpoint in PUBLIC_ENDPOINTS or endpoint == "static" or endpoint.endswith(".static"):
+    if endpoint in ("static", "health.healthz") or endpoint.endswith(".static"):
         return None
-    if current_user.is_authenticated:
+    signed_in = current_user.is_authenticated  # loads the account and checks the session
+    ended = g.pop("isa_session_ended", None)
+    if ended:
+        logout_user()
+        session.clear()
+        flash(ended, "important")
+    if signed_in:
+        session[SESSION_SEEN] = int(now().timestamp())
+        return None
+    if endpoint in PUBLIC_ENDPOINTS:
         return None
     return login_manager.unauthorized()
 
@@ -187,51 +246,22 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-class AddressThrottle:
-    """Failed sign-in attempts per client address within a sliding window, in this process."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, address: str, window: float, now: float) -> deque[float]:
-        stamps = self._failures.setdefault(address, deque())
-        while stamps and stamps[0] <= now - window:
-            stamps.popleft()
-        return stamps
-
-    def blocked(self, address: str, limit: int, window: float) -> bool:
-        with self._lock:
-            now = time.monotonic()
-            stamps = self._recent(address, window, now)
-            if not stamps:
-                del self._failures[address]
-            return len(stamps) >= limit
-
-    def fail(self, address: str, window: float) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._recent(address, window, now).append(now)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._failures.clear()
-
-
-def authenticate(email: str, password: str) -> User | None:
-    """The active, unlocked user with this email and password, or None; counts failures."""
-    attempt = users.authenticate(
-        db.session,
-        email,
-        password,
-        current_app.config["LOGIN_MAX_FAILURES"],
-        timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"]),
+def _throttle() -> users.Throttle:
+    config = current_app.config
+    return users.Throttle(
+        account_free=config["LOGIN_MAX_FAILURES"],
+        address_free=config["LOGIN_IP_MAX_FAILURES"],
+        max_delay=timedelta(minutes=config["LOGIN_MAX_DELAY_MINUTES"]),
+        forget=timedelta(minutes=config["LOGIN_FORGET_MINUTES"]),
     )
-    if attempt.locked_id is not None:
-        current_app.logger.warning(
-            "Account %s locked after %s failed sign-ins", attempt.locked_id, attempt.failures
-        )
-    return attempt.user
+
+
+def _wait_words(seconds: int) -> str:
+    """``1 second``, ``8 seconds``, ``3 minutes`` (rounded up)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _address() -> str:
@@ -239,34 +269,48 @@ def _address() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Sign in with an email address and password."""
     target = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(target or url_for("dashboard.index"))
     form = LoginForm()
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if form.validate_on_submit():
-        throttle: AddressThrottle = current_app.extensions["isa_login_throttle"]
-        window = current_app.config["LOGIN_LOCK_MINUTES"] * 60
-        if throttle.blocked(_address(), current_app.config["LOGIN_IP_MAX_FAILURES"], window):
-            error, status = TOO_MANY_ATTEMPTS, 429
+        assert form.email.data is not None and form.password.data is not None  # both required
+        moment, throttle = now(), _throttle()
+        attempt = users.authenticate(
+            db.session, form.email.data, form.password.data, _address(), throttle, moment
+        )
+        if attempt.retry_after:
+            error, status = TOO_MANY_ATTEMPTS.format(wait=_wait_words(attempt.retry_after)), 429
+            headers["Retry-After"] = str(attempt.retry_after)
+        elif attempt.user is None:
+            error = SIGN_IN_ERROR
+            if attempt.failures == throttle.account_free:
+                current_app.logger.warning(
+                    "Sign-ins to one account are delayed after %s failures in a row (last from %s)",
+                    attempt.failures,
+                    _address(),
+                )
         else:
-            assert form.email.data is not None and form.password.data is not None  # both required
-            user = authenticate(form.email.data, form.password.data)
-            if user is None:
-                throttle.fail(_address(), window)
-                error = SIGN_IN_ERROR
-            else:
-                session.clear()  # a fresh session on sign-in: no fixation
-                login_user(user)
-                return redirect(target or url_for("dashboard.index"))
-    return render_template("auth/login.html", form=form, error=error, next=target), status
+            user = attempt.user
+            session.clear()  # a fresh session on sign-in: no fixation
+            login_user(user)
+            stamp = int(moment.timestamp())
+            session[SESSION_GENERATION] = user.session_generation
+            session[SESSION_STARTED] = session[SESSION_SEEN] = stamp
+            return redirect(target or url_for("dashboard.index"))
+    page = render_template("auth/login.html", form=form, error=error, next=target)
+    return (page, status, headers) if headers else (page, status)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out (a POST with a CSRF token, so no other site can sign anyone out)."""
+    """Sign out, ending every session of this account (a POST with a CSRF token, so no other site
+    can sign anyone out)."""
+    if current_user.is_authenticated:
+        users.end_sessions(db.session, current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
