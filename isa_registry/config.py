@@ -37,6 +37,12 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _number(name: str, default: int) -> int:
+    """A whole number from the environment variable ``name``, else ``default``."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 def defaults(instance_path: str) -> dict[str, object]:
     """The configuration every app starts from."""
     return {
@@ -50,5 +56,14 @@ def defaults(instance_path: str) -> dict[str, object]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAP_CACHE_DIR": str(Path(instance_path) / "map-cache"),
+        # The most a request may send: larger ones are answered 413 before their body is read. A
+        # page that takes an upload sets its own, larger limit (request.max_content_length).
+        "MAX_CONTENT_LENGTH": _number("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # What an import reads (core.exchange.ImportLimits): the file, what its zip members unpack
+        # to, how far a member may be compressed, and the rows of a spreadsheet.
+        "IMPORT_MAX_FILE_BYTES": _number("IMPORT_MAX_FILE_BYTES", 50 * 1024 * 1024),
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": _number("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024),
+        "IMPORT_MAX_COMPRESSION_RATIO": _number("IMPORT_MAX_COMPRESSION_RATIO", 100),
+        "IMPORT_MAX_ROWS": _number("IMPORT_MAX_ROWS", 100_000),
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
     }
