@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from isa_registry.core.dates import RANGE_ERROR
 from isa_registry.store.db import db
 from isa_registry.store.models import Organisation as OrganisationModel
+from tests.conftest import store
 from tests.test_organisation_views import error_summary
 
 MB = 1024 * 1024
@@ -279,3 +281,47 @@ def test_a_date_past_2200_on_a_form_is_refused_by_its_field(editor: FlaskClient)
         "#start_date",
         "Start date must be between 1 January 1900 and 31 December 2200",
     ) in error_summary(response.get_data(as_text=True))
+
+
+# --- Every spreadsheet writer writes XML that opens (item 4) --------------------------------------
+
+HOSTILE_NAME = "a\x07b\x1bc"
+
+
+@pytest.fixture()
+def hostile_viewer(app: Flask, auth) -> FlaskClient:
+    """A viewer, and a registry whose police force is named with BEL and ESC, stored through the
+    lower layers (as an older release or a direct write would have left it)."""
+    from tests.builders import agreement, flow, registry
+
+    reg = registry(
+        agreements=[agreement("ISA-1", parties=("wmp", "dudley"))],
+        flows=[flow("F1", "wmp", "dudley", "ISA-1"), flow("F2", "dudley", "wmp", "ISA-1")],
+    )
+    reg.organisations["wmp"].name = HOSTILE_NAME
+    reg.organisations["wmp"].address = "1 Lloyd House\x00\x0bBirmingham"
+    reg.flows["F1"].purpose = "=HYPERLINK(\x1b)"
+    store(app, reg)
+    return auth.client("viewer")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/ropa.xlsx", "/ropa.xlsx?controller=wmp", "/ropa.xlsx?controller=dudley", "/ropa/import-template.xlsx"],
+)
+def test_every_generated_workbook_opens_whatever_the_names_hold(
+    hostile_viewer: FlaskClient, url: str
+) -> None:
+    response = hostile_viewer.get(url)
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    cells = [str(c) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert not any(re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", c) for c in cells)
+    if "controller" in url or url == "/ropa.xlsx":
+        assert any("a\ufffdb\ufffdc" in c for c in cells)
+
+
+def test_the_csv_download_holds_no_control_characters(hostile_viewer: FlaskClient) -> None:
+    text = hostile_viewer.get("/ropa.csv").data.decode("utf-8-sig")
+    assert "a\ufffdb\ufffdc" in text
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", text)

@@ -49,6 +49,7 @@ from .law import (
     SCHEDULE8,
     normalise_identifier,
 )
+from .ropa import xml_safe
 
 __all__ = [
     "COLUMNS",
@@ -1317,10 +1318,15 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
     )
     cell = workbook.add_format({**base, "text_wrap": True})
     day = workbook.add_format({**base, "num_format": "yyyy-mm-dd"})
+
+    def write(sheet: Any, row: int, col: int, text: str, fmt: Any) -> None:
+        # Whatever a declaration's label or hint holds, the workbook stays XML that opens.
+        sheet.write_string(row, col, xml_safe(text), fmt)
+
     for kind in SHEETS:
         sheet = workbook.add_worksheet(SHEET_TITLES[kind])
         for col, column in enumerate(COLUMNS[kind]):
-            sheet.write_string(0, col, column.title, required if column.required else header)
+            write(sheet, 0, col, column.title, required if column.required else header)
             is_date = column.parse is _parse_date
             sheet.set_column(
                 col, col, 14 if is_date else max(14, min(40, len(column.title) + 6)), day if is_date else cell
@@ -1333,7 +1339,7 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
                     col,
                     {
                         "validate": "list",
-                        "source": list(column.choices),
+                        "source": [xml_safe(c) for c in column.choices],
                         "error_type": "warning",
                         "error_message": "Not a usual value: the Guide sheet says what is accepted.",
                     },
@@ -1343,22 +1349,22 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
     guide = workbook.add_worksheet("Guide")
     titles = ("Sheet", "Column", "Required", "What to write", "Other titles accepted")
     for col, (title, width) in enumerate(zip(titles, (14, 28, 10, 70, 60), strict=True)):
-        guide.write_string(0, col, title, header)
+        write(guide, 0, col, title, header)
         guide.set_column(col, col, width, cell)
     row = 1
     for kind in SHEETS:
         for column in COLUMNS[kind]:
-            guide.write_string(row, 0, SHEET_TITLES[kind], cell)
-            guide.write_string(row, 1, column.title, cell)
-            guide.write_string(row, 2, "Yes" if column.required else "", cell)
-            guide.write_string(row, 3, column.help, cell)
-            guide.write_string(row, 4, "; ".join(column.synonyms), cell)
+            write(guide, row, 0, SHEET_TITLES[kind], cell)
+            write(guide, row, 1, column.title, cell)
+            write(guide, row, 2, "Yes" if column.required else "", cell)
+            write(guide, row, 3, column.help, cell)
+            write(guide, row, 4, "; ".join(column.synonyms), cell)
             row += 1
     row += 1
-    guide.write_string(row, 0, "Data categories", header)
+    write(guide, row, 0, "Data categories", header)
     for code, category in CATEGORIES.items():
         row += 1
-        guide.write_string(row, 1, code, cell)
-        guide.write_string(row, 3, f"{category.label} ({category.kind})", cell)
+        write(guide, row, 1, code, cell)
+        write(guide, row, 3, f"{category.label} ({category.kind})", cell)
     guide.freeze_panes(1, 0)
     workbook.close()
