@@ -32,9 +32,8 @@ Every text cell of every export goes through :func:`neutralise`: text that a spr
 as a formula (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; OWASP "CSV
 Injection") gets a leading single quote, and a character that XML 1.0 cannot hold (a control
 character, half a surrogate pair) is replaced by U+FFFD, so that the workbook always opens. The
-xlsx is also written with ``write_string`` and
-XlsxWriter's string-to-formula conversion turned off, so nothing in it is a formula even before a
-user saves it again as CSV.
+xlsx is also written with ``write_string`` and XlsxWriter's string-to-formula conversion turned
+off, so nothing in it is a formula even before a user saves it again as CSV.
 """
 
 from __future__ import annotations
