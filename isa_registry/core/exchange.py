@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import fastjsonschema
 import jsonschema
@@ -47,10 +48,13 @@ __all__ = [
     "flow_from_dict",
     "flow_to_dict",
     "load_document",
+    "load_json",
     "organisation_from_dict",
     "organisation_to_dict",
     "parse_document",
+    "read_limited",
     "schema",
+    "size_words",
     "to_document",
     "validate_document",
 ]
@@ -86,16 +90,31 @@ class ImportLimits:
         )
 
 
+def read_limited(source: str | Path | IO[bytes], name: str, limit: int) -> bytes:
+    """The bytes of a file (a path, or a binary stream), refused with :class:`InvalidDocument`
+    when there are more than ``limit`` of them; no more than ``limit + 1`` bytes are read.
+    ``OSError`` (a missing file) passes through."""
+    if isinstance(source, str | Path):
+        with open(source, "rb") as fh:
+            return read_limited(fh, name, limit)
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidDocument(
+            [Problem(name, "", f"is larger than {size_words(limit)}, the most an import reads")]
+        )
+    return data
+
+
 def size_words(size: int) -> str:
     """A number of bytes as people read it: ``52 MB``, ``900 KB``.
 
-    >>> size_words(50 * 1024 * 1024), size_words(1536), size_words(10)
-    ('50 MB', '2 KB', '10 bytes')
+    >>> size_words(50 * 1024 * 1024), size_words(1536), size_words(1000)
+    ('50 MB', '2 KB', '1,000 bytes')
     """
     for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size >= scale:
             return f"{round(size / scale):,} {unit}"
-    return f"{size} bytes"
+    return f"{size:,} bytes"
 
 
 def _category_codes() -> list[str]:
