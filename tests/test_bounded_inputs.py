@@ -299,7 +299,7 @@ def hostile_viewer(app: Flask, auth) -> FlaskClient:
         flows=[flow("F1", "wmp", "dudley", "ISA-1"), flow("F2", "dudley", "wmp", "ISA-1")],
     )
     reg.organisations["wmp"].name = HOSTILE_NAME
-    reg.organisations["wmp"].address = "1 Lloyd House\x00\x0bBirmingham"
+    reg.organisations["wmp"].address = "1 Lloyd House\x0bBirmingham"  # (PostgreSQL cannot hold a NUL)
     reg.flows["F1"].purpose = "=HYPERLINK(\x1b)"
     store(app, reg)
     return auth.client("viewer")
