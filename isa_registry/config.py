@@ -67,5 +67,14 @@ def defaults(instance_path: str) -> dict[str, object]:
         "SESSION_IDLE_MINUTES": positive_int("SESSION_IDLE_MINUTES", 30),
         "SESSION_MAX_HOURS": positive_int("SESSION_MAX_HOURS", 12),
         "MAP_CACHE_DIR": str(Path(instance_path) / "map-cache"),
+        # The most a request may send: larger ones are answered 413 before their body is read. A
+        # page that takes an upload sets its own, larger limit (request.max_content_length).
+        "MAX_CONTENT_LENGTH": positive_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # What an import reads (core.exchange.ImportLimits): the file, what its zip members unpack
+        # to, how far a member may be compressed, and the rows of a spreadsheet.
+        "IMPORT_MAX_FILE_BYTES": positive_int("IMPORT_MAX_FILE_BYTES", 50 * 1024 * 1024),
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": positive_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024),
+        "IMPORT_MAX_COMPRESSION_RATIO": positive_int("IMPORT_MAX_COMPRESSION_RATIO", 100),
+        "IMPORT_MAX_ROWS": positive_int("IMPORT_MAX_ROWS", 100_000),
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
     }

@@ -14,6 +14,7 @@ import pytest
 from isa_registry.core import graph
 from isa_registry.core.domain import Finding, Registry
 from isa_registry.core.graph import Drawing, Links, MapFilters
+from isa_registry.core.graph.dot import tooltip_string
 from isa_registry.core.rules import run_rules
 from isa_registry.web.map_query import MapLinks
 from tests.builders import AS_OF, agreement, days, flow, organisation, registry
@@ -601,3 +602,41 @@ def test_draw_options_come_from_the_apps_settings() -> None:
     settings = {"GRAPHVIZ_DOT": "/opt/dot", "MAP_DOT_TIMEOUT": "7.5", "MAP_CLUSTER_THRESHOLD": "30"}
     assert graph.DrawOptions.from_settings(settings) == graph.DrawOptions("/opt/dot", 7.5, 30)
     assert graph.DrawOptions.from_settings({}) == graph.DrawOptions("dot", 60.0, graph.CLUSTER_THRESHOLD)
+
+
+#: Every escape Graphviz expands in a label or a tooltip, with a backslash of its own at the end.
+ESCAPES = r"Esc \N \G \E \T \H \L \n \l \r \\ end"
+
+
+def escapes_registry() -> Registry:
+    reg = partnership()
+    reg.organisations["bcicb"].name = ESCAPES
+    reg.flows["F4"].name = ESCAPES
+    return reg
+
+
+def test_tooltips_write_each_backslash_four_times_and_labels_twice() -> None:
+    assert tooltip_string(r"a\N") == '"a' + "\\" * 4 + 'N"'
+    dot = graph.to_dot(lay_out(graph.build_graph(escapes_registry(), [])))
+    line = next(line for line in dot.splitlines() if line.lstrip().startswith('"bcicb" ['))
+    assert 'label="Esc \\\\N \\\\G' in line
+    assert 'tooltip="Esc ' + "\\" * 4 + "N" in line
+
+
+@needs_dot
+def test_a_name_with_graphviz_escapes_is_shown_as_typed_in_labels_and_tooltips() -> None:
+    drawing = lay_out(graph.build_graph(escapes_registry(), []))
+    svg = graph.run_dot(graph.to_dot(drawing), "svg").decode()
+    root = ET.fromstring(svg)  # noqa: S314 - our own render
+    xlink = "{http://www.w3.org/1999/xlink}title"
+    titles = [a.get(xlink) or "" for a in root.iter("{http://www.w3.org/2000/svg}a")]
+    texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    node = next(n for n in drawing.nodes if n.id == "bcicb")
+    # The node's tooltip begins with its name: shown exactly as typed, not as Graphviz expands it.
+    assert any(title.startswith(ESCAPES) for title in titles), titles
+    assert node.tooltip in titles
+    edge_tooltips = [e.tooltip for e in drawing.edges if ESCAPES in e.tooltip]
+    assert edge_tooltips and all(t in titles for t in edge_tooltips)
+    # The label is wrapped over lines, so each word is looked for on its own.
+    for word in ESCAPES.split():
+        assert word in texts, word

@@ -74,7 +74,8 @@ def test_every_model_column_matches_its_declaration(model: type) -> None:
         elif f.kind == records.TEXT:
             assert isinstance(column.type, String) and column.type.length == f.max_length, name
         elif f.kind == records.LONG_TEXT:
-            assert isinstance(column.type, Text) and f.max_length is None, name
+            # A free text is an unbounded column: its limit is checked before it is written.
+            assert isinstance(column.type, Text) and f.max_length == records.LONG_TEXT_LIMIT, name
 
 
 _PARSERS_BY_KIND = {
@@ -138,3 +139,49 @@ def test_the_ropa_has_room_for_every_declared_identifier_above_the_contact_block
 
     # Rows 2 and 3 of a controller's sheet; row 4 heads the contact block.
     assert 1 <= len(ropa._IDENTIFIERS) <= 2
+
+
+def _declared_texts() -> list[tuple[str, Field]]:
+    out = []
+    for section, declared in SHEETS.items():
+        for f in declared:
+            for sub in f.fields or (f,):
+                out.append((f"{section}.{f.name}" + (f".{sub.name}" if f.fields else ""), sub))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "declared"), _declared_texts(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_text_field_has_a_maximum_length(name: str, declared: Field) -> None:
+    if declared.kind in (records.TEXT, records.LONG_TEXT) or (
+        declared.kind == records.LIST and not declared.pattern
+    ):
+        assert declared.max_length is not None, name
+
+
+def test_the_schema_limits_each_text_to_its_declared_length() -> None:
+    properties = exchange.schema()["properties"]
+    flow = properties["flows"]["items"]["properties"]
+    organisation = properties["organisations"]["items"]["properties"]
+    assert flow["purpose"]["anyOf"][0]["maxLength"] == records.LONG_TEXT_LIMIT
+    assert organisation["address"]["anyOf"][0]["maxLength"] == records.LONG_TEXT_LIMIT
+    assert organisation["name"]["maxLength"] == records.by_name(records.ORGANISATION)["name"].max_length
+    assert (
+        flow["data_subjects"]["items"]["maxLength"]
+        == records.by_name(records.FLOW)["data_subjects"].max_length
+    )
+
+
+def test_a_text_with_a_control_character_is_refused_and_a_free_text_may_have_line_breaks() -> None:
+    name = records.by_name(records.ORGANISATION)["name"]
+    address = records.by_name(records.ORGANISATION)["address"]
+    assert records.text_problem(name, "a\x07b") == "has a control character (U+0007) in it: remove it"
+    assert records.text_problem(name, "a\x00b") == "has a null character in it: remove it"
+    assert "one line" in (records.text_problem(name, "a\nb") or "")
+    assert records.text_problem(address, "1 High St\r\n\tDudley") is None
+    assert records.text_problem(address, "a\x1bb") == "has a control character (U+001B) in it: remove it"
+    assert "unpaired surrogate" in (records.text_problem(address, "a\ud800") or "")
+    assert records.text_problem(address, "x" * (records.LONG_TEXT_LIMIT + 1)) == (
+        "is 10,001 characters long: at most 10,000 are allowed"
+    )

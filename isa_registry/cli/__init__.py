@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -43,15 +44,14 @@ def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements:
     ``known_orgs`` maps the keys of organisations already in the registry to their names: a
     spreadsheet may name them either way.
     """
+    limits = exchange.ImportLimits.from_config(current_app.config)
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".csv"):
-        doc = read_tabular(path, known_orgs, known_agreements)
+        doc = read_tabular(path, known_orgs, known_agreements, limits=limits)
         return exchange.parse_document(doc, known_orgs, known_agreements)
-    if path == "-":
-        text = sys.stdin.read()
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    return exchange.load_document(text, known_orgs, known_agreements)
+    source = sys.stdin.buffer if path == "-" else path
+    data = exchange.read_limited(source, "standard input" if path == "-" else path, limits.file_bytes)
+    return exchange.load_document(data, known_orgs, known_agreements)
 
 
 def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportReport:

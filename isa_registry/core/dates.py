@@ -20,15 +20,56 @@ from __future__ import annotations
 
 from datetime import date
 
-__all__ = ["DATE_ERROR", "ISO_DATE_ERROR", "InvalidDate", "parse_as_of"]
+__all__ = [
+    "DATE_ERROR",
+    "FIRST_DATE",
+    "ISO_DATE_ERROR",
+    "LAST_DATE",
+    "RANGE_ERROR",
+    "RANGE_WORDS",
+    "InvalidDate",
+    "in_range",
+    "parse_as_of",
+    "range_problem",
+]
+
+#: The earliest and latest dates the registry holds: in forms, imports and ``as_of``. Nothing the
+#: registry records happened before 1900 or is planned after 2200, and a date near the calendar's
+#: end (9999-12-31) would overflow when the rules add a notice period to it.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
 
 _WORDING = "The as-of date must be a real date, like {example}."
 #: The error for the day, month and year boxes.
 DATE_ERROR = _WORDING.format(example="23 11 2026")
 #: The error for one ``YYYY-MM-DD`` value.
 ISO_DATE_ERROR = _WORDING.format(example="2026-11-23")
-#: Years before this typed in the boxes are taken for a slip (``26`` for ``2026``), not a date.
-_FIRST_YEAR = 1900
+#: The range, in words.
+RANGE_WORDS = "between 1 January 1900 and 31 December 2200"
+#: The error for an as-of date outside :data:`FIRST_DATE` to :data:`LAST_DATE`.
+RANGE_ERROR = f"The as-of date must be {RANGE_WORDS}."
+
+
+def in_range(day: date) -> bool:
+    """Whether ``day`` lies within :data:`FIRST_DATE` to :data:`LAST_DATE`.
+
+    >>> in_range(date(2026, 11, 23)), in_range(date(9999, 12, 31)), in_range(date(1899, 12, 31))
+    (True, False, False)
+    """
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def range_problem(day: date, what: str = "The date") -> str | None:
+    """What to say about ``day`` when it lies outside the range, naming it ``what``; else None.
+
+    >>> range_problem(date(9999, 12, 31), "Start date")
+    'Start date must be between 1 January 1900 and 31 December 2200'
+    >>> range_problem(date(2026, 1, 1)) is None
+    True
+    """
+    if in_range(day):
+        return None
+    return f"{what} must be {RANGE_WORDS}"
 
 
 class InvalidDate(ValueError):
@@ -39,8 +80,9 @@ def parse_as_of(text: str = "", day: str = "", month: str = "", year: str = "") 
     """The date given as the boxes ``day``, ``month`` and ``year`` or, when all three are empty,
     as ``text`` (an ISO 8601 date such as ``2026-11-23``); None when nothing is given.
 
-    Surrounding spaces are ignored. Raises :class:`InvalidDate` when what was given is not a date,
-    or is a year before 1900 typed in the boxes.
+    Surrounding spaces are ignored. Raises :class:`InvalidDate` when what was given is not a date
+    (a year before 1900 typed in the boxes is taken for a slip, ``26`` for ``2026``), or is a date
+    outside 1900 to 2200 (:data:`RANGE_ERROR`).
 
     Examples
     --------
@@ -50,6 +92,10 @@ def parse_as_of(text: str = "", day: str = "", month: str = "", year: str = "") 
     Traceback (most recent call last):
     ...
     isa_registry.core.dates.InvalidDate: The as-of date must be a real date, like 2026-11-23.
+    >>> parse_as_of("9999-12-31")
+    Traceback (most recent call last):
+    ...
+    isa_registry.core.dates.InvalidDate: The as-of date must be between 1 January 1900 and 31 December 2200.
     """
     boxes = [part.strip() for part in (year, month, day)]
     if any(boxes):
@@ -57,12 +103,15 @@ def parse_as_of(text: str = "", day: str = "", month: str = "", year: str = "") 
             chosen = date(*(int(part) for part in boxes))
         except (ValueError, OverflowError):  # OverflowError: a number too big for a date
             raise InvalidDate(DATE_ERROR) from None
-        if chosen.year < _FIRST_YEAR:
+        if chosen < FIRST_DATE:
             raise InvalidDate(DATE_ERROR)
-        return chosen
-    if not text.strip():
+    elif not text.strip():
         return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidDate(ISO_DATE_ERROR) from None
+    else:
+        try:
+            chosen = date.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidDate(ISO_DATE_ERROR) from None
+    if not in_range(chosen):
+        raise InvalidDate(RANGE_ERROR)
+    return chosen

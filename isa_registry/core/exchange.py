@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import fastjsonschema
 import jsonschema
 from jsonschema._format import is_date as _jsonschema_is_date
 
-from . import records
+from . import dates, records
 from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
 from .records import KEY_PATTERN
 
@@ -36,6 +38,8 @@ FORMAT = "isa-registry/1"
 
 __all__ = [
     "FORMAT",
+    "MAX_DEPTH",
+    "ImportLimits",
     "InvalidDocument",
     "Problem",
     "agreement_from_dict",
@@ -44,15 +48,73 @@ __all__ = [
     "flow_from_dict",
     "flow_to_dict",
     "load_document",
+    "load_json",
     "organisation_from_dict",
     "organisation_to_dict",
     "parse_document",
+    "read_limited",
     "schema",
+    "size_words",
     "to_document",
     "validate_document",
 ]
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_KEY_RE = re.compile(KEY_PATTERN)
+
+#: The deepest nesting of arrays and objects a document may have (a party of an agreement is at
+#: depth 5); anything deeper is refused before it is validated.
+MAX_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How big a file an import reads: its size, what its zip members unpack to (an ``.xlsx`` is a
+    zip file), how much smaller than that a member may be compressed (``ratio``), and how many rows
+    a spreadsheet may have. The defaults are the configuration's (``IMPORT_MAX_*``)."""
+
+    file_bytes: int = 50 * 1024 * 1024
+    uncompressed_bytes: int = 200 * 1024 * 1024
+    ratio: int = 100
+    rows: int = 100_000
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ImportLimits:
+        """The limits an application's configuration sets (``IMPORT_MAX_FILE_BYTES``...)."""
+        default = cls()
+        return cls(
+            file_bytes=int(config.get("IMPORT_MAX_FILE_BYTES", default.file_bytes)),
+            uncompressed_bytes=int(config.get("IMPORT_MAX_UNCOMPRESSED_BYTES", default.uncompressed_bytes)),
+            ratio=int(config.get("IMPORT_MAX_COMPRESSION_RATIO", default.ratio)),
+            rows=int(config.get("IMPORT_MAX_ROWS", default.rows)),
+        )
+
+
+def read_limited(source: str | Path | IO[bytes], name: str, limit: int) -> bytes:
+    """The bytes of a file (a path, or a binary stream), refused with :class:`InvalidDocument`
+    when there are more than ``limit`` of them; no more than ``limit + 1`` bytes are read.
+    ``OSError`` (a missing file) passes through."""
+    if isinstance(source, str | Path):
+        with open(source, "rb") as fh:
+            return read_limited(fh, name, limit)
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidDocument(
+            [Problem(name, "", f"is larger than {size_words(limit)}, the most an import reads")]
+        )
+    return data
+
+
+def size_words(size: int) -> str:
+    """A number of bytes as people read it: ``52 MB``, ``900 KB``.
+
+    >>> size_words(50 * 1024 * 1024), size_words(1536), size_words(1000)
+    ('50 MB', '2 KB', '1,000 bytes')
+    """
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{round(size / scale):,} {unit}"
+    return f"{size:,} bytes"
 
 
 def _category_codes() -> list[str]:
@@ -245,7 +307,7 @@ def _record_label(doc: Any, section: str, index: int) -> str:
     except (AttributeError, IndexError, KeyError, TypeError):
         key = None
     where = f"{section}[{index}]"
-    if isinstance(key, str) and key:
+    if isinstance(key, str) and _KEY_RE.match(key):
         return f"{_SINGULAR[section]} '{key}' ({where})"
     return f"{_SINGULAR[section]} at {where}"
 
@@ -260,9 +322,15 @@ def _schema_problem(doc: Any, error: jsonschema.ValidationError) -> Problem:
     message = error.message
     # The error of a keyword carries the (sub)schema holding it, a mapping; every use below is of a keyword's.
     schema = cast(Mapping[str, Any], error.schema)
+    if isinstance(error.instance, str) and len(error.instance) > 80:
+        # The value is quoted in the message: a long one is cut short (a 5 MB address stays out).
+        message = message.replace(repr(error.instance), repr(error.instance[:60]) + "...")
     if error.validator == "additionalProperties":
         extra = sorted(set(cast(Mapping[str, Any], error.instance)) - set(schema.get("properties", {})))
-        message = "unknown field(s): " + ", ".join(extra)
+        message = "unknown field(s): " + ", ".join(n if n.isprintable() else repr(n) for n in extra)
+    elif error.validator == "maxLength":
+        limit = int(schema["maxLength"])
+        message = f"is {len(cast(str, error.instance)):,} characters long: at most {limit:,} are allowed"
     elif error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         field = ".".join([*([field] if field else []), missing])
@@ -294,16 +362,90 @@ def validate_document(
     ``known_organisations`` and ``known_agreements`` are keys already in the registry that the
     document is imported into: a document may refer to them without repeating them.
     """
+    if _depth(doc) > MAX_DEPTH:
+        return [Problem("document", "", f"is nested more than {MAX_DEPTH} levels deep")]
     if isinstance(doc, dict) and _quickly_valid(doc):
         problems: list[Problem] = []
     else:
-        problems = sorted(
-            {_schema_problem(doc, e) for e in _validator().iter_errors(doc)},
-            key=lambda p: (p.record, p.field, p.message),
-        )
+        problems = list({_schema_problem(doc, e) for e in _validator().iter_errors(doc)})
+    if isinstance(doc, dict):
+        problems = sorted({*problems, *_value_problems(doc)}, key=lambda p: (p.record, p.field, p.message))
     if problems or not isinstance(doc, dict):
         return problems or [Problem("document", "", "is not a JSON object")]
     return _cross_record_problems(doc, set(known_organisations), set(known_agreements))
+
+
+def _depth(doc: Any) -> int:
+    """How deeply arrays and objects nest in ``doc`` (a string or number is 0), found without
+    recursion, and given up on past :data:`MAX_DEPTH`."""
+    deepest = 0
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+_SECTIONS = {
+    "organisations": records.ORGANISATION,
+    "agreements": records.AGREEMENT,
+    "flows": records.FLOW,
+}
+_TEXTS = (records.TEXT, records.LONG_TEXT)
+
+
+def _value_problems(doc: dict[str, Any]) -> list[Problem]:
+    """What the schema does not say about the values: a text holding a control character or half a
+    surrogate pair (:func:`records.text_problem`; lengths are the schema's), or a date outside
+    1900 to 2200. Each record is looked at only as far as it has the right shape."""
+    problems: list[Problem] = []
+
+    def check(where: str, prefix: str, declared: tuple[records.Field, ...], record: Any) -> None:
+        if not isinstance(record, dict):
+            return
+        for f in declared:
+            value = record.get(f.name)
+            name = prefix + f.name
+            if value is None:
+                continue
+            if f.kind in _TEXTS and isinstance(value, str):
+                texts = [(name, value)]
+            elif f.kind == records.LIST and isinstance(value, list):
+                texts = [(f"{name}.{i}", item) for i, item in enumerate(value) if isinstance(item, str)]
+            elif f.kind == records.DATE and isinstance(value, str):
+                try:
+                    day = date.fromisoformat(value)
+                except ValueError:
+                    continue  # the schema says so
+                if not dates.in_range(day):
+                    problems.append(Problem(where, name, f"{value} is not {dates.RANGE_WORDS}"))
+                continue
+            elif f.kind == records.RECORD:
+                check(where, f"{name}.", f.fields, value)
+                continue
+            elif f.kind == records.RECORDS and isinstance(value, list):
+                for i, item in enumerate(value):
+                    check(where, f"{name}.{i}.", f.fields, item)
+                continue
+            else:
+                continue
+            for at, text in texts:
+                problem = records.text_problem(replace(f, max_length=None), text)
+                if problem:
+                    problems.append(Problem(where, at, problem))
+
+    for section, declared in _SECTIONS.items():
+        items = doc.get(section)
+        if isinstance(items, list):
+            for i, record in enumerate(items):
+                check(_record_label(doc, section, i), "", declared, record)
+    return problems
 
 
 def _cross_record_problems(
@@ -433,18 +575,32 @@ def parse_document(
 def load_document(
     text: str | bytes, known_organisations: Iterable[str] = (), known_agreements: Iterable[str] = ()
 ) -> Registry:
-    """Parse JSON text into a registry; bad JSON is reported like any other problem."""
+    """Parse JSON text (or bytes in UTF-8, -16 or -32) into a registry; bad JSON is reported like
+    any other problem."""
+    return parse_document(load_json(text), known_organisations, known_agreements)
+
+
+def load_json(text: str | bytes) -> Any:
+    """The JSON value in ``text``; raises :class:`InvalidDocument` when it is not JSON, not text in
+    a Unicode encoding, or nested too deeply to read.
+
+    >>> load_json(b'{"format": "isa-registry/1"}')
+    {'format': 'isa-registry/1'}
+    >>> load_json("[" * 100_000)
+    Traceback (most recent call last):
+    ...
+    isa_registry.core.exchange.InvalidDocument: 1 problem(s); nothing was imported:
+      - document: is nested too deeply to read (at most 20 levels)
+    """
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidDocument(
-            [
-                Problem(
-                    "document", "", f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-                )
-            ]
-        ) from exc
-    return parse_document(doc, known_organisations, known_agreements)
+        message = f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    except UnicodeDecodeError:
+        message = "is not text in UTF-8 (or UTF-16 with a byte-order mark): save it as UTF-8"
+    except RecursionError:
+        message = f"is nested too deeply to read (at most {MAX_DEPTH} levels)"
+    raise InvalidDocument([Problem("document", "", message)])
 
 
 def _iso(value: date | None) -> str | None:

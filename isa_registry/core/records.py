@@ -13,6 +13,7 @@ enumeration codes are not here: :mod:`isa_registry.core.vocabulary` words those.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import domain
@@ -22,6 +23,7 @@ __all__ = [
     "BOOL",
     "CHOICE",
     "CHOICES",
+    "CONTROL_CHARACTERS",
     "DATE",
     "END_BEFORE_START_MESSAGE",
     "FLOW",
@@ -31,6 +33,7 @@ __all__ = [
     "LEGISLATION_ID_PATTERN",
     "LIST",
     "LONG_TEXT",
+    "LONG_TEXT_LIMIT",
     "ORGANISATION",
     "PARTY",
     "RECORD",
@@ -42,12 +45,13 @@ __all__ = [
     "by_name",
     "list_fields",
     "plain_fields",
+    "text_problem",
 ]
 
 # The kinds of field.
 KEY = "key"  # the record's own key
 TEXT = "text"  # one line of text
-LONG_TEXT = "long_text"  # free text, no length limit
+LONG_TEXT = "long_text"  # free text over several lines, up to LONG_TEXT_LIMIT characters
 DATE = "date"
 BOOL = "bool"
 CHOICE = "choice"  # one of ``choices``
@@ -70,6 +74,19 @@ END_BEFORE_START_MESSAGE = "End date must be the same as or after the start date
 LEGISLATION_ID_PATTERN = r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$"
 
 _LISTS = (CHOICES, LIST, RECORDS)
+
+#: The most characters a free text (an address, a purpose, a retention period...) may have.
+LONG_TEXT_LIMIT = 10_000
+
+#: Control characters: NUL and the rest of C0. No text may hold them, but a multi-line text
+#: (:data:`LONG_TEXT`) may hold a tab, a line feed or a carriage return. They cannot be written
+#: to a spreadsheet (XML 1.0 cannot hold them), and PostgreSQL cannot store a NUL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Half of a UTF-16 surrogate pair on its own (JSON's ``"\ud800"``): not a character, and not
+#: encodable as UTF-8.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL_NAMES = {"\x00": "a null character", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,31 @@ class Field:
     def __post_init__(self) -> None:
         if self.required or self.kind in _LISTS:
             object.__setattr__(self, "nullable", False)
+
+
+def text_problem(f: Field, value: str) -> str | None:
+    r"""What is wrong with ``value`` as a text of field ``f`` (or an item of a list field): too long,
+    a control character, half a surrogate pair; None when nothing is.
+
+    >>> text_problem(ORGANISATION[1], "a\x07b")
+    'has a control character (U+0007) in it: remove it'
+    >>> text_problem(by_name(ORGANISATION)["address"], "1 High Street\r\nDudley")
+    >>> text_problem(ORGANISATION[1], "x" * 301)
+    'is 301 characters long: at most 300 are allowed'
+    """
+    if f.max_length is not None and len(value) > f.max_length:
+        return f"is {len(value):,} characters long: at most {f.max_length:,} are allowed"
+    control = (_CONTROL_IN_LINES if f.kind == LONG_TEXT else CONTROL_CHARACTERS).search(value)
+    if control:
+        char = control.group()
+        name = _CONTROL_NAMES.get(char, f"a control character (U+{ord(char):04X})")
+        return f"has {name} in it: remove it" + (
+            "" if char not in "\t\n\r" or f.kind == LONG_TEXT else " (this field is one line)"
+        )
+    surrogate = _LONE_SURROGATE.search(value)
+    if surrogate:
+        return f"has half of a character in it (U+{ord(surrogate.group()):04X}, an unpaired surrogate)"
+    return None
 
 
 def by_name(fields: tuple[Field, ...]) -> dict[str, Field]:
@@ -136,10 +178,10 @@ ORGANISATION: tuple[Field, ...] = (
     Field("appropriate_policy_document", TEXT, "Appropriate policy document", max_length=1000),
     Field("status", CHOICE, "Status", nullable=False, choices=domain.ORGANISATION_STATUSES),
     Field("successor", REFERENCE, "Successor", refers_to="organisation"),
-    Field("address", LONG_TEXT, "Address", extension=True),
+    Field("address", LONG_TEXT, "Address", max_length=LONG_TEXT_LIMIT, extension=True),
     Field("telephone", TEXT, "Telephone", max_length=100, extension=True),
     Field("email", TEXT, "Email", max_length=300, extension=True),
-    Field("representative", LONG_TEXT, "Representative", extension=True),
+    Field("representative", LONG_TEXT, "Representative", max_length=LONG_TEXT_LIMIT, extension=True),
     Field(
         "ods_code",
         TEXT,
@@ -164,7 +206,7 @@ PARTY: tuple[Field, ...] = (
 AGREEMENT: tuple[Field, ...] = (
     Field("key", KEY, "Reference (key)", required=True),
     Field("title", TEXT, "Title", required=True, max_length=500),
-    Field("purpose", LONG_TEXT, "Purpose"),
+    Field("purpose", LONG_TEXT, "Purpose", max_length=LONG_TEXT_LIMIT),
     Field("status", CHOICE, "Status", required=True, choices=domain.AGREEMENT_STATUSES),
     Field("version", TEXT, "Version", max_length=50),
     Field("owner", REFERENCE, "Owner", refers_to="organisation"),
@@ -188,7 +230,7 @@ FLOW: tuple[Field, ...] = (
     Field("name", TEXT, "Name", required=True, max_length=500),
     Field("source", REFERENCE, "Source", required=True, refers_to="organisation"),
     Field("recipient", REFERENCE, "Recipient", required=True, refers_to="organisation"),
-    Field("purpose", LONG_TEXT, "Purpose"),
+    Field("purpose", LONG_TEXT, "Purpose", max_length=LONG_TEXT_LIMIT),
     Field("programme", TEXT, "Programme or service", max_length=300),
     Field("agreement", REFERENCE, "Agreement", refers_to="agreement"),
     Field("status", CHOICE, "Status", nullable=False, choices=domain.FLOW_STATUSES),
@@ -211,12 +253,18 @@ FLOW: tuple[Field, ...] = (
     ),
     Field("schedule8", LIST, "DPA 2018 Schedule 8 conditions", pattern=_PARAGRAPH),
     Field("legislation", LIST, "Legislation", max_length=200),
-    Field("retention", LONG_TEXT, "Retention"),
+    Field("retention", LONG_TEXT, "Retention", max_length=LONG_TEXT_LIMIT),
     Field("international_transfer", RECORD, "International transfer", fields=TRANSFER),
     Field("frequency", TEXT, "Frequency", max_length=200),
     Field("method", TEXT, "Method", max_length=200),
-    Field("security_measures", LONG_TEXT, "Security measures", extension=True),
-    Field("storage_location", LONG_TEXT, "Where the recipient stores it", extension=True),
+    Field("security_measures", LONG_TEXT, "Security measures", max_length=LONG_TEXT_LIMIT, extension=True),
+    Field(
+        "storage_location",
+        LONG_TEXT,
+        "Where the recipient stores it",
+        max_length=LONG_TEXT_LIMIT,
+        extension=True,
+    ),
     Field("automated_decision_making", BOOL, "Automated decision-making", extension=True),
     Field(
         "lia_reference", TEXT, "Legitimate interests assessment reference", max_length=1000, extension=True

@@ -30,9 +30,10 @@ Spreadsheet safety
 ------------------
 Every text cell of every export goes through :func:`neutralise`: text that a spreadsheet would run
 as a formula (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; OWASP "CSV
-Injection") gets a leading single quote. The xlsx is also written with ``write_string`` and
-XlsxWriter's string-to-formula conversion turned off, so nothing in it is a formula even before a
-user saves it again as CSV.
+Injection") gets a leading single quote, and a character that XML 1.0 cannot hold (a control
+character, half a surrogate pair) is replaced by U+FFFD, so that the workbook always opens. The
+xlsx is also written with ``write_string`` and XlsxWriter's string-to-formula conversion turned
+off, so nothing in it is a formula even before a user saves it again as CSV.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,6 +91,7 @@ __all__ = [
     "rights_available",
     "write_csv",
     "write_xlsx",
+    "xml_safe",
 ]
 
 #: The columns of the ICO's controller documentation template, in its order and with its titles.
@@ -748,11 +751,29 @@ def build_ropa(
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
+#: What XML 1.0 cannot hold: control characters other than tab, line feed and carriage return,
+#: surrogates, and U+FFFE and U+FFFF. The forms and imports refuse them; the writers replace them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    r"""``text`` with every character XML 1.0 cannot hold replaced by U+FFFD.
+
+    >>> xml_safe("a\x07b\x1bc") == "a\ufffdb\ufffdc"
+    True
+    """
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def neutralise(value: Any) -> Any:
     """``value`` made safe for a spreadsheet cell: text that could start a formula gets a leading
-    single quote, so ``=HYPERLINK(...)`` is shown as text and never run. Other values pass through."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    single quote, so ``=HYPERLINK(...)`` is shown as text and never run, and a character XML
+    cannot hold is replaced (:func:`xml_safe`). Other values pass through."""
+    if isinstance(value, str):
+        if _NOT_XML.search(value):
+            value = xml_safe(value)
+        if value.startswith(_FORMULA_STARTS):
+            return "'" + value
     return value
 
 

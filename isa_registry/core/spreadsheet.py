@@ -26,6 +26,7 @@ imported until the whole file is right.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -37,8 +38,8 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from . import domain, exchange, records, vocabulary
-from .exchange import InvalidDocument, Problem
+from . import dates, domain, exchange, records, vocabulary
+from .exchange import ImportLimits, InvalidDocument, Problem, read_limited, size_words
 from .law import (
     ANNEX1,
     ARTICLE6,
@@ -49,6 +50,7 @@ from .law import (
     SCHEDULE8,
     normalise_identifier,
 )
+from .ropa import xml_safe
 
 __all__ = [
     "COLUMNS",
@@ -126,29 +128,38 @@ _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct n
 
 
 def _parse_date(value: Any) -> str | None:
+    day = _date_of(value)
+    if day is None:
+        return None
+    if not dates.in_range(day):
+        raise _Bad(f"'{_text(value)}' is not {dates.RANGE_WORDS}")
+    return day.isoformat()
+
+
+def _date_of(value: Any) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        return value.date()
     if isinstance(value, date):
-        return value.isoformat()
+        return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         # An Excel serial date in a cell without a date format.
         if 1 <= value < 200000:
-            return (_EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
+            return _EXCEL_EPOCH + timedelta(days=int(value))
         raise _Bad(f"{value!r} is not a date")
     text = str(value).strip()
     try:
         m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?", text)
         if m:
-            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+            return date(int(m[1]), int(m[2]), int(m[3]))
         m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})", text)
         if m:
             year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
-            return date(year, int(m[2]), int(m[1])).isoformat()
+            return date(year, int(m[2]), int(m[1]))
         m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})", text)
         if m and m[2][:3].lower() in _MONTHS:
-            return date(int(m[3]), _MONTHS[m[2][:3].lower()], int(m[1])).isoformat()
+            return date(int(m[3]), _MONTHS[m[2][:3].lower()], int(m[1]))
     except ValueError as exc:
         raise _Bad(f"'{text}' is not a real date ({exc})") from exc
     raise _Bad(f"'{text}' is not a date: write it as an Excel date, 2026-11-23 or 23/11/2026")
@@ -945,50 +956,121 @@ def _file_problem(name: str, message: str) -> InvalidDocument:
     return InvalidDocument([Problem(name, "", message)])
 
 
+#: A part of a workbook smaller than this unpacks to too little to matter, however well it packed.
+_RATIO_FLOOR = 1024 * 1024
+
+
+def _check_zip(data: IO[bytes], name: str, limits: ImportLimits) -> None:
+    """Refuse a workbook whose parts unpack to more than ``limits`` allow, or any of whose larger
+    parts is compressed further than a spreadsheet ever is (a "zip bomb"), before it is unpacked."""
+    try:
+        members = zipfile.ZipFile(data).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise _file_problem(name, f"is not an Excel workbook (.xlsx) that can be read: {exc}") from exc
+    finally:
+        data.seek(0)
+    total = sum(m.file_size for m in members)
+    if total > limits.uncompressed_bytes:
+        raise _file_problem(
+            name,
+            f"unpacks to {size_words(total)}, more than the {size_words(limits.uncompressed_bytes)} "
+            "an import reads: split it into smaller workbooks",
+        )
+    for m in members:
+        if m.file_size > _RATIO_FLOOR and m.file_size > limits.ratio * max(m.compress_size, 1):
+            raise _file_problem(
+                name,
+                f"has a part ({m.filename}) packed {m.file_size // max(m.compress_size, 1):,} times "
+                f"smaller than it unpacks to (at most {limits.ratio} is read): it is not an ordinary "
+                "workbook",
+            )
+
+
 def _xlsx_tables(
-    source: str | Path | IO[bytes], name: str
+    data: IO[bytes], name: str, limits: ImportLimits
 ) -> list[tuple[str | None, str, list[tuple[int, list[Any]]]]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_zip(data, name, limits)
     try:
-        workbook = openpyxl.load_workbook(source, data_only=True)
+        workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as exc:
         raise _file_problem(name, f"is not an Excel workbook (.xlsx) that can be read: {exc}") from exc
-    tables: list[tuple[str | None, str, list[tuple[int, list[Any]]]]] = []
-    sheets = [(ws, _sheet_kind(ws.title)) for ws in workbook.worksheets]
-    if not any(kind for _, kind in sheets) and sheets:
-        sheets = [(sheets[0][0], "flows")]
-    for ws, kind in sheets:
-        if kind is None:
-            continue
-        rows = [
-            (number, list(values))
-            for number, values in enumerate(
-                ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True), start=1
-            )
-        ]
-        tables.append((kind, f"{ws.title} sheet", rows))
-    workbook.close()
+    try:
+        tables: list[tuple[str | None, str, list[tuple[int, list[Any]]]]] = []
+        sheets = [(ws, _sheet_kind(ws.title)) for ws in workbook.worksheets]
+        if not any(kind for _, kind in sheets) and sheets:
+            sheets = [(sheets[0][0], "flows")]
+        read = 0
+        for ws, kind in sheets:
+            if kind is None:
+                continue
+            rows: list[tuple[int, list[Any]]] = []
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                read += 1
+                if read > limits.rows:
+                    raise _too_many_rows(name, limits)
+                rows.append((number, list(values)))
+            tables.append((kind, f"{ws.title} sheet", rows))
+    except InvalidDocument:
+        raise
+    except Exception as exc:  # a broken part of the workbook, reported plainly
+        raise _file_problem(name, f"is not an Excel workbook (.xlsx) that can be read: {exc}") from exc
+    finally:
+        workbook.close()
     return tables
 
 
-def _csv_tables(
-    source: str | Path | IO[bytes], name: str
-) -> list[tuple[str | None, str, list[tuple[int, list[Any]]]]]:
-    data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
+def _too_many_rows(name: str, limits: ImportLimits) -> InvalidDocument:
+    return _file_problem(
+        name, f"has more than {limits.rows:,} rows, the most an import reads: split it into smaller files"
+    )
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode(data: bytes, name: str) -> str:
+    """The text of a CSV file: UTF-8, or UTF-16 or -32 with a byte-order mark, or UTF-16 without
+    one (every other byte zero), or else the Windows code page that Excel's plain "CSV" uses."""
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    if encoding is None:
+        head = data[:4096]
+        if len(head) >= 4 and head[1::2].count(0) > len(head) // 4 > head[::2].count(0):
+            encoding = "utf-16-le"
+        elif len(head) >= 4 and head[::2].count(0) > len(head) // 4 > head[1::2].count(0):
+            encoding = "utf-16-be"
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise _file_problem(name, f"is not text in {encoding.upper()}: save it as CSV UTF-8") from exc
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         # Excel on Windows saves "CSV" (not "CSV UTF-8") in the Windows code page.
-        text = data.decode("cp1252", errors="replace")
+        return data.decode("cp1252", errors="replace")
+
+
+def _csv_tables(
+    data: bytes, name: str, limits: ImportLimits
+) -> list[tuple[str | None, str, list[tuple[int, list[Any]]]]]:
+    text = _decode(data, name)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",;\t", key=first.count) if first else ","
+    rows: list[tuple[int, list[Any]]] = []
     try:
-        rows = [
-            (number, list(row))
-            for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)
-        ]
+        for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+            if number > limits.rows:
+                raise _too_many_rows(name, limits)
+            rows.append((number, list(row)))
     except csv.Error as exc:
         raise _file_problem(name, f"is not a CSV file that can be read: {exc}") from exc
     return [(None, "CSV", rows)]
@@ -1217,6 +1299,7 @@ def read_tabular(
     known_agreements: Iterable[str] | None = None,
     *,
     fmt: str | None = None,
+    limits: ImportLimits = ImportLimits(),
 ) -> dict[str, Any]:
     """An ``isa-registry/1`` document from an ISA log in a workbook (``.xlsx``) or a CSV file.
 
@@ -1226,15 +1309,18 @@ def read_tabular(
     Without them, a reference that is not in the file is kept when it is a well-formed key, for
     :func:`exchange.parse_document` to check against the registry.
 
+    ``limits`` bounds what is read: the file's size, what a workbook unpacks to and how far each
+    of its parts is compressed (checked before the workbook is opened), and the number of rows.
+
     Raises :class:`~isa_registry.core.exchange.InvalidDocument` listing every problem by sheet, row
     number and field. ``OSError`` (a missing file) passes through.
     """
     name = str(source) if isinstance(source, str | Path) else getattr(source, "name", "the file")
     fmt = (fmt or Path(name).suffix.lstrip(".")).lower()
     if fmt in ("xlsx", "xlsm"):
-        tables = _xlsx_tables(source, name)
+        tables = _xlsx_tables(io.BytesIO(read_limited(source, name, limits.file_bytes)), name, limits)
     elif fmt in ("csv", "txt"):
-        tables = _csv_tables(source, name)
+        tables = _csv_tables(read_limited(source, name, limits.file_bytes), name, limits)
     else:
         raise _file_problem(name, "is neither an Excel workbook (.xlsx) nor a CSV file (.csv)")
     problems = _Problems()
@@ -1317,10 +1403,15 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
     )
     cell = workbook.add_format({**base, "text_wrap": True})
     day = workbook.add_format({**base, "num_format": "yyyy-mm-dd"})
+
+    def write(sheet: Any, row: int, col: int, text: str, fmt: Any) -> None:
+        # Whatever a declaration's label or hint holds, the workbook stays XML that opens.
+        sheet.write_string(row, col, xml_safe(text), fmt)
+
     for kind in SHEETS:
         sheet = workbook.add_worksheet(SHEET_TITLES[kind])
         for col, column in enumerate(COLUMNS[kind]):
-            sheet.write_string(0, col, column.title, required if column.required else header)
+            write(sheet, 0, col, column.title, required if column.required else header)
             is_date = column.parse is _parse_date
             sheet.set_column(
                 col, col, 14 if is_date else max(14, min(40, len(column.title) + 6)), day if is_date else cell
@@ -1333,7 +1424,7 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
                     col,
                     {
                         "validate": "list",
-                        "source": list(column.choices),
+                        "source": [xml_safe(c) for c in column.choices],
                         "error_type": "warning",
                         "error_message": "Not a usual value: the Guide sheet says what is accepted.",
                     },
@@ -1343,22 +1434,22 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
     guide = workbook.add_worksheet("Guide")
     titles = ("Sheet", "Column", "Required", "What to write", "Other titles accepted")
     for col, (title, width) in enumerate(zip(titles, (14, 28, 10, 70, 60), strict=True)):
-        guide.write_string(0, col, title, header)
+        write(guide, 0, col, title, header)
         guide.set_column(col, col, width, cell)
     row = 1
     for kind in SHEETS:
         for column in COLUMNS[kind]:
-            guide.write_string(row, 0, SHEET_TITLES[kind], cell)
-            guide.write_string(row, 1, column.title, cell)
-            guide.write_string(row, 2, "Yes" if column.required else "", cell)
-            guide.write_string(row, 3, column.help, cell)
-            guide.write_string(row, 4, "; ".join(column.synonyms), cell)
+            write(guide, row, 0, SHEET_TITLES[kind], cell)
+            write(guide, row, 1, column.title, cell)
+            write(guide, row, 2, "Yes" if column.required else "", cell)
+            write(guide, row, 3, column.help, cell)
+            write(guide, row, 4, "; ".join(column.synonyms), cell)
             row += 1
     row += 1
-    guide.write_string(row, 0, "Data categories", header)
+    write(guide, row, 0, "Data categories", header)
     for code, category in CATEGORIES.items():
         row += 1
-        guide.write_string(row, 1, code, cell)
-        guide.write_string(row, 3, f"{category.label} ({category.kind})", cell)
+        write(guide, row, 1, code, cell)
+        write(guide, row, 3, f"{category.label} ({category.kind})", cell)
     guide.freeze_panes(1, 0)
     workbook.close()

@@ -121,6 +121,14 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
+def _checked(params: ListParams) -> ListParams:
+    """``params``, refused (ValueError) when the search or a filter holds a null character, which
+    PostgreSQL cannot compare (and SQLite would silently search for). The pages refuse it before."""
+    if any("\x00" in text for text in (params.q, params.sort, *params.filters.values())):
+        raise ValueError("a list's search or filter holds a null character")
+    return params
+
+
 def _search(q: str, *columns: Any) -> Any:
     pattern = _like(q.strip())
     return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
@@ -157,6 +165,7 @@ def _order(columns: dict[str, Any], params: ListParams, default: str, tiebreak: 
 
 def list_organisations(session: Session, params: ListParams) -> Page:
     """Organisations matching ``params``: q over key and name; filters kind, status, public_authority."""
+    _checked(params)
     o = OrganisationModel.__table__
     stmt = select(o.c.key, o.c.name, o.c.kind, o.c.public_authority, o.c.status, o.c.archived)
     if params.q.strip():
@@ -181,6 +190,7 @@ def list_organisations(session: Session, params: ListParams) -> Page:
 
 def list_agreements(session: Session, params: ListParams) -> Page:
     """Agreements matching ``params``: q over key and title; filters status, owner, party."""
+    _checked(params)
     a, o, p = AgreementModel.__table__, OrganisationModel.__table__.alias("owner"), AgreementParty.__table__
     party_org = OrganisationModel.__table__.alias("party_org")
     parties = (
@@ -246,6 +256,7 @@ def list_flows(
     """Flows matching ``params``: q over key and name; filters source, recipient, agreement,
     programme, status and category. ``keys`` keeps only those flows and ``exclude`` leaves those
     out (the view's severity filter, which needs the rules)."""
+    _checked(params)
     f, a, src, dst = FlowModel.__table__, AgreementModel.__table__, _SOURCES, _RECIPIENTS
     stmt = select(
         f.c.key,

@@ -15,8 +15,9 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 from sqlalchemy import inspect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
+from ..core.records import CONTROL_CHARACTERS, LONG_TEXT_LIMIT
 from ..store.db import db
 from ..store.models import User
 
@@ -45,6 +46,7 @@ ERROR_PAGES = {
     403: "You do not have permission to see or do this",
     404: "Page not found",
     405: "This page cannot be used that way",
+    413: "What you sent is too large",
     429: "Too many requests",
     500: "Sorry, there is a problem with the service",
 }
@@ -74,6 +76,9 @@ def register(app: Flask) -> None:
         app.register_blueprint(area.bp)
     register_templates(app)
     register_error_handlers(app)
+    # First of all (before CSRF protection reads the form): a streamed body cut off at the limit.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_streamed_body_too_large)
+    app.before_request(refuse_control_characters)
 
 
 # --- Templates ---------------------------------------------------------------------------------
@@ -246,6 +251,63 @@ def _page_context() -> dict[str, Any]:
 # --- Errors ------------------------------------------------------------------------------------
 
 
+class BadInput(BadRequest):
+    """A request whose input cannot be used: the 400 page lists ``problems`` in its error summary."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(description=" ".join(problems))
+        self.problems = problems
+
+
+def refuse_streamed_body_too_large() -> None:
+    """Refuse (413) a body sent without a length (chunked) that reaches ``MAX_CONTENT_LENGTH``.
+
+    A body with a length over the limit is refused by Werkzeug before it is read. One streamed
+    without a length is read only up to the limit, but Werkzeug then parses what it read as if it
+    were the whole body; reading it here (at most the limit) tells whether there was more.
+    """
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return
+    request.get_data(cache=True)  # at most ``limit`` bytes; the form is parsed from this copy
+    stream = request.stream
+    if getattr(stream, "is_exhausted", False):
+        raise RequestEntityTooLarge()
+
+
+def refuse_control_characters() -> None:
+    """Refuse (400) a query argument holding a control character, and a form value holding a null
+    character, before any view reads them.
+
+    No address the pages make holds one, and a null character cannot be stored or searched for in
+    PostgreSQL. The record forms refuse the other control characters field by field
+    (:mod:`isa_registry.web.forms`); a null character is refused here, for every form.
+    """
+    problems = [
+        f"The address has a control character in '{_shown_name(name)}', which is not allowed. "
+        "Remove it and try again."
+        for name, value in request.args.items(multi=True)
+        if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value)
+    ]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        problems += [
+            f"The form's field '{_shown_name(name)}' has a null character in it, which cannot be "
+            "stored. Go back, remove it and try again."
+            for name, value in request.form.items(multi=True)
+            if "\x00" in name or "\x00" in value
+        ]
+    if problems:
+        raise BadInput(list(dict.fromkeys(problems)))
+
+
+def _shown_name(name: str) -> str:
+    """A query or form field's name with its control characters shown as ``?``."""
+    return CONTROL_CHARACTERS.sub("?", name)[:100]
+
+
 def register_error_handlers(app: Flask) -> None:
     """Render errors as GOV.UK pages."""
     app.register_error_handler(CSRFError, _csrf_error)
@@ -261,8 +323,24 @@ def _http_error(error: Exception) -> tuple[str, int]:
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     if code >= 500:
         _leave_the_database()
-    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, code=code, title=ERROR_PAGES.get(code, "Error")), code
+    template = f"errors/{code}.html" if code in (403, 404, 413, 500) else "errors/generic.html"
+    return render_template(
+        template,
+        code=code,
+        title=ERROR_PAGES.get(code, "Error"),
+        problems=[{"text": problem} for problem in _problems(error)],
+        long_text_limit=LONG_TEXT_LIMIT,
+    ), code
+
+
+def _problems(error: Exception) -> list[str]:
+    """What a 400 page lists in its error summary: a :class:`BadInput`'s problems, or the
+    description a view gave ``abort(400, description=...)``; nothing for other errors."""
+    if isinstance(error, BadInput):
+        return error.problems
+    if isinstance(error, BadRequest) and error.description != BadRequest.description:
+        return [str(error.description)]
+    return []
 
 
 def _leave_the_database() -> None:

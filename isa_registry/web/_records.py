@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 
+#: The highest page number a list is asked for (the list shows its last page for any beyond it).
+MAX_PAGE = 1_000_000
+
+
 def actor() -> str:
     """Who is making the change, for the audit log."""
     return current_user.email
@@ -65,9 +69,13 @@ def can_edit() -> bool:
 
 
 def list_params(args: Mapping[str, str], filters: tuple[str, ...]) -> ListParams:
-    """A list page's query arguments: q, the named filters, sort, dir, page, include_archived."""
+    """A list page's query arguments: q, the named filters, sort, dir, page, include_archived.
+
+    A page number that is not one is the first page; the list shows its last page for one past it.
+    (A control character in any argument was refused before: ``web.refuse_control_characters``.)
+    """
     try:
-        page = max(1, int(args.get("page", "1")))
+        page = min(max(1, int(args.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     return ListParams(

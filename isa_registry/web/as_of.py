@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import abort
 
-from ..core.dates import DATE_ERROR, InvalidDate, parse_as_of
+from ..core.dates import DATE_ERROR, RANGE_ERROR, InvalidDate, parse_as_of
 
 __all__ = ["DATE_ERROR", "as_of_or_400", "parse_as_of_boxes", "shown_parts", "typed_parts"]
 
@@ -32,14 +32,14 @@ def parse_as_of_boxes(args: Mapping[str, str], today: date) -> tuple[date, dict[
     """The as-of date from ``as_of-day``/``-month``/``-year`` (or ``as_of=YYYY-MM-DD``), the values to
     show again in the boxes, and an error message when they are not a date (then today is used).
 
-    The message is always :data:`~isa_registry.core.dates.DATE_ERROR`: the page asks for the date
-    again in the boxes, whichever form it came in.
+    The message is :data:`~isa_registry.core.dates.DATE_ERROR` (the page asks for the date again in
+    the boxes, whichever form it came in), or the range's when a real date lies outside it.
     """
     parts = typed_parts(args)
     try:
         chosen = parse_as_of((args.get("as_of") or ""), **parts)
-    except InvalidDate:
-        return today, parts, DATE_ERROR
+    except InvalidDate as exc:
+        return today, parts, RANGE_ERROR if str(exc) == RANGE_ERROR else DATE_ERROR
     if chosen is None:
         return today, shown_parts(today), None
     return chosen, parts if any(parts.values()) else shown_parts(chosen), None

@@ -15,6 +15,9 @@ from ..store.models import AuditEntry
 bp = Blueprint("audit_log", __name__)
 
 PER_PAGE = 25
+#: The highest page number asked of the database: beyond it the last page is shown anyway, and a
+#: number such as 2**63 - 1 would overflow the database's offset.
+MAX_PAGE = 1_000_000
 SUBJECT_TYPES = ("organisation", "agreement", "flow", "user")
 
 
@@ -77,7 +80,10 @@ def index() -> str:
         stmt = stmt.where(AuditEntry.subject_type == subject_type)
     if subject_key:
         stmt = stmt.where(AuditEntry.subject_key == subject_key)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    asked = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = db.paginate(stmt, page=asked, per_page=PER_PAGE, error_out=False)
+    if page.pages and asked > page.pages:  # past the end: the last page
+        page = db.paginate(stmt, page=page.pages, per_page=PER_PAGE, error_out=False)
     rows = [Row(entry, changed_fields(entry.before, entry.after)) for entry in page.items]
     return render_template(
         "audit/index.html",

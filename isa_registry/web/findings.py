@@ -161,8 +161,8 @@ def selection_for(checked: CheckedRegistry, filters: Filters) -> Selection:
 
 
 @bp.get("/findings")
-def index() -> str:
-    """Every finding as of a date, with filters, grouped by record."""
+def index() -> tuple[str, int]:
+    """Every finding as of a date, with filters, grouped by record (400 when the date is not one)."""
     today = date.today()
     as_of, date_parts, date_error = parse_as_of_boxes(request.args, today)
     filters = Filters.from_args(request.args)
@@ -186,4 +186,4 @@ def index() -> str:
         groups=label(page.items, registry),
         page=page,
         shown=len(selection.shown),
-    )
+    ), 400 if date_error else 200

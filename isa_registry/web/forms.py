@@ -20,8 +20,9 @@ law's in :mod:`isa_registry.core.law` ("Art 6(1)(e) Public task"), re-exported h
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -44,6 +45,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from ..core import records
+from ..core.dates import range_problem
 from ..core.domain import Agreement, Flow, Organisation, Party, Transfer
 from ..core.law import (
     ANNEX1,
@@ -255,6 +257,10 @@ class DateField(Field):
                     self.data = date(int(match["y"]), int(match["m"]), int(match["d"]))
                 except ValueError:
                     break
+                problem = range_problem(self.data, _capital(self.what))
+                if problem:
+                    self.data = None
+                    raise ValueError(problem)
                 return
         raise ValueError(f"{_capital(self.what)} must be a real date, for example 2026-11-23")
 
@@ -265,7 +271,12 @@ class DateField(Field):
 
 
 class TextField(StringField):
-    """A text field whose value is stripped, and None when empty."""
+    """A text field whose value is stripped, and None when empty. A record form checks it against
+    its field's declaration: its length, and no control character (:func:`text_problems`)."""
+
+    #: A record field declared for a form field that is not a record's (``data_subjects_other``):
+    #: one line of at most :data:`records.LONG_TEXT_LIMIT` characters.
+    undeclared = records.Field("", records.TEXT, "", max_length=records.LONG_TEXT_LIMIT)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
@@ -276,7 +287,10 @@ class TextField(StringField):
 
 
 class LongTextField(TextAreaField):
-    """A text area whose value is stripped, and None when empty."""
+    """A text area whose value is stripped, and None when empty; like :class:`TextField`, but
+    several lines (a tab or a line break is allowed)."""
+
+    undeclared = records.Field("", records.LONG_TEXT, "", max_length=records.LONG_TEXT_LIMIT)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
@@ -384,12 +398,43 @@ def _dates_in_order(form: Any) -> bool:
     return True
 
 
+def _declaration(fields: Mapping[str, records.Field], field: Any) -> records.Field:
+    """The declaration of a text field of a form (``international_transfer-country`` is the
+    country of the flow's ``international_transfer``), or the field class's own when it has none."""
+    declared: records.Field | None = None
+    for part in (p for p in field.name.split("-") if not p.isdigit()):
+        declared = fields.get(part)
+        if declared is None:
+            return field.undeclared
+        fields = records.by_name(declared.fields)
+    return declared or field.undeclared
+
+
+def text_problems(form: Any, fields: Mapping[str, records.Field]) -> bool:
+    """Check every text field of ``form`` (nested ones included) that has no error yet against its
+    declaration among ``fields``: its length and its characters (:func:`records.text_problem`).
+    Each problem is added to its field, named by its label; True when there is none."""
+    ok = True
+    for field in _walk(form):
+        if not isinstance(field, TextField | LongTextField) or field.errors or not field.data:
+            continue
+        declared = _declaration(fields, field)
+        kind = records.LONG_TEXT if isinstance(field, LongTextField) else records.TEXT
+        problem = records.text_problem(dataclasses.replace(declared, kind=kind), field.data)
+        if problem:
+            field.errors = [*field.errors, f"{_capital(field.label.text)} {problem}"]
+            ok = False
+    return ok
+
+
 class RecordForm(FlaskForm):
     """What every record form has: the version it was read at."""
 
     version_id = HiddenField()
     #: The declared text fields that the form does not spell out, added by :func:`_declared`.
     declared_extras: tuple[records.Field, ...] = ()
+    #: The declared fields of the record, by name, whose limits the form's text fields take.
+    declared_fields: Mapping[str, records.Field] = {}
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -399,7 +444,7 @@ class RecordForm(FlaskForm):
             if problem:
                 field.errors = [*field.errors, problem]
                 ok = False
-        return ok
+        return text_problems(self, self.declared_fields) and ok
 
     def extras(self) -> dict[str, Any]:
         """The values of the fields added from their declarations, for ``to_domain``."""
@@ -457,6 +502,7 @@ def _declared(declared: tuple[records.Field, ...]) -> Callable[[F], F]:
         for f in extras:
             setattr(form_class, f.name, (TextField if f.kind == records.TEXT else LongTextField)(f.label))
         form_class.declared_extras = extras
+        form_class.declared_fields = records.by_name(declared)
         return form_class
 
     return add
@@ -948,6 +994,8 @@ def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
 
 class SignForm(RecordForm):
     """One party's sign-off of an agreement."""
+
+    declared_fields = records.by_name(records.PARTY)
 
     signed_by = TextField("Name of the person who signed")
     signatory_role = TextField("Their role")

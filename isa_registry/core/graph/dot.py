@@ -13,10 +13,10 @@ from .drawing import Drawing
 from .selection import FLAGGED_SEVERITIES
 from .styles import KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
 
-__all__ = ["RENDER_VERSION", "dot_string", "to_dot"]
+__all__ = ["RENDER_VERSION", "dot_string", "to_dot", "tooltip_string"]
 
 #: Bump when the drawing changes, so that renders cached by an older release are not served.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -39,9 +39,32 @@ def dot_string(text: str) -> str:
     return f'"{text}"'
 
 
+def tooltip_string(text: str) -> str:
+    r"""``text`` as a quoted DOT string for a tooltip, which Graphviz shows exactly as written.
+
+    Graphviz reads a tooltip's escapes twice: ``\\N`` in a tooltip becomes ``\N`` and then the
+    node's name (``\\L`` its label, ``\\T`` and ``\\H`` an edge's ends, ``\\n`` a line break). So
+    each backslash is written four times, and the second reading sees ``\\``, a backslash.
+    Otherwise as :func:`dot_string`.
+
+    >>> print(tooltip_string(r"a\N"))
+    "a\\\\N"
+    """
+    return dot_string(text).replace("\\\\", "\\\\\\\\")
+
+
+#: The attributes whose escapes Graphviz reads twice (see :func:`tooltip_string`).
+_TOOLTIPS = frozenset({"tooltip", "labeltooltip", "headtooltip", "tailtooltip", "edgetooltip"})
+
+
 def _attrs(**attrs: str | None) -> str:
-    """A DOT attribute list; every value is quoted with :func:`dot_string`."""
-    return ", ".join(f"{name}={dot_string(value)}" for name, value in attrs.items() if value is not None)
+    """A DOT attribute list; every value is quoted with :func:`dot_string` (a tooltip with
+    :func:`tooltip_string`)."""
+    return ", ".join(
+        f"{name}={(tooltip_string if name in _TOOLTIPS else dot_string)(value)}"
+        for name, value in attrs.items()
+        if value is not None
+    )
 
 
 def _wrap(text: str, width: int = 24, lines: int = 4) -> str:
