@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ADEQUACY", "UK_NAMES", "Adequacy", "adequacy_for", "normalise_country"]
+__all__ = ["ADEQUACY", "UK_NAMES", "Adequacy", "adequacy_for", "adequacy_status", "normalise_country"]
 
 _BASE = "https://www.legislation.gov.uk/"
 _PARA4 = "ukpga/2018/12/schedule/21/paragraph/4"
@@ -67,12 +67,27 @@ class Adequacy:
     note: str = ""
 
     @property
+    def phrase(self) -> str:
+        """The country inside a sentence: ``the United States``, ``Canada``."""
+        return f"the {self.country}" if self.country in _WITH_THE else self.country
+
+    @property
     def sources(self) -> tuple[str, ...]:
         """The legislation.gov.uk pages the entry rests on."""
         return tuple(_BASE + i for i in self.identifiers)
 
 
 _ENTRIES: list[Adequacy] = []
+_WITH_THE = frozenset(
+    {
+        "United States",
+        "Republic of Korea",
+        "Netherlands",
+        "Faroe Islands",
+        "Isle of Man",
+        "European Union or European Economic Area",
+    }
+)
 
 _EEA: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Austria", "at", ()),
@@ -242,3 +257,28 @@ def adequacy_for(country: str) -> Adequacy | None:
     """The adequacy regulations that cover ``country`` (a name or ISO code), or None."""
     key = normalise_country(country)
     return _BY_NAME.get(key) or _BY_NAME.get(key.replace(".", "")) or _BY_NAME.get(key.rstrip("."))
+
+
+def adequacy_status(country: str | None) -> str | None:
+    """A sentence on the country's UK adequacy status, as the flow page and form show it.
+
+    None when no country is given or it is the UK itself.
+
+    >>> adequacy_status("Norway")
+    'UK adequacy regulations cover Norway (DPA 2018 Sch 21 para 4 (EEA state)).'
+    >>> adequacy_status("Brazil").startswith("No UK adequacy regulations cover Brazil")
+    True
+    """
+    key = normalise_country(country or "")
+    if not key or key in UK_NAMES:
+        return None
+    found = adequacy_for(key)
+    name = (country or "").strip()
+    if found is None:
+        return (
+            f"No UK adequacy regulations cover {name}: a transfer there needs an IDTA, the Addendum, "
+            "binding corporate rules or an Article 49 derogation."
+        )
+    if found.scope == "partial":
+        return f"UK adequacy regulations cover only some recipients in {found.phrase}. {found.note}"
+    return f"UK adequacy regulations cover {found.phrase} ({found.instrument})."

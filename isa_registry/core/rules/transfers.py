@@ -92,7 +92,7 @@ def flow_transfer_adequacy_partial(registry: Registry, as_of: date) -> Iterator[
             "FLOW_TRANSFER_ADEQUACY_PARTIAL",
             registry,
             flow,
-            f"the UK adequacy regulations for {adequacy.country} cover only some recipients there: "
+            f"the UK adequacy regulations for {adequacy.phrase} cover only some recipients there: "
             f"{adequacy.note}",
             f"Check that the organisation receiving the data in {country} for {recipient} is covered "
             "and record how you checked; otherwise use an IDTA or the Addendum as the safeguard.",
