@@ -139,24 +139,21 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
     assisting under powers of their own, so naming s47 on such a disclosure is not flagged (a DPO
     may still ask which power the source uses: the catalogue's note on s47 says so).
     """
+    unfit = run_cache("gateway_unfit")
     for flow in flows_in_scope(registry, as_of):
         source = registry.organisations.get(flow.source)
         if source is None or not flow.legislation:
             continue
         recipient = registry.organisations.get(flow.recipient)
-        recipient_kind = recipient.kind if recipient is not None else ""
-        named = [
-            (i, e)
-            for i, e in _gateway_entries(flow.legislation)
-            if e.bodies is not None and recipient_kind not in e.bodies.serves
-        ]
+        key = (source.kind, recipient.kind if recipient is not None else "", tuple(flow.legislation))
+        if key not in unfit:
+            unfit[key] = _unfit_gateways(*key)
+        named = unfit[key]
         if not named:
-            continue
-        if any(e.bodies is not None and e.bodies.may_include(source.kind) for _, e in named):
             continue
         reference = "DPA 2018 s35(1)" if flow.regime == "law_enforcement" else "UK GDPR Art 6(3)"
         kind = ORGANISATION_KIND[source.kind].phrase or source.kind
-        for _, entry in named:
+        for entry in named:
             bodies = entry.bodies
             assert bodies is not None
             yield _flow_finding(
@@ -170,6 +167,19 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
                 "describes the recipient's function.",
                 f"{reference}; {_act_of(entry)} {bodies.provision}",
             )
+
+
+def _unfit_gateways(source_kind: str, recipient_kind: str, legislation: tuple[str, ...]) -> list[Legislation]:
+    """The named provisions whose bodies cannot include ``source_kind``: none when another one
+    binds it (or any person), and leaving out those that serve the recipient's kind."""
+    named = [
+        e
+        for _, e in _gateway_entries(list(legislation))
+        if e.bodies is not None and recipient_kind not in e.bodies.serves
+    ]
+    if any(e.bodies is not None and e.bodies.may_include(source_kind) for e in named):
+        return []
+    return named
 
 
 def _who(bodies: Bodies) -> str:
