@@ -6,7 +6,12 @@ early help, Operation Encompass, MARAC, evaluations...), and flows between each 
 that mostly rest on public task or legal obligation. A share of the records carries the problems the
 rules look for: flows with no agreement, expired or unsigned agreements, dissolved organisations (a
 CCG replaced by its ICB), legitimate interests or consent relied on by public bodies, special
-category data with no Schedule 1 condition, repealed legislation, transfers with no safeguard.
+category data with no Schedule 1 condition, repealed legislation, transfers with no safeguard; and
+the second round's (docs/spec/findings.md): the health and social care condition relied on by police
+or schools, transfers on "adequacy" to countries no UK regulations cover or cover only in part,
+derogations for regular transfers, processors with no contract, agreements with no DPIA, and
+gateways named by bodies they do not bind. Those come from a second random stream, so the records
+drawn before them are the same as they were.
 
 Dates are laid out around :data:`TODAY`, so ``run_rules(registry, TODAY)`` gives the same findings
 whenever it runs. ``python -m bench.generate --size M --seed 1 OUT.json`` writes one document.
@@ -449,6 +454,8 @@ class _Generator:
     def __init__(self, size: Size, seed: int):
         self.size = size
         self.rng = random.Random(f"isa-registry-bench/{seed}")
+        #: The second round's problems draw from their own stream (see the module docstring).
+        self.later = random.Random(f"isa-registry-bench/{seed}/second-round")
         self.by_kind: dict[str, list[dict[str, Any]]] = {}
         self.organisations: list[dict[str, Any]] = []
         self.by_key: dict[str, dict[str, Any]] = {}
@@ -584,6 +591,7 @@ class _Generator:
                         else "controller"
                     ),
                     "signed_on": _day(start - timedelta(days=rng.randrange(0, 60))) if signed else None,
+                    "contract_reference": None,
                     "signed_by": f"{rng.choice('ABCDEFGHJKLMNPRST')}. {rng.choice(SURNAMES)}"
                     if signed
                     else None,
@@ -591,6 +599,9 @@ class _Generator:
                 }
             )
         key = f"BSP-ISA-{index:04d}"
+        for p in parties:
+            if p["role"] == "processor" and self.later.random() < 0.8:
+                p["contract_reference"] = f"DPC-{key}-{p['organisation']}"
         return (
             {
                 "key": key,
@@ -764,7 +775,36 @@ class _Generator:
             if flow["international_transfer"]["safeguard"] == "none":
                 flow["international_transfer"]["safeguard"] = None
         self.lawful_basis(flow, source, template)
+        self.second_round(flow, source)
         return flow
+
+    def second_round(self, flow: dict[str, Any], source: dict[str, Any]) -> None:
+        """The second round's problems, from :attr:`later`, on a flow drawn already."""
+        later = self.later
+        transfer = flow["international_transfer"]
+        if transfer is None and later.random() < 0.02:
+            transfer = flow["international_transfer"] = {"country": "US", "safeguard": "adequacy"}
+        if transfer is not None:
+            roll = later.random()
+            if roll < 0.25:
+                transfer["country"] = later.choice(("India", "Australia", "Brazil"))
+            elif roll < 0.5:
+                transfer["country"] = later.choice(("Ireland", "Germany", "Canada", "Switzerland"))
+            if later.random() < 0.25:
+                transfer["safeguard"] = "derogation"
+                flow["frequency"] = later.choice(("daily", "monthly", "one-off", "ad hoc"))
+        if (
+            flow["article9"] in ("g", "b")
+            and source["kind"] in ("police", "education")
+            and later.random() < 0.1
+        ):
+            flow["article9"], flow["schedule1"] = "h", ["2"]
+        if (
+            flow["article6"] in ("c", "e")
+            and source["kind"] in ("education", "voluntary")
+            and later.random() < 0.05
+        ):
+            flow["legislation"] = ["ukpga/2004/31/section/11"]
 
     def document(self) -> dict[str, Any]:
         self.build_organisations()

@@ -99,6 +99,7 @@ def table_rows(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                     "position": position,
                     "role": p["role"],
                     "signed_on": _day(p.get("signed_on")),
+                    "contract_reference": p.get("contract_reference"),
                     "signed_by": p.get("signed_by"),
                     "signatory_role": p.get("signatory_role"),
                 }

@@ -82,6 +82,19 @@ def test_the_rules_find_the_problems_the_generator_plants(small: dict) -> None:
     }
 
 
+def test_the_rules_find_the_second_rounds_problems_the_generator_plants(small: dict) -> None:
+    codes = {f.code for f in run_rules(parse_document(small), TODAY)}
+    assert codes >= {
+        "FLOW_HEALTH_CONDITION_NOT_PROFESSIONAL",
+        "FLOW_TRANSFER_NOT_ADEQUATE",
+        "FLOW_TRANSFER_ADEQUACY_PARTIAL",
+        "FLOW_TRANSFER_DEROGATION_REPEATED",
+        "AGREEMENT_DPIA_MISSING",
+        "AGREEMENT_PROCESSOR_NO_CONTRACT",
+        "FLOW_GATEWAY_NOT_FOR_SOURCE",
+    }
+
+
 def test_the_command_writes_the_document(tmp_path) -> None:
     out = tmp_path / "m.json"
     assert main(["--size", "S", "--seed", "2", str(out)]) == 0

@@ -89,6 +89,24 @@ EXPECTED = {
     ("AGREEMENT_UNSIGNED", "DSPP-ISA-003"): "a party has not signed",
     ("AGREEMENT_NO_REVIEW_DATE", "DSPP-ISA-005"): "no review date set",
     ("AGREEMENT_REVIEW_DUE", "DSPP-ISA-001"): "MASH ISA review falls within 90 days",
+    # The second round's checks (NOTES.md "Second round").
+    (
+        "FLOW_HEALTH_CONDITION_NOT_PROFESSIONAL",
+        "FLOW-044",
+    ): "FSE: the police rely on Art 9(2)(h), a health and social care condition",
+    (
+        "FLOW_HEALTH_CONDITION_NOT_PROFESSIONAL",
+        "FLOW-046",
+    ): "FSE: the schools rely on Art 9(2)(h), a health and social care condition",
+    ("AGREEMENT_DPIA_MISSING", "DSPP-ISA-005"): "youth justice: offence data about children, no DPIA",
+    ("AGREEMENT_DPIA_MISSING", "DSPP-ISA-007"): "SOS: special category data about children, no DPIA",
+    ("AGREEMENT_DPIA_MISSING", "DSPP-ISA-011"): "Cafcass protocol: children's health data, no DPIA",
+    ("AGREEMENT_PROCESSOR_NO_CONTRACT", "DSPP-ISA-007"): "SOS names ONS as processor, no contract stated",
+    ("FLOW_TRANSFER_ADEQUACY_PARTIAL", "FLOW-057"): "US support desk: adequacy covers DPF-certified only",
+    ("FLOW_TRANSFER_NOT_ADEQUATE", "FLOW-058"): "offshore test copy: no UK adequacy for India",
+    ("FLOW_TRANSFER_DEROGATION_REPEATED", "FLOW-059"): "monthly transfers to Australia on a derogation",
+    ("FLOW_NO_AGREEMENT", "FLOW-059"): "no agreement with the authority abroad",
+    ("FLOW_GATEWAY_NOT_FOR_SOURCE", "FLOW-060"): "a charity names Children Act 2004 s11",
     **{
         ("ORGANISATION_NO_DPO", k): "no DPO contact recorded"
         for k in ("crestwood-school", "dudley-gps", "maintained-schools", "other-las", "redhill-school")

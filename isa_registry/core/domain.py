@@ -81,6 +81,8 @@ class Party:
     organisation: str
     role: str = "controller"
     signed_on: date | None = None
+    #: For a processor: the Art 28(3) contract that binds it (second round of the format).
+    contract_reference: str | None = None
     # Extensions to isa-registry/1: who signed for the party, and in what capacity (a job title).
     signed_by: str | None = None
     signatory_role: str | None = None

@@ -27,6 +27,7 @@ from jsonschema._format import is_date as _jsonschema_is_date
 
 from . import dates, records
 from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from .law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
 from .records import KEY_PATTERN
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ __all__ = [
     "organisation_to_dict",
     "parse_document",
     "read_limited",
+    "schedule_problems",
     "schema",
     "size_words",
     "to_document",
@@ -517,6 +519,41 @@ def _cross_record_problems(
                 )
             )
         check_dates(where, f)
+        problems.extend(schedule_problems(where, f))
+    return problems
+
+
+#: The conditions of DPA 2018 Schedule 1 (Parts 1 to 3; paragraph 5 is Part 2's requirement for an
+#: appropriate policy document, not a condition) and of Schedule 8, as in force.
+_SCHEDULE_CONDITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "schedule1": (
+        frozenset(SCHEDULE1) - SCHEDULE1_NOT_CONDITIONS,
+        "DPA 2018 Schedule 1 (its conditions are paragraphs 1 to 4 and 6 to 37)",
+    ),
+    "schedule8": (frozenset(SCHEDULE8), "DPA 2018 Schedule 8 (its conditions are paragraphs 1 to 9)"),
+}
+
+
+def schedule_problems(where: str, record: Mapping[str, Any], prefix: str = "") -> list[Problem]:
+    """The Schedule 1 and Schedule 8 entries of ``record`` that are not conditions as in force.
+
+    The format's rule (``registry-format.md``, "Second round additions"): any other value breaks it
+    and the import writes nothing. ``prefix`` locates a nested basis (``"recipient_basis."``).
+
+    >>> schedule_problems("flow 'F1'", {"schedule1": ["2", "99"]})[0].field
+    'schedule1.1'
+    """
+    problems = []
+    for name, (conditions, schedule) in _SCHEDULE_CONDITIONS.items():
+        for j, value in enumerate(record.get(name) or ()):
+            if value not in conditions:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{prefix}{name}.{j}",
+                        f"paragraph '{value}' is not a condition of {schedule}",
+                    )
+                )
     return problems
 
 
@@ -622,6 +659,7 @@ def agreement_to_dict(a: Agreement) -> dict[str, Any]:
             "organisation": p.organisation,
             "role": p.role,
             "signed_on": _iso(p.signed_on),
+            "contract_reference": p.contract_reference,
             "signed_by": p.signed_by,
             "signatory_role": p.signatory_role,
         }

@@ -199,6 +199,7 @@ PARTY: tuple[Field, ...] = (
     Field("organisation", REFERENCE, "Organisation", required=True, refers_to="organisation"),
     Field("role", CHOICE, "Role", required=True, choices=domain.PARTY_ROLES),
     Field("signed_on", DATE, "Date signed"),
+    Field("contract_reference", TEXT, "Processing contract reference", max_length=300),
     Field("signed_by", TEXT, "Name of the person who signed", max_length=300, extension=True),
     Field("signatory_role", TEXT, "Their role", max_length=300, extension=True),
 )

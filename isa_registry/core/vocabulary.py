@@ -28,9 +28,11 @@ __all__ = [
     "AGREEMENT_STATUS",
     "DATA_SUBJECT",
     "FLOW_STATUS",
+    "FREQUENCY",
     "IDENTIFIABILITY",
     "LAW_ENFORCEMENT_BASIS",
     "LEGISLATION_STATUS",
+    "OCCASIONAL_FREQUENCIES",
     "ORGANISATION_KIND",
     "ORGANISATION_STATUS",
     "PARTY_ROLE",
@@ -436,6 +438,30 @@ DATA_SUBJECT = Vocabulary(
     ),
 )
 
+#: How often a flow shares data: the values the flow form suggests. The format's ``frequency`` is
+#: free text, so a flow may say something else; the codes are what the form stores. The last three
+#: are occasional (UK GDPR Art 49 derogations are for occasional transfers); the rest are regular.
+FREQUENCY = Vocabulary(
+    "frequency",
+    (
+        Term("real time", "Continuously or in real time", synonyms=("real-time", "continuous", "live")),
+        Term("daily", "Daily", synonyms=("every day", "each day")),
+        Term("weekly", "Weekly", synonyms=("every week", "each week")),
+        Term("monthly", "Monthly", synonyms=("every month", "each month")),
+        Term("quarterly", "Quarterly", synonyms=("every quarter", "each quarter", "termly")),
+        Term("annually", "Annually", synonyms=("yearly", "every year", "each year", "annual")),
+        Term(
+            "ad hoc",
+            "As needed (ad hoc)",
+            synonyms=("adhoc", "ad-hoc", "as needed", "as and when", "when needed", "as required"),
+        ),
+        Term("occasional", "Occasionally", synonyms=("occasionally", "rarely", "exceptionally")),
+        Term("one-off", "Once only (one-off)", synonyms=("one off", "once", "single transfer", "one time")),
+    ),
+)
+#: The :data:`FREQUENCY` codes that are not regular.
+OCCASIONAL_FREQUENCIES = frozenset({"ad hoc", "occasional", "one-off"})
+
 #: The status of a provision in the legislation catalogue on its date (2026-11-23).
 LEGISLATION_STATUS = Vocabulary(
     "legislation status",
@@ -459,5 +485,6 @@ VOCABULARIES: dict[str, Vocabulary] = {
     "law_enforcement_basis": LAW_ENFORCEMENT_BASIS,
     "safeguard": TRANSFER_SAFEGUARD,
     "data_subject": DATA_SUBJECT,
+    "frequency": FREQUENCY,
     "legislation_status": LEGISLATION_STATUS,
 }

@@ -131,6 +131,7 @@ class AgreementParty(Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[str] = mapped_column(_enum(domain.PARTY_ROLES, "party_role"), default="controller")
     signed_on: Mapped[date | None] = mapped_column(Date)
+    contract_reference: Mapped[str | None] = mapped_column(String(300))
     signed_by: Mapped[str | None] = mapped_column(String(300))
     signatory_role: Mapped[str | None] = mapped_column(String(300))
 

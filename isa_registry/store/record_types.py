@@ -107,9 +107,9 @@ def _kept_sign_offs(submitted: Agreement, before: Agreement, key: str) -> Agreem
     sign-off form records one); a new party starts unsigned."""
     signed = {p.organisation: p for p in before.parties}
     parties = [
-        replace(signed[p.organisation], role=p.role)
+        replace(signed[p.organisation], role=p.role, contract_reference=p.contract_reference)
         if p.organisation in signed
-        else Party(p.organisation, p.role)
+        else Party(p.organisation, p.role, contract_reference=p.contract_reference)
         for p in submitted.parties
     ]
     return replace(submitted, key=key, archived=before.archived, parties=parties)

@@ -265,6 +265,14 @@ def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreeme
             unchanged=p.organisation in previous,
         )
         _check_choice(errors, f"parties-{i}-role", f"role for party {i + 1}", p.role, domain.PARTY_ROLES)
+        check_text(
+            errors,
+            f"parties-{i}-contract_reference",
+            f"the contract reference for party {i + 1}",
+            p.contract_reference,
+            limit(records.PARTY, "contract_reference"),
+            required=False,
+        )
     problem = status_error(a, before)
     if problem:
         errors["status"] = problem

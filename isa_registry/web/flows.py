@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from ..core.domain import SEVERITIES, Flow
 from ..core.exchange import flow_to_dict
 from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
+from ..core.law.adequacy import adequacy_status
 from ..store import services
 from ..store.db import db
 from ..store.queries import checked_registry, per_revision, registry_revision
@@ -183,6 +184,9 @@ def show(key: str) -> str:
         agreement=registry.agreements.get(flow.agreement) if flow.agreement else None,
         findings=ctx.findings,
         law=law_in_words(flow),
+        adequacy=adequacy_status(flow.international_transfer.country)
+        if flow.international_transfer
+        else None,
         history=services.history(db.session, FLOW.subject_type, key),
         labels=LABELS,
         can_edit=can_edit(),
@@ -213,6 +217,7 @@ def _form_page(
             legislation_groups=legislation_groups(),
             programmes=services.programmes(db.session),
             special_chosen=form.special_chosen(),
+            adequacy=adequacy_status(form.international_transfer.form.country.data),
             error_list=form.error_list(),
         ),
         status,

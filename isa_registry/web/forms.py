@@ -71,7 +71,7 @@ from ..core.law import (
     schedule8_label,
 )
 from ..core.records import END_BEFORE_START_MESSAGE, KEY_MESSAGE, KEY_PATTERN, LEGISLATION_ID_PATTERN
-from ..core.vocabulary import IDENTIFIABILITY, LEGISLATION_STATUS, REGIME, VOCABULARIES
+from ..core.vocabulary import FREQUENCY, IDENTIFIABILITY, LEGISLATION_STATUS, REGIME, VOCABULARIES
 
 __all__ = [
     "BLANK_PARTY_ROWS",
@@ -645,10 +645,15 @@ def organisation_data(o: Organisation, version_id: int | None = None) -> dict[st
 
 
 class PartyForm(Form):
-    """One row of an agreement's parties: an organisation and its role."""
+    """One row of an agreement's parties: an organisation, its role and, for a processor, the
+    reference of the Art 28(3) contract that binds it."""
 
     organisation = Choice("Organisation")
     role = Choice("Role", choices=_options(LABELS["role"]), default="controller")
+    contract_reference = TextField("Processing contract reference")
+
+    def validate_contract_reference(self, field: Any) -> None:
+        _max(field, _PARTY["contract_reference"], "processing contract reference")
 
 
 @_declared(records.AGREEMENT)
@@ -703,7 +708,11 @@ class AgreementForm(RecordForm):
     def chosen_parties(self) -> list[Party]:
         """The filled-in party rows (blank rows are ignored)."""
         return [
-            Party(organisation=e.form.organisation.data, role=e.form.role.data or "controller")
+            Party(
+                organisation=e.form.organisation.data,
+                role=e.form.role.data or "controller",
+                contract_reference=e.form.contract_reference.data,
+            )
             for e in self.parties
             if e.form.organisation.data
         ]
@@ -743,8 +752,11 @@ def agreement_data(a: Agreement, version_id: int | None = None) -> dict[str, Any
         "start_date": a.start_date,
         "review_date": a.review_date,
         "end_date": a.end_date,
-        "parties": [{"organisation": p.organisation, "role": p.role} for p in a.parties]
-        + [{"organisation": None, "role": "controller"}] * blank,
+        "parties": [
+            {"organisation": p.organisation, "role": p.role, "contract_reference": p.contract_reference}
+            for p in a.parties
+        ]
+        + [{"organisation": None, "role": "controller", "contract_reference": None}] * blank,
         "data_categories": list(a.data_categories),
         "document_url": a.document_url,
         "dpia_reference": a.dpia_reference,
@@ -754,6 +766,9 @@ def agreement_data(a: Agreement, version_id: int | None = None) -> dict[str, Any
 
 
 # --- Flow --------------------------------------------------------------------------------------
+
+#: The value of the flow form's "Something else" frequency.
+FREQUENCY_OTHER = "other"
 
 
 class TransferForm(Form):
@@ -815,6 +830,10 @@ class FlowForm(RecordForm):
     legislation_other = LongTextField("Other provisions, not in the list")
     retention = LongTextField("Retention")
     international_transfer = FormField(TransferForm, label="International transfer")
+    frequency_choice = Choice(
+        "How often is it shared?",
+        choices=[*_options(LABELS["frequency"]), (FREQUENCY_OTHER, "Something else")],
+    )
     frequency = TextField("Frequency")
     method = TextField("Method")
     security_measures = LongTextField("Security measures")
@@ -884,6 +903,13 @@ class FlowForm(RecordForm):
         """The identifiers typed in ``legislation_other``, one a line, normalised."""
         return [normalise_identifier(line) for line in self._other_lines()]
 
+    def chosen_frequency(self) -> str | None:
+        """The suggested value chosen, or the frequency typed under "Something else" (or alone)."""
+        choice = self.frequency_choice.data
+        if choice and choice != FREQUENCY_OTHER:
+            return choice
+        return self.frequency.data
+
     def special_chosen(self) -> bool:
         return any(c in SPECIAL_CATEGORIES for c in self.data_categories.data or [])
 
@@ -929,7 +955,7 @@ class FlowForm(RecordForm):
             international_transfer=(
                 Transfer(transfer.country.data, transfer.safeguard.data) if transfer.country.data else None
             ),
-            frequency=self.frequency.data,
+            frequency=self.chosen_frequency(),
             method=self.method.data,
             security_measures=self.security_measures.data,
             storage_location=self.storage_location.data,
@@ -938,6 +964,22 @@ class FlowForm(RecordForm):
             consent_record=self.consent_record.data,
             **self.extras(),
         )
+
+
+def frequency_data(frequency: str | None) -> dict[str, str | None]:
+    """The flow form's frequency fields for a recorded frequency: a suggested value's radio when it
+    is one (or one of its other words), else "Something else" with the text.
+
+    >>> frequency_data("Weekly"), frequency_data("per conference")["frequency_choice"]
+    ({'frequency_choice': 'weekly', 'frequency': None}, 'other')
+    """
+    if not (frequency or "").strip():
+        return {"frequency_choice": None, "frequency": None}
+    text = " ".join((frequency or "").lower().split())
+    for term in FREQUENCY:
+        if text in (term.code, *term.synonyms, term.label.lower()):
+            return {"frequency_choice": term.code, "frequency": None}
+    return {"frequency_choice": FREQUENCY_OTHER, "frequency": frequency}
 
 
 def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
@@ -977,7 +1019,7 @@ def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
             "country": f.international_transfer.country if f.international_transfer else None,
             "safeguard": f.international_transfer.safeguard if f.international_transfer else None,
         },
-        "frequency": f.frequency,
+        **frequency_data(f.frequency),
         "method": f.method,
         "security_measures": f.security_measures,
         "storage_location": f.storage_location,

@@ -30,6 +30,18 @@ Points worth knowing:
 * Working Together to Safeguard Children (2023 edition, replacing 2018) and Keeping Children Safe
   in Education are statutory guidance, not legislation: they are listed in
   :data:`STATUTORY_GUIDANCE`, not in :data:`LEGISLATION`.
+* MAPPA: Criminal Justice and Court Services Act 2000 ss67-68 are catalogued as repealed and
+  replaced by Criminal Justice Act 2003 ss325-327. Police Act 1997 s115 (enhanced certificates)
+  is superseded by s113B. Children and Social Work Act 2017 s16 is an amending section: the law
+  it made is Children Act 2004 ss16E-16K.
+* Not catalogued because their exact headings or commencement could not be checked against the
+  text when this catalogue was written: Safeguarding Vulnerable Groups Act 2006 ss36-44, the
+  Police, Crime, Sentencing and Courts Act 2022 serious violence duty sections, and the
+  Counter-Terrorism and Security Act 2015 Channel co-operation sections beyond s36. A flow naming
+  them gets FLOW_LEGISLATION_UNKNOWN (info) and a person checks.
+* ``_BODIES`` records, for the provisions that place their duty or power to disclose on named
+  bodies, which organisation kinds those are and the subsection that says so (see the comment
+  above it); FLOW_GATEWAY_NOT_FOR_SOURCE reads it.
 * The Children's Wellbeing and Schools Act 2026 (c. 21, Royal Assent 29 April 2026) inserts new
   Children Act 2004 sections (s16EA multi-agency child protection teams, s16LA duty to share
   information, s16LC consistent identifiers). They come into force by regulations and their
@@ -40,10 +52,11 @@ Points worth knowing:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from ..vocabulary import LEGISLATION_STATUS
-from .types import LEGISLATION_STATUSES, Legislation
+from .types import LEGISLATION_STATUSES, Bodies, Legislation
 
 __all__ = [
     "LEGISLATION",
@@ -128,6 +141,14 @@ _s(
     note="Requires local authorities to send the Secretary of State returns about children they look "
     "after and children in need (the CLA and CIN returns).",
 )
+_s(
+    CA1989,
+    85,
+    "Children accommodated by health authorities and local education authorities",
+    note="A health body or education authority that accommodates a child for three months or more "
+    "must notify the responsible local authority, which must then consider the child's welfare.",
+)
+_s(CA1989, 86, "Children accommodated in care homes or independent hospitals")
 _prov(CA1989, "schedule", "2", "Local authority support for children and families")
 
 CARE_PLANNING_REGS = "uksi/2010/959"
@@ -183,6 +204,20 @@ _s(CA2004, "16A", "Child Safeguarding Practice Review Panel")
 _s(CA2004, "16B", "Functions of the Panel")
 _s(
     CA2004,
+    "16C",
+    "Events to be notified to the Panel",
+    note="Heading paraphrased: a local authority notifies the Panel of serious incidents "
+    "(a child's death or serious harm where abuse or neglect is known or suspected).",
+)
+_s(
+    CA2004,
+    "16D",
+    "Duty to supply information requested by the Panel",
+    note="Heading paraphrased: a person or body must supply information the Panel requests for "
+    "its functions.",
+)
+_s(
+    CA2004,
     "16E",
     "Local arrangements for safeguarding and promoting welfare of children",
     note="Safeguarding partners: the local authority, the integrated care board and the chief "
@@ -213,6 +248,14 @@ _act(
 )
 _s(CSWA2017, 1, "Corporate parenting principles")
 _s(CSWA2017, 2, "Local offer for care leavers")
+_s(
+    CSWA2017,
+    16,
+    "Local arrangements for safeguarding and promoting welfare of children",
+    note="An amending section: it inserted Children Act 2004 ss16E-16K (safeguarding partners, "
+    "local child safeguarding practice reviews and the power to require information). Cite those "
+    "sections of the Children Act 2004, which carry the law now.",
+)
 
 CWSA2026 = "ukpga/2026/21"
 _act(
@@ -224,6 +267,20 @@ _act(
     "into force by regulations (s78(5)); commencement of those sections on 2026-11-23 is not "
     "confirmed here, so check before relying on them.",
 )
+
+LASSA1970 = "ukpga/1970/42"
+_act(LASSA1970, "Local Authority Social Services Act 1970")
+_s(
+    LASSA1970,
+    7,
+    "Local authorities to exercise social services functions under guidance of Secretary of State",
+    note="The power under which Working Together to Safeguard Children is issued as statutory "
+    "guidance; it gives no power to share of its own.",
+)
+
+BCIA2009 = "ukpga/2009/11"
+_act(BCIA2009, "Borders, Citizenship and Immigration Act 2009")
+_s(BCIA2009, 55, "Duty regarding the welfare of children")
 
 ACA2002 = "ukpga/2002/38"
 _act(ACA2002, "Adoption and Children Act 2002")
@@ -380,6 +437,28 @@ _s(
     "Children Act 2004 Part 4).",
 )
 
+_MAPPA_NOTE = (
+    "The first multi-agency public protection arrangements (MAPPA). Repealed by the Criminal "
+    "Justice Act 2003 (Sch 37 Part 7) and replaced by its ss325-327 from 4 April 2005."
+)
+_MAPPA_NOW = ("ukpga/2003/44/section/325", "ukpga/2003/44/section/326", "ukpga/2003/44/section/327")
+_s(
+    CJCSA2000,
+    67,
+    "Arrangements for assessing etc risks posed by certain offenders",
+    status="repealed",
+    replaced_by=_MAPPA_NOW,
+    note=_MAPPA_NOTE,
+)
+_s(
+    CJCSA2000,
+    68,
+    "Section 67: interpretation",
+    status="repealed",
+    replaced_by=_MAPPA_NOW,
+    note=_MAPPA_NOTE,
+)
+
 OMA2007 = "ukpga/2007/21"
 _act(OMA2007, "Offender Management Act 2007")
 _s(OMA2007, 14, "Disclosure for offender management purposes")
@@ -387,6 +466,8 @@ _s(OMA2007, 14, "Disclosure for offender management purposes")
 CJA2003 = "ukpga/2003/44"
 _act(CJA2003, "Criminal Justice Act 2003")
 _s(CJA2003, 325, "Arrangements for assessing etc risks posed by certain offenders (MAPPA)")
+_s(CJA2003, 326, "Review of arrangements")
+_s(CJA2003, 327, "Section 325: interpretation")
 _s(CJA2003, "327A", "Disclosure of information about convictions etc of child sex offenders")
 
 DA2021 = "ukpga/2021/17"
@@ -403,11 +484,33 @@ _act(PA1996, "Police Act 1996")
 
 PA1997 = "ukpga/1997/50"
 _act(PA1997, "Police Act 1997")
+_prov(PA1997, "part", "5", "Certificates of criminal records, &c.")
+_s(PA1997, "113A", "Criminal record certificates")
 _s(PA1997, "113B", "Enhanced criminal record certificates")
+_s(
+    PA1997,
+    115,
+    "Enhanced criminal record certificates",
+    status="superseded",
+    replaced_by=(f"{PA1997}/section/113B",),
+    note="Repealed and replaced by s113B (inserted with ss113A-113F by the Serious Organised Crime "
+    "and Police Act 2005 s163).",
+)
 
 SCA2007 = "ukpga/2007/27"
 _act(SCA2007, "Serious Crime Act 2007")
 _s(SCA2007, 68, "Disclosure of information to prevent fraud")
+
+FGMA2003 = "ukpga/2003/31"
+_act(FGMA2003, "Female Genital Mutilation Act 2003")
+_s(
+    FGMA2003,
+    "5B",
+    "Duty to notify police of female genital mutilation",
+    note="Inserted by the Serious Crime Act 2015 s74 (in force 31 October 2015): a regulated health "
+    "or social care professional or a teacher who learns in the course of their work that an act "
+    "of FGM appears to have been carried out on a girl under 18 must notify the police.",
+)
 
 SVGA2006 = "ukpga/2006/47"
 _act(
@@ -626,8 +729,137 @@ _s(
 _s(DEA2017, 64, "Disclosure of information for research purposes")
 
 
+# ------------------------------------------------------------- on whom each gateway's duty falls
+# Organisation kinds are coarse (``core/vocabulary.py`` ORGANISATION_KIND): "health" holds NHS
+# trusts and integrated care boards, which statutes name, and GP practices, which they mostly do not;
+# "education" holds maintained schools (Education Act 2002 s175(2)) and academies and independent
+# schools (s157, the independent school standards); "government" holds HMPPS and the DfE alike.
+# Such kinds go in ``some_kinds``: FLOW_GATEWAY_NOT_FOR_SOURCE never fires for them. Provisions not
+# listed here (most Acts as a whole, and sections that give no duty or power to disclose to named
+# bodies, such as Children Act 1989 s20 or Care Act 2014 s43) have no ``bodies`` and never fire it.
+_NHS = "NHS England, integrated care boards, NHS trusts and foundation trusts are named; GP practices are not"
+_BODIES: dict[str, Bodies] = {
+    f"{CA1989}/section/17": Bodies(
+        frozenset({"local_authority"}),
+        frozenset({"voluntary"}),
+        provision="s17(1), (5)",
+        note="The duty is the local authority's; a charity may provide services under arrangements "
+        "with it (s17(5)).",
+    ),
+    f"{CA1989}/section/27": Bodies(
+        frozenset({"local_authority"}),
+        frozenset({"health", "government"}),
+        serves=frozenset({"local_authority"}),
+        provision="s27(1)-(3)",
+        note="A local authority may ask another local authority, a local housing authority, the NHS "
+        f"bodies listed or a person authorised by the Secretary of State for help; {_NHS}.",
+    ),
+    f"{CA1989}/section/31": Bodies(
+        frozenset({"local_authority"}),
+        frozenset({"voluntary"}),
+        provision="s31(1), (9)",
+        note="Only a local authority or an authorised person (the NSPCC, s31(9)) may apply.",
+    ),
+    f"{CA1989}/section/47": Bodies(
+        frozenset({"local_authority"}),
+        frozenset({"health", "government"}),
+        serves=frozenset({"local_authority"}),
+        provision="s47(1), (9)-(11)",
+        note="The duty to investigate is the local authority's (s47(1)); the duty to assist it with "
+        "information falls on the persons in s47(11): local authorities, local housing authorities, "
+        f"the NHS bodies listed and persons authorised by the Secretary of State ({_NHS}). The "
+        "police, schools, charities and Cafcass are not among them, but a disclosure to the local "
+        "authority for its enquiry names s47 for its purpose.",
+    ),
+    f"{CA2004}/section/11": Bodies(
+        frozenset({"local_authority", "police", "probation", "youth_justice"}),
+        frozenset({"health", "government"}),
+        provision="s11(1)",
+        note="s11(1) lists children's services authorities and district councils, NHS England, "
+        "integrated care boards, NHS trusts and foundation trusts, local policing bodies and chief "
+        "officers of police, the British Transport Police, providers of probation services, prison "
+        "and secure training centre governors and youth offending teams. Schools (Education Act 2002 "
+        f"s175, s157), charities, Cafcass and the courts are not ({_NHS}).",
+    ),
+    f"{CA2004}/section/16H": Bodies(
+        any_person=True,
+        provision="s16H(1)",
+        note="The safeguarding partners may require any person or body to supply information.",
+    ),
+    f"{EA2002}/section/175": Bodies(
+        frozenset({"local_authority"}),
+        frozenset({"education"}),
+        provision="s175(1)-(2)",
+        note="Local authorities and the governing bodies of maintained schools and further education "
+        "institutions; academies and independent schools have the equivalent duty under s157 and "
+        "the independent school standards, so the 'education' kind cannot decide.",
+    ),
+    f"{EA1996}/section/436A": Bodies(frozenset({"local_authority"}), provision="s436A(1)"),
+    f"{HSCA2012}/section/251B": Bodies(
+        frozenset({"health"}),
+        frozenset({"local_authority", "voluntary"}),
+        provision="s251B(1)",
+        note="Relevant health or adult social care commissioners and providers: a council's adult "
+        "social care is one, its children's services are not, and a charity may provide adult "
+        "social care, so those kinds cannot decide.",
+    ),
+    f"{CDA1998}/section/115": Bodies(
+        any_person=True,
+        provision="s115(1)",
+        note="Any person who would not otherwise have the power may disclose to a relevant authority.",
+    ),
+    f"{CARE2014}/section/42": Bodies(frozenset({"local_authority"}), provision="s42(1)-(2)"),
+    f"{CARE2014}/section/45": Bodies(
+        any_person=True, provision="s45(1)", note="A Safeguarding Adults Board may ask any person."
+    ),
+    f"{CARE2014}/section/6": Bodies(
+        frozenset({"local_authority", "police", "probation"}),
+        frozenset({"health", "government"}),
+        provision="s6(1), (7)",
+        note=f"The local authority and its relevant partners in s6(7) ({_NHS}; prisons and the "
+        "Secretary of State for Work and Pensions are government bodies).",
+    ),
+    f"{CARE2014}/section/7": Bodies(
+        frozenset({"local_authority", "police", "probation"}),
+        frozenset({"health", "government"}),
+        provision="s7(1), s6(7)",
+        note=f"The relevant partners a local authority may ask to co-operate ({_NHS}).",
+    ),
+    f"{CJA2003}/section/325": Bodies(
+        frozenset({"police", "probation", "youth_justice", "local_authority"}),
+        frozenset({"health", "government", "voluntary"}),
+        provision="s325(1)-(3), (6)",
+        note="The responsible authority (police, probation, prisons) and the bodies under a duty to "
+        "co-operate in s325(6): youth offending teams, local authorities (education, housing, social "
+        f"services), registered social landlords, health bodies ({_NHS}) and others. Schools, "
+        "charities and Cafcass are not among them.",
+    ),
+    f"{PA1997}/section/113B": Bodies(
+        frozenset({"police"}),
+        frozenset({"government"}),
+        provision="s113B(4)",
+        note="Chief officers of police provide information to the Disclosure and Barring Service, "
+        "which issues the certificate.",
+    ),
+    f"{FGMA2003}/section/5B": Bodies(
+        frozenset({"health"}),
+        frozenset({"education", "local_authority", "voluntary", "cafcass", "youth_justice"}),
+        provision="s5B(1), (11)",
+        note="The duty falls on individual regulated health and social care professionals and "
+        "teachers, whoever employs them.",
+    ),
+}
+
+
+def _with_bodies(entry: Legislation) -> Legislation:
+    bodies = _BODIES.get(entry.id)
+    return entry if bodies is None else replace(entry, bodies=bodies)
+
+
+assert set(_BODIES) <= {e.id for e in _ENTRIES}, "bodies recorded for an uncatalogued provision"
+
 #: Every catalogued Act, instrument and provision, keyed by legislation.gov.uk identifier.
-LEGISLATION: dict[str, Legislation] = {e.id: e for e in _ENTRIES}
+LEGISLATION: dict[str, Legislation] = {e.id: _with_bodies(e) for e in _ENTRIES}
 _BY_LOWER: dict[str, str] = {k.lower(): k for k in LEGISLATION}
 
 assert len(LEGISLATION) == len(_ENTRIES), "duplicate legislation id"

@@ -14,6 +14,7 @@ from ..vocabulary import LEGISLATION_STATUS
 __all__ = [
     "DATA_CATEGORY_KINDS",
     "LEGISLATION_STATUSES",
+    "Bodies",
     "DataCategory",
     "Legislation",
     "Provision",
@@ -71,13 +72,41 @@ class DataCategory:
 
 
 @dataclass(frozen=True)
+class Bodies:
+    """On whom a provision places its duty or power to disclose, by organisation kind.
+
+    ``kinds``: every organisation of these kinds is one of the bodies the provision names.
+    ``some_kinds``: the provision names some organisations of these kinds and not others (a
+    maintained school but not an academy, an NHS trust but not a GP practice), so the kind alone
+    cannot decide. ``any_person``: the power falls on any person (then the kinds are empty).
+    ``serves``: the kinds of body whose enquiry or request the provision sets up (the local
+    authority's enquiry under Children Act 1989 s47): a disclosure to one of them names the
+    provision for its purpose, whoever discloses. ``provision``: the subsection that says so
+    (``"s11(1)"``); ``note`` explains the choice.
+    """
+
+    kinds: frozenset[str] = frozenset()
+    some_kinds: frozenset[str] = frozenset()
+    any_person: bool = False
+    serves: frozenset[str] = frozenset()
+    provision: str = ""
+    note: str = ""
+
+    def may_include(self, kind: str) -> bool:
+        """Whether an organisation of ``kind`` may be one of the bodies (``other`` always may:
+        the kind says nothing about the body)."""
+        return self.any_person or kind in self.kinds or kind in self.some_kinds or kind == "other"
+
+
+@dataclass(frozen=True)
 class Legislation:
     """An Act, statutory instrument, or a section/schedule/part/regulation of one.
 
     ``id`` is the legislation.gov.uk identifier (``ukpga/1989/41/section/47``). ``replaced_by``
     holds catalogue ids (or plain citations where the replacement is not catalogued) of what
     replaced a repealed, superseded or not-in-England provision; ``note`` says when and by what,
-    and flags anything uncertain.
+    and flags anything uncertain. ``bodies`` records on whom the provision places its duty or
+    power to disclose, where it names them (None where the catalogue does not record it).
     """
 
     id: str
@@ -87,6 +116,7 @@ class Legislation:
     status: str
     replaced_by: tuple[str, ...] = ()
     note: str = ""
+    bodies: Bodies | None = None
 
     @property
     def current(self) -> bool:

@@ -27,8 +27,10 @@ from ..domain import SEVERITIES, Finding, Registry
 from ..scope import SEVERITY_RANK, worst
 from ._common import CODES, run_memo
 from .agreements import (
+    agreement_dpia_missing,
     agreement_expired,
     agreement_no_review_date,
+    agreement_processor_no_contract,
     agreement_review_due,
     agreement_review_overdue,
     agreement_unsigned,
@@ -63,6 +65,12 @@ from .flows import (
     flow_transfer_no_safeguard,
 )
 from .organisations import organisation_dissolved_in_agreement, organisation_no_dpo
+from .sources import flow_gateway_not_for_source, flow_health_condition_not_professional
+from .transfers import (
+    flow_transfer_adequacy_partial,
+    flow_transfer_derogation_repeated,
+    flow_transfer_not_adequate,
+)
 
 __all__ = ["CODES", "RULES", "Rule", "findings_for", "run_rules", "sort_key", "summarise", "worst_severity"]
 
@@ -86,6 +94,7 @@ RULES: tuple[Rule, ...] = (
     flow_public_authority_explicit_consent,
     flow_schedule1_missing,
     flow_schedule1_unknown,
+    flow_health_condition_not_professional,
     flow_criminal_no_condition,
     flow_apd_missing,
     flow_law_enforcement_not_competent,
@@ -93,9 +102,13 @@ RULES: tuple[Rule, ...] = (
     flow_law_enforcement_apd_missing,
     flow_no_retention,
     flow_transfer_no_safeguard,
+    flow_transfer_not_adequate,
+    flow_transfer_adequacy_partial,
+    flow_transfer_derogation_repeated,
     flow_organisation_dissolved,
     flow_legislation_repealed,
     flow_legislation_unknown,
+    flow_gateway_not_for_source,
     flow_end_date_passed,
     agreement_expired,
     agreement_review_overdue,
@@ -103,6 +116,8 @@ RULES: tuple[Rule, ...] = (
     agreement_unsigned,
     agreement_no_review_date,
     agreement_unused,
+    agreement_dpia_missing,
+    agreement_processor_no_contract,
     organisation_dissolved_in_agreement,
     organisation_no_dpo,
 )

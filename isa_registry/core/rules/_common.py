@@ -13,6 +13,7 @@ tells when a flow still marked live has in fact ended. An ``anonymised`` flow is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from ..law import (
 )
 from ..scope import agreement_in_force as agreement_in_force
 from ..scope import flow_current, flow_in_scope
+from ..vocabulary import FREQUENCY, OCCASIONAL_FREQUENCIES
 
 #: Every code the engine can report, with its severity. The first block is the spec's contract
 #: (``shared/spec/findings.md``); the second holds the codes this project added, each documented
@@ -61,6 +63,14 @@ CODES: dict[str, str] = {
     "AGREEMENT_NO_REVIEW_DATE": "warning",
     "AGREEMENT_UNUSED": "info",
     "ORGANISATION_DISSOLVED_IN_AGREEMENT": "error",
+    # The spec's second round.
+    "FLOW_HEALTH_CONDITION_NOT_PROFESSIONAL": "warning",
+    "FLOW_TRANSFER_NOT_ADEQUATE": "error",
+    "FLOW_TRANSFER_ADEQUACY_PARTIAL": "warning",
+    "FLOW_TRANSFER_DEROGATION_REPEATED": "warning",
+    "AGREEMENT_DPIA_MISSING": "warning",
+    "AGREEMENT_PROCESSOR_NO_CONTRACT": "warning",
+    "FLOW_GATEWAY_NOT_FOR_SOURCE": "warning",
     # Added by this project.
     "FLOW_RECOGNISED_INTEREST_UNKNOWN": "error",
     "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE": "error",
@@ -244,6 +254,52 @@ def schedule8_unknown(flow: Flow) -> list[str]:
     """The flow's Schedule 8 entries that are not Schedule 8 conditions."""
     known = set(schedule8_conditions(flow))
     return [p for p in flow.schedule8 if paragraph(p) not in known]
+
+
+# --- Frequency ---------------------------------------------------------------------------------
+
+
+def _words(occasional: bool) -> str:
+    words = [
+        re.escape(" ".join(word.replace("-", " ").split()))
+        for term in FREQUENCY
+        if (term.code in OCCASIONAL_FREQUENCIES) == occasional
+        for word in (term.code, *term.synonyms)
+    ]
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+#: A recorded frequency that names a regular interval anywhere in it ("weekly, by secure email",
+#: "twice a month"): the suggested values' regular codes and synonyms, and the units of time.
+_REGULAR = re.compile(
+    rf"\b(?:{_words(False)}|hourly|nightly|fortnightly|termly|routinely|regularly|regular|routine"
+    r"|every|each|twice|(?:a|per|each|every) (?:day|week|fortnight|month|quarter|term|year))\b"
+)
+#: One that names only an occasional one: the suggested occasional values and their synonyms.
+_OCCASIONAL = re.compile(
+    rf"\b(?:{_words(True)}|on request|when required|if required|case by case|exceptional)\b"
+)
+
+
+def frequency_regularity(frequency: str | None) -> str | None:
+    """``"regular"``, ``"occasional"``, or None when no frequency is recorded.
+
+    A frequency naming a regular interval is regular even if it adds an occasional one ("weekly,
+    and ad hoc when urgent"); one that names only an occasional one is occasional; anything else
+    recorded is regular, as the spec reads FLOW_TRANSFER_DEROGATION_REPEATED ("anything recorded but
+    ad hoc, occasional, one-off").
+
+    >>> [frequency_regularity(f) for f in ("Daily", "as and when needed", "once a month", None, " ")]
+    ['regular', 'occasional', 'regular', None, None]
+    """
+    text = " ".join((frequency or "").lower().replace("-", " ").split())
+    if not text:
+        return None
+    if _REGULAR.search(text):
+        return "regular"
+    if _OCCASIONAL.search(text):
+        return "occasional"
+    return "regular"
 
 
 # --- Wording -----------------------------------------------------------------------------------

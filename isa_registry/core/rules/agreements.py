@@ -8,15 +8,18 @@ should be reviewed regularly and kept up to date.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from ..domain import Agreement, Finding, Flow, Registry
-from ..scope import REVIEW_NOTICE_DAYS
-from ._common import a_day, agreement_label, finding, in_scope, is_live, listing, plural
+from ..law import CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
+from ..scope import AGREEMENT_IN_FORCE_STATUSES, review_due
+from ._common import a_day, agreement_label, finding, flows_in_scope, in_scope, is_live, listing, plural
 
 __all__ = [
+    "agreement_dpia_missing",
     "agreement_expired",
     "agreement_no_review_date",
+    "agreement_processor_no_contract",
     "agreement_review_due",
     "agreement_review_overdue",
     "agreement_unsigned",
@@ -99,14 +102,14 @@ def agreement_review_overdue(registry: Registry, as_of: date) -> Iterator[Findin
 def agreement_review_due(registry: Registry, as_of: date) -> Iterator[Finding]:
     """An agreement's review coming up in the next 90 days is flagged in time.
 
-    Fires for ``active`` and ``under_review`` agreements whose review date is on or after the
-    as-of date and no more than 90 days after it (both ends inclusive). UK GDPR Art 24(1).
+    Fires only for ``active`` and ``under_review`` agreements (the spec's second round: a draft is
+    not yet reviewed, an expired or terminated one no longer is) whose review date is on or after
+    the as-of date and no more than 90 days after it (both ends inclusive), as
+    :func:`isa_registry.core.scope.review_due` defines it for the rules and the dashboard alike.
+    UK GDPR Art 24(1).
     """
-    horizon = as_of + timedelta(days=REVIEW_NOTICE_DAYS)
     for agreement in _agreements(registry):
-        if agreement.status not in ("active", "under_review") or agreement.review_date is None:
-            continue
-        if not as_of <= agreement.review_date <= horizon:
+        if not review_due(agreement, as_of) or agreement.review_date is None:
             continue
         days = (agreement.review_date - as_of).days
         when = "today" if days == 0 else f"in {days} {plural(days, 'day', 'days')}"
@@ -178,4 +181,79 @@ def agreement_unused(registry: Registry, as_of: date) -> Iterator[Finding]:
             f"Record the flows {agreement.key} covers, or mark it expired or terminated if the sharing has "
             "stopped.",
             "UK GDPR Art 30(1)",
+        )
+
+
+def agreement_dpia_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """An agreement that covers high-risk sharing about children records its DPIA.
+
+    UK GDPR Art 35(1): a data protection impact assessment is required before processing likely to
+    result in a high risk; Art 35(3)(b): processing on a large scale of special category or criminal
+    offence data is one such case; Art 35(4): the ICO's published list of processing likely to
+    result in high risk includes data matching (combining data sets from different sources) and
+    processing where a breach could put someone's physical health or safety at risk, and the ICO's
+    guidance adopts the European guidelines' criteria (WP248), under which processing that meets
+    two of them, such as sensitive data and vulnerable data subjects (children), is likely to need
+    a DPIA: safeguarding sharing of such data about children meets both. The spec does not ask
+    for "large scale" (Art 35(3)(b)), and neither does this rule: the European criteria make the
+    scale one factor among several, and a partnership's routine sharing is rarely small.
+    Fires for an ``active`` or ``under_review`` agreement with no ``dpia_reference`` that covers
+    an in-scope flow (:func:`isa_registry.core.scope.flow_in_scope`) of special category or
+    criminal offence data whose data subjects include ``children``. A transfer abroad needs a
+    transfer risk assessment as well, which is the transfer's, not this rule's.
+    """
+    sensitive = SPECIAL_CATEGORIES | CRIMINAL_CATEGORIES
+    risky: dict[str, list[str]] = {}
+    for flow in flows_in_scope(registry, as_of):
+        if flow.agreement is None or "children" not in flow.data_subjects:
+            continue
+        if any(c in sensitive for c in flow.data_categories):
+            risky.setdefault(flow.agreement, []).append(flow.key)
+    for agreement in _agreements(registry):
+        if agreement.status not in AGREEMENT_IN_FORCE_STATUSES or (agreement.dpia_reference or "").strip():
+            continue
+        flows = risky.get(agreement.key)
+        if not flows:
+            continue
+        yield _agreement_finding(
+            "AGREEMENT_DPIA_MISSING",
+            agreement,
+            f"covers special category or criminal offence data about children ({listing(flows)}) but no "
+            "data protection impact assessment is recorded.",
+            f"Carry out a DPIA for the sharing under {agreement.key} (or find the one done) and record its "
+            "reference.",
+            "UK GDPR Art 35(1), (3)(b), (4); ICO list of processing likely to result in high risk",
+        )
+
+
+def agreement_processor_no_contract(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """A processor party is bound by a processing contract.
+
+    UK GDPR Art 28(3): processing by a processor is governed by a contract (or other legal act)
+    that binds it to the controller and sets out the subject matter, duration, nature and purpose of
+    the processing, the data and the data subjects, with the terms Art 28(3)(a)-(h) require. An
+    information-sharing agreement between controllers is not that contract. Fires for each
+    ``active`` agreement with a ``processor`` party that has no ``contract_reference``.
+    """
+    for agreement in _agreements(registry):
+        if agreement.status != "active":
+            continue
+        missing = [
+            p.organisation
+            for p in agreement.parties
+            if p.role == "processor" and not (p.contract_reference or "").strip()
+        ]
+        if not missing:
+            continue
+        names = listing(registry.organisation_name(key) for key in missing)
+        yield _agreement_finding(
+            "AGREEMENT_PROCESSOR_NO_CONTRACT",
+            agreement,
+            f"has {names} as {plural(len(missing), 'a processor', 'processors')} but no processing contract "
+            "is recorded for "
+            f"{plural(len(missing), 'it', 'them')}.",
+            f"Record the reference of the Article 28 contract with {names}, or put one in place; if "
+            f"{plural(len(missing), 'it decides', 'they decide')} why and how the data is used, record "
+            f"{plural(len(missing), 'it', 'them')} as a controller instead.",
+            "UK GDPR Art 28(3)",
         )
