@@ -19,6 +19,7 @@ from isa_registry.core.rules import CODES, RULES, findings_for, run_rules, summa
 from tests.builders import (
     AS_OF,
     agreement,
+    basis,
     clean_registry,
     days,
     organisation,
@@ -41,8 +42,6 @@ SECOND_ROUND_PENDING = frozenset(
         "AGREEMENT_DPIA_MISSING",
         "AGREEMENT_PROCESSOR_NO_CONTRACT",
         "FLOW_GATEWAY_NOT_FOR_SOURCE",
-        "FLOW_RECIPIENT_BASIS_MISSING",
-        "FLOW_RECIPIENT_BASIS_INVALID",
     }
 )
 
@@ -461,7 +460,10 @@ def test_special_category_data_without_article9_is_an_error() -> None:
 
 
 def test_special_category_data_with_article9_and_schedule1_is_not_flagged() -> None:
-    reg = clean_registry(flow={"data_categories": ["health"], "article9": "g", "schedule1": ["18"]})
+    conditions = {"article9": "g", "schedule1": ["18"]}
+    reg = clean_registry(
+        flow={"data_categories": ["health"], **conditions, "recipient_basis": basis(**conditions)}
+    )
     assert run_rules(reg, AS_OF) == []
 
 
@@ -478,7 +480,11 @@ def test_law_enforcement_sensitive_processing_without_schedule8_is_an_error() ->
 
 
 def test_law_enforcement_sensitive_processing_with_schedule8_is_not_flagged() -> None:
-    reg = clean_registry(flow=law_enforcement(data_categories=["health"], schedule8=["4"]))
+    # The council receives under the UK GDPR, with its own Art 9 and Schedule 1 conditions.
+    received = basis(article9="g", schedule1=["18"])
+    reg = clean_registry(
+        flow=law_enforcement(data_categories=["health"], schedule8=["4"], recipient_basis=received)
+    )
     assert run_rules(reg, AS_OF) == []
 
 
@@ -555,7 +561,10 @@ def test_schedule1_entry_that_is_not_a_condition_is_a_warning(para: str) -> None
 
 
 def test_schedule1_paragraph_written_with_para_prefix_is_understood() -> None:
-    reg = clean_registry(flow={"data_categories": ["health"], "article9": "g", "schedule1": ["para 18"]})
+    conditions = {"article9": "g", "schedule1": ["para 18"]}
+    reg = clean_registry(
+        flow={"data_categories": ["health"], **conditions, "recipient_basis": basis(**conditions)}
+    )
     assert run_rules(reg, AS_OF) == []
 
 
@@ -587,7 +596,9 @@ def test_criminal_offence_data_with_only_paragraph_5_has_no_condition() -> None:
 
 
 def test_criminal_offence_data_under_law_enforcement_needs_no_schedule1_condition() -> None:
-    reg = clean_registry(flow=law_enforcement(data_categories=["criminal_offence"]))
+    # The council receives under the UK GDPR, where it does need one (here para 18).
+    received = basis(schedule1=["18"])
+    reg = clean_registry(flow=law_enforcement(data_categories=["criminal_offence"], recipient_basis=received))
     assert run_rules(reg, AS_OF) == []
 
 
@@ -1060,6 +1071,8 @@ TYPICAL: dict[str, dict] = {
     "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE": {
         "flow": {"source": "family-action", "article6": "ea", "recognised_interest": "6"}
     },
+    "FLOW_RECIPIENT_BASIS_MISSING": {"flow": {"recipient_basis": None}},
+    "FLOW_RECIPIENT_BASIS_INVALID": {"flow": {"recipient_basis": basis(article6=None)}},
 }
 
 #: Codes whose typical case is a check as of another day than AS_OF.
