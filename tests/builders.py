@@ -115,7 +115,11 @@ def agreement(
 def basis(**overrides: Any) -> Basis:
     """The council's own basis for a MASH referral it receives: public task under Children Act 1989
     s47 (its duty to make enquiries)."""
-    values: dict[str, Any] = {"regime": "uk_gdpr", "article6": "e", "legislation": ["ukpga/1989/41/section/47"]}
+    values: dict[str, Any] = {
+        "regime": "uk_gdpr",
+        "article6": "e",
+        "legislation": ["ukpga/1989/41/section/47"],
+    }
     values.update(overrides)
     return Basis(**values)
 
