@@ -47,6 +47,15 @@ def upgrade():
 
 
 def downgrade():
+    # The enumerations' CHECK constraints go first, by the names the database gave them (SQLite's
+    # batch mode copies them into the rebuilt table, where they would name columns no longer there).
+    columns = {name for name, _ in COLUMNS}
+    checks = [
+        c['name'] for c in sa.inspect(op.get_bind()).get_check_constraints('flow')
+        if c['name'] and any(c['name'].endswith(name) for name in columns)
+    ]
     with op.batch_alter_table('flow', schema=None) as batch_op:
+        for name in checks:
+            batch_op.drop_constraint(op.f(name), type_='check')
         for name, _ in reversed(COLUMNS):
             batch_op.drop_column(name)
