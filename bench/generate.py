@@ -11,7 +11,8 @@ the second round's (docs/spec/findings.md): the health and social care condition
 or schools, transfers on "adequacy" to countries no UK regulations cover or cover only in part,
 derogations for regular transfers, processors with no contract, agreements with no DPIA, and
 gateways named by bodies they do not bind. Those come from a second random stream, so the records
-drawn before them are the same as they were.
+drawn before them are the same as they were. Most flows record the recipient's own basis, a share
+of them short of what the law needs (a third stream).
 
 Dates are laid out around :data:`TODAY`, so ``run_rules(registry, TODAY)`` gives the same findings
 whenever it runs. ``python -m bench.generate --size M --seed 1 OUT.json`` writes one document.
@@ -456,6 +457,9 @@ class _Generator:
         self.rng = random.Random(f"isa-registry-bench/{seed}")
         #: The second round's problems draw from their own stream (see the module docstring).
         self.later = random.Random(f"isa-registry-bench/{seed}/second-round")
+        # The recipient's own basis draws from a generator of its own, so that adding it left every
+        # other record as the same seed drew it before.
+        self.recipient_rng = random.Random(f"isa-registry-bench/recipient/{seed}")
         self.by_kind: dict[str, list[dict[str, Any]]] = {}
         self.organisations: list[dict[str, Any]] = []
         self.by_key: dict[str, dict[str, Any]] = {}
@@ -684,11 +688,68 @@ class _Generator:
                 schedule1 = [rng.choice(("18", "10", "6"))]
         flow["schedule1"] = schedule1
 
+    def recipient_basis(
+        self, flow: dict[str, Any], agreement: dict[str, Any] | None, template: Template | None
+    ) -> dict[str, Any] | None:
+        """The recipient's own basis: recorded for most flows (never for a processor party of the
+        agreement, which has none), a share of them short of what the law needs."""
+        rng = self.recipient_rng
+        roles = {p["organisation"]: p["role"] for p in agreement["parties"]} if agreement else {}
+        if roles.get(flow["recipient"]) == "processor" or rng.random() < 0.15:
+            return None
+        recipient = self.by_key[flow["recipient"]]
+        special = [c for c in flow["data_categories"] if c in SPECIAL]
+        criminal = CRIMINAL in flow["data_categories"]
+        basis: dict[str, Any] = {
+            "regime": "uk_gdpr",
+            "article6": None,
+            "recognised_interest": None,
+            "article9": None,
+            "schedule1": [],
+            "official_authority": False,
+            "law_enforcement_basis": None,
+            "schedule8": [],
+            "legislation": [],
+        }
+        if recipient["kind"] in COMPETENT and criminal and rng.random() < 0.5:
+            basis.update(regime="law_enforcement", law_enforcement_basis="task")
+            basis["schedule8"] = ["1"] if special else []
+        else:
+            if recipient["public_authority"]:
+                basis["article6"] = "e" if rng.random() < 0.7 else "c"
+                basis["legislation"] = rng.sample(LAW_IN_FORCE[template.law if template else "children"], 1)
+            else:
+                basis["article6"] = "f" if rng.random() < 0.6 else "e"
+            schedule1: list[str] = []
+            if special:
+                if recipient["kind"] == "health":
+                    basis["article9"], schedule1 = "h", ["2"]
+                elif template and template.research:
+                    basis["article9"], schedule1 = "j", ["4"]
+                else:
+                    basis["article9"], schedule1 = "g", ["18"]
+            if criminal and not schedule1:
+                schedule1 = ["18"]
+            basis["schedule1"] = schedule1
+        # A share short of the law, each in one of the ways FLOW_RECIPIENT_BASIS_INVALID finds.
+        if rng.random() < 0.05:
+            defect = rng.choice(("no_basis", "legitimate_interests", "no_article9", "no_schedule1"))
+            if defect == "no_basis":
+                basis["article6"] = basis["law_enforcement_basis"] = None
+            elif defect == "legitimate_interests" and recipient["public_authority"]:
+                basis.update(regime="uk_gdpr", article6="f", law_enforcement_basis=None, schedule8=[])
+            elif defect == "no_article9" and special and basis["regime"] == "uk_gdpr":
+                basis["article9"] = None
+            elif basis["article9"] or criminal:
+                basis["schedule1"] = []
+        return basis
+
     def flow(self, index: int, agreements: list[tuple[dict[str, Any], Template]]) -> dict[str, Any]:
         rng = self.rng
         template: Template | None
         if rng.random() < 0.92:
             agreement, template = rng.choice(agreements)
+            chosen: dict[str, Any] | None = agreement
             members = [p["organisation"] for p in agreement["parties"]]
             source_key, recipient_key = rng.sample(members, 2)
             if rng.random() < 0.03:
@@ -705,6 +766,7 @@ class _Generator:
             recipient_key = self.pick_org(template.spokes)["key"]
             categories = rng.sample(template.categories, rng.randint(1, 3))
             agreement_key = None
+            chosen = None
         if recipient_key == source_key:
             recipient_key = next(o["key"] for o in self.organisations if o["key"] != source_key)
         source = self.by_key[source_key]
@@ -776,6 +838,7 @@ class _Generator:
                 flow["international_transfer"]["safeguard"] = None
         self.lawful_basis(flow, source, template)
         self.second_round(flow, source)
+        flow["recipient_basis"] = self.recipient_basis(flow, chosen, template)
         return flow
 
     def second_round(self, flow: dict[str, Any], source: dict[str, Any]) -> None:

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
 
+from isa_registry.core.exchange import basis_from_dict
 from isa_registry.store.models import Agreement, AgreementParty, Flow, Organisation
+from isa_registry.store.persist import basis_columns
 
 __all__ = ["TABLES", "insert_rows", "load_document_rows", "table_rows"]
 
@@ -120,6 +122,7 @@ def table_rows(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                 "agreement_id": agreement_ids[f["agreement"]] if f.get("agreement") else None,
                 "transfer_country": transfer.get("country"),
                 "transfer_safeguard": transfer.get("safeguard"),
+                **basis_columns(basis_from_dict(f.get("recipient_basis"))),
             }
         )
     return {

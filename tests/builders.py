@@ -19,12 +19,13 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from isa_registry.core.domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from isa_registry.core.domain import Agreement, Basis, Flow, Organisation, Party, Registry, Transfer
 
 __all__ = [
     "AS_OF",
     "ORGANISATIONS",
     "agreement",
+    "basis",
     "clean_registry",
     "days",
     "flow",
@@ -111,6 +112,18 @@ def agreement(
     return Agreement(key=key, **values)
 
 
+def basis(**overrides: Any) -> Basis:
+    """The council's own basis for a MASH referral it receives: public task under Children Act 1989
+    s47 (its duty to make enquiries)."""
+    values: dict[str, Any] = {
+        "regime": "uk_gdpr",
+        "article6": "e",
+        "legislation": ["ukpga/1989/41/section/47"],
+    }
+    values.update(overrides)
+    return Basis(**values)
+
+
 def flow(
     key: str = "FLOW-012",
     source: str = "wmp",
@@ -118,7 +131,8 @@ def flow(
     agreement_key: str | None = "DSPP-ISA-001",
     **overrides: Any,
 ) -> Flow:
-    """An active, identifiable UK GDPR flow on a public task under Children Act 1989 s47."""
+    """An active, identifiable UK GDPR flow on a public task under Children Act 1989 s47, with the
+    recipient's own basis recorded (:func:`basis`)."""
     values: dict[str, Any] = {
         "name": "MASH referrals",
         "identifiability": "identifiable",
@@ -133,6 +147,7 @@ def flow(
         "retention": "Until the child's 25th birthday",
         "frequency": "daily",
         "method": "secure email",
+        "recipient_basis": basis(),
     }
     values.update(overrides)
     return Flow(key=key, source=source, recipient=recipient, agreement=agreement_key, **values)

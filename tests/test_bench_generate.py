@@ -79,6 +79,8 @@ def test_the_rules_find_the_problems_the_generator_plants(small: dict) -> None:
         "FLOW_LEGISLATION_REPEALED",
         "FLOW_NO_RETENTION",
         "FLOW_TRANSFER_NO_SAFEGUARD",
+        "FLOW_RECIPIENT_BASIS_MISSING",
+        "FLOW_RECIPIENT_BASIS_INVALID",
     }
 
 
@@ -93,6 +95,11 @@ def test_the_rules_find_the_second_rounds_problems_the_generator_plants(small: d
         "AGREEMENT_PROCESSOR_NO_CONTRACT",
         "FLOW_GATEWAY_NOT_FOR_SOURCE",
     }
+
+
+def test_most_flows_record_the_recipients_own_basis(small: dict) -> None:
+    recorded = [f for f in small["flows"] if f["recipient_basis"] is not None]
+    assert 0.7 * len(small["flows"]) < len(recorded) < len(small["flows"])
 
 
 def test_the_command_writes_the_document(tmp_path) -> None:

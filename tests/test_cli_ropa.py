@@ -90,6 +90,11 @@ def fill_template(runner, tmp_path: Path) -> Path:
             "Legislation": "Children Act 1989 s47",
             "Retention": "Until the child is 25",
             "Start date": "01/05/2025",
+            # The council's own basis for what it receives (its record shows it).
+            "Recipient's Article 6": "public task",
+            "Recipient's Article 9": "9(2)(g)",
+            "Recipient's Schedule 1": "18",
+            "Recipient's Legislation": "Children Act 1989 s47",
         },
     )
     add(

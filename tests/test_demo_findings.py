@@ -111,6 +111,23 @@ EXPECTED = {
         ("ORGANISATION_NO_DPO", k): "no DPO contact recorded"
         for k in ("crestwood-school", "dudley-gps", "maintained-schools", "other-las", "redhill-school")
     },
+    # The recipient's own basis (issue 15). The council's notices give its basis for what it
+    # receives, in their own words: FSE's Art 9(2)(h) with no Sch 1 para 2 (and nothing for the
+    # offence data), RPN's public task with nothing for the outcome star's health data; SOS gives
+    # WWCSC's Art 9(2)(j) with no Sch 1 para 4.
+    **{
+        ("FLOW_RECIPIENT_BASIS_INVALID", f"FLOW-04{n}"): "FSE: the council's Art 9(2)(h) without Sch 1 para 2"
+        for n in range(4, 9)
+    },
+    ("FLOW_RECIPIENT_BASIS_INVALID", "FLOW-055"): "RPN: the council names no Art 9 condition for health data",
+    ("FLOW_RECIPIENT_BASIS_INVALID", "FLOW-051"): "SOS: WWCSC's Art 9(2)(j) without Sch 1 para 4",
+    ("FLOW_RECIPIENT_BASIS_INVALID", "FLOW-053"): "SOS: WWCSC's Art 9(2)(j) without Sch 1 para 4",
+    # No notice gives these recipients' own basis, and the demo does not invent one: each is an
+    # information finding that the recipient's basis is still to be recorded.
+    **{
+        ("FLOW_RECIPIENT_BASIS_MISSING", f"FLOW-0{n}"): "no notice gives the recipient's own basis"
+        for n in (14, 15, 16, 17, 18, 19, 20, 21, 24, 25, 26, 27, 28, 33, 41, 42, 52, 54, 56, 59)
+    },
 }
 
 
@@ -126,3 +143,21 @@ def test_demo_has_clean_flows_too() -> None:
     flagged = {f.subject_key for f in run_rules(registry, AS_OF) if f.subject_type == "flow"}
     clean = set(registry.flows) - flagged
     assert len(clean) >= 20
+
+
+def test_the_councils_record_of_processing_shows_its_own_basis_for_what_it_receives() -> None:
+    from isa_registry.core.ropa import RECIPIENT_BASIS_NOT_RECORDED, build_ropa
+
+    registry = load_document(DEMO_FILE.read_text())
+    [council] = build_ropa(registry, AS_OF, controller="dudley-mbc").records
+    assert council.organisation.key == "dudley-mbc"
+    cells = {key: row.cells for row in council.activities for key in row.flows}
+    basis = 11  # "Article 6 lawful basis for processing personal data"
+    # Reflect (RPN): the council's own public task under CA 2004 s10 and LGA 2000 s2 for what it
+    # receives from Barnardo's, not Barnardo's basis.
+    assert "Art 6(1)(e) public task" in cells["FLOW-055"][basis]
+    assert "disclosure by" not in cells["FLOW-055"][basis]
+    assert "Local Government Act 2000 s2" in cells["FLOW-055"][basis]
+    # The Family Safeguarding evaluation (FSE): its Art 9(2)(h) for the partners' records.
+    assert "Art 9(2)(h)" in cells["FLOW-044"][12]
+    assert all(RECIPIENT_BASIS_NOT_RECORDED not in row.cells[basis] for row in council.activities)

@@ -311,6 +311,12 @@ def test_editing_keeps_values_not_offered_and_audits_the_change(dudley, editor):
         "programme": current.programme,
         "start_date": current.start_date.isoformat(),
         "version_id": str(version_id),
+        # The recipient's own basis, as the page holds it.
+        "recipient_basis-regime": current.recipient_basis.regime,
+        "recipient_basis-article6": current.recipient_basis.article6,
+        "recipient_basis-article9": current.recipient_basis.article9,
+        "recipient_basis-schedule1": current.recipient_basis.schedule1,
+        "recipient_basis-legislation": current.recipient_basis.legislation,
     }
     response = editor.post("/flows/FLOW-001/edit", data=data)
 
@@ -332,3 +338,56 @@ def test_archiving_a_flow_hides_it_and_keeps_its_page(dudley, editor):
     assert "Flow FLOW-001 archived" in page and "Archived flows are not checked" in page
     assert "FLOW-001" not in flow_keys(editor.get("/flows/").get_data(as_text=True))
     assert "FLOW-001" in flow_keys(editor.get("/flows/?include_archived=1").get_data(as_text=True))
+
+
+# --- The recipient's own basis (issue 15) --------------------------------------------------------
+
+
+def test_the_form_asks_for_the_recipients_basis_collapsed_until_used(editor):
+    page = editor.get("/flows/new").get_data(as_text=True)
+    assert "The recipient&#39;s basis" in page or "The recipient's basis" in page
+    details = re.search(r'<details[^>]*id="recipient-basis-details"[^>]*>', page)
+    assert details is not None and " open" not in details.group(0)
+    # The same questions as the source's, under the recipient's names, with the same guidance.
+    for name in ("regime", "article6", "article9", "schedule1", "official_authority", "legislation_other"):
+        assert f'name="recipient_basis-{name}"' in page, name
+    assert "The basis of the receiving organisation" in page
+    assert "UK GDPR Art 6(1) lawful basis of the recipient" in page
+
+
+def test_the_recipients_basis_entered_is_saved_shown_and_offered_open_again(dudley, editor):
+    data = {
+        **VALID,
+        "recipient_basis-regime": "uk_gdpr",
+        "recipient_basis-article6": "e",
+        "recipient_basis-article9": "g",
+        "recipient_basis-schedule1": ["18"],
+        "recipient_basis-legislation": ["ukpga/1989/41/section/47"],
+    }
+    assert editor.post("/flows/new", data=data).status_code == 302
+    saved = saved_flow(dudley).recipient_basis
+    assert saved is not None
+    assert (saved.article6, saved.article9, saved.schedule1) == ("e", "g", ["18"])
+    assert saved.legislation == ["ukpga/1989/41/section/47"]
+    page = editor.get("/flows/FLOW-123").get_data(as_text=True)
+    recipient = page[page.index('id="recipient-basis"') :]
+    assert "Art 6(1)(e)" in recipient and "Art 9(2)(g)" in recipient
+    form = editor.get("/flows/FLOW-123/edit").get_data(as_text=True)
+    details = re.search(r'<details[^>]*id="recipient-basis-details"[^>]*>', form)
+    assert details is not None and " open" in details.group(0)
+
+
+def test_a_flow_without_the_recipients_basis_records_none_and_its_page_says_so(dudley, editor):
+    assert editor.post("/flows/new", data=VALID).status_code == 302
+    assert saved_flow(dudley).recipient_basis is None
+    page = editor.get("/flows/FLOW-123").get_data(as_text=True)
+    assert "Recipient&#39;s basis" in page or "Recipient's basis" in page
+    assert "FLOW_RECIPIENT_BASIS_MISSING" in page or "no basis of its own is recorded" in page
+
+
+def test_a_bad_provision_in_the_recipients_basis_names_its_field(dudley, editor):
+    data = {**VALID, "recipient_basis-article6": "e", "recipient_basis-legislation_other": "not a law"}
+    response = editor.post("/flows/new", data=data)
+    assert response.status_code == 400
+    [(href, message)] = error_summary(response.get_data(as_text=True))
+    assert href == "#recipient_basis-legislation_other" and "not a legislation.gov.uk identifier" in message

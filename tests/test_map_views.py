@@ -20,7 +20,7 @@ from isa_registry.core.graph import render
 from isa_registry.store import cache
 from isa_registry.store.db import db
 from isa_registry.web.map_query import DATE_PROBLEM
-from tests.builders import agreement, days, flow, organisation, registry
+from tests.builders import agreement, basis, days, flow, organisation, registry
 from tests.conftest import Auth, _empty_tables, store
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
@@ -43,6 +43,7 @@ def partnership() -> Registry:
                 "ISA-1",
                 data_categories=["identity_contact", "criminal_offence"],
                 official_authority=True,
+                recipient_basis=basis(official_authority=True),
             ),
             flow("F2", "dudley", "bcicb", None, data_categories=["health"], programme="Early help"),
             flow("F3", "dudley", "bcicb", None, data_categories=["education"]),

@@ -80,3 +80,29 @@ def test_the_ods_code_migration_adds_the_column_and_takes_it_away_again(tmp_path
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_the_recipient_basis_migration_adds_its_columns_and_takes_them_away_again(tmp_path: Path) -> None:
+    from flask_migrate import downgrade
+
+    url, drop = _fresh_database(tmp_path)
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        with app.app_context():
+
+            def columns() -> set[str]:
+                return {
+                    c["name"]
+                    for c in inspect(db.engine).get_columns("flow")
+                    if c["name"].startswith("recipient_basis_")
+                }
+
+            upgrade(revision="0002")
+            assert columns() == set()
+            upgrade(revision="recipient_basis")
+            assert len(columns()) == 9 and "recipient_basis_article6" in columns()
+            downgrade(revision="0002")
+            assert columns() == set()
+            db.engine.dispose()
+    finally:
+        drop()

@@ -16,6 +16,7 @@ DECLARED = {
     domain.Party: records.PARTY,
     domain.Agreement: records.AGREEMENT,
     domain.Transfer: records.TRANSFER,
+    domain.Basis: records.BASIS,
     domain.Flow: records.FLOW,
 }
 MODELS = {
@@ -41,22 +42,18 @@ def test_each_domain_dataclass_has_exactly_the_declared_fields(cls: type) -> Non
             assert ("None" in str(f.type)) == declared[f.name].nullable, f.name
 
 
-def _columns(declared: tuple[Field, ...]) -> dict[str, Field]:
-    """Column name to the field it stores, for the fields stored in the record's own table."""
-    out: dict[str, Field] = {}
+def _columns(declared: tuple[Field, ...]) -> dict[str, tuple[Field, bool]]:
+    """Column name to the field it stores and whether the column may be null, for the fields stored
+    in the record's own table."""
+    out: dict[str, tuple[Field, bool]] = {}
     for f in declared:
         if f.kind == records.REFERENCE:
-            out[f"{f.name}_id"] = f
+            out[f"{f.name}_id"] = (f, f.nullable)
         elif f.kind == records.RECORD:
             # A nested record's fields may be null in the table: the record itself is optional.
-            out.update(
-                {
-                    f"transfer_{sub.name}": dataclasses.replace(sub, required=False, nullable=True)
-                    for sub in f.fields
-                }
-            )
+            out.update({f"{f.prefix}{sub.name}": (sub, True) for sub in f.fields})
         elif f.kind != records.RECORDS:
-            out[f.name] = f
+            out[f.name] = (f, f.nullable)
     return out
 
 
@@ -65,10 +62,10 @@ def test_every_model_column_matches_its_declaration(model: type) -> None:
     table = model.__table__  # type: ignore[attr-defined]
     expected = _columns(MODELS[model])
     assert set(table.c.keys()) - BOOKKEEPING == set(expected) - BOOKKEEPING
-    for name, f in expected.items():
+    for name, (f, nullable) in expected.items():
         column = table.c[name]
         if f.name not in EMPTY_WHEN_NULL:
-            assert column.nullable == f.nullable, name
+            assert column.nullable == nullable, name
         if isinstance(column.type, Enum):
             assert tuple(column.type.enums) == f.choices, name
         elif f.kind == records.TEXT:
@@ -98,7 +95,7 @@ def test_every_declared_field_has_a_spreadsheet_column_that_reads_its_kind(sheet
     columns = {c.field: c for c in spreadsheet.COLUMNS[sheet]}
     for f in SHEETS[sheet]:
         if f.kind == records.RECORD:
-            assert {f"transfer_{sub.name}" for sub in f.fields} <= set(columns), f.name
+            assert {f"{f.prefix}{sub.name}" for sub in f.fields} <= set(columns), f.name
             continue
         assert f.name in columns, f"{sheet}: no column for {f.name}"
         column = columns[f.name]

@@ -19,7 +19,17 @@ from isa_registry.core.ropa import (
     neutralise,
     rights_available,
 )
-from tests.builders import AS_OF, agreement, clean_registry, days, flow, organisation, registry, transfer
+from tests.builders import (
+    AS_OF,
+    agreement,
+    basis,
+    clean_registry,
+    days,
+    flow,
+    organisation,
+    registry,
+    transfer,
+)
 
 EXPECTED_TITLES = [
     "Business function",
@@ -158,16 +168,41 @@ def test_the_senders_row_names_categories_recipients_basis_and_legislation() -> 
     assert row["Link to Data Protection Impact Assessment"] == "DPIA-2026-007"
 
 
-def test_the_recipients_row_names_the_source_its_retention_and_whose_basis_it_is() -> None:
-    row = rows_of(clean_registry(), "dudley")[0]
+def test_the_recipients_row_names_the_source_its_retention_and_says_its_basis_is_not_recorded() -> None:
+    # Issue 15: the recipient's row no longer repeats the discloser's basis "(disclosure by ...)".
+    row = rows_of(clean_registry(flow={"recipient_basis": None}), "dudley")[0]
     assert row["The source of the personal data (if applicable)"] == "West Midlands Police (police)"
     assert row["Retention schedule (if possible)"] == "Until the child's 25th birthday"
     assert row["Categories of recipients"] == ""
-    assert row["Article 6 lawful basis for processing personal data"].startswith(
-        "Art 6(1)(e) public task (disclosure by West Midlands Police)"
+    assert (
+        row["Article 6 lawful basis for processing personal data"]
+        == "Not recorded (the recipient's own basis)"
     )
-    # Rights follow the controller's own basis, which the registry does not hold for a recipient.
+    assert "West Midlands Police" not in row["Article 6 lawful basis for processing personal data"]
+    # Rights follow the controller's own basis, which is not recorded here.
     assert row["Rights available to individuals"] == ""
+
+
+def test_the_recipients_row_shows_its_own_basis_and_the_rights_it_gives() -> None:
+    received = basis(article6="e", article9="g", schedule1=["18"], legislation=["ukpga/2004/31/section/10"])
+    reg = clean_registry(flow={"data_categories": ["health"], "recipient_basis": received})
+    row = rows_of(reg, "dudley")[0]
+    assert row["Article 6 lawful basis for processing personal data"] == (
+        "Art 6(1)(e) public task\nLegislation: Children Act 2004 s10 (Co-operation to improve well-being)"
+    )
+    assert (
+        row["Article 9 condition for processing special category data"]
+        == "Art 9(2)(g) substantial public interest"
+    )
+    assert row["Data Protection Act 2018 Schedule 1 condition for processing"] == (
+        "Sch 1 para 18 Safeguarding of children and of individuals at risk"
+    )
+    assert row["Rights available to individuals"].startswith("Rights to be informed")
+    assert row["Link to retention and erasure policy document"] == "https://dudley.example/apd"
+    # The sender's row keeps the sender's own basis.
+    sender = rows_of(reg, "wmp")[0]
+    assert sender["Article 9 condition for processing special category data"] == ""
+    assert sender["Article 6 lawful basis for processing personal data"].startswith("Art 6(1)(e) public task")
 
 
 def test_special_category_rows_carry_article_9_schedule_1_and_the_policy_document() -> None:

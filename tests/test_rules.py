@@ -19,6 +19,7 @@ from isa_registry.core.rules import CODES, RULES, findings_for, run_rules, summa
 from tests.builders import (
     AS_OF,
     agreement,
+    basis,
     clean_registry,
     days,
     organisation,
@@ -32,12 +33,7 @@ SPEC = ROOT / "docs" / "spec" / "findings.md"
 SHARED_SPEC = ROOT.parent / "shared" / "spec"
 #: Second-round codes of the spec whose rules are still to be written (issue 15, "Deeper law").
 #: Each one implemented must leave this set, or the test below fails.
-SECOND_ROUND_PENDING = frozenset(
-    {
-        "FLOW_RECIPIENT_BASIS_MISSING",
-        "FLOW_RECIPIENT_BASIS_INVALID",
-    }
-)
+SECOND_ROUND_PENDING: frozenset[str] = frozenset()
 
 
 def found(reg: Registry, code: str, as_of: date = AS_OF) -> list[Finding]:
@@ -454,7 +450,10 @@ def test_special_category_data_without_article9_is_an_error() -> None:
 
 
 def test_special_category_data_with_article9_and_schedule1_is_not_flagged() -> None:
-    reg = clean_registry(flow={"data_categories": ["health"], "article9": "g", "schedule1": ["18"]})
+    conditions = {"article9": "g", "schedule1": ["18"]}
+    reg = clean_registry(
+        flow={"data_categories": ["health"], **conditions, "recipient_basis": basis(**conditions)}
+    )
     assert run_rules(reg, AS_OF) == []
 
 
@@ -471,7 +470,11 @@ def test_law_enforcement_sensitive_processing_without_schedule8_is_an_error() ->
 
 
 def test_law_enforcement_sensitive_processing_with_schedule8_is_not_flagged() -> None:
-    reg = clean_registry(flow=law_enforcement(data_categories=["health"], schedule8=["4"]))
+    # The council receives under the UK GDPR, with its own Art 9 and Schedule 1 conditions.
+    received = basis(article9="g", schedule1=["18"])
+    reg = clean_registry(
+        flow=law_enforcement(data_categories=["health"], schedule8=["4"], recipient_basis=received)
+    )
     assert run_rules(reg, AS_OF) == []
 
 
@@ -548,7 +551,10 @@ def test_schedule1_entry_that_is_not_a_condition_is_a_warning(para: str) -> None
 
 
 def test_schedule1_paragraph_written_with_para_prefix_is_understood() -> None:
-    reg = clean_registry(flow={"data_categories": ["health"], "article9": "g", "schedule1": ["para 18"]})
+    conditions = {"article9": "g", "schedule1": ["para 18"]}
+    reg = clean_registry(
+        flow={"data_categories": ["health"], **conditions, "recipient_basis": basis(**conditions)}
+    )
     assert run_rules(reg, AS_OF) == []
 
 
@@ -580,7 +586,9 @@ def test_criminal_offence_data_with_only_paragraph_5_has_no_condition() -> None:
 
 
 def test_criminal_offence_data_under_law_enforcement_needs_no_schedule1_condition() -> None:
-    reg = clean_registry(flow=law_enforcement(data_categories=["criminal_offence"]))
+    # The council receives under the UK GDPR, where it does need one (here para 18).
+    received = basis(schedule1=["18"])
+    reg = clean_registry(flow=law_enforcement(data_categories=["criminal_offence"], recipient_basis=received))
     assert run_rules(reg, AS_OF) == []
 
 
@@ -1070,6 +1078,8 @@ TYPICAL: dict[str, dict] = {
         "flow": {"legislation": ["ukpga/2004/31/section/11"]},
         "orgs": {"wmp": {"kind": "education"}},
     },
+    "FLOW_RECIPIENT_BASIS_MISSING": {"flow": {"recipient_basis": None}},
+    "FLOW_RECIPIENT_BASIS_INVALID": {"flow": {"recipient_basis": basis(article6=None)}},
 }
 
 #: Codes whose typical case is a check as of another day than AS_OF.

@@ -18,6 +18,7 @@ __all__ = [
     "AGREEMENT_STATUSES",
     "ARTICLE6_CODES",
     "ARTICLE9_CODES",
+    "BASIS_FIELDS",
     "FLOW_STATUSES",
     "IDENTIFIABILITY",
     "LAW_ENFORCEMENT_BASES",
@@ -28,6 +29,8 @@ __all__ = [
     "SEVERITIES",
     "TRANSFER_SAFEGUARDS",
     "Agreement",
+    "Basis",
+    "BasisOf",
     "Finding",
     "Flow",
     "Organisation",
@@ -121,6 +124,31 @@ class Transfer:
 
 
 @dataclass
+class Basis:
+    """A lawful basis for processing what a flow carries, with the conditions it needs.
+
+    A flow records two: the disclosing organisation's, in the flow's own fields (read as one by
+    :attr:`Flow.basis`), and the recipient's own for what it receives (:attr:`Flow.recipient_basis`,
+    None while not recorded). The recipient is the controller of what it receives, so it needs a
+    basis of its own (UK GDPR Art 6(1)); a processor acts under the controller's (Art 28-29).
+    """
+
+    regime: str = "uk_gdpr"
+    article6: str | None = None
+    recognised_interest: str | None = None
+    article9: str | None = None
+    schedule1: list[str] = field(default_factory=list)
+    official_authority: bool = False
+    law_enforcement_basis: str | None = None
+    schedule8: list[str] = field(default_factory=list)
+    legislation: list[str] = field(default_factory=list)
+
+
+#: The names of a basis's fields, in the format's order.
+BASIS_FIELDS: tuple[str, ...] = tuple(Basis.__dataclass_fields__)
+
+
+@dataclass
 class Flow:
     """One sharing of personal data from one organisation to another."""
 
@@ -150,6 +178,7 @@ class Flow:
     international_transfer: Transfer | None = None
     frequency: str | None = None
     method: str | None = None
+    recipient_basis: Basis | None = None
     # Extensions to isa-registry/1 (optional in the format): what an Article 30 record asks for
     # that the core format does not hold, and archiving.
     security_measures: str | None = None
@@ -158,6 +187,28 @@ class Flow:
     lia_reference: str | None = None
     consent_record: str | None = None
     archived: bool = False
+
+    @property
+    def basis(self) -> Basis:
+        """The disclosing organisation's basis, read from the flow's own fields (a copy: changing it
+        leaves the flow as it was)."""
+        return Basis(
+            regime=self.regime,
+            article6=self.article6,
+            recognised_interest=self.recognised_interest,
+            article9=self.article9,
+            schedule1=list(self.schedule1),
+            official_authority=self.official_authority,
+            law_enforcement_basis=self.law_enforcement_basis,
+            schedule8=list(self.schedule8),
+            legislation=list(self.legislation),
+        )
+
+
+#: A basis as the rules and the record of processing read it: the recipient's :class:`Basis`, or a
+#: :class:`Flow` itself for the disclosing organisation's, whose fields have the same names (read in
+#: place, so a pass over every flow copies nothing; :attr:`Flow.basis` gives a copy).
+BasisOf = Basis | Flow
 
 
 @dataclass

@@ -26,7 +26,7 @@ import jsonschema
 from jsonschema._format import is_date as _jsonschema_is_date
 
 from . import dates, records
-from .domain import Agreement, Flow, Organisation, Party, Registry, Transfer
+from .domain import Agreement, Basis, Flow, Organisation, Party, Registry, Transfer
 from .law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
 from .records import KEY_PATTERN
 
@@ -45,6 +45,8 @@ __all__ = [
     "Problem",
     "agreement_from_dict",
     "agreement_to_dict",
+    "basis_from_dict",
+    "basis_to_dict",
     "dump_document",
     "flow_from_dict",
     "flow_to_dict",
@@ -583,6 +585,16 @@ def agreement_from_dict(record: dict[str, Any]) -> Agreement:
     )
 
 
+_BASIS_LISTS = records.list_fields(records.BASIS)
+
+
+def basis_from_dict(record: dict[str, Any] | None) -> Basis | None:
+    """A recipient's basis from the format (valid already); None when not recorded."""
+    if record is None:
+        return None
+    return _pick(Basis, record, **{name: list(record.get(name) or []) for name in _BASIS_LISTS})
+
+
 def flow_from_dict(record: dict[str, Any]) -> Flow:
     """One flow from the format (valid already)."""
     transfer = record.get("international_transfer")
@@ -593,6 +605,7 @@ def flow_from_dict(record: dict[str, Any]) -> Flow:
         start_date=_date(record.get("start_date")),
         end_date=_date(record.get("end_date")),
         international_transfer=Transfer(**transfer) if transfer else None,
+        recipient_basis=basis_from_dict(record.get("recipient_basis")),
     )
 
 
@@ -669,6 +682,16 @@ def agreement_to_dict(a: Agreement) -> dict[str, Any]:
     return out
 
 
+def basis_to_dict(b: Basis | None) -> dict[str, Any] | None:
+    """A recipient's basis in the format: every field, or None when not recorded."""
+    if b is None:
+        return None
+    out = {f.name: getattr(b, f.name) for f in fields(Basis)}
+    for name in _BASIS_LISTS:
+        out[name] = list(out[name])
+    return out
+
+
 def flow_to_dict(f: Flow) -> dict[str, Any]:
     """One flow in the format."""
     out = {fl.name: getattr(f, fl.name) for fl in fields(Flow)}
@@ -680,6 +703,7 @@ def flow_to_dict(f: Flow) -> dict[str, Any]:
     )
     for name in ("data_subjects", "data_categories", "schedule1", "schedule8", "legislation"):
         out[name] = list(out[name])
+    out["recipient_basis"] = basis_to_dict(f.recipient_basis)
     return out
 
 

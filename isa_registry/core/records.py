@@ -20,6 +20,7 @@ from . import domain
 
 __all__ = [
     "AGREEMENT",
+    "BASIS",
     "BOOL",
     "CHOICE",
     "CHOICES",
@@ -98,6 +99,8 @@ class Field:
     list, each item); ``pattern`` is a regular expression a text (or each item) must match.
     ``extension`` marks a field this project adds to ``isa-registry/1``. ``identifier`` marks a
     number an organisation is registered under, which its record of processing names beside it.
+    ``prefix`` is, for a nested record stored in its parent's table, what its columns' names begin
+    with (``transfer_country``, ``recipient_basis_article6``).
     """
 
     name: str
@@ -113,6 +116,7 @@ class Field:
     extension: bool = False
     hint: str = ""
     identifier: bool = False
+    prefix: str = ""
 
     def __post_init__(self) -> None:
         if self.required or self.kind in _LISTS:
@@ -226,21 +230,10 @@ TRANSFER: tuple[Field, ...] = (
     Field("safeguard", CHOICE, "Safeguard", choices=domain.TRANSFER_SAFEGUARDS),
 )
 
-FLOW: tuple[Field, ...] = (
-    Field("key", KEY, "Key", required=True),
-    Field("name", TEXT, "Name", required=True, max_length=500),
-    Field("source", REFERENCE, "Source", required=True, refers_to="organisation"),
-    Field("recipient", REFERENCE, "Recipient", required=True, refers_to="organisation"),
-    Field("purpose", LONG_TEXT, "Purpose", max_length=LONG_TEXT_LIMIT),
-    Field("programme", TEXT, "Programme or service", max_length=300),
-    Field("agreement", REFERENCE, "Agreement", refers_to="agreement"),
-    Field("status", CHOICE, "Status", nullable=False, choices=domain.FLOW_STATUSES),
-    Field("start_date", DATE, "Start date"),
-    Field("end_date", DATE, "End date"),
-    Field("identifiability", CHOICE, "Identifiability", required=True, choices=domain.IDENTIFIABILITY),
+#: A lawful basis: the disclosing organisation's (the flow's own fields) and the recipient's own
+#: (``recipient_basis``) are declared by this one tuple, with the same names and meanings.
+BASIS: tuple[Field, ...] = (
     Field("regime", CHOICE, "Regime", nullable=False, choices=domain.REGIMES),
-    Field("data_subjects", LIST, "Data subjects", max_length=100),
-    Field("data_categories", CHOICES, "Data categories"),
     Field("article6", CHOICE, "UK GDPR Art 6(1) lawful basis", choices=domain.ARTICLE6_CODES),
     Field("recognised_interest", TEXT, "Recognised legitimate interest", max_length=100),
     Field("article9", CHOICE, "UK GDPR Art 9(2) condition", choices=domain.ARTICLE9_CODES),
@@ -254,10 +247,37 @@ FLOW: tuple[Field, ...] = (
     ),
     Field("schedule8", LIST, "DPA 2018 Schedule 8 conditions", pattern=_PARAGRAPH),
     Field("legislation", LIST, "Legislation", max_length=200),
+)
+
+FLOW: tuple[Field, ...] = (
+    Field("key", KEY, "Key", required=True),
+    Field("name", TEXT, "Name", required=True, max_length=500),
+    Field("source", REFERENCE, "Source", required=True, refers_to="organisation"),
+    Field("recipient", REFERENCE, "Recipient", required=True, refers_to="organisation"),
+    Field("purpose", LONG_TEXT, "Purpose", max_length=LONG_TEXT_LIMIT),
+    Field("programme", TEXT, "Programme or service", max_length=300),
+    Field("agreement", REFERENCE, "Agreement", refers_to="agreement"),
+    Field("status", CHOICE, "Status", nullable=False, choices=domain.FLOW_STATUSES),
+    Field("start_date", DATE, "Start date"),
+    Field("end_date", DATE, "End date"),
+    Field("identifiability", CHOICE, "Identifiability", required=True, choices=domain.IDENTIFIABILITY),
+    # The disclosing organisation's basis: the regime comes before the data, the rest after it.
+    BASIS[0],
+    Field("data_subjects", LIST, "Data subjects", max_length=100),
+    Field("data_categories", CHOICES, "Data categories"),
+    *BASIS[1:],
     Field("retention", LONG_TEXT, "Retention", max_length=LONG_TEXT_LIMIT),
-    Field("international_transfer", RECORD, "International transfer", fields=TRANSFER),
+    Field("international_transfer", RECORD, "International transfer", fields=TRANSFER, prefix="transfer_"),
     Field("frequency", TEXT, "Frequency", max_length=200),
     Field("method", TEXT, "Method", max_length=200),
+    Field(
+        "recipient_basis",
+        RECORD,
+        "The recipient's basis",
+        fields=BASIS,
+        prefix="recipient_basis_",
+        hint="The receiving organisation's own basis for processing what it receives.",
+    ),
     Field("security_measures", LONG_TEXT, "Security measures", max_length=LONG_TEXT_LIMIT, extension=True),
     Field(
         "storage_location",

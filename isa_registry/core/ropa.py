@@ -20,11 +20,13 @@ What is in the record
 * **Activities.** One row per processing activity: the controller's flows grouped by programme
   and purpose (the flow's purpose, or its agreement's when the flow has none).
 * **Never invented.** What the registry does not hold is left empty: whether a DPIA is required and
-  its progress, breaches, and adherence to the retention policy are always empty; an Article 6
-  basis recorded for a flow is the *disclosing* organisation's (``shared/spec/registry-format.md``),
-  so in the recipient's record it is labelled as the discloser's, and the rights it gives are only
-  derived for the controller's own disclosures. Retention is "how long the recipient keeps it", so
-  it appears in the recipient's record only.
+  its progress, breaches, and adherence to the retention policy are always empty. A flow records
+  two bases (``shared/spec/registry-format.md``): the *disclosing* organisation's, in the flow's own
+  fields, and the recipient's own for what it receives (``recipient_basis``). Each controller's rows
+  show its own: the discloser's for what it sends, the recipient's for what it receives, and when
+  the recipient's is not recorded they say so (:data:`RECIPIENT_BASIS_NOT_RECORDED`) rather than
+  repeat the discloser's. The rights and the policy document follow the controller's own bases.
+  Retention is "how long the recipient keeps it", so it appears in the recipient's record only.
 
 Spreadsheet safety
 ------------------
@@ -52,7 +54,7 @@ from typing import IO, Any, TypeVar
 import xlsxwriter
 
 from . import records
-from .domain import Agreement, Flow, Organisation, Registry, Transfer
+from .domain import Agreement, BasisOf, Flow, Organisation, Registry, Transfer
 from .law import (
     CATEGORIES,
     CRIMINAL_CATEGORIES,
@@ -77,6 +79,7 @@ from .vocabulary import (
 __all__ = [
     "COLUMNS",
     "CSV_CONTROLLER_COLUMN",
+    "RECIPIENT_BASIS_NOT_RECORDED",
     "Activity",
     "ControllerRecord",
     "Ropa",
@@ -237,17 +240,17 @@ class _Lookups:
         self.annex1 = _Memo(describe_annex1)
         self.rights = _Memo(_rights)
 
-    def basis(self, flow: Flow) -> str | None:
-        """The disclosing organisation's lawful basis for ``flow``, in words with its letter: the
-        DPA 2018 s35(2) basis under Part 3, else the UK GDPR Art 6(1) basis (with the recognised
-        legitimate interest under (ea)); ``None`` when none is recorded."""
-        if flow.regime == "law_enforcement":
-            return _LAW_ENFORCEMENT_BASES.get(flow.law_enforcement_basis or "")
-        code = flow.article6
+    def basis(self, basis: BasisOf) -> str | None:
+        """A lawful basis in words with its letter: the DPA 2018 s35(2) basis under Part 3, else the
+        UK GDPR Art 6(1) basis (with the recognised legitimate interest under (ea)); ``None`` when
+        none is recorded."""
+        if basis.regime == "law_enforcement":
+            return _LAW_ENFORCEMENT_BASES.get(basis.law_enforcement_basis or "")
+        code = basis.article6
         if not code:
             return None
-        if code == "ea" and flow.recognised_interest:
-            return f"{self.article6[code]} ({self.annex1[flow.recognised_interest]})"
+        if code == "ea" and basis.recognised_interest:
+            return f"{self.article6[code]} ({self.annex1[basis.recognised_interest]})"
         return self.article6[code]
 
     def joint_controllers(self, agreement: Agreement, org: str) -> list[str]:
@@ -484,6 +487,9 @@ def rights_available(article6: str | None, regime: str = "uk_gdpr") -> str:
 # --- Building the record ------------------------------------------------------------------------
 
 
+#: The lawful basis column's line for a flow received whose recipient's own basis is not recorded.
+RECIPIENT_BASIS_NOT_RECORDED = "Not recorded (the recipient's own basis)"
+
 #: The Schedule 1 column's line for criminal offence data processed under the control of official
 #: authority (UK GDPR Art 10), which needs no Schedule 1 condition.
 _OFFICIAL_AUTHORITY = "Criminal offence data processed under the control of official authority (Art 10)"
@@ -555,8 +561,9 @@ def _activity(
     for f in flows:
         source = f.source
         sent = source == key
-        # The flow's bases and conditions are the discloser's: in the recipient's record they say so.
-        by = "" if sent else f" (disclosure by {name_of[source]})"
+        # The controller's own basis: the discloser's (the flow's fields) for what it sends, the
+        # recipient's own for what it receives (None while not recorded).
+        own: BasisOf | None = f if sent else f.recipient_basis
         agreement = agreement_of(f.agreement) if f.agreement else None
         if agreement is not None:
             agreements.setdefault(agreement.key, agreement)
@@ -579,42 +586,42 @@ def _activity(
             recipients.append(label_of[f.recipient] + " - processor" if processor else label_of[f.recipient])
             if f.international_transfer:
                 transfers.append(f.international_transfer)
-            own_bases.append(f"{f.regime}:{f.article6 or ''}")
-            if not needs_apd:
-                needs_apd = any(SCHEDULE1[p].needs_apd for p in f.schedule1 if p in SCHEDULE1)
         if f.recipient == key:
             retention.append(f.retention)
             sources.append(label_of[source])
         security.append(f.security_measures)
         if f.method:
             methods.append(f"Shared by {f.method}")
-        basis = basis_of(f)
-        bases.append(basis + by if basis and by else basis)
-        legislation.extend(map(legislation_label, f.legislation))
-        if f.article9:
-            text = article9_label[f.article9]
-            article9.append(text + by if text else text)
-        if f.regime == "law_enforcement":
-            schedule8.extend(
-                f"Sensitive processing under DPA 2018 s35: {describe_schedule8(p)}{by}" for p in f.schedule8
-            )
-        if f.article6 == "ea" and f.recognised_interest:
-            text = annex1_label[f.recognised_interest]
-            interests.append(text + by if text else text)
         lia.append(f.lia_reference)
         decisions.append(f.automated_decision_making)
         consents.append(f.consent_record)
         storage.append(f.storage_location)
-        for p in f.schedule1:
-            text = schedule1_label[p]
-            schedule1.append(text + by if text else text)
-        if f.official_authority:
-            official.append(_OFFICIAL_AUTHORITY + by)
+        if own is None:
+            bases.append(RECIPIENT_BASIS_NOT_RECORDED)
+            if not sensitive:
+                sensitive = not _SENSITIVE_CATEGORIES.isdisjoint(f.data_categories)
+            continue
+        own_bases.append(f"{own.regime}:{own.article6 or ''}")
+        if not needs_apd:
+            needs_apd = any(SCHEDULE1[p].needs_apd for p in own.schedule1 if p in SCHEDULE1)
+        bases.append(basis_of(own))
+        legislation.extend(map(legislation_label, own.legislation))
+        if own.article9:
+            article9.append(article9_label[own.article9])
+        if own.regime == "law_enforcement":
+            schedule8.extend(
+                f"Sensitive processing under DPA 2018 s35: {describe_schedule8(p)}" for p in own.schedule8
+            )
+        if own.article6 == "ea" and own.recognised_interest:
+            interests.append(annex1_label[own.recognised_interest])
+        schedule1.extend(map(schedule1_label.__getitem__, own.schedule1))
+        if own.official_authority:
+            official.append(_OFFICIAL_AUTHORITY)
         if not sensitive:
             sensitive = bool(
-                f.article9
-                or f.schedule1
-                or f.official_authority
+                own.article9
+                or own.schedule1
+                or own.official_authority
                 or not _SENSITIVE_CATEGORIES.isdisjoint(f.data_categories)
             )
 

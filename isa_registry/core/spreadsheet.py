@@ -750,6 +750,40 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }  # fmt: skip
 
+_RECIPIENT_BASIS = records.by_name(records.FLOW)["recipient_basis"]
+
+
+def _recipient_basis_columns(flows: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The recipient's own basis: a column for each field of a basis, read as the disclosing side's
+    column of that field is (``Recipient's Article 6`` as ``Article 6``), except that a blank regime
+    is blank (the basis not recorded) rather than the default."""
+    own = {c.field: c for c in flows}
+    columns = []
+    for f in records.BASIS:
+        column = own[f.name]
+        title = f"Recipient's {column.title}"
+        columns.append(
+            Column(
+                _RECIPIENT_BASIS.prefix + f.name,
+                title,
+                (f"recipient {column.title.lower()}", f"recipients {column.title.lower()}"),
+                _enum(_REGIMES, "a regime") if f.name == "regime" else column.parse,
+                help=f"The recipient's own basis for what it receives, written as in the {column.title} "
+                "column. Leave every Recipient's column blank if it is not recorded.",
+                choices=column.choices,
+            )
+        )
+    return tuple(columns)
+
+
+def _with_recipient_basis(flows: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The flows' columns with the recipient's basis after Method (the format's order)."""
+    at = next(i for i, c in enumerate(flows) if c.field == "method") + 1
+    return (*flows[:at], *_recipient_basis_columns(flows), *flows[at:])
+
+
+COLUMNS["flows"] = _with_recipient_basis(COLUMNS["flows"])
+
 #: How a declared field's values are read when the table above has no column for it.
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     records.TEXT: _parse_text,
@@ -1287,7 +1321,19 @@ def _second_pass(record: _Record, index: _Index, problems: _Problems) -> dict[st
         for name in ("transfer_country", "transfer_safeguard"):
             if name in record.bad:
                 record.bad.add("international_transfer")
+        _gather_recipient_basis(record)
     return data
+
+
+def _gather_recipient_basis(record: _Record) -> None:
+    """Put the Recipient's columns of a flow together as its ``recipient_basis``: recorded when any
+    of them says something (a regime, a basis, a condition, Yes to official authority)."""
+    data, prefix = record.data, _RECIPIENT_BASIS.prefix
+    given = {f.name: data.pop(prefix + f.name) for f in records.BASIS if prefix + f.name in data}
+    if any(name.startswith(prefix) for name in record.bad):
+        record.bad.add("recipient_basis")
+    if any(given.values()):
+        data["recipient_basis"] = {name: value for name, value in given.items() if value is not None}
 
 
 _SECTION_RE = re.compile(r"(organisations|agreements|flows)\[(\d+)\]")

@@ -192,10 +192,12 @@ class Flow(_Record, Model):
     agreement: Mapped[Agreement | None] = relationship()
 
 
-def _column_type(f: records.Field) -> TypeEngine[Any] | type[TypeEngine[Any]]:
-    """The column type of a plain declared field."""
+def _column_type(f: records.Field, name: str) -> TypeEngine[Any] | type[TypeEngine[Any]]:
+    """The column type of a plain declared field (or a list, held as a JSON array) stored as ``name``."""
     if f.kind == records.CHOICE:
-        return _enum(f.choices, f.name)
+        return _enum(f.choices, name)
+    if f.kind in (records.CHOICES, records.LIST):
+        return JSON
     if f.kind == records.BOOL:
         return Boolean
     if f.kind == records.DATE:
@@ -212,7 +214,17 @@ def _declare_columns(model: type, declared: tuple[records.Field, ...]) -> None:
     for name in records.plain_fields(declared):
         if name not in model.__table__.c:  # type: ignore[attr-defined]
             f = records.by_name(declared)[name]
-            setattr(model, name, mapped_column(_column_type(f), nullable=f.nullable))
+            setattr(model, name, mapped_column(_column_type(f, name), nullable=f.nullable))
+    # A nested record is stored in its parent's row, a column per field named with its prefix; every
+    # one may be null, for the record itself is optional (a recipient's basis not recorded has a null
+    # ``recipient_basis_regime``).
+    for nested in declared:
+        if nested.kind != records.RECORD:
+            continue
+        for f in nested.fields:
+            name = nested.prefix + f.name
+            if name not in model.__table__.c:  # type: ignore[attr-defined]
+                setattr(model, name, mapped_column(_column_type(f, name), nullable=True))
 
 
 _declare_columns(Organisation, records.ORGANISATION)

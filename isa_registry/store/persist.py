@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from ..core import records
-from ..core.domain import Agreement, Flow, Organisation, Registry
+from ..core.domain import Agreement, Basis, Flow, Organisation, Registry
 from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
 from . import audit
 from .db import Session
@@ -78,6 +78,20 @@ _AGREEMENT_COLUMNS = records.plain_fields(records.AGREEMENT)
 _FLOW_COLUMNS = records.plain_fields(records.FLOW)
 _FLOW_LISTS = records.list_fields(records.FLOW)
 _PARTY_COLUMNS = records.plain_fields(records.PARTY)
+_RECIPIENT_BASIS_PREFIX = records.by_name(records.FLOW)["recipient_basis"].prefix
+_BASIS_LISTS = records.list_fields(records.BASIS)
+
+
+def basis_columns(b: Basis | None) -> dict[str, Any]:
+    """The ``flow`` table's columns for a recipient's basis: each field under its prefixed name,
+    lists copied; every one null when the basis is not recorded."""
+    prefix = _RECIPIENT_BASIS_PREFIX
+    if b is None:
+        return {prefix + f.name: None for f in records.BASIS}
+    out = {prefix + f.name: getattr(b, f.name) for f in records.BASIS}
+    for name in _BASIS_LISTS:
+        out[prefix + name] = list(getattr(b, name))
+    return out
 
 
 def set_organisation(row: OrganisationModel, o: Organisation, ids: dict[str, int]) -> None:
@@ -118,6 +132,8 @@ def set_flow(row: FlowModel, f: Flow, orgs: dict[str, int], agreements: dict[str
     row.agreement_id = agreements[f.agreement] if f.agreement else None
     row.transfer_country = f.international_transfer.country if f.international_transfer else None
     row.transfer_safeguard = f.international_transfer.safeguard if f.international_transfer else None
+    for name, value in basis_columns(f.recipient_basis).items():
+        setattr(row, name, value)
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -205,6 +221,7 @@ def _flow_row(f: Flow, orgs: dict[str, int], agreements: dict[str, int], now: da
     transfer = f.international_transfer
     row["transfer_country"] = transfer.country if transfer else None
     row["transfer_safeguard"] = transfer.safeguard if transfer else None
+    row.update(basis_columns(f.recipient_basis))
     return row
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from ..core import records
-from ..core.domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
+from ..core.domain import Agreement, Basis, Finding, Flow, Organisation, Party, Registry, Transfer
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from ..core.rules import run_rules
 from . import cache
@@ -31,6 +31,7 @@ from .models import Organisation as OrganisationModel
 __all__ = [
     "CheckedRegistry",
     "agreement_from_row",
+    "basis_from_row",
     "checked_registry",
     "flow_from_row",
     "load_registry",
@@ -48,6 +49,11 @@ _AGREEMENT_FIELDS = records.plain_fields(records.AGREEMENT)
 _FLOW_FIELDS = records.plain_fields(records.FLOW)
 _FLOW_LISTS = records.list_fields(records.FLOW)
 _PARTY_FIELDS = records.plain_fields(records.PARTY)
+#: The recipient's basis: (field, column) for each of its fields, and which of them are lists.
+_RECIPIENT_BASIS_PREFIX = records.by_name(records.FLOW)["recipient_basis"].prefix
+_BASIS_COLUMNS = tuple((f.name, _RECIPIENT_BASIS_PREFIX + f.name) for f in records.BASIS)
+_BASIS_LISTS = records.list_fields(records.BASIS)
+_BASIS_REGIME = _RECIPIENT_BASIS_PREFIX + "regime"
 
 
 def org_keys(session: Session) -> dict[int, str]:
@@ -77,6 +83,18 @@ def party_from_row(row: RowMapping, keys: dict[int, str]) -> Party:
     return Party(organisation=keys[row["organisation_id"]], **{name: row[name] for name in _PARTY_FIELDS})
 
 
+def basis_from_row(row: RowMapping) -> Basis | None:
+    """The recipient's basis from a row of the ``flow`` table; None when not recorded (its regime is
+    null: a basis recorded always has one)."""
+    if row[_BASIS_REGIME] is None:
+        return None
+    values: dict[str, Any] = {name: row[column] for name, column in _BASIS_COLUMNS}
+    for name in _BASIS_LISTS:
+        values[name] = list(values[name] or [])
+    values["official_authority"] = bool(values["official_authority"])
+    return Basis(**values)
+
+
 def flow_from_row(row: RowMapping, org_keys: dict[int, str], agreement_keys: dict[int, str]) -> Flow:
     """A domain flow from a row of the ``flow`` table."""
     values: dict[str, Any] = {name: row[name] for name in _FLOW_FIELDS}
@@ -89,6 +107,7 @@ def flow_from_row(row: RowMapping, org_keys: dict[int, str], agreement_keys: dic
     values["international_transfer"] = (
         Transfer(row["transfer_country"], row["transfer_safeguard"]) if row["transfer_country"] else None
     )
+    values["recipient_basis"] = basis_from_row(row)
     return Flow(**values)
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
-from ..core.domain import SEVERITIES, Flow
+from ..core.domain import SEVERITIES, BasisOf
 from ..core.exchange import flow_to_dict
 from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
 from ..core.law.adequacy import adequacy_status
@@ -61,6 +61,7 @@ FIELD_LABELS = {
     **field_labels(FlowForm),
     "international_transfer": "International transfer",
     "security_measures": "Security measures",
+    "recipient_basis": "The recipient's basis",
 }
 
 
@@ -143,8 +144,9 @@ class Provision:
     summary: str
 
 
-def law_in_words(flow: Flow) -> dict[str, object]:
-    """The law the flow relies on, in words with links, for its page."""
+def law_in_words(flow: BasisOf, categories: list[str]) -> dict[str, object]:
+    """The law a basis relies on (the flow's own, or its recipient's), in words with links, and the
+    data ``categories``, for the flow's page."""
 
     def provision(catalogue: dict, code: str | None, label: str) -> Provision | None:
         if not code:
@@ -166,7 +168,7 @@ def law_in_words(flow: Flow) -> dict[str, object]:
                 CATEGORIES[c].label if c in CATEGORIES else c,
                 CATEGORIES[c].kind if c in CATEGORIES else "unknown",
             )
-            for c in flow.data_categories
+            for c in categories
         ],
     }
 
@@ -183,7 +185,8 @@ def show(key: str) -> str:
         registry=registry,
         agreement=registry.agreements.get(flow.agreement) if flow.agreement else None,
         findings=ctx.findings,
-        law=law_in_words(flow),
+        law=law_in_words(flow, flow.data_categories),
+        recipient_law=law_in_words(flow.recipient_basis, []) if flow.recipient_basis else None,
         adequacy=adequacy_status(flow.international_transfer.country)
         if flow.international_transfer
         else None,

@@ -46,7 +46,7 @@ from wtforms.widgets import TextInput
 
 from ..core import records
 from ..core.dates import range_problem
-from ..core.domain import Agreement, Flow, Organisation, Party, Transfer
+from ..core.domain import Agreement, Basis, BasisOf, Flow, Organisation, Party, Transfer
 from ..core.law import (
     ANNEX1,
     ARTICLE6,
@@ -79,6 +79,8 @@ __all__ = [
     "LABELS",
     "AgreementForm",
     "ArchiveForm",
+    "BasisForm",
+    "BasisQuestions",
     "FlowForm",
     "LegislationGroup",
     "OrganisationForm",
@@ -88,6 +90,8 @@ __all__ = [
     "annex1_label",
     "article6_label",
     "article9_label",
+    "basis_data",
+    "basis_questions",
     "category_groups",
     "category_label",
     "field_labels",
@@ -781,9 +785,172 @@ class TransferForm(Form):
 _LEGISLATION_LINE = re.compile(LEGISLATION_ID_PATTERN)
 
 
+@dataclass(frozen=True)
+class BasisQuestions:
+    """The questions of a lawful basis, declared once for both sides of a flow: the disclosing
+    organisation's (the flow form's own fields) and the recipient's own (:class:`BasisForm`)."""
+
+    regime: Choice
+    article6: Choice
+    recognised_interest: Choice
+    article9: Choice
+    schedule1: Choices
+    official_authority: BooleanField
+    law_enforcement_basis: Choice
+    schedule8: Choices
+    legislation: Choices
+    legislation_other: LongTextField
+
+
+def basis_questions(whose: str) -> BasisQuestions:
+    """The questions of the basis of ``whose`` ("source" or "recipient"): only the Art 6 question's
+    label names whose basis it is."""
+    return BasisQuestions(
+        regime=Choice(
+            "Which data protection regime applies?", choices=_options(LABELS["regime"]), default="uk_gdpr"
+        ),
+        article6=Choice(
+            f"UK GDPR Art 6(1) lawful basis of the {whose}",
+            choices=[(c, article6_label(c)) for c in ARTICLE6],
+        ),
+        recognised_interest=Choice(
+            "Recognised legitimate interest (UK GDPR Annex 1)", choices=[(c, annex1_label(c)) for c in ANNEX1]
+        ),
+        article9=Choice("UK GDPR Art 9(2) condition", choices=[(c, article9_label(c)) for c in ARTICLE9]),
+        schedule1=Choices(
+            "DPA 2018 Schedule 1 conditions",
+            choices=[(p, schedule1_label(p)) for p in SCHEDULE1 if p not in SCHEDULE1_NOT_CONDITIONS],
+        ),
+        official_authority=BooleanField(
+            "The criminal offence data is processed under the control of official authority"
+        ),
+        law_enforcement_basis=Choice(
+            "Lawful basis for law enforcement processing", choices=_options(LABELS["law_enforcement_basis"])
+        ),
+        schedule8=Choices(
+            "DPA 2018 Schedule 8 conditions", choices=[(p, schedule8_label(p)) for p in SCHEDULE8]
+        ),
+        legislation=Choices("Legislation (statutory gateways)", free=True),
+        legislation_other=LongTextField("Other provisions, not in the list"),
+    )
+
+
+class _BasisAnswers:
+    """What a form holding the questions of :func:`basis_questions` does with the answers."""
+
+    regime: Any
+    article6: Any
+    recognised_interest: Any
+    article9: Any
+    schedule1: Any
+    official_authority: Any
+    law_enforcement_basis: Any
+    schedule8: Any
+    legislation: Any
+    legislation_other: Any
+
+    def keep_unoffered_values(self) -> None:
+        """Keep a recognised interest that is not offered (an old or unknown one) so an edit does not
+        drop it."""
+        if self.recognised_interest.data and self.recognised_interest.data not in ANNEX1:
+            value = self.recognised_interest.data
+            assert self.recognised_interest.choices is not None  # declared with its choices
+            self.recognised_interest.choices = [
+                *self.recognised_interest.choices,
+                (value, annex1_label(value)),
+            ]
+
+    def validate_legislation_other(self, field: Any) -> None:
+        for line in self._other_lines():
+            if not _LEGISLATION_LINE.match(normalise_identifier(line)):
+                raise ValidationError(
+                    f"Other provision '{line}' is not a legislation.gov.uk identifier: write it like "
+                    "ukpga/1989/41/section/47, one to a line"
+                )
+
+    def _other_lines(self) -> list[str]:
+        return [
+            line.strip() for line in re.split(r"[\n,;]+", self.legislation_other.data or "") if line.strip()
+        ]
+
+    def other_provisions(self) -> list[str]:
+        """The identifiers typed in ``legislation_other``, one a line, normalised."""
+        return [normalise_identifier(line) for line in self._other_lines()]
+
+    def schedule1_guide(self, criminal: bool) -> str:
+        """What the Schedule 1 question says, for the Art 9 condition chosen (:func:`schedule1_hint`)."""
+        return schedule1_hint(self.article9.data, criminal)
+
+    def answered_basis(self) -> Basis:
+        """The basis the answers give. Answers that do not apply are dropped: a recognised legitimate
+        interest without Art 6(1)(ea), and the law-enforcement basis and Schedule 8 conditions under the
+        UK GDPR."""
+        law_enforcement = self.regime.data == "law_enforcement"
+        return Basis(
+            regime=self.regime.data or "uk_gdpr",
+            article6=self.article6.data,
+            recognised_interest=self.recognised_interest.data if self.article6.data == "ea" else None,
+            article9=self.article9.data,
+            schedule1=list(self.schedule1.data or []),
+            official_authority=bool(self.official_authority.data),
+            law_enforcement_basis=self.law_enforcement_basis.data if law_enforcement else None,
+            schedule8=list(self.schedule8.data or []) if law_enforcement else [],
+            legislation=list(dict.fromkeys([*(self.legislation.data or []), *self.other_provisions()])),
+        )
+
+
+def basis_data(b: BasisOf | None) -> dict[str, Any]:
+    """Form data for a basis: catalogued provisions as checkboxes, the rest as 'other'."""
+    if b is None:
+        return {"regime": "uk_gdpr"}
+    return {
+        "regime": b.regime,
+        "article6": b.article6,
+        "recognised_interest": b.recognised_interest,
+        "article9": b.article9,
+        "schedule1": list(b.schedule1),
+        "official_authority": b.official_authority,
+        "law_enforcement_basis": b.law_enforcement_basis,
+        "schedule8": list(b.schedule8),
+        "legislation": [i for i in b.legislation if i in LEGISLATION],
+        "legislation_other": "\n".join(i for i in b.legislation if i not in LEGISLATION) or None,
+    }
+
+
+class BasisForm(_BasisAnswers, Form):
+    """The recipient's own basis for what it receives: the questions of the flow's own basis."""
+
+    _RECIPIENT = basis_questions("recipient")
+    regime = _RECIPIENT.regime
+    article6 = _RECIPIENT.article6
+    recognised_interest = _RECIPIENT.recognised_interest
+    article9 = _RECIPIENT.article9
+    schedule1 = _RECIPIENT.schedule1
+    official_authority = _RECIPIENT.official_authority
+    law_enforcement_basis = _RECIPIENT.law_enforcement_basis
+    schedule8 = _RECIPIENT.schedule8
+    legislation = _RECIPIENT.legislation
+    legislation_other = _RECIPIENT.legislation_other
+    del _RECIPIENT
+
+    def recorded_basis(self) -> Basis | None:
+        """The recipient's basis, or None when no question is answered (the regime on its own, UK
+        GDPR, is the default rather than an answer)."""
+        b = self.answered_basis()
+        if b.regime == "uk_gdpr" and not (
+            b.article6 or b.article9 or b.schedule1 or b.official_authority or b.legislation
+        ):
+            return None
+        return b
+
+    def in_use(self) -> bool:
+        """Whether the questions are answered or have an error: the page then shows them open."""
+        return self.recorded_basis() is not None or any(field.errors for field in self)
+
+
 @_declared(records.FLOW)
-class FlowForm(RecordForm):
-    """A flow of personal data, with the law it relies on."""
+class FlowForm(_BasisAnswers, RecordForm):
+    """A flow of personal data, with the law it relies on: the source's basis, and the recipient's own."""
 
     key = StringField("Key")
     name = TextField("Name")
@@ -800,34 +967,22 @@ class FlowForm(RecordForm):
         choices=_options(LABELS["identifiability"]),
         required="Select whether the data is identifiable, pseudonymised or anonymised",
     )
-    regime = Choice(
-        "Which data protection regime applies?", choices=_options(LABELS["regime"]), default="uk_gdpr"
-    )
     data_subjects = Choices("Whose data is shared?", choices=_options(LABELS["data_subject"]))
     data_subjects_other = TextField("Other people (separate with commas)")
     data_categories = Choices("What data is shared?", choices=[(c, CATEGORIES[c].label) for c in CATEGORIES])
-    article6 = Choice(
-        "UK GDPR Art 6(1) lawful basis of the source", choices=[(c, article6_label(c)) for c in ARTICLE6]
-    )
-    recognised_interest = Choice(
-        "Recognised legitimate interest (UK GDPR Annex 1)", choices=[(c, annex1_label(c)) for c in ANNEX1]
-    )
-    article9 = Choice("UK GDPR Art 9(2) condition", choices=[(c, article9_label(c)) for c in ARTICLE9])
-    schedule1 = Choices(
-        "DPA 2018 Schedule 1 conditions",
-        choices=[(p, schedule1_label(p)) for p in SCHEDULE1 if p not in SCHEDULE1_NOT_CONDITIONS],
-    )
-    official_authority = BooleanField(
-        "The criminal offence data is processed under the control of official authority"
-    )
-    law_enforcement_basis = Choice(
-        "Lawful basis for law enforcement processing", choices=_options(LABELS["law_enforcement_basis"])
-    )
-    schedule8 = Choices(
-        "DPA 2018 Schedule 8 conditions", choices=[(p, schedule8_label(p)) for p in SCHEDULE8]
-    )
-    legislation = Choices("Legislation (statutory gateways)", free=True)
-    legislation_other = LongTextField("Other provisions, not in the list")
+    # The source's basis, asked in the order the page asks it (after the data).
+    _SOURCE = basis_questions("source")
+    regime = _SOURCE.regime
+    article6 = _SOURCE.article6
+    recognised_interest = _SOURCE.recognised_interest
+    article9 = _SOURCE.article9
+    schedule1 = _SOURCE.schedule1
+    official_authority = _SOURCE.official_authority
+    law_enforcement_basis = _SOURCE.law_enforcement_basis
+    schedule8 = _SOURCE.schedule8
+    legislation = _SOURCE.legislation
+    legislation_other = _SOURCE.legislation_other
+    del _SOURCE
     retention = LongTextField("Retention")
     international_transfer = FormField(TransferForm, label="International transfer")
     frequency_choice = Choice(
@@ -836,6 +991,7 @@ class FlowForm(RecordForm):
     )
     frequency = TextField("Frequency")
     method = TextField("Method")
+    recipient_basis = FormField(BasisForm, label="The recipient's basis")
     security_measures = LongTextField("Security measures")
     storage_location = LongTextField("Where the recipient stores it")
     automated_decision_making = Choice(
@@ -849,14 +1005,8 @@ class FlowForm(RecordForm):
         self.source.choices = organisations
         self.recipient.choices = organisations
         self.agreement.choices = agreements
-        # Keep a value that is not offered (an archived or unknown one) so an edit does not drop it.
-        if self.recognised_interest.data and self.recognised_interest.data not in ANNEX1:
-            value = self.recognised_interest.data
-            assert self.recognised_interest.choices is not None  # declared with its choices
-            self.recognised_interest.choices = [
-                *self.recognised_interest.choices,
-                (value, annex1_label(value)),
-            ]
+        self.keep_unoffered_values()
+        self.recipient_basis.form.keep_unoffered_values()
 
     def validate_key(self, field: Any) -> None:
         _check_key(self, field, "flow")
@@ -867,14 +1017,6 @@ class FlowForm(RecordForm):
 
     def validate_programme(self, field: Any) -> None:
         _max(field, _FLOW["programme"], "programme")
-
-    def validate_legislation_other(self, field: Any) -> None:
-        for line in self._other_lines():
-            if not _LEGISLATION_LINE.match(normalise_identifier(line)):
-                raise ValidationError(
-                    f"Other provision '{line}' is not a legislation.gov.uk identifier: write it like "
-                    "ukpga/1989/41/section/47, one to a line"
-                )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -894,15 +1036,6 @@ class FlowForm(RecordForm):
             ok = False
         return ok
 
-    def _other_lines(self) -> list[str]:
-        return [
-            line.strip() for line in re.split(r"[\n,;]+", self.legislation_other.data or "") if line.strip()
-        ]
-
-    def other_provisions(self) -> list[str]:
-        """The identifiers typed in ``legislation_other``, one a line, normalised."""
-        return [normalise_identifier(line) for line in self._other_lines()]
-
     def chosen_frequency(self) -> str | None:
         """The suggested value chosen, or the frequency typed under "Something else" (or alone)."""
         choice = self.frequency_choice.data
@@ -917,12 +1050,9 @@ class FlowForm(RecordForm):
         return any(c in CRIMINAL_CATEGORIES for c in self.data_categories.data or [])
 
     def to_domain(self, key: str | None = None) -> Flow:
-        """The flow the form describes.
-
-        Answers that do not apply are dropped: a recognised legitimate interest without
-        Art 6(1)(ea), and the law-enforcement basis and Schedule 8 conditions under the UK GDPR.
-        """
-        law_enforcement = self.regime.data == "law_enforcement"
+        """The flow the form describes, with the source's basis (:meth:`answered_basis`) and the
+        recipient's own (:meth:`BasisForm.recorded_basis`)."""
+        basis = self.answered_basis()
         others = [s.strip() for s in (self.data_subjects_other.data or "").split(",") if s.strip()]
         transfer = self.international_transfer.form
         adm = self.automated_decision_making.data
@@ -940,23 +1070,16 @@ class FlowForm(RecordForm):
             status=self.status.data or "active",
             start_date=self.start_date.data,
             end_date=self.end_date.data,
-            regime=self.regime.data or "uk_gdpr",
             data_subjects=list(dict.fromkeys([*(self.data_subjects.data or []), *others])),
             data_categories=list(self.data_categories.data or []),
-            article6=self.article6.data,
-            recognised_interest=self.recognised_interest.data if self.article6.data == "ea" else None,
-            article9=self.article9.data,
-            schedule1=list(self.schedule1.data or []),
-            official_authority=bool(self.official_authority.data),
-            law_enforcement_basis=self.law_enforcement_basis.data if law_enforcement else None,
-            schedule8=list(self.schedule8.data or []) if law_enforcement else [],
-            legislation=list(dict.fromkeys([*(self.legislation.data or []), *self.other_provisions()])),
+            **vars(basis),
             retention=self.retention.data,
             international_transfer=(
                 Transfer(transfer.country.data, transfer.safeguard.data) if transfer.country.data else None
             ),
             frequency=self.chosen_frequency(),
             method=self.method.data,
+            recipient_basis=self.recipient_basis.form.recorded_basis(),
             security_measures=self.security_measures.data,
             storage_location=self.storage_location.data,
             automated_decision_making=None if adm is None else adm == "yes",
@@ -984,8 +1107,6 @@ def frequency_data(frequency: str | None) -> dict[str, str | None]:
 
 def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
     """Form data for a flow: catalogued provisions as checkboxes, the rest as 'other'."""
-    known = [i for i in f.legislation if i in LEGISLATION]
-    other = [i for i in f.legislation if i not in LEGISLATION]
     subjects = [s for s in f.data_subjects if s in DATA_SUBJECTS]
     other_subjects = [s for s in f.data_subjects if s not in DATA_SUBJECTS]
     adm = f.automated_decision_making
@@ -1001,19 +1122,10 @@ def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
         "start_date": f.start_date,
         "end_date": f.end_date,
         "identifiability": f.identifiability,
-        "regime": f.regime,
         "data_subjects": subjects,
         "data_subjects_other": ", ".join(other_subjects) or None,
         "data_categories": list(f.data_categories),
-        "article6": f.article6,
-        "recognised_interest": f.recognised_interest,
-        "article9": f.article9,
-        "schedule1": list(f.schedule1),
-        "official_authority": f.official_authority,
-        "law_enforcement_basis": f.law_enforcement_basis,
-        "schedule8": list(f.schedule8),
-        "legislation": known,
-        "legislation_other": "\n".join(other) or None,
+        **basis_data(f),
         "retention": f.retention,
         "international_transfer": {
             "country": f.international_transfer.country if f.international_transfer else None,
@@ -1021,6 +1133,7 @@ def flow_data(f: Flow, version_id: int | None = None) -> dict[str, Any]:
         },
         **frequency_data(f.frequency),
         "method": f.method,
+        "recipient_basis": basis_data(f.recipient_basis),
         "security_measures": f.security_measures,
         "storage_location": f.storage_location,
         "automated_decision_making": None if adm is None else ("yes" if adm else "no"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..domain import Agreement, Finding, Flow, Organisation, Registry
+from ..domain import Agreement, BasisOf, Finding, Flow, Organisation, Registry
 from ..law import (
     CRIMINAL_CATEGORIES,
     SCHEDULE1,
@@ -81,6 +81,9 @@ CODES: dict[str, str] = {
     "FLOW_LAW_ENFORCEMENT_APD_MISSING": "warning",
     "FLOW_END_DATE_PASSED": "info",
     "ORGANISATION_NO_DPO": "info",
+    # The spec's second round.
+    "FLOW_RECIPIENT_BASIS_MISSING": "info",
+    "FLOW_RECIPIENT_BASIS_INVALID": "error",
 }
 
 #: The organisation kinds that are competent authorities for DPA 2018 Part 3 (s30(1)(a), Sch 7):
@@ -228,32 +231,32 @@ def paragraph(value: str) -> str:
     return text
 
 
-def schedule1_conditions(flow: Flow) -> list[str]:
-    """The Schedule 1 paragraphs the flow relies on that are conditions (Parts 1 to 3).
+def schedule1_conditions(basis: BasisOf) -> list[str]:
+    """The Schedule 1 paragraphs the basis relies on that are conditions (Parts 1 to 3).
 
     Paragraph 5 is Part 2's general requirement for an appropriate policy document, not a
     condition, so it never counts.
     """
-    found = [paragraph(p) for p in flow.schedule1]
+    found = [paragraph(p) for p in basis.schedule1]
     return [p for p in dict.fromkeys(found) if p in SCHEDULE1 and p not in SCHEDULE1_NOT_CONDITIONS]
 
 
-def schedule1_unknown(flow: Flow) -> list[str]:
-    """The flow's Schedule 1 entries that are not conditions of Parts 1 to 3."""
-    known = set(schedule1_conditions(flow))
-    return [p for p in flow.schedule1 if paragraph(p) not in known]
+def schedule1_unknown(basis: BasisOf) -> list[str]:
+    """The basis's Schedule 1 entries that are not conditions of Parts 1 to 3."""
+    known = set(schedule1_conditions(basis))
+    return [p for p in basis.schedule1 if paragraph(p) not in known]
 
 
-def schedule8_conditions(flow: Flow) -> list[str]:
-    """The Schedule 8 paragraphs the flow relies on that are in the catalogue."""
-    found = [paragraph(p) for p in flow.schedule8]
+def schedule8_conditions(basis: BasisOf) -> list[str]:
+    """The Schedule 8 paragraphs the basis relies on that are in the catalogue."""
+    found = [paragraph(p) for p in basis.schedule8]
     return [p for p in dict.fromkeys(found) if p in SCHEDULE8]
 
 
-def schedule8_unknown(flow: Flow) -> list[str]:
-    """The flow's Schedule 8 entries that are not Schedule 8 conditions."""
-    known = set(schedule8_conditions(flow))
-    return [p for p in flow.schedule8 if paragraph(p) not in known]
+def schedule8_unknown(basis: BasisOf) -> list[str]:
+    """The basis's Schedule 8 entries that are not Schedule 8 conditions."""
+    known = set(schedule8_conditions(basis))
+    return [p for p in basis.schedule8 if paragraph(p) not in known]
 
 
 # --- Frequency ---------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ and the provision it comes from. Scope is described in :mod:`isa_registry.core.r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
-from ..domain import Finding, Flow, Registry
+from ..domain import BasisOf, Finding, Flow, Registry
 from ..law import (
     ANNEX1,
     ARTICLE9_NEEDS_SCHEDULE1,
@@ -48,6 +48,15 @@ from ._common import (
 )
 
 __all__ = [
+    "RECIPIENT_BASIS_CHECKS",
+    "Check",
+    "Problem",
+    "check_criminal_condition",
+    "check_lawful_basis",
+    "check_public_authority_legitimate_interests",
+    "check_recognised_interest",
+    "check_schedule1",
+    "check_special_condition",
     "flow_agreement_not_in_force",
     "flow_apd_missing",
     "flow_category_not_agreed",
@@ -66,6 +75,8 @@ __all__ = [
     "flow_public_authority_consent",
     "flow_public_authority_explicit_consent",
     "flow_public_authority_legitimate_interests",
+    "flow_recipient_basis_invalid",
+    "flow_recipient_basis_missing",
     "flow_recognised_interest_missing",
     "flow_recognised_interest_unknown",
     "flow_schedule1_missing",
@@ -210,6 +221,189 @@ def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Findin
 
 
 # --- Lawful basis (UK GDPR Art 6; DPA 2018 s35) ------------------------------------------------
+#
+# The checks of a basis are written once, for either side of a flow: ``receiving`` False reads the
+# disclosing organisation's basis (the flow's own fields, ``basis`` being the flow itself), True the
+# recipient's own (``flow.recipient_basis``). Each gives the problem, the remedy and the reference,
+# or None; the rules below turn them into findings of their code, and
+# :func:`flow_recipient_basis_invalid` into FLOW_RECIPIENT_BASIS_INVALID.
+
+#: What a check of a basis finds: the problem, the remedy and the reference.
+Problem = tuple[str, str, str]
+
+
+def _whose(flow: Flow, receiving: bool) -> str:
+    """The key of the organisation whose basis is checked."""
+    return flow.recipient if receiving else flow.source
+
+
+def _subject(registry: Registry, flow: Flow, receiving: bool) -> str:
+    """How a problem names whose basis it is: ``it`` (the flow) for the discloser, the recipient by name."""
+    return registry.organisation_name(flow.recipient) if receiving else "it"
+
+
+def _takes(registry: Registry, flow: Flow, receiving: bool) -> str:
+    """``it shares`` for the discloser; ``Dudley MBC receives`` for the recipient."""
+    return f"{registry.organisation_name(flow.recipient)} receives" if receiving else "it shares"
+
+
+def check_lawful_basis(registry: Registry, flow: Flow, basis: BasisOf, receiving: bool) -> Problem | None:
+    """No lawful basis: under the UK GDPR no Art 6(1) basis, under DPA 2018 Part 3 no s35(2) basis."""
+    if basis.regime == "law_enforcement":
+        if basis.law_enforcement_basis:
+            return None
+        return (
+            f"it is {'received' if receiving else 'shared'} under the law enforcement regime but no DPA 2018 "
+            "s35(2) basis is recorded.",
+            "Record the basis: 'task' (necessary for a law enforcement task) or 'consent'.",
+            "DPA 2018 s35(1), (2)",
+        )
+    if basis.article6:
+        return None
+    name = registry.organisation_name(_whose(flow, receiving))
+    role, purpose = ("receiving", "use what it receives") if receiving else ("disclosing", "share")
+    return (
+        f"no UK GDPR Article 6 lawful basis is recorded for the {role} organisation.",
+        f"Record the Article 6(1) basis {name} relies on to {purpose} (for a public body usually (e) public "
+        "task, or (c) legal obligation).",
+        "UK GDPR Art 6(1)",
+    )
+
+
+def check_public_authority_legitimate_interests(
+    registry: Registry, flow: Flow, basis: BasisOf, receiving: bool
+) -> Problem | None:
+    """A public authority relying on (f) or (ea) (UK GDPR Art 6(1), closing words)."""
+    if (
+        basis.regime != "uk_gdpr"
+        or basis.article6 not in PUBLIC_AUTHORITY_BARRED_ARTICLE6
+        or not _is_public_authority(registry, _whose(flow, receiving))
+    ):
+        return None
+    name = registry.organisation_name(_whose(flow, receiving))
+    what = (
+        "recognised legitimate interests (Art 6(1)(ea))"
+        if basis.article6 == "ea"
+        else ("legitimate interests (Art 6(1)(f))")
+    )
+    return (
+        f"{name} is a public authority but relies on {what}, which public authorities cannot use for their "
+        "tasks.",
+        f"Record the basis {name} has in law instead: usually Art 6(1)(e) public task (or (c) legal "
+        "obligation) with the statutory gateway that allows the sharing.",
+        f"UK GDPR Art 6(1)({basis.article6}) and closing words (as amended by DUAA 2025 s70(2)(c))",
+    )
+
+
+def check_recognised_interest(
+    registry: Registry, flow: Flow, basis: BasisOf, receiving: bool
+) -> Problem | None:
+    """Art 6(1)(ea) with no Annex 1 condition named (UK GDPR Art 6(5))."""
+    if basis.regime != "uk_gdpr" or basis.article6 != "ea" or (basis.recognised_interest or "").strip():
+        return None
+    return (
+        f"{_subject(registry, flow, receiving)} relies on a recognised legitimate interest (Art 6(1)(ea)) "
+        "but names no Annex 1 condition.",
+        "Record the UK GDPR Annex 1 paragraph relied on (for example paragraph 6, safeguarding a "
+        "vulnerable individual), or choose another basis.",
+        "UK GDPR Art 6(1)(ea), 6(5), Annex 1",
+    )
+
+
+def check_special_condition(
+    registry: Registry, flow: Flow, basis: BasisOf, receiving: bool
+) -> Problem | None:
+    """Special category data with no Art 9(2) condition, or (Part 3) no Schedule 8 condition."""
+    special = special_categories(flow)
+    if not special:
+        return None
+    labels = listing(category_label(c) for c in special)
+    if basis.regime == "law_enforcement":
+        if basis.law_enforcement_basis == "consent" or schedule8_conditions(basis):
+            return None
+        return (
+            f"{labels} is sensitive processing under the law enforcement regime, but no DPA 2018 Schedule 8 "
+            "condition is recorded.",
+            "Record the Schedule 8 paragraph relied on (for example paragraph 4, safeguarding of children "
+            "and of individuals at risk), or stop sharing this data.",
+            "DPA 2018 s35(3), (5), Sch 8",
+        )
+    if basis.article9:
+        return None
+    return (
+        f"{_takes(registry, flow, receiving)} {labels}, which {plural(len(special), 'is', 'are')} "
+        "special category data, but no Article 9(2) condition is recorded.",
+        "Record the Article 9(2) condition relied on (for safeguarding usually (g) substantial public "
+        "interest with Schedule 1 paragraph 18, or (h) with paragraph 2), or stop sharing this data.",
+        "UK GDPR Art 9(1), (2)",
+    )
+
+
+def check_schedule1(registry: Registry, flow: Flow, basis: BasisOf, receiving: bool) -> Problem | None:
+    """An Art 9(2) condition without the Schedule 1 condition DPA 2018 s10(2), (3) requires."""
+    if basis.regime != "uk_gdpr":
+        return None
+    needed = ARTICLE9_NEEDS_SCHEDULE1.get(basis.article9 or "")
+    if needed is None or needed & set(schedule1_conditions(basis)):
+        return None
+    special = special_categories(flow)
+    shared = (
+        f"{listing(category_label(c) for c in special)} {plural(len(special), 'is', 'are')} "
+        f"{'received' if receiving else 'shared'}"
+        if special
+        else "it is recorded"
+    )
+    if needed == SCHEDULE1_PART2_CONDITIONS:
+        return (
+            f"{shared} under Art 9(2)(g) (substantial public interest) but no DPA 2018 Schedule 1 Part 2 "
+            "condition (paragraphs 6 to 28) is recorded.",
+            "Record the Part 2 condition relied on, for safeguarding usually paragraph 18 (safeguarding of "
+            "children and of individuals at risk), or choose another Article 9(2) condition.",
+            "UK GDPR Art 9(2)(g); DPA 2018 s10(3), Sch 1 Part 2",
+        )
+    paras = sorted(needed, key=int)
+    named = listing(f"paragraph {p} ({SCHEDULE1[p].title.lower()})" for p in paras)
+    return (
+        f"{shared} under Art 9(2)({basis.article9}) but DPA 2018 Schedule 1 {named} is not recorded.",
+        f"Record Schedule 1 {named} for this flow if its conditions are met, or choose another Article 9(2) "
+        "condition.",
+        f"UK GDPR Art 9(2)({basis.article9}); DPA 2018 s10(2), Sch 1 para {', '.join(paras)}",
+    )
+
+
+def check_criminal_condition(
+    registry: Registry, flow: Flow, basis: BasisOf, receiving: bool
+) -> Problem | None:
+    """Criminal offence data under the UK GDPR, not under official authority, with no Schedule 1
+    condition from Parts 1 to 3 (UK GDPR Art 10; DPA 2018 s10(5))."""
+    if basis.regime != "uk_gdpr":
+        return None
+    criminal = criminal_categories(flow)
+    if not criminal or basis.official_authority:
+        return None
+    if set(schedule1_conditions(basis)) & SCHEDULE1_CRIMINAL_CONDITIONS:
+        return None
+    return (
+        f"{_takes(registry, flow, receiving)} {listing(category_label(c) for c in criminal)} "
+        "(including allegations and proceedings) but it is not under official authority and no DPA 2018 "
+        "Schedule 1 condition is recorded.",
+        "Record the Schedule 1 condition relied on (for safeguarding usually paragraph 18; for crime "
+        "prevention paragraph 10), or record that the processing is under the control of official "
+        "authority.",
+        "UK GDPR Art 10; DPA 2018 s10(5), s11(2), Sch 1 Parts 1 to 3",
+    )
+
+
+#: A check of a basis: ``check(registry, flow, basis, receiving)``.
+Check = Callable[[Registry, Flow, BasisOf, bool], Problem | None]
+
+
+def _disclosing(code: str, check: Check, flows: Iterable[Flow], registry: Registry) -> Iterator[Finding]:
+    """The findings of ``code``: ``check`` on the disclosing organisation's basis of each flow."""
+    for flow in flows:
+        found = check(registry, flow, flow, False)
+        if found is not None:
+            yield _flow_finding(code, registry, flow, *found)
 
 
 def flow_no_lawful_basis(registry: Registry, as_of: date) -> Iterator[Finding]:
@@ -218,25 +412,9 @@ def flow_no_lawful_basis(registry: Registry, as_of: date) -> Iterator[Finding]:
     Under the UK GDPR, one of the bases in Art 6(1); under DPA 2018 Part 3, the data subject's
     consent or a law enforcement task (s35(2)).
     """
-    for flow in flows_in_scope(registry, as_of):
-        if flow.regime == "law_enforcement":
-            if flow.law_enforcement_basis:
-                continue
-            problem = (
-                "it is shared under the law enforcement regime but no DPA 2018 s35(2) basis is recorded."
-            )
-            remedy = "Record the basis: 'task' (necessary for a law enforcement task) or 'consent'."
-            reference = "DPA 2018 s35(1), (2)"
-        else:
-            if flow.article6:
-                continue
-            problem = "no UK GDPR Article 6 lawful basis is recorded for the disclosing organisation."
-            remedy = (
-                f"Record the Article 6(1) basis {registry.organisation_name(flow.source)} relies on to share "
-                "(for a public body usually (e) public task, or (c) legal obligation)."
-            )
-            reference = "UK GDPR Art 6(1)"
-        yield _flow_finding("FLOW_NO_LAWFUL_BASIS", registry, flow, problem, remedy, reference)
+    yield from _disclosing(
+        "FLOW_NO_LAWFUL_BASIS", check_lawful_basis, flows_in_scope(registry, as_of), registry
+    )
 
 
 def flow_public_authority_legitimate_interests(registry: Registry, as_of: date) -> Iterator[Finding]:
@@ -247,27 +425,12 @@ def flow_public_authority_legitimate_interests(registry: Registry, as_of: date) 
     public authorities in the performance of their tasks. Annex 1 para 1 repeats the bar for
     disclosures. The registry records safeguarding sharing, which is a task of the public body.
     """
-    for flow in gdpr_flows(registry, as_of):
-        if flow.article6 not in PUBLIC_AUTHORITY_BARRED_ARTICLE6 or not _is_public_authority(
-            registry, flow.source
-        ):
-            continue
-        source = registry.organisation_name(flow.source)
-        basis = (
-            "recognised legitimate interests (Art 6(1)(ea))"
-            if flow.article6 == "ea"
-            else ("legitimate interests (Art 6(1)(f))")
-        )
-        yield _flow_finding(
-            "FLOW_PUBLIC_AUTHORITY_LEGITIMATE_INTERESTS",
-            registry,
-            flow,
-            f"{source} is a public authority but relies on {basis}, which public authorities cannot use for "
-            "their tasks.",
-            f"Record the basis {source} has in law instead: usually Art 6(1)(e) public task (or (c) legal "
-            "obligation) with the statutory gateway that allows the sharing.",
-            f"UK GDPR Art 6(1)({flow.article6}) and closing words (as amended by DUAA 2025 s70(2)(c))",
-        )
+    yield from _disclosing(
+        "FLOW_PUBLIC_AUTHORITY_LEGITIMATE_INTERESTS",
+        check_public_authority_legitimate_interests,
+        gdpr_flows(registry, as_of),
+        registry,
+    )
 
 
 def flow_public_authority_consent(registry: Registry, as_of: date) -> Iterator[Finding]:
@@ -299,18 +462,9 @@ def flow_recognised_interest_missing(registry: Registry, as_of: date) -> Iterato
     Processing is necessary for a recognised legitimate interest only if it meets a condition in
     Annex 1 (UK GDPR Art 6(5), inserted by DUAA 2025 s70(4)).
     """
-    for flow in gdpr_flows(registry, as_of):
-        if flow.article6 != "ea" or (flow.recognised_interest or "").strip():
-            continue
-        yield _flow_finding(
-            "FLOW_RECOGNISED_INTEREST_MISSING",
-            registry,
-            flow,
-            "it relies on a recognised legitimate interest (Art 6(1)(ea)) but names no Annex 1 condition.",
-            "Record the UK GDPR Annex 1 paragraph relied on (for example paragraph 6, safeguarding a "
-            "vulnerable individual), or choose another basis.",
-            "UK GDPR Art 6(1)(ea), 6(5), Annex 1",
-        )
+    yield from _disclosing(
+        "FLOW_RECOGNISED_INTEREST_MISSING", check_recognised_interest, gdpr_flows(registry, as_of), registry
+    )
 
 
 def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
@@ -409,37 +563,9 @@ def flow_special_no_condition(registry: Registry, as_of: date) -> Iterator[Findi
     policy document (s35(5)). So a law enforcement flow based on consent needs no Schedule 8
     condition, and this rule does not fire for it (the law wins over the spec's wording here).
     """
-    for flow in flows_in_scope(registry, as_of):
-        special = special_categories(flow)
-        if not special:
-            continue
-        labels = listing(category_label(c) for c in special)
-        if flow.regime == "law_enforcement":
-            if flow.law_enforcement_basis == "consent" or schedule8_conditions(flow):
-                continue
-            problem = (
-                f"{labels} is sensitive processing under the law enforcement regime, but no DPA 2018 "
-                "Schedule 8 condition is recorded."
-            )
-            remedy = (
-                "Record the Schedule 8 paragraph relied on (for example paragraph 4, safeguarding of "
-                "children and of individuals at risk), or stop sharing this data."
-            )
-            reference = "DPA 2018 s35(3), (5), Sch 8"
-        else:
-            if flow.article9:
-                continue
-            problem = (
-                f"it shares {labels}, which {plural(len(special), 'is', 'are')} special category data, but "
-                "no Article 9(2) condition is recorded."
-            )
-            remedy = (
-                "Record the Article 9(2) condition relied on (for safeguarding usually (g) substantial "
-                "public interest with Schedule 1 paragraph 18, or (h) with paragraph 2), or stop sharing "
-                "this data."
-            )
-            reference = "UK GDPR Art 9(1), (2)"
-        yield _flow_finding("FLOW_SPECIAL_NO_CONDITION", registry, flow, problem, remedy, reference)
+    yield from _disclosing(
+        "FLOW_SPECIAL_NO_CONDITION", check_special_condition, flows_in_scope(registry, as_of), registry
+    )
 
 
 def flow_public_authority_explicit_consent(registry: Registry, as_of: date) -> Iterator[Finding]:
@@ -471,38 +597,7 @@ def flow_schedule1_missing(registry: Registry, as_of: date) -> Iterator[Finding]
     DPA 2018 s10(2): (b) needs Sch 1 para 1, (h) para 2, (i) para 3 and (j) para 4 (Part 1);
     s10(3): (g) needs a substantial public interest condition in Part 2 (paras 6 to 28).
     """
-    for flow in gdpr_flows(registry, as_of):
-        needed = ARTICLE9_NEEDS_SCHEDULE1.get(flow.article9 or "")
-        if needed is None or needed & set(schedule1_conditions(flow)):
-            continue
-        special = special_categories(flow)
-        shared = (
-            f"{listing(category_label(c) for c in special)} {plural(len(special), 'is', 'are')} shared"
-            if special
-            else "it is recorded"
-        )
-        if needed == SCHEDULE1_PART2_CONDITIONS:
-            problem = (
-                f"{shared} under Art 9(2)(g) (substantial public interest) but no DPA 2018 Schedule 1 Part 2 "
-                "condition (paragraphs 6 to 28) is recorded."
-            )
-            remedy = (
-                "Record the Part 2 condition relied on, for safeguarding usually paragraph 18 (safeguarding "
-                "of children and of individuals at risk), or choose another Article 9(2) condition."
-            )
-            reference = "UK GDPR Art 9(2)(g); DPA 2018 s10(3), Sch 1 Part 2"
-        else:
-            paras = sorted(needed, key=int)
-            named = listing(f"paragraph {p} ({SCHEDULE1[p].title.lower()})" for p in paras)
-            problem = (
-                f"{shared} under Art 9(2)({flow.article9}) but DPA 2018 Schedule 1 {named} is not recorded."
-            )
-            remedy = (
-                f"Record Schedule 1 {named} for this flow if its conditions are met, or choose another "
-                "Article 9(2) condition."
-            )
-            reference = f"UK GDPR Art 9(2)({flow.article9}); DPA 2018 s10(2), Sch 1 para {', '.join(paras)}"
-        yield _flow_finding("FLOW_SCHEDULE1_MISSING", registry, flow, problem, remedy, reference)
+    yield from _disclosing("FLOW_SCHEDULE1_MISSING", check_schedule1, gdpr_flows(registry, as_of), registry)
 
 
 def flow_schedule1_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
@@ -537,24 +632,94 @@ def flow_criminal_no_condition(registry: Registry, as_of: date) -> Iterator[Find
     Criminal offence data includes allegations and proceedings (s11(2)). Not applied to law
     enforcement flows, where such data is the ordinary business of Part 3.
     """
-    for flow in gdpr_flows(registry, as_of):
-        criminal = criminal_categories(flow)
-        if not criminal or flow.official_authority:
+    yield from _disclosing(
+        "FLOW_CRIMINAL_NO_CONDITION", check_criminal_condition, gdpr_flows(registry, as_of), registry
+    )
+
+
+# --- The recipient's own basis -------------------------------------------------------------------
+
+
+def _recipient_is_processor(registry: Registry, flow: Flow) -> bool:
+    """Whether the recipient is a ``processor`` party of the flow's agreement (its first entry as a
+    party counts, as in the record of processing)."""
+    agreement = registry.agreements.get(flow.agreement) if flow.agreement else None
+    if agreement is None:
+        return False
+    role = next((p.role for p in agreement.parties if p.organisation == flow.recipient), None)
+    return role == "processor"
+
+
+def flow_recipient_basis_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """The recipient of personal data records its own basis for processing what it receives.
+
+    The recipient is the controller of what it receives (UK GDPR Art 4(7)): its own use of the data
+    needs a lawful basis of its own (Art 6(1); under DPA 2018 Part 3, s35(2)), with an Art 9(2)
+    condition and its DPA 2018 s10-11 and Schedule 1 condition for special category data, and an
+    Art 10 condition for criminal offence data, and its record of processing must show them
+    (Art 30(1)(b)). The discloser's basis covers only the disclosure. Not for a recipient that is a
+    ``processor`` party of the flow's agreement: a processor processes only on the controller's
+    documented instructions and has no basis of its own (Art 28(3)(a), 29). Not for anonymised flows,
+    which are not personal data (Recital 26).
+    """
+    for flow in flows_in_scope(registry, as_of):
+        if flow.recipient_basis is not None or _recipient_is_processor(registry, flow):
             continue
-        if set(schedule1_conditions(flow)) & SCHEDULE1_CRIMINAL_CONDITIONS:
-            continue
+        recipient = registry.organisation_name(flow.recipient)
         yield _flow_finding(
-            "FLOW_CRIMINAL_NO_CONDITION",
+            "FLOW_RECIPIENT_BASIS_MISSING",
             registry,
             flow,
-            f"it shares {listing(category_label(c) for c in criminal)} (including allegations and "
-            "proceedings) but it is not under official authority and no DPA 2018 Schedule 1 condition is "
-            "recorded.",
-            "Record the Schedule 1 condition relied on (for safeguarding usually paragraph 18; for crime "
-            "prevention paragraph 10), or record that the processing is under the control of official "
-            "authority.",
-            "UK GDPR Art 10; DPA 2018 s10(5), s11(2), Sch 1 Parts 1 to 3",
+            f"no basis of its own is recorded for {recipient}, which is the controller of what it receives.",
+            f"Record the lawful basis {recipient} relies on to use what it receives (for a public body "
+            "usually Art 6(1)(e) public task with its statutory gateway), with the Art 9 and Schedule 1 "
+            f"conditions it needs; or, if {recipient} only processes the data on the discloser's behalf, "
+            "record it as a processor party of the agreement.",
+            "UK GDPR Art 6(1), 9(2), 10, 28, 29, 30(1)(b); DPA 2018 s10, s11, Sch 1",
         )
+
+
+#: The checks of the disclosing side's basis that :func:`flow_recipient_basis_invalid` runs on the
+#: recipient's: those whose failure is an error because the basis then does not hold.
+RECIPIENT_BASIS_CHECKS: tuple[Check, ...] = (
+    check_lawful_basis,
+    check_public_authority_legitimate_interests,
+    check_recognised_interest,
+    check_special_condition,
+    check_schedule1,
+    check_criminal_condition,
+)
+
+
+def flow_recipient_basis_invalid(registry: Registry, as_of: date) -> Iterator[Finding]:
+    """The recipient's own basis, when recorded, passes the checks the disclosing side's must pass.
+
+    The same functions check both sides, each on its own organisation: an Art 6(1) basis (DPA 2018
+    s35(2) under Part 3); no (f) or (ea) for a public authority (Art 6(1), closing words); an Annex 1
+    condition with (ea) (Art 6(5)); an Art 9(2) condition for special category data, or a Schedule 8
+    condition under Part 3 (Art 9(1), (2); DPA 2018 s35(5)); the Schedule 1 condition that (b), (g),
+    (h), (i) and (j) need (DPA 2018 s10(2), (3), Sch 1); a Schedule 1 condition or official authority
+    for criminal offence data (Art 10; DPA 2018 s10(5), s11(2)). The spec's list leaves out the
+    Annex 1 condition; it is here because (ea) without one is no basis at all (Art 6(5)), which is
+    what the spec's first item is about. One finding per check that fails.
+    """
+    for flow in flows_in_scope(registry, as_of):
+        basis = flow.recipient_basis
+        if basis is None:
+            continue
+        for check in RECIPIENT_BASIS_CHECKS:
+            found = check(registry, flow, basis, True)
+            if found is None:
+                continue
+            problem, remedy, reference = found
+            yield _flow_finding(
+                "FLOW_RECIPIENT_BASIS_INVALID",
+                registry,
+                flow,
+                f"the recipient's own basis: {problem}",
+                remedy,
+                reference,
+            )
 
 
 def flow_apd_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
