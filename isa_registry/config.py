@@ -5,6 +5,13 @@ production, through psycopg 3). ``SECRET_KEY`` comes from the environment or fro
 instance folder that is generated on first run and never committed. A signed-in session ends after
 ``SESSION_IDLE_MINUTES`` without a request (default 30) and ``SESSION_MAX_HOURS`` after signing in
 (default 12), and so do the CSRF tokens of its forms.
+
+The audit log's key (``AUDIT_KEY``) is kept apart from ``SECRET_KEY``: from the environment, or
+from ``instance/audit_key``, made on first use (:func:`isa_registry.store.audit.settings`). Each
+commit's audit head goes to the anchor file ``AUDIT_ANCHOR`` (default ``instance/audit-anchor.log``)
+and, with ``AUDIT_SYSLOG=1``, to syslog. The map's cache on disk is bounded by ``MAP_CACHE_MAX_MB``
+(default 200), and at most ``MAP_DOT_CONCURRENCY`` (default 2) ``dot`` programs run at once on the
+host, a request waiting up to ``MAP_DOT_WAIT`` seconds (default 5) for its turn.
 """
 
 from __future__ import annotations
@@ -53,6 +60,17 @@ def positive_int(name: str, default: int) -> int:
     return value
 
 
+def _number(name: str, default: float) -> float:
+    """The number in the environment variable ``name``, else ``default``."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {text!r}.") from None
+
+
 def defaults(instance_path: str) -> dict[str, object]:
     """The configuration every app starts from."""
     return {
@@ -76,5 +94,12 @@ def defaults(instance_path: str) -> dict[str, object]:
         "IMPORT_MAX_UNCOMPRESSED_BYTES": positive_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024),
         "IMPORT_MAX_COMPRESSION_RATIO": positive_int("IMPORT_MAX_COMPRESSION_RATIO", 100),
         "IMPORT_MAX_ROWS": positive_int("IMPORT_MAX_ROWS", 100_000),
+        "MAP_CACHE_MAX_MB": _number("MAP_CACHE_MAX_MB", 200),
+        "MAP_DOT_CONCURRENCY": int(_number("MAP_DOT_CONCURRENCY", 2)),
+        "MAP_DOT_WAIT": _number("MAP_DOT_WAIT", 5),
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
+        "AUDIT_KEY_FILE": str(Path(instance_path) / "audit_key"),
+        "AUDIT_ANCHOR": os.environ.get("AUDIT_ANCHOR") or str(Path(instance_path) / "audit-anchor.log"),
+        "AUDIT_SYSLOG": os.environ.get("AUDIT_SYSLOG", "0") == "1",
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
     }

@@ -84,6 +84,9 @@ def _app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_root),
             "WTF_CSRF_ENABLED": False,
             "MAP_CACHE_DIR": str(tmp_root / "map-cache"),
+            # The audit log's key and anchor, never the checkout's instance folder.
+            "AUDIT_KEY": "test-audit-key",
+            "AUDIT_ANCHOR": str(tmp_root / "audit-anchor.log"),
         }
     )
     with app.app_context():
@@ -123,6 +126,8 @@ def app(_app: Flask) -> Iterator[Flask]:
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+    # The heads anchored for the log just emptied: the next test's log starts again from genesis.
+    Path(_app.config["AUDIT_ANCHOR"]).unlink(missing_ok=True)
 
 
 @pytest.fixture()

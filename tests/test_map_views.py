@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import shutil
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -467,3 +472,157 @@ def test_the_demo_partnership_maps_and_downloads(demo: Flask, client: FlaskClien
     assert inline_svg(html) is not None and 'id="map-edges"' in html
     for fmt in graph.FORMATS:
         assert client.get(f"/map.{fmt}?flagged=1").status_code == 200, fmt
+
+
+# --- What a viewer can make the server keep and run (issue 13, item 3) ---------------------------
+
+
+def cache_files(app: Flask, pattern: str = "r*-*.*") -> set[str]:
+    folder = app.config["MAP_CACHE_DIR"]
+    return {p.name for p in Path(folder).glob(pattern)} if Path(folder).exists() else set()
+
+
+@needs_dot
+def test_a_hundred_and_fifty_page_numbers_keep_one_page_file(
+    app: Flask, signed_in: FlaskClient, dot_calls: list[str]
+) -> None:
+    first = table_rows(page(signed_in))
+    for number in range(1000, 1150):
+        assert table_rows(page(signed_in, f"?page={number}")) == first  # past the end: the one page there is
+    assert len(cache_files(app, "*.html")) == 1
+    assert dot_calls == ["svg"]
+
+
+@needs_dot
+def test_page_numbers_past_the_end_keep_at_most_one_file_per_real_page(
+    app: Flask, client: FlaskClient, auth: Auth, monkeypatch
+) -> None:
+    from isa_registry.web import map as map_view
+
+    monkeypatch.setattr(map_view, "CONNECTIONS_PER_PAGE", 20)
+    store(app, schools(30))
+    auth.sign_in(client)
+    for number in (1, 2, 3, 99, 1000, 9223372036854775807):
+        html = page(client, f"?expand=education&page={number}")
+        assert ("Showing 1 to 20" if number == 1 else "Showing 21 to 32") in html
+    assert len(cache_files(app, "*.html")) == 2
+
+
+def test_as_of_dates_out_of_range_are_refused_not_drawn(
+    app: Flask, signed_in: FlaskClient, dot_calls: list[str]
+) -> None:
+    for year in range(2201, 2251):
+        response = signed_in.get(f"/map.svg?as_of={year}-01-01")
+        assert response.status_code == 400
+        assert b"The as-of date must be between 1 1 1900 and 31 12 2200." in response.data
+    response = signed_in.get("/map?as_of=9999-12-31")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and 'href="#as_of-day">The as-of date must be between' in html
+    assert signed_in.get("/map?as_of-day=1&as_of-month=1&as_of-year=2300").status_code == 400
+    assert dot_calls == [] and cache_files(app) == set()
+
+
+def test_an_unknown_programme_is_refused_not_drawn(
+    app: Flask, signed_in: FlaskClient, dot_calls: list[str]
+) -> None:
+    for n in range(20):
+        response = signed_in.get(f"/map.svg?programme=made-up-{n}")
+        assert (
+            response.status_code == 400 and f"There is no programme 'made-up-{n}'.".encode() in response.data
+        )
+    assert signed_in.get("/map?programme=made-up").status_code == 400
+    assert dot_calls == [] and cache_files(app) == set()
+    assert signed_in.get("/map.json?programme=Early+help").status_code == 200  # a programme the flows have
+
+
+@needs_dot
+def test_the_cache_keeps_within_its_size_dropping_the_least_recently_used(
+    app: Flask, signed_in: FlaskClient, monkeypatch
+) -> None:
+    maps = ("?organisation=wmp", "?organisation=dudley", "?organisation=bcicb")
+    sizes = []
+    for query in maps:
+        before = cache_files(app)
+        assert signed_in.get("/map.svg" + query).status_code == 200
+        (name,) = cache_files(app) - before
+        sizes.append((Path(app.config["MAP_CACHE_DIR"]) / name).stat().st_size)
+    shutil.rmtree(app.config["MAP_CACHE_DIR"])
+    monkeypatch.setitem(app.config, "MAP_CACHE_MAX_MB", (sum(sizes) - 1) / 1024 / 1024)  # not all three
+
+    def draw(query: str) -> str:
+        before = cache_files(app)
+        assert signed_in.get("/map.svg" + query).status_code == 200
+        time.sleep(0.02)  # the next file's time is later, at any clock resolution
+        return (cache_files(app) - before).pop() if cache_files(app) - before else ""
+
+    wmp, dudley = draw(maps[0]), draw(maps[1])
+    assert draw(maps[0]) == ""  # read from the cache: used again, so no longer the oldest
+    bcicb = draw(maps[2])
+    assert dudley not in cache_files(app)  # used least recently: dropped
+    assert cache_files(app) == {wmp, bcicb}
+    total = sum(p.stat().st_size for p in Path(app.config["MAP_CACHE_DIR"]).glob("r*"))
+    assert total <= sum(sizes) - 1
+
+
+def hold_slots(app: Flask, numbers: range) -> list[int]:
+    """Take ``dot`` slots as another process drawing maps would."""
+    folder = Path(app.config["MAP_CACHE_DIR"]) / ".dot-slots"
+    folder.mkdir(parents=True, exist_ok=True)
+    held = []
+    for number in numbers:
+        fd = os.open(folder / f"slot-{number}", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.append(fd)
+    return held
+
+
+@needs_dot
+def test_when_every_dot_slot_is_taken_the_map_is_busy_not_an_error(
+    app: Flask, signed_in: FlaskClient, dot_calls: list[str], monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "MAP_DOT_WAIT", 0.3)
+    held = hold_slots(app, range(2))  # MAP_DOT_CONCURRENCY is 2 by default
+    try:
+        for url in ("/map", "/map.svg?organisation=wmp", "/map.png"):
+            response = signed_in.get(url)
+            assert response.status_code == 503, url
+            assert response.headers["Retry-After"] == "5"
+            html = response.get_data(as_text=True)
+            assert '<h1 class="govuk-heading-l">The map is busy</h1>' in html
+            assert f'href="{url.replace("&", "&amp;")}">try again</a>' in html
+        assert signed_in.get("/map.dot").status_code == 200  # no dot program needed
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert dot_calls == ["svg", "svg", "png"]  # asked, and each waited in vain for a slot
+    assert cache_files(app) == set()  # nothing kept of the busy pages
+    assert "<svg" in page(signed_in)  # once a slot is free, the map is drawn
+
+
+@needs_dot
+def test_one_free_slot_is_enough_to_draw(app: Flask, signed_in: FlaskClient, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "MAP_DOT_WAIT", 0.3)
+    held = hold_slots(app, range(1))
+    try:
+        assert "<svg" in page(signed_in)
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def test_dot_waits_for_a_slot_that_comes_free(tmp_path) -> None:
+    slots = render.DotSlots(tmp_path, count=1, wait=5)
+    order: list[str] = []
+
+    def second() -> None:
+        with slots.hold():
+            order.append("second")
+
+    with slots.hold():
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.2)
+        order.append("first done")
+    waiting.join(timeout=5)
+    assert order == ["first done", "second"]

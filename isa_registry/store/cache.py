@@ -23,8 +23,10 @@ Kept elsewhere, and not cleared by :func:`clear`:
 
 - the data map's pictures and page content, on disk under ``MAP_CACHE_DIR`` and shared by the
   processes (:mod:`isa_registry.web.map`): keyed by a digest of the revision, filters, date,
-  format, script root, cluster threshold and table page; storing a render deletes every file of
-  an older revision. Tests give each app its own folder.
+  format, script root, cluster threshold and table page (clamped to the pages there are); only
+  filters naming what the registry holds and dates from 1900 to 2200 are kept. Storing a render
+  deletes every file of an older revision, then the files used least recently until the folder
+  is within ``MAP_CACHE_MAX_MB``. Tests give each app its own folder.
 - values worked out from the code alone, never stale: the exchange format's JSON Schema and its
   validators (:mod:`isa_registry.core.exchange`) and the tags' opening markup
   (:mod:`isa_registry.web`), each a ``functools.cache``.

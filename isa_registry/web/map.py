@@ -6,9 +6,19 @@ the filters come from the query string (:mod:`.map_query`). Pictures drawn by Gr
 main content, are cached on disk under ``MAP_CACHE_DIR``, keyed by the registry revision, the filters,
 the date and the format, so a repeat view never runs ``dot`` again, and a page or download found in
 the cache does not even load the registry.
+
+Nobody can fill the cache by varying the URL: only filters that name what the registry holds and
+dates from 1900 to 2200 are drawn and kept (anything else is a 400), the table's page is kept
+under the page it really shows (``?page=1000`` of a one-page table is page 1), and the folder is
+kept under ``MAP_CACHE_MAX_MB`` (default 200) by deleting the files used least recently (a file's
+modification time is set to now whenever it is read, so the order holds across processes). At most
+``MAP_DOT_CONCURRENCY`` ``dot`` programs run at once on the host; a request that waits more than
+``MAP_DOT_WAIT`` seconds for its turn is told the map is busy (503).
+
 Settings (all optional): ``GRAPHVIZ_DOT`` (the dot program, default ``dot``), ``MAP_DOT_TIMEOUT``
-(seconds, default 60), ``MAP_CLUSTER_THRESHOLD`` (default :data:`graph.CLUSTER_THRESHOLD`), read by
-:meth:`graph.DrawOptions.from_settings`.
+(seconds, default 60), ``MAP_CLUSTER_THRESHOLD`` (default :data:`graph.CLUSTER_THRESHOLD`),
+``MAP_DOT_CONCURRENCY`` and ``MAP_DOT_WAIT``, read by :meth:`graph.DrawOptions.from_settings`;
+``MAP_CACHE_DIR`` and ``MAP_CACHE_MAX_MB``.
 """
 
 from __future__ import annotations
@@ -28,11 +38,12 @@ from markupsafe import Markup
 
 from ..core import graph
 from ..core.domain import Registry
+from ..core.graph.render import DotBusy
 from ..core.law import CATEGORIES
 from ..store.queries import CheckedRegistry, checked_registry, per_revision, registry_revision
 from ..store.services import slice_page
 from .as_of import shown_parts, typed_parts
-from .map_query import DATE_PROBLEM, MapLinks, filters_from_query, query_items
+from .map_query import DATE_PROBLEM, DATE_RANGE_PROBLEM, MapLinks, filters_from_query, query_items
 
 bp = Blueprint("map", __name__)
 
@@ -77,8 +88,19 @@ def _cache_file(
     return Path(current_app.config["MAP_CACHE_DIR"]) / f"r{revision[0]}-{digest}.{fmt}"
 
 
+def _read(path: Path) -> bytes | None:
+    """The kept file's bytes, or None; reading it marks it as used now (see :func:`_evict`)."""
+    try:
+        body = path.read_bytes()
+        os.utime(path)
+    except OSError:  # not kept, or deleted by another process since
+        return None
+    return body
+
+
 def _store(path: Path, body: bytes, revision: int) -> None:
-    """Write atomically (workers may race for the same file), and drop older revisions' renders."""
+    """Write atomically (workers may race for the same file), drop older revisions' renders, and
+    keep the folder within its size."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as fh:
@@ -88,6 +110,29 @@ def _store(path: Path, body: bytes, revision: int) -> None:
         number = old.name[1:].split("-", 1)[0]
         if number.isdigit() and int(number) < revision:
             old.unlink(missing_ok=True)
+    _evict(path.parent, int(float(current_app.config.get("MAP_CACHE_MAX_MB", 200)) * 1024 * 1024), path)
+
+
+def _evict(folder: Path, max_bytes: int, keep: Path) -> None:
+    """Delete the files used least recently until the folder's renders take ``max_bytes`` or less.
+
+    "Used" is a file's modification time, which :func:`_read` sets on every read, so every process
+    sees the same order; ``keep``, the file just written, stays.
+    """
+    kept = []
+    for path in folder.glob("r*-*.*"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # deleted by another process meanwhile
+            continue
+        kept.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in kept)
+    for _, size, path in sorted(kept):
+        if total <= max_bytes:
+            break
+        if path != keep:
+            path.unlink(missing_ok=True)
+            total -= size
 
 
 @dataclass(frozen=True)
@@ -99,8 +144,7 @@ class _DiskCache:
     as_of: date
 
     def get(self, fmt: str) -> bytes | None:
-        path = _cache_file(self.revision, self.filters, self.as_of, fmt)
-        return path.read_bytes() if path.exists() else None
+        return _read(_cache_file(self.revision, self.filters, self.as_of, fmt))
 
     def put(self, fmt: str, body: bytes) -> None:
         _store_quietly(_cache_file(self.revision, self.filters, self.as_of, fmt), body, self.revision[0])
@@ -135,11 +179,36 @@ def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> grap
     )
 
 
+def _filter_problems(registry: Registry, filters: graph.MapFilters) -> list[str]:
+    """What in ``filters`` names something the registry does not hold: nothing else is drawn."""
+    problems = graph.filter_problems(registry, filters)
+    if filters.programme and filters.programme not in _programmes(registry):
+        problems.append(f"There is no programme '{filters.programme}'.")
+    return problems
+
+
+def _programmes(registry: Registry) -> list[str]:
+    return sorted({f.programme for f in registry.flows.values() if f.programme})
+
+
+def _kept_pages(revision: tuple[int, str], filters: graph.MapFilters, as_of: date) -> int | None:
+    """How many pages the table of connections of this map has, if its page was kept."""
+    body = _read(_cache_file(revision, filters, as_of, "pages"))
+    return int(body) if body is not None and body.isdigit() else None
+
+
+def _busy() -> Response:
+    """The page that says every slot for drawing maps stayed taken: try again shortly."""
+    retry = request.script_root + request.full_path.rstrip("?")
+    html = render_template("errors/map_busy.html", title="The map is busy", retry_url=retry)
+    return Response(html, 503, mimetype="text/html", headers={"Retry-After": "5"})
+
+
 def _choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
     """The options of each filter's select (GOV.UK select items)."""
     organisations = sorted(registry.organisations.values(), key=lambda o: o.name.casefold())
     agreements = sorted(registry.agreements.values(), key=lambda a: a.key)
-    programmes = sorted({f.programme for f in registry.flows.values() if f.programme})
+    programmes = _programmes(registry)
     categories = sorted(CATEGORIES.values(), key=lambda c: c.label)
     pairs = {
         "organisation": [
@@ -186,22 +255,25 @@ def index() -> Response:
     filters, problems = filters_from_query(request.args)
     as_of = filters.as_of or date.today()
     table_page = max(1, request.args.get("page", 1, type=int))
-    page_file = None if problems else _cache_file(registry_revision(), filters, as_of, "html", table_page)
-    if page_file is not None and page_file.exists():
-        return _page(page_file.read_bytes(), problems, 200)
+    if not problems:
+        # Pages past the last are the last page, kept once under its own number.
+        kept_revision = registry_revision()
+        pages = _kept_pages(kept_revision, filters, as_of)
+        if pages is not None:
+            kept = _read(_cache_file(kept_revision, filters, as_of, "html", min(table_page, pages)))
+            if kept is not None:
+                return _page(kept, problems, 200)
     checked = checked_registry(as_of)
     # Key what is stored by the revision the registry was read at, never a later one.
     revision, registry = checked.revision, checked.live
-    if page_file is not None:
-        page_file = _cache_file(revision, filters, as_of, "html", table_page)
-    problems += graph.filter_problems(registry, filters)
+    problems += _filter_problems(registry, filters)
     context: dict[str, Any] = {
         "filters": filters,
         "problems": problems,
         "choices": _choices(registry),
         "as_of": as_of,
         "date_parts": _date_parts(request.args, as_of, typed=bool(problems)),
-        "date_error": DATE_PROBLEM if DATE_PROBLEM in problems else None,
+        "date_error": next((p for p in problems if p in (DATE_PROBLEM, DATE_RANGE_PROBLEM)), None),
         "cluster_labels": graph.CLUSTER_LABELS,
         "category_labels": {code: c.label for code, c in CATEGORIES.items()},
     }
@@ -212,6 +284,8 @@ def index() -> Response:
     svg, picture_error = None, None
     try:
         svg = Markup(graph.inline_svg(drawn.body, _picture_label(data_map)))  # noqa: S704 - checked by inline_svg
+    except DotBusy:
+        return _busy()
     except graph.DotNotFound:
         current_app.logger.warning("Graphviz dot not found at %r", _options().dot)
         picture_error = DOT_MISSING
@@ -250,8 +324,11 @@ def index() -> Response:
         **context,
     )
     body = html.encode("utf-8")
-    if picture_error is None and page_file is not None:  # a failed drawing is tried again next time
-        _store_quietly(page_file, body, revision[0])
+    if picture_error is None:  # a failed drawing is tried again next time
+        _store_quietly(_cache_file(revision, filters, as_of, "html", connections.page), body, revision[0])
+        _store_quietly(
+            _cache_file(revision, filters, as_of, "pages"), str(connections.pages).encode(), revision[0]
+        )
     return _page(body, problems, 200)
 
 
@@ -289,15 +366,17 @@ def download(fmt: str) -> Response:
     as_of = filters.as_of or date.today()
     name = f"data-map-{as_of.isoformat()}.{fmt}"
     if fmt in ("svg", "png", "pdf"):
-        cached = _cache_file(registry_revision(), filters, as_of, fmt)
-        if cached.exists():
-            return _file_response(cached.read_bytes(), fmt, name)
+        cached = _read(_cache_file(registry_revision(), filters, as_of, fmt))
+        if cached is not None:
+            return _file_response(cached, fmt, name)
     checked = checked_registry(as_of)
-    problems = graph.filter_problems(checked.live, filters)
+    problems = _filter_problems(checked.live, filters)
     if problems:
         return _problem_response(problems)
     try:
         body = _draw(checked, filters, fmt).body
+    except DotBusy:
+        return _busy()
     except graph.DotNotFound:
         return _problem_response([DOT_MISSING], 503)
     except graph.RenderError as exc:

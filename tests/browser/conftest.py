@@ -50,6 +50,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "SECRET_KEY": "browser-test-secret-key",
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(root / "browser.sqlite"),
             "MAP_CACHE_DIR": str(root / "map-cache"),
+            "AUDIT_KEY": "browser-test-audit-key",
+            "AUDIT_ANCHOR": str(root / "audit-anchor.log"),
             # Tests sign in many times from one address.
             "LOGIN_IP_MAX_FAILURES": 1000,
         }

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 import networkx as nx
@@ -176,26 +177,42 @@ class DrawOptions:
         Seconds ``dot`` may take.
     threshold : int
         A kind with more organisations than this in view is drawn as one cluster node.
+    slots : render.DotSlots, optional
+        How many ``dot`` programs may run at once on the host, and how long to wait for a turn.
     """
 
     dot: str = "dot"
     timeout: float = 60.0
     threshold: int = CLUSTER_THRESHOLD
+    slots: render.DotSlots | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> DrawOptions:
         """The options an app's settings give: ``GRAPHVIZ_DOT``, ``MAP_DOT_TIMEOUT`` (seconds) and
-        ``MAP_CLUSTER_THRESHOLD``, each optional.
+        ``MAP_CLUSTER_THRESHOLD``, each optional; with ``MAP_CACHE_DIR``, the slots for running
+        ``dot`` kept in it: ``MAP_DOT_CONCURRENCY`` of them (default 2; 0 for no limit), waited for
+        up to ``MAP_DOT_WAIT`` seconds (default 5).
 
         Examples
         --------
         >>> DrawOptions.from_settings({"MAP_DOT_TIMEOUT": "5"})
         DrawOptions(dot='dot', timeout=5.0, threshold=12)
+        >>> DrawOptions.from_settings({"MAP_CACHE_DIR": "/tmp/maps", "MAP_DOT_CONCURRENCY": 3}).slots
+        DotSlots(directory=PosixPath('/tmp/maps/.dot-slots'), count=3, wait=5.0)
         """
+        slots = None
+        count = int(settings.get("MAP_DOT_CONCURRENCY", 2))
+        if settings.get("MAP_CACHE_DIR") and count > 0:
+            slots = render.DotSlots(
+                Path(settings["MAP_CACHE_DIR"]) / ".dot-slots",
+                count,
+                float(settings.get("MAP_DOT_WAIT", 5.0)),
+            )
         return cls(
             dot=settings.get("GRAPHVIZ_DOT", cls.dot),
             timeout=float(settings.get("MAP_DOT_TIMEOUT", cls.timeout)),
             threshold=int(settings.get("MAP_CLUSTER_THRESHOLD", cls.threshold)),
+            slots=slots,
         )
 
 
@@ -317,7 +334,7 @@ def _picture(source: Callable[[], str], fmt: str, options: DrawOptions, cache: P
     kept = cache.get(fmt) if cache is not None else None
     if kept is not None:
         return kept
-    body = render.run_dot(source(), fmt, dot=options.dot, timeout=options.timeout)
+    body = render.run_dot(source(), fmt, dot=options.dot, timeout=options.timeout, slots=options.slots)
     if cache is not None:
         cache.put(fmt, body)
     return body

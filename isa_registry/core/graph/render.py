@@ -1,20 +1,31 @@
 """Running Graphviz, and making its SVG safe to place inside a page.
 
 :func:`run_dot` is the one place the ``dot`` program runs: a fixed argument list, the source on
-standard input, and a time limit. :func:`inline_svg` parses what it drew with defusedxml and
-refuses anything that could run script.
+standard input, and a time limit; given :class:`DotSlots`, it waits for one of a few slots shared
+by every process on the host, so that a burst of requests cannot start a ``dot`` each.
+:func:`inline_svg` parses what it drew with defusedxml and refuses anything that could run script.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import re
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from html import escape as html_escape
+from pathlib import Path
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-__all__ = ["DotNotFound", "RenderError", "inline_svg", "run_dot"]
+__all__ = ["DotBusy", "DotNotFound", "DotSlots", "RenderError", "inline_svg", "run_dot"]
+
+log = logging.getLogger(__name__)
 
 
 class RenderError(RuntimeError):
@@ -25,18 +36,95 @@ class DotNotFound(RenderError):
     """The ``dot`` program is not installed (or not where configured)."""
 
 
-def run_dot(source: str, fmt: str, dot: str = "dot", timeout: float = 60.0) -> bytes:
+class DotBusy(RenderError):
+    """Every slot for running ``dot`` stayed taken for as long as the caller would wait."""
+
+
+@dataclass(frozen=True)
+class DotSlots:
+    """At most ``count`` ``dot`` programs at once, across every process on the host.
+
+    Each slot is a file in ``directory`` held with an exclusive ``flock`` while ``dot`` runs; the
+    kernel lets go of it when the process holding it ends, however it ends. A caller waits up to
+    ``wait`` seconds for a free slot, then gives up with :class:`DotBusy`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> slots = DotSlots(Path(tempfile.mkdtemp()), count=1, wait=0)
+    >>> with slots.hold():
+    ...     with slots.hold():
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    isa_registry.core.graph.render.DotBusy: The map is busy: other maps are being drawn.
+    """
+
+    directory: Path
+    count: int = 2
+    wait: float = 5.0
+
+    def _take(self) -> int | None:
+        """An open slot file held by this process, or None when every slot is taken."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for number in range(self.count):
+            fd = os.open(self.directory / f"slot-{number}", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd
+        return None
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Hold a slot for the duration of the ``with`` block; :class:`DotBusy` if none came free.
+
+        If the slots' folder cannot be written, the block runs without a slot (and says so in the
+        log): a misconfigured folder costs the bound, not the map.
+        """
+        deadline = time.monotonic() + self.wait
+        try:
+            fd = self._take()
+        except OSError as exc:
+            log.warning("dot runs without a slot: %s cannot be used (%s)", self.directory, exc)
+            yield
+            return
+        while fd is None:
+            if time.monotonic() >= deadline:
+                raise DotBusy("The map is busy: other maps are being drawn.")
+            time.sleep(0.05)
+            fd = self._take()
+        try:
+            yield
+        finally:
+            os.close(fd)  # closing the file lets go of its lock
+
+
+def run_dot(
+    source: str, fmt: str, dot: str = "dot", timeout: float = 60.0, slots: DotSlots | None = None
+) -> bytes:
     """Render DOT ``source`` as ``fmt`` (``svg``, ``png`` or ``pdf``): the one place dot runs.
+
+    With ``slots``, dot runs only once one of them is free (:meth:`DotSlots.hold`).
 
     Raises
     ------
     DotNotFound
         ``dot`` cannot be run.
+    DotBusy
+        Every slot stayed taken for as long as ``slots`` say to wait.
     RenderError
         dot failed, or took longer than ``timeout`` seconds.
     """
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"dot does not render {fmt!r} here")
+    with slots.hold() if slots is not None else nullcontext():
+        return _run(source, fmt, dot, timeout)
+
+
+def _run(source: str, fmt: str, dot: str, timeout: float) -> bytes:
     try:
         done = subprocess.run(  # noqa: S603 - a fixed argument list, no shell; the source goes on stdin
             [dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False
