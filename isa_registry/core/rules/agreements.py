@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from ..domain import Agreement, Finding, Flow, Registry
 from ..scope import REVIEW_NOTICE_DAYS
-from ._common import a_day, agreement_label, finding, in_scope, is_live, listing, plural
+from ._common import a_day, agreement_label, days_until, finding, in_scope, is_live, listing, plural
 
 __all__ = [
     "agreement_expired",
@@ -108,12 +108,10 @@ def agreement_review_due(registry: Registry, as_of: date) -> Iterator[Finding]:
             continue
         if not as_of <= agreement.review_date <= horizon:
             continue
-        days = (agreement.review_date - as_of).days
-        when = "today" if days == 0 else f"in {days} {plural(days, 'day', 'days')}"
         yield _agreement_finding(
             "AGREEMENT_REVIEW_DUE",
             agreement,
-            f"is due for review on {a_day(agreement.review_date)} ({when}).",
+            f"is due for review on {a_day(agreement.review_date)}{days_until(agreement.review_date, as_of)}.",
             f"Arrange the review of {agreement.key} with its parties.",
             _CODE_OF_PRACTICE,
         )
