@@ -15,11 +15,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ..core import exchange
+from ..core.decisions import Decision
 from ..core.domain import Registry
 from ..core.spreadsheet import read_tabular
 from ..store import audit, persist, users
+from ..store import decisions as store_decisions
 from ..store.db import db
 from ..store.models import AuditEntry, AuditHead
+from ..store.models import Flow as FlowModel
 from ..store.models import Organisation as OrganisationModel
 from ..store.passwords import password_problem
 from ..store.queries import load_registry
@@ -37,8 +40,10 @@ def _progress(stage: str, done: int, total: int) -> None:
         click.echo(f"  {stage}: {done}/{total}", err=True)
 
 
-def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements: set[str]) -> Registry:
-    """Read FILE (JSON, or a spreadsheet log) into a registry, validating it whole.
+def _read_registry_file(
+    path: str, known_orgs: dict[str, str], known_agreements: set[str], known_flows: set[str]
+) -> tuple[Registry, list[Decision]]:
+    """Read FILE (JSON, or a spreadsheet log) into a registry and its decisions, validating it whole.
 
     ``known_orgs`` maps the keys of organisations already in the registry to their names: a
     spreadsheet may name them either way.
@@ -46,12 +51,10 @@ def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements:
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".csv"):
         doc = read_tabular(path, known_orgs, known_agreements)
-        return exchange.parse_document(doc, known_orgs, known_agreements)
-    if path == "-":
-        text = sys.stdin.read()
     else:
-        text = Path(path).read_text(encoding="utf-8")
-    return exchange.load_document(text, known_orgs, known_agreements)
+        doc = exchange.read_json(sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8"))
+    registry = exchange.parse_document(doc, known_orgs, known_agreements, known_flows)
+    return registry, exchange.decisions_of(doc)
 
 
 def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportReport:
@@ -62,15 +65,17 @@ def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportR
         session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
     )
     known_agreements = set(persist.agreement_ids(session))
+    known_flows = set(session.scalars(select(FlowModel.key)))
     click.echo(f"Reading and checking {path}...", err=True)
-    registry = _read_registry_file(path, known_orgs, known_agreements)
+    registry, decisions = _read_registry_file(path, known_orgs, known_agreements, known_flows)
     click.echo(
         f"Read {len(registry.organisations)} organisations, {len(registry.agreements)} agreements, "
-        f"{len(registry.flows)} flows from {path}.",
+        f"{len(registry.flows)} flows and {len(decisions)} decisions from {path}.",
         err=True,
     )
     try:
         report = persist.apply_registry(session, registry, actor, progress=_progress)
+        report.decisions = store_decisions.apply_decisions(session, decisions, actor)
         if dry_run:
             session.rollback()
         else:
@@ -116,7 +121,8 @@ def export_registry_command(file: str) -> None:
     click.echo("Loading the registry...", err=True)
     registry = load_registry(db.session, include_archived=True)
     click.echo(f"Writing {len(registry.flows)} flows...", err=True)
-    text = exchange.dump_document(exchange.to_document(registry))
+    decisions = store_decisions.load_decisions(db.session)
+    text = exchange.dump_document(exchange.to_document(registry, decisions=decisions))
     if file == "-":
         sys.stdout.write(text)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
@@ -17,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from ..core import records
+from ..core.decisions import Action, Decision, Reviewed, review
 from ..core.domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from ..core.rules import run_rules
 from . import cache
 from .audit import GENESIS
 from .db import Session, db
+from .decisions import load_actions, load_decisions
 from .models import Agreement as AgreementModel
 from .models import AgreementParty, AuditEntry, AuditHead
 from .models import Flow as FlowModel
@@ -133,7 +135,10 @@ class CheckedRegistry:
     """The registry at one revision and the rules' findings on one date.
 
     ``full`` holds archived records too (their pages still open); ``live`` leaves them out, as the
-    rules do. Shared between requests: callers must treat every object in it as read-only.
+    rules do. ``decisions`` holds every decision ever taken (withdrawn ones too) and ``actions``
+    every action assigned; ``reviewed`` is each finding, in the order of ``findings``, with its
+    state on ``as_of`` (open, decided or lapsed), its decision and its action. Shared between
+    requests: callers must treat every object in it as read-only.
     """
 
     revision: tuple[int, str]
@@ -141,6 +146,14 @@ class CheckedRegistry:
     full: Registry
     live: Registry
     findings: list[Finding]
+    decisions: tuple[Decision, ...] = ()
+    actions: tuple[Action, ...] = ()
+    reviewed: list[Reviewed] = field(default_factory=list)
+
+    def decisions_on(self, subject_type: str, subject_key: str, code: str) -> list[Decision]:
+        """Every decision taken on one finding, the latest first (its history)."""
+        found = [d for d in self.decisions if d.finding_id == (subject_type, subject_key, code)]
+        return sorted(found, key=lambda d: d.decided_on, reverse=True)
 
 
 def registry_revision(session: Session | None = None) -> tuple[int, str]:
@@ -177,7 +190,10 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     base = next((c for c in kept if c.revision == revision), None)
     if base is not None:  # the same registry, checked on another date
         full, live = base.full, base.live
+        decisions, actions = base.decisions, base.actions
     else:
+        # Decisions are audit entries too, so a new revision reads them again (two statements).
+        decisions, actions = tuple(load_decisions(session)), tuple(load_actions(session))
         replayed = replay_changes(kept[0], revision, session) if kept else None
         if replayed is None:
             full = load_registry(session, include_archived=True)
@@ -190,7 +206,10 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
             agreements={k: a for k, a in full.agreements.items() if not a.archived},
             flows={k: f for k, f in full.flows.items() if not f.archived},
         )
-    checked = CheckedRegistry(revision, as_of, full, live, run_rules(live, as_of))
+    findings = run_rules(live, as_of)
+    checked = CheckedRegistry(
+        revision, as_of, full, live, findings, decisions, actions, review(findings, decisions, as_of, actions)
+    )
     cache.REGISTRIES.put(key, checked)
     return checked
 
