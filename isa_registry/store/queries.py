@@ -7,6 +7,7 @@ plain :mod:`isa_registry.core.domain` objects for the rules, the map, the ROPA a
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from ..core import records
-from ..core.decisions import Action, Decision, Reviewed, review
+from ..core.decisions import Action, Decision, FindingId, Reviewed, review
 from ..core.domain import Agreement, Finding, Flow, Organisation, Party, Registry, Transfer
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from ..core.rules import run_rules
@@ -26,7 +27,7 @@ from .audit import GENESIS
 from .db import Session, db
 from .decisions import load_actions, load_decisions
 from .models import Agreement as AgreementModel
-from .models import AgreementParty, AuditEntry, AuditHead
+from .models import AgreementParty, AuditEntry, AuditHead, FindingAction, FindingDecision
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 
@@ -150,6 +151,11 @@ class CheckedRegistry:
     actions: tuple[Action, ...] = ()
     reviewed: list[Reviewed] = field(default_factory=list)
 
+    @functools.cached_property
+    def reviewed_by_id(self) -> dict[FindingId, Reviewed]:
+        """Each finding's review, by the finding's identity (subject type, subject key, code)."""
+        return {r.id: r for r in self.reviewed}
+
     def decisions_on(self, subject_type: str, subject_key: str, code: str) -> list[Decision]:
         """Every decision taken on one finding, the latest first (its history)."""
         found = [d for d in self.decisions if d.finding_id == (subject_type, subject_key, code)]
@@ -168,6 +174,22 @@ def registry_revision(session: Session | None = None) -> tuple[int, str]:
     return (row.seq, row.hash) if row else (0, GENESIS)
 
 
+def _revision_and_what_is_decided(session: Session) -> tuple[tuple[int, str], bool, bool]:
+    """:func:`registry_revision`, and whether any decision and any action was ever recorded, in one
+    statement (so that a registry without them never reads their tables)."""
+    head = AuditHead.__table__
+    row = session.execute(
+        select(
+            select(head.c.seq).scalar_subquery(),
+            select(head.c.hash).scalar_subquery(),
+            select(FindingDecision.__table__.c.id).exists(),
+            select(FindingAction.__table__.c.id).exists(),
+        )
+    ).one()
+    revision = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
+    return revision, bool(row[2]), bool(row[3])
+
+
 def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegistry:
     """The registry and its findings on ``as_of``, loaded and checked once per revision per process.
 
@@ -180,7 +202,7 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     rules then run on the result. Anything unexpected falls back to reading the tables.
     """
     session = session or db.session
-    revision = registry_revision(session)
+    revision, any_decisions, any_actions = _revision_and_what_is_decided(session)
     url = str(session.get_bind().engine.url)
     key = (url, *revision, as_of)
     hit = cache.REGISTRIES.get(key)
@@ -192,8 +214,10 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
         full, live = base.full, base.live
         decisions, actions = base.decisions, base.actions
     else:
-        # Decisions are audit entries too, so a new revision reads them again (two statements).
-        decisions, actions = tuple(load_decisions(session)), tuple(load_actions(session))
+        # Decisions are audit entries too, so a new revision reads them again: one statement for
+        # each kind that has rows (none at all in a registry where nothing was ever decided).
+        decisions = tuple(load_decisions(session)) if any_decisions else ()
+        actions = tuple(load_actions(session)) if any_actions else ()
         replayed = replay_changes(kept[0], revision, session) if kept else None
         if replayed is None:
             full = load_registry(session, include_archived=True)

@@ -49,7 +49,19 @@ ERROR_PAGES = {
 
 def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
-    from . import agreements, audit_log, auth, dashboard, findings, flows, health, organisations, ropa, users
+    from . import (
+        agreements,
+        audit_log,
+        auth,
+        dashboard,
+        decisions,
+        findings,
+        flows,
+        health,
+        organisations,
+        ropa,
+        users,
+    )
     from . import map as map_area
 
     areas = (
@@ -60,6 +72,7 @@ def register(app: Flask) -> None:
         agreements,
         flows,
         findings,
+        decisions,
         map_area,
         ropa,
         audit_log,

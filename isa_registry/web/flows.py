@@ -182,6 +182,7 @@ def show(key: str) -> str:
         registry=registry,
         agreement=registry.agreements.get(flow.agreement) if flow.agreement else None,
         findings=ctx.findings,
+        reviewed=ctx.reviewed,
         law=law_in_words(flow),
         history=services.history(db.session, FLOW.subject_type, key),
         labels=LABELS,
