@@ -245,3 +245,33 @@ def test_the_dashboard_lists_overdue_actions_and_decisions_lapsing_soon(registry
     page = admin.get("/").text
     assert 'id="lapsing-decisions"' in page and 'id="overdue-actions"' in page
     assert "Overdue" in admin.get("/my-actions").text
+
+
+def test_the_map_colours_edges_by_open_findings_and_names_decided_ones(registry: Flask, auth: Auth) -> None:
+    from isa_registry.core import graph
+    from isa_registry.core.rules import run_rules
+    from isa_registry.store.queries import checked_registry
+    from isa_registry.web.map import open_and_decided
+
+    admin = auth.client("admin")
+    before = admin.get("/map").text
+    assert "govuk-tag--red" in before.split('id="connections"')[-1]
+    for url in (ERROR_URL, "/findings/flow/FLOW-013/FLOW_NO_LAWFUL_BASIS"):
+        admin.post(url, data={"decision": "accepted", "reason": "Renewing.", **in_a_year()})
+    with registry.app_context():
+        checked = checked_registry(date.today())
+        open_findings, decided = open_and_decided(checked)
+        assert {f.code for f in decided} == {"FLOW_NO_LAWFUL_BASIS"}
+        built = graph.build_graph(checked.live, open_findings, checked.as_of, decided=decided)
+        edge = built.edges["wmp", "dudley", "FLOW-012"]
+        assert edge["severity"] == "warning"
+        assert [f.code for f in edge["decided"]] == ["FLOW_NO_LAWFUL_BASIS"]
+        assert (
+            graph.build_graph(checked.live, run_rules(checked.live, checked.as_of)).edges[
+                "wmp", "dudley", "FLOW-012"
+            ]["severity"]
+            == "error"
+        )
+    table = admin.get("/map").text.split('id="connections"')[-1]
+    assert "govuk-tag--red" not in table
+    assert "Decided: FLOW_NO_LAWFUL_BASIS (FLOW-012), FLOW_NO_LAWFUL_BASIS (FLOW-013)" in table
