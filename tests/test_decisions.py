@@ -252,3 +252,56 @@ def test_a_reviewed_finding_as_json_has_its_state_and_decision() -> None:
         "review_by": days(5).isoformat(),
     }
     assert review([ERROR], [], AS_OF)[0].as_dict()["decision"] is None
+
+
+# --- The exchange format ----------------------------------------------------------------------------
+
+
+def test_the_schema_holds_the_specs_decision_fields() -> None:
+    from isa_registry.core.exchange import schema
+
+    item = schema()["properties"]["decisions"]["items"]
+    assert set(item["properties"]) == {
+        "subject_type",
+        "subject_key",
+        "code",
+        "decision",
+        "reason",
+        "decided_by",
+        "decided_on",
+        "review_by",
+        "message",
+        "withdrawn_on",
+    }
+    assert set(item["required"]) == {
+        "subject_type",
+        "subject_key",
+        "code",
+        "decision",
+        "reason",
+        "decided_by",
+        "decided_on",
+        "message",
+    }
+    assert "decisions" not in schema()["required"]  # a document without them stays valid
+
+
+def test_a_document_with_decisions_round_trips_and_bad_ones_are_named() -> None:
+    from isa_registry.core.exchange import decision_to_dict, decisions_of, to_document, validate_document
+
+    registry = clean_registry(flow={"article6": None})
+    finding = run_rules(registry, AS_OF)[0]
+    doc = to_document(registry, decisions=[decided(finding, decision="accepted", review_by=days(9))])
+    assert validate_document(doc) == []
+    assert decisions_of(doc) == [decided(finding, decision="accepted", review_by=days(9))]
+    assert to_document(registry, decisions=decisions_of(doc))["decisions"] == doc["decisions"]
+    doc["decisions"].append(dict(doc["decisions"][0], review_by=None))
+    doc["decisions"][0]["reason"] = " "
+    problems = validate_document(doc)
+    assert [(p.record, p.field) for p in problems] == [
+        ("decision 'FLOW_NO_LAWFUL_BASIS flow FLOW-012' (decisions[0])", "reason")
+    ]
+    doc["decisions"][0]["reason"] = "Why."
+    problems = validate_document(doc)
+    assert {p.field for p in problems} == {"review_by", "decided_on"}
+    assert decision_to_dict(decisions_of(doc)[0])["decided_by"] == "dpo@dudley.gov.uk"
