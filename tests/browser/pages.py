@@ -29,7 +29,6 @@ MAIN_PAGES = {
     "ropa": ("ropa", "list"),
     "audit log": ("audit_log", "list"),
     "users": ("users", "list"),
-    "my actions": ("decisions", "list"),
 }
 
 

@@ -137,4 +137,7 @@ def test_the_decision_pages_are_accessible_with_and_without_errors(page: Page) -
     page.click("button:has-text('Decide on the selected findings')")
     expect(page.locator("h1")).to_have_text("Decide on several findings")
     assert serious_violations(page) == []
+    page.goto("/my-actions")  # editors' and admins' own page, so not among the main pages
+    expect(page.locator("h1")).to_have_text("My actions")
+    assert serious_violations(page) == []
     assert csp_problems(page) == []
