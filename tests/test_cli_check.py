@@ -105,3 +105,73 @@ def test_check_shows_progress_on_stderr_only(app, runner, tmp_path) -> None:
     result = runner.invoke(args=["check", "--format", "json"])
     assert "Checking 5 organisations, 1 agreements and 1 flows" in result.stderr
     assert json.loads(result.stdout)["findings"]
+
+
+# --- Decisions ----------------------------------------------------------------------------------
+
+
+def _decide(app, code: str, decision: str = "not_applicable", review_by=None, decided_on=days(-1)) -> None:
+    from isa_registry.store.db import db
+    from isa_registry.store.decisions import decide
+    from isa_registry.store.queries import checked_registry
+
+    with app.app_context():
+        finding = next(f for f in checked_registry(AS_OF).findings if f.code == code)
+        decide(
+            db.session,
+            "dpo@dudley.gov.uk",
+            True,
+            finding,
+            decision,
+            "Statutory return.",
+            review_by,
+            decided_on,
+        )
+
+
+def test_check_json_gives_each_finding_its_state_and_decision(app, runner, tmp_path) -> None:
+    _load(runner, tmp_path, clean_registry(**MIXED))
+    _decide(app, "FLOW_NO_RETENTION", "accepted", review_by=days(10))
+    result = runner.invoke(args=["check", "--as-of", "2026-11-23", "--format", "json"])
+    findings = {f["code"]: f for f in json.loads(result.stdout)["findings"]}
+    assert findings["FLOW_NO_LAWFUL_BASIS"]["state"] == "open"
+    assert findings["FLOW_NO_LAWFUL_BASIS"]["decision"] is None
+    assert findings["FLOW_NO_RETENTION"]["state"] == "decided"
+    assert findings["FLOW_NO_RETENTION"]["decision"] == {
+        "decision": "accepted",
+        "reason": "Statutory return.",
+        "decided_by": "dpo@dudley.gov.uk",
+        "decided_on": days(-1).isoformat(),
+        "review_by": days(10).isoformat(),
+    }
+    later = runner.invoke(args=["check", "--as-of", days(11).isoformat(), "--format", "json"])
+    assert {f["code"]: f["state"] for f in json.loads(later.stdout)["findings"]}[
+        "FLOW_NO_RETENTION"
+    ] == "lapsed"
+
+
+def test_check_exits_0_when_every_error_is_decided_and_1_with_strict(app, runner, tmp_path) -> None:
+    _load(runner, tmp_path, clean_registry(**MIXED))
+    _decide(app, "FLOW_NO_LAWFUL_BASIS")
+    result = runner.invoke(args=["check", "--as-of", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["check", "--as-of", "2026-11-23", "--strict"]).exit_code == 1
+
+
+def test_check_exits_1_when_an_errors_decision_has_lapsed(app, runner, tmp_path) -> None:
+    _load(runner, tmp_path, clean_registry(**MIXED))
+    _decide(app, "FLOW_NO_LAWFUL_BASIS", "accepted", review_by=days(5))
+    assert runner.invoke(args=["check", "--as-of", days(5).isoformat()]).exit_code == 0
+    assert runner.invoke(args=["check", "--as-of", days(6).isoformat()]).exit_code == 1
+
+
+def test_check_text_lists_open_findings_first_and_decided_ones_after(app, runner, tmp_path) -> None:
+    _load(runner, tmp_path, clean_registry(**MIXED))
+    _decide(app, "FLOW_NO_LAWFUL_BASIS")
+    lines = runner.invoke(args=["check", "--as-of", "2026-11-23"]).stdout.splitlines()
+    headings = [line for line in lines if line and not line.startswith(" ")]
+    assert headings[1:4] == ["Warnings (1)", "Info (1)", "Decided (1): accepted or not applicable"]
+    decided = lines.index("Decided (1): accepted or not applicable")
+    assert lines[decided + 1].startswith("  FLOW_NO_LAWFUL_BASIS  flow FLOW-012")
+    assert lines[decided + 2].startswith("      Decision: Does not apply here by dpo@dudley.gov.uk")
+    assert lines[-2:] == ["Decided: 1 errors, 0 warnings, 0 info", "0 errors, 1 warnings, 1 info"]

@@ -514,7 +514,7 @@ def test_as_of_dates_out_of_range_are_refused_not_drawn(
     for year in range(2201, 2251):
         response = signed_in.get(f"/map.svg?as_of={year}-01-01")
         assert response.status_code == 400
-        assert b"The as-of date must be between 1 1 1900 and 31 12 2200." in response.data
+        assert b"The as-of date must be between 1 January 1900 and 31 December 2200." in response.data
     response = signed_in.get("/map?as_of=9999-12-31")
     assert response.status_code == 400
     html = response.get_data(as_text=True)

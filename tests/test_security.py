@@ -116,6 +116,16 @@ def test_the_walk_sees_the_analyses_pages_and_downloads(demo: Flask) -> None:
     } <= endpoints
 
 
+def test_the_walk_sees_the_decision_routes(demo: Flask) -> None:
+    endpoints = {rule.endpoint for _, rule in routes(demo, STATE_CHANGING)}
+    assert {
+        "decisions.decide",
+        "decisions.withdraw",
+        "decisions.assign",
+        "decisions.decide_many",
+    } <= endpoints
+
+
 def test_anonymous_users_change_nothing(demo: Flask) -> None:
     values, before = url_values(demo), snapshot(demo)
     client = demo.test_client()

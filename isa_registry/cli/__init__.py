@@ -16,11 +16,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ..core import exchange
+from ..core.decisions import Decision
 from ..core.domain import Registry
 from ..core.spreadsheet import read_tabular
 from ..store import audit, persist, users
+from ..store import decisions as store_decisions
 from ..store.db import db
 from ..store.models import AuditEntry, AuditHead
+from ..store.models import Flow as FlowModel
 from ..store.models import Organisation as OrganisationModel
 from ..store.passwords import password_problem
 from ..store.queries import load_registry
@@ -38,8 +41,10 @@ def _progress(stage: str, done: int, total: int) -> None:
         click.echo(f"  {stage}: {done}/{total}", err=True)
 
 
-def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements: set[str]) -> Registry:
-    """Read FILE (JSON, or a spreadsheet log) into a registry, validating it whole.
+def _read_registry_file(
+    path: str, known_orgs: dict[str, str], known_agreements: set[str], known_flows: set[str]
+) -> tuple[Registry, list[Decision]]:
+    """Read FILE (JSON, or a spreadsheet log) into a registry and its decisions, validating it whole.
 
     ``known_orgs`` maps the keys of organisations already in the registry to their names: a
     spreadsheet may name them either way.
@@ -48,10 +53,12 @@ def _read_registry_file(path: str, known_orgs: dict[str, str], known_agreements:
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".csv"):
         doc = read_tabular(path, known_orgs, known_agreements, limits=limits)
-        return exchange.parse_document(doc, known_orgs, known_agreements)
-    source = sys.stdin.buffer if path == "-" else path
-    data = exchange.read_limited(source, "standard input" if path == "-" else path, limits.file_bytes)
-    return exchange.load_document(data, known_orgs, known_agreements)
+    else:
+        source = sys.stdin.buffer if path == "-" else path
+        data = exchange.read_limited(source, "standard input" if path == "-" else path, limits.file_bytes)
+        doc = exchange.load_json(data)
+    registry = exchange.parse_document(doc, known_orgs, known_agreements, known_flows)
+    return registry, exchange.decisions_of(doc)
 
 
 def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportReport:
@@ -62,15 +69,17 @@ def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportR
         session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
     )
     known_agreements = set(persist.agreement_ids(session))
+    known_flows = set(session.scalars(select(FlowModel.key)))
     click.echo(f"Reading and checking {path}...", err=True)
-    registry = _read_registry_file(path, known_orgs, known_agreements)
+    registry, decisions = _read_registry_file(path, known_orgs, known_agreements, known_flows)
     click.echo(
         f"Read {len(registry.organisations)} organisations, {len(registry.agreements)} agreements, "
-        f"{len(registry.flows)} flows from {path}.",
+        f"{len(registry.flows)} flows and {len(decisions)} decisions from {path}.",
         err=True,
     )
     try:
         report = persist.apply_registry(session, registry, actor, progress=_progress)
+        report.decisions = store_decisions.apply_decisions(session, decisions, actor)
         if dry_run:
             session.rollback()
         else:
@@ -116,7 +125,8 @@ def export_registry_command(file: str) -> None:
     click.echo("Loading the registry...", err=True)
     registry = load_registry(db.session, include_archived=True)
     click.echo(f"Writing {len(registry.flows)} flows...", err=True)
-    text = exchange.dump_document(exchange.to_document(registry))
+    decisions = store_decisions.load_decisions(db.session)
+    text = exchange.dump_document(exchange.to_document(registry, decisions=decisions))
     if file == "-":
         sys.stdout.write(text)
     else:

@@ -26,6 +26,7 @@ import jsonschema
 from jsonschema._format import is_date as _jsonschema_is_date
 
 from . import dates, records
+from .decisions import SUBJECT_TYPES, Decision, decision_problems
 from .domain import Agreement, Basis, Flow, Organisation, Party, Registry, Transfer
 from .law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
 from .records import KEY_PATTERN
@@ -47,6 +48,9 @@ __all__ = [
     "agreement_to_dict",
     "basis_from_dict",
     "basis_to_dict",
+    "decision_from_dict",
+    "decision_to_dict",
+    "decisions_of",
     "dump_document",
     "flow_from_dict",
     "flow_to_dict",
@@ -121,6 +125,10 @@ def size_words(size: int) -> str:
     return f"{size:,} bytes"
 
 
+#: Text that is more than spaces.
+NOT_BLANK = r"\S"
+
+
 def _category_codes() -> list[str]:
     from .law import CATEGORIES
 
@@ -186,6 +194,41 @@ def _object(declared: tuple[records.Field, ...]) -> dict[str, Any]:
     }
 
 
+def _decision_schema() -> dict[str, Any]:
+    """A decision on a finding (``decisions[]``, the spec's second round)."""
+    from .rules import CODES
+    from .vocabulary import DECISION
+
+    day = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
+    text = {"type": "string", "minLength": 1}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "subject_type",
+            "subject_key",
+            "code",
+            "decision",
+            "reason",
+            "decided_by",
+            "decided_on",
+            "message",
+        ],
+        "properties": {
+            "subject_type": _enum(SUBJECT_TYPES),
+            "subject_key": {"type": "string", "pattern": KEY_PATTERN},
+            "code": _enum(CODES),
+            "decision": _enum(DECISION.codes),
+            "reason": {**text, "pattern": NOT_BLANK},
+            "decided_by": {**text, "maxLength": 320, "pattern": NOT_BLANK},
+            "decided_on": day,
+            "review_by": _nullable(day),
+            "message": text,
+            "withdrawn_on": _nullable(day),
+        },
+    }
+
+
 def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of an ``isa-registry/1`` document, from the declarations."""
     organisation = _object(records.ORGANISATION)
@@ -204,6 +247,7 @@ def build_schema() -> dict[str, Any]:
             "organisations": _list(organisation),
             "agreements": _list(agreement),
             "flows": _list(flow),
+            "decisions": _list(_decision_schema()),
         },
     }
 
@@ -279,7 +323,14 @@ def _quickly_valid(doc: Any) -> bool:
     return True
 
 
-_SINGULAR = {"organisations": "organisation", "agreements": "agreement", "flows": "flow"}
+_SINGULAR = {
+    "organisations": "organisation",
+    "agreements": "agreement",
+    "flows": "flow",
+    "decisions": "decision",
+}
+#: The sections of records with keys (decisions have none: they are identified by their finding).
+_KEYED = ("organisations", "agreements", "flows")
 
 
 @dataclass(frozen=True, order=True)
@@ -307,11 +358,16 @@ class InvalidDocument(ValueError):
 def _record_label(doc: Any, section: str, index: int) -> str:
     """``flow 'FLOW-003' (flows[2])``, or the position alone when the record has no usable key."""
     try:
-        key = doc[section][index].get("key")
+        record = doc[section][index]
+        if section == "decisions":
+            key = "{} {} {}".format(record["code"], record["subject_type"], record["subject_key"])
+        else:
+            key = record.get("key")
     except (AttributeError, IndexError, KeyError, TypeError):
         key = None
     where = f"{section}[{index}]"
-    if isinstance(key, str) and _KEY_RE.match(key):
+    # Only a key that is a key is echoed back: a control character in it must not reach the message.
+    if isinstance(key, str) and all(_KEY_RE.match(part) for part in key.split(" ")):
         return f"{_SINGULAR[section]} '{key}' ({where})"
     return f"{_SINGULAR[section]} at {where}"
 
@@ -346,6 +402,10 @@ def _schema_problem(doc: Any, error: jsonschema.ValidationError) -> Problem:
         )
     elif error.validator in ("pattern", "format") and schema.get("pattern") == DATE_PATTERN:
         message = f"{error.instance!r} is not a date in the form YYYY-MM-DD"
+    elif error.validator == "pattern" and schema.get("pattern") == NOT_BLANK:
+        message = "is blank: write it out"
+    elif error.validator == "enum" and path[-1:] == ["code"]:
+        message = f"{error.instance!r} is not a finding code"
     elif error.validator == "anyOf":
         # Nullable fields: report the non-null alternative's complaint, which says what is wanted.
         wanted = [e for e in error.context or [] if e.schema != {"type": "null"}]
@@ -359,12 +419,16 @@ def _date(value: str | None) -> date | None:
 
 
 def validate_document(
-    doc: Any, known_organisations: Iterable[str] = (), known_agreements: Iterable[str] = ()
+    doc: Any,
+    known_organisations: Iterable[str] = (),
+    known_agreements: Iterable[str] = (),
+    known_flows: Iterable[str] = (),
 ) -> list[Problem]:
     """Every problem with ``doc``: schema violations first, then the format's cross-record rules.
 
-    ``known_organisations`` and ``known_agreements`` are keys already in the registry that the
-    document is imported into: a document may refer to them without repeating them.
+    ``known_organisations``, ``known_agreements`` and ``known_flows`` are keys already in the
+    registry that the document is imported into: a document may refer to them without repeating
+    them (a decision may be about a record the document does not hold).
     """
     if _depth(doc) > MAX_DEPTH:
         return [Problem("document", "", f"is nested more than {MAX_DEPTH} levels deep")]
@@ -376,7 +440,7 @@ def validate_document(
         problems = sorted({*problems, *_value_problems(doc)}, key=lambda p: (p.record, p.field, p.message))
     if problems or not isinstance(doc, dict):
         return problems or [Problem("document", "", "is not a JSON object")]
-    return _cross_record_problems(doc, set(known_organisations), set(known_agreements))
+    return _cross_record_problems(doc, set(known_organisations), set(known_agreements), set(known_flows))
 
 
 def _depth(doc: Any) -> int:
@@ -453,7 +517,7 @@ def _value_problems(doc: dict[str, Any]) -> list[Problem]:
 
 
 def _cross_record_problems(
-    doc: dict[str, Any], known_organisations: set[str], known_agreements: set[str]
+    doc: dict[str, Any], known_organisations: set[str], known_agreements: set[str], known_flows: set[str]
 ) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -461,7 +525,7 @@ def _cross_record_problems(
         return _record_label(doc, section, i)
 
     keys: dict[str, set[str]] = {}
-    for section in _SINGULAR:
+    for section in _KEYED:
         counts = Counter(r["key"] for r in doc[section])
         keys[section] = set(counts)
         for i, record in enumerate(doc[section]):
@@ -522,6 +586,35 @@ def _cross_record_problems(
             )
         check_dates(where, f)
         problems.extend(schedule_problems(where, f))
+        if f.get("recipient_basis"):
+            problems.extend(schedule_problems(where, f["recipient_basis"], prefix="recipient_basis."))
+    known = {
+        "organisation": orgs,
+        "agreement": agreements,
+        "flow": keys["flows"] | known_flows,
+    }
+    problems.extend(_decisions_problems(doc, known))
+    return problems
+
+
+def _decisions_problems(doc: dict[str, Any], known: dict[str, set[str]]) -> list[Problem]:
+    """Each decision's problems (known record and code, reason, review-by date), and repeats."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, str, str, date]] = set()
+    for i, record in enumerate(doc.get("decisions", [])):
+        where = _record_label(doc, "decisions", i)
+        try:
+            decision = decision_from_dict(record)
+        except ValueError as exc:
+            problems.append(Problem(where, "decided_on", str(exc)))
+            continue
+        for field, message in decision_problems(decision, lambda t, k: k in known.get(t, ())):
+            problems.append(Problem(where, field, message))
+        if decision.identity in seen:
+            problems.append(
+                Problem(where, "decided_on", "the document holds another decision on this finding that day")
+            )
+        seen.add(decision.identity)
     return problems
 
 
@@ -609,11 +702,40 @@ def flow_from_dict(record: dict[str, Any]) -> Flow:
     )
 
 
+def decision_from_dict(record: dict[str, Any]) -> Decision:
+    """One decision from the format (valid already)."""
+    decided_on = _date(record["decided_on"])
+    assert decided_on is not None  # required by the schema
+    return Decision(
+        subject_type=record["subject_type"],
+        subject_key=record["subject_key"],
+        code=record["code"],
+        decision=record["decision"],
+        reason=record["reason"],
+        decided_by=record["decided_by"],
+        decided_on=decided_on,
+        review_by=_date(record.get("review_by")),
+        message=record["message"],
+        withdrawn_on=_date(record.get("withdrawn_on")),
+    )
+
+
+def decisions_of(doc: dict[str, Any]) -> list[Decision]:
+    """The decisions of a document (valid already: see :func:`validate_document`)."""
+    return [decision_from_dict(d) for d in doc.get("decisions", [])]
+
+
 def parse_document(
-    doc: Any, known_organisations: Iterable[str] = (), known_agreements: Iterable[str] = ()
+    doc: Any,
+    known_organisations: Iterable[str] = (),
+    known_agreements: Iterable[str] = (),
+    known_flows: Iterable[str] = (),
 ) -> Registry:
-    """Validate ``doc`` and return its registry; raises :class:`InvalidDocument` listing every problem."""
-    problems = validate_document(doc, known_organisations, known_agreements)
+    """Validate ``doc`` and return its registry; raises :class:`InvalidDocument` listing every problem.
+
+    The document's decisions are validated with it; :func:`decisions_of` gives them.
+    """
+    problems = validate_document(doc, known_organisations, known_agreements, known_flows)
     if problems:
         raise InvalidDocument(problems)
     organisations = [organisation_from_dict(o) for o in doc["organisations"]]
@@ -707,8 +829,27 @@ def flow_to_dict(f: Flow) -> dict[str, Any]:
     return out
 
 
-def to_document(registry: Registry, exported_at: datetime | None = None) -> dict[str, Any]:
-    """The whole registry as an ``isa-registry/1`` document, records in key order."""
+def decision_to_dict(d: Decision) -> dict[str, Any]:
+    """One decision in the format."""
+    return {
+        "subject_type": d.subject_type,
+        "subject_key": d.subject_key,
+        "code": d.code,
+        "decision": d.decision,
+        "reason": d.reason,
+        "decided_by": d.decided_by,
+        "decided_on": d.decided_on.isoformat(),
+        "review_by": _iso(d.review_by),
+        "message": d.message,
+        "withdrawn_on": _iso(d.withdrawn_on),
+    }
+
+
+def to_document(
+    registry: Registry, exported_at: datetime | None = None, decisions: Iterable[Decision] = ()
+) -> dict[str, Any]:
+    """The whole registry as an ``isa-registry/1`` document, records in key order, then the
+    decisions on findings by finding and date."""
     at = (exported_at or datetime.now(UTC)).astimezone(UTC)
     return {
         "format": FORMAT,
@@ -718,6 +859,7 @@ def to_document(registry: Registry, exported_at: datetime | None = None) -> dict
         ],
         "agreements": [agreement_to_dict(registry.agreements[k]) for k in sorted(registry.agreements)],
         "flows": [flow_to_dict(registry.flows[k]) for k in sorted(registry.flows)],
+        "decisions": [decision_to_dict(d) for d in sorted(decisions, key=lambda d: d.identity)],
     }
 
 

@@ -27,6 +27,8 @@ from typing import Any, Literal
 __all__ = [
     "AGREEMENT_STATUS",
     "DATA_SUBJECT",
+    "DECISION",
+    "FINDING_STATE",
     "FLOW_STATUS",
     "FREQUENCY",
     "IDENTIFIABILITY",
@@ -473,6 +475,40 @@ LEGISLATION_STATUS = Vocabulary(
     ),
 )
 
+#: What may be decided on a finding (``decisions[].decision`` in the format).
+DECISION = Vocabulary(
+    "decision",
+    (
+        Term(
+            "accepted",
+            "Risk accepted",
+            phrase="accepted",
+            hint="The risk is known and accepted for a reason, until a review date.",
+        ),
+        Term(
+            "not_applicable",
+            "Does not apply here",
+            phrase="not applicable",
+            hint="The rule does not apply to this record, for a reason a reader can check.",
+        ),
+    ),
+)
+
+#: Where a finding stands given the decisions on it and the date checked.
+FINDING_STATE = Vocabulary(
+    "finding state",
+    (
+        Term("open", "Open", phrase="open", hint="No decision is in force: fix it or decide on it."),
+        Term("decided", "Decided", phrase="decided", hint="Accepted or shown not to apply."),
+        Term(
+            "lapsed",
+            "Lapsed",
+            phrase="lapsed",
+            hint="Its decision passed its review date or the finding changed since: open again.",
+        ),
+    ),
+)
+
 #: Every enumeration, by the name of the ``isa-registry/1`` field (or the catalogue's) it gives codes to.
 VOCABULARIES: dict[str, Vocabulary] = {
     "kind": ORGANISATION_KIND,
@@ -487,4 +523,6 @@ VOCABULARIES: dict[str, Vocabulary] = {
     "data_subject": DATA_SUBJECT,
     "frequency": FREQUENCY,
     "legislation_status": LEGISLATION_STATUS,
+    "decision": DECISION,
+    "finding_state": FINDING_STATE,
 }

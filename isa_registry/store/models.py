@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
 from ..core import domain, records
+from ..core.vocabulary import DECISION
 from .db import Model
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "AgreementParty",
     "AuditEntry",
     "AuditHead",
+    "FindingAction",
+    "FindingDecision",
     "Flow",
     "Organisation",
     "SignInThrottle",
@@ -314,3 +317,42 @@ class AuditHead(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+
+
+class FindingDecision(Model):
+    """A decision taken on a finding (``decisions[]`` in the format). Never deleted; withdrawing
+    one sets ``withdrawn_on``. Identified by its finding and the day it was taken."""
+
+    __tablename__ = "finding_decision"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_key", "code", "decided_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_key: Mapped[str] = mapped_column(String(100), index=True)
+    code: Mapped[str] = mapped_column(String(100))
+    decision: Mapped[str] = mapped_column(_enum(DECISION.codes, "finding_decision_kind"))
+    reason: Mapped[str] = mapped_column(Text)
+    #: An e-mail kept as text: whoever decided may have no account in this database.
+    decided_by: Mapped[str] = mapped_column(String(320))
+    decided_on: Mapped[date] = mapped_column(Date)
+    review_by: Mapped[date | None] = mapped_column(Date)
+    message: Mapped[str] = mapped_column(Text)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+
+
+class FindingAction(Model):
+    """Who is to deal with an open finding, and by when; the latest assigned counts."""
+
+    __tablename__ = "finding_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_key: Mapped[str] = mapped_column(String(100), index=True)
+    code: Mapped[str] = mapped_column(String(100))
+    #: An account's e-mail or a team's mailbox.
+    owner: Mapped[str] = mapped_column(String(320), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    assigned_by: Mapped[str] = mapped_column(String(320))
+    assigned_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)

@@ -21,6 +21,7 @@ from ..core.domain import Agreement, Basis, Flow, Organisation, Registry
 from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
 from . import audit
 from .db import Session
+from .decisions import ImportedDecisions
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
 from .models import Flow as FlowModel
@@ -48,6 +49,8 @@ class ImportReport:
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
     updated_keys: list[str] = field(default_factory=list)
+    #: What the import did with the document's decisions on findings, once they are applied.
+    decisions: ImportedDecisions | None = None
 
     def lines(self) -> list[str]:
         """One plain line per record type."""
@@ -57,6 +60,8 @@ class ImportReport:
                 f"{kind}s: {self.created[kind]} created, {self.updated[kind]} updated "
                 f"(matched by key), {self.unchanged[kind]} unchanged"
             )
+        if self.decisions is not None:
+            out.append(self.decisions.line())
         return out
 
 

@@ -7,9 +7,10 @@ plain :mod:`isa_registry.core.domain` objects for the rules, the map, the ROPA a
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
@@ -17,14 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from ..core import records
+from ..core.decisions import Action, Decision, FindingId, Reviewed, review
 from ..core.domain import Agreement, Basis, Finding, Flow, Organisation, Party, Registry, Transfer
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from ..core.rules import run_rules
 from . import cache
 from .audit import GENESIS
 from .db import Session, db
+from .decisions import load_actions, load_decisions
 from .models import Agreement as AgreementModel
-from .models import AgreementParty, AuditEntry, AuditHead
+from .models import AgreementParty, AuditEntry, AuditHead, FindingAction, FindingDecision
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 
@@ -152,7 +155,10 @@ class CheckedRegistry:
     """The registry at one revision and the rules' findings on one date.
 
     ``full`` holds archived records too (their pages still open); ``live`` leaves them out, as the
-    rules do. Shared between requests: callers must treat every object in it as read-only.
+    rules do. ``decisions`` holds every decision ever taken (withdrawn ones too) and ``actions``
+    every action assigned; ``reviewed`` is each finding, in the order of ``findings``, with its
+    state on ``as_of`` (open, decided or lapsed), its decision and its action. Shared between
+    requests: callers must treat every object in it as read-only.
     """
 
     revision: tuple[int, str]
@@ -160,6 +166,19 @@ class CheckedRegistry:
     full: Registry
     live: Registry
     findings: list[Finding]
+    decisions: tuple[Decision, ...] = ()
+    actions: tuple[Action, ...] = ()
+    reviewed: list[Reviewed] = field(default_factory=list)
+
+    @functools.cached_property
+    def reviewed_by_id(self) -> dict[FindingId, Reviewed]:
+        """Each finding's review, by the finding's identity (subject type, subject key, code)."""
+        return {r.id: r for r in self.reviewed}
+
+    def decisions_on(self, subject_type: str, subject_key: str, code: str) -> list[Decision]:
+        """Every decision taken on one finding, the latest first (its history)."""
+        found = [d for d in self.decisions if d.finding_id == (subject_type, subject_key, code)]
+        return sorted(found, key=lambda d: d.decided_on, reverse=True)
 
 
 def registry_revision(session: Session | None = None) -> tuple[int, str]:
@@ -174,6 +193,22 @@ def registry_revision(session: Session | None = None) -> tuple[int, str]:
     return (row.seq, row.hash) if row else (0, GENESIS)
 
 
+def _revision_and_what_is_decided(session: Session) -> tuple[tuple[int, str], bool, bool]:
+    """:func:`registry_revision`, and whether any decision and any action was ever recorded, in one
+    statement (so that a registry without them never reads their tables)."""
+    head = AuditHead.__table__
+    row = session.execute(
+        select(
+            select(head.c.seq).scalar_subquery(),
+            select(head.c.hash).scalar_subquery(),
+            select(FindingDecision.__table__.c.id).exists(),
+            select(FindingAction.__table__.c.id).exists(),
+        )
+    ).one()
+    revision = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
+    return revision, bool(row[2]), bool(row[3])
+
+
 def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegistry:
     """The registry and its findings on ``as_of``, loaded and checked once per revision per process.
 
@@ -186,7 +221,7 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     rules then run on the result. Anything unexpected falls back to reading the tables.
     """
     session = session or db.session
-    revision = registry_revision(session)
+    revision, any_decisions, any_actions = _revision_and_what_is_decided(session)
     url = str(session.get_bind().engine.url)
     key = (url, *revision, as_of)
     hit = cache.REGISTRIES.get(key)
@@ -196,7 +231,12 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     base = next((c for c in kept if c.revision == revision), None)
     if base is not None:  # the same registry, checked on another date
         full, live = base.full, base.live
+        decisions, actions = base.decisions, base.actions
     else:
+        # Decisions are audit entries too, so a new revision reads them again: one statement for
+        # each kind that has rows (none at all in a registry where nothing was ever decided).
+        decisions = tuple(load_decisions(session)) if any_decisions else ()
+        actions = tuple(load_actions(session)) if any_actions else ()
         replayed = replay_changes(kept[0], revision, session) if kept else None
         if replayed is None:
             full = load_registry(session, include_archived=True)
@@ -209,7 +249,10 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
             agreements={k: a for k, a in full.agreements.items() if not a.archived},
             flows={k: f for k, f in full.flows.items() if not f.archived},
         )
-    checked = CheckedRegistry(revision, as_of, full, live, run_rules(live, as_of))
+    findings = run_rules(live, as_of)
+    checked = CheckedRegistry(
+        revision, as_of, full, live, findings, decisions, actions, review(findings, decisions, as_of, actions)
+    )
     cache.REGISTRIES.put(key, checked)
     return checked
 

@@ -54,7 +54,19 @@ ERROR_PAGES = {
 
 def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
-    from . import agreements, audit_log, auth, dashboard, findings, flows, health, organisations, ropa, users
+    from . import (
+        agreements,
+        audit_log,
+        auth,
+        dashboard,
+        decisions,
+        findings,
+        flows,
+        health,
+        organisations,
+        ropa,
+        users,
+    )
     from . import analyses as analyses_area
     from . import map as map_area
 
@@ -66,6 +78,7 @@ def register(app: Flask) -> None:
         agreements,
         flows,
         findings,
+        decisions,
         map_area,
         ropa,
         analyses_area,

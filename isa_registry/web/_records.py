@@ -7,7 +7,7 @@ Not a blueprint (``views.register`` only loads the areas it names).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..core.decisions import Reviewed
 from ..core.domain import Finding, Registry
 from ..core.rules import findings_for
 from ..store import services
@@ -123,6 +124,8 @@ class RecordContext:
     registry: Registry
     findings: list[Finding]
     today: date
+    #: Each finding's state, decision and action, by the finding's identity.
+    reviewed: Mapping[tuple[str, str, str], Reviewed] = field(default_factory=dict)
 
 
 def record_context(rt: RecordType[Any], key: str) -> RecordContext:
@@ -138,7 +141,7 @@ def record_context(rt: RecordType[Any], key: str) -> RecordContext:
         abort(404)
     record = records[key]
     findings = [] if record.archived else findings_for(checked.findings, rt.subject_type, key)
-    return RecordContext(registry, findings, today)
+    return RecordContext(registry, findings, today, checked.reviewed_by_id)
 
 
 def validate_new(form: Any, rt: RecordType[Any]) -> bool:

@@ -110,6 +110,7 @@ def _show(key: str, errors: list[dict[str, str | None]] | None = None, status: i
             agreement=agreement,
             registry=registry,
             findings=ctx.findings,
+            reviewed=ctx.reviewed,
             flows=sorted((f for f in registry.flows.values() if f.agreement == key), key=lambda f: f.key),
             unsigned=unsigned_parties(agreement),
             actions=actions,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
+from ..core.decisions import DECIDED, Reviewed
 from ..core.domain import SEVERITIES, Agreement, Registry
 from ..core.rules import summarise
 from ..core.scope import REVIEW_NOTICE_DAYS, review_due, review_overdue
@@ -19,6 +20,35 @@ bp = Blueprint("dashboard", __name__)
 
 #: How many audit entries "Recent changes" shows.
 RECENT_CHANGES = 10
+#: Decisions whose review-by date falls within this many days are listed as lapsing soon.
+LAPSING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class FindingCounts:
+    """The findings of one day: open (lapsed included) and decided, by severity, and what needs
+    attention soon."""
+
+    open: dict[str, int]
+    decided: dict[str, int]
+    #: Decided findings whose decision's review-by date is within :data:`LAPSING_DAYS`.
+    lapsing: list[Reviewed]
+    #: Open findings whose action is past its due date.
+    overdue: list[Reviewed]
+
+
+def finding_counts(reviewed: list[Reviewed], today: date, lapsing_days: int = LAPSING_DAYS) -> FindingCounts:
+    """Open and decided counts by severity, decisions lapsing soon and overdue actions."""
+    horizon = today + timedelta(days=lapsing_days)
+    decided = [r for r in reviewed if r.state == DECIDED]
+    lapsing = [r for r in decided if r.decision and r.decision.review_by and r.decision.review_by <= horizon]
+    overdue = [r for r in reviewed if r.is_open and r.action and r.action.overdue(today)]
+    return FindingCounts(
+        open=summarise(r.finding for r in reviewed if r.is_open),
+        decided=summarise(r.finding for r in decided),
+        lapsing=sorted(lapsing, key=lambda r: (r.decision.review_by if r.decision else today, r.id)),
+        overdue=sorted(overdue, key=lambda r: (r.action.due_on if r.action else today, r.id)),
+    )
 
 
 @dataclass(frozen=True)
@@ -46,6 +76,7 @@ def index() -> str:
     checked = checked_registry(today)
     registry = checked.live
     summary = summarise(checked.findings)
+    counts = finding_counts(checked.reviewed, today)
     recent = db.session.execute(
         select(
             AuditEntry.seq,
@@ -68,6 +99,8 @@ def index() -> str:
         },
         severities=SEVERITIES,
         summary=summary,
+        findings=counts,
+        lapsing_days=LAPSING_DAYS,
         reviews=reviews(registry, today),
         notice_days=REVIEW_NOTICE_DAYS,
         recent=recent,

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
+from ..core.decisions import DECIDED, OPEN, FindingId, Reviewed
 from ..core.domain import SEVERITIES, Finding, Registry
 from ..core.rules import CODES, summarise, worst_severity
+from ..core.vocabulary import FINDING_STATE
 from ..store.queries import CheckedRegistry, checked_registry, per_revision
 from ..store.services import RECORD_TYPES, RecordType, slice_page
 from ._options import Options
+from ._records import can_edit
 from .as_of import parse_as_of_boxes
 
 bp = Blueprint("findings", __name__)
@@ -25,6 +28,8 @@ class Filters:
 
     code: str = ""
     severity: str = ""
+    state: str = ""
+    owner: str = ""
     organisation: str = ""
     agreement: str = ""
     programme: str = ""
@@ -63,13 +68,33 @@ def about_programme(finding: Finding, registry: Registry, programme: str) -> boo
     return rt is not None and programme in rt.programmes(record)
 
 
-def apply_filters(findings: Iterable[Finding], registry: Registry, filters: Filters) -> list[Finding]:
-    """The findings that match every filter given."""
+def apply_filters(
+    findings: Iterable[Finding],
+    registry: Registry,
+    filters: Filters,
+    reviewed: Mapping[FindingId, Reviewed] | None = None,
+) -> list[Finding]:
+    """The findings that match every filter given; ``reviewed`` gives each one's state and owner."""
+    states = reviewed or {}
+
+    def review_of(f: Finding) -> Reviewed | None:
+        return states.get((f.subject_type, f.subject_key, f.code))
+
+    def state_matches(f: Finding) -> bool:
+        r = review_of(f)
+        return (r.state if r else OPEN) == filters.state
+
+    def owner_matches(f: Finding) -> bool:
+        r = review_of(f)
+        return r is not None and r.action is not None and r.action.owner == filters.owner.lower()
+
     return [
         f
         for f in findings
         if (not filters.code or f.code == filters.code)
         and (not filters.severity or f.severity == filters.severity)
+        and (not filters.state or state_matches(f))
+        and (not filters.owner or owner_matches(f))
         and (not filters.organisation or about_organisation(f, registry, filters.organisation))
         and (not filters.agreement or about_agreement(f, registry, filters.agreement))
         and (not filters.programme or about_programme(f, registry, filters.programme))
@@ -122,10 +147,13 @@ RECORDS_PER_PAGE = 50
 
 def filter_options(checked: CheckedRegistry) -> dict[str, Options]:
     """:func:`filter_choices` of the checked registry, written out once per revision."""
-    return per_revision(checked.revision, "findings-filters", None, lambda: filter_choices(checked.live))
+    owners = sorted({a.owner for a in checked.actions})
+    return per_revision(
+        checked.revision, "findings-filters", None, lambda: filter_choices(checked.live, owners)
+    )
 
 
-def filter_choices(registry: Registry) -> dict[str, Options]:
+def filter_choices(registry: Registry, owners: Iterable[str] = ()) -> dict[str, Options]:
     """The options of each filter's select, each starting with "any"."""
     organisations = sorted(registry.organisations.values(), key=lambda o: o.name.lower())
     agreements = sorted(registry.agreements.values(), key=lambda a: a.key)
@@ -133,6 +161,8 @@ def filter_choices(registry: Registry) -> dict[str, Options]:
     pairs = {
         "code": [("", "Any code"), *((code, code) for code in sorted(CODES))],
         "severity": [("", "Any severity"), *((s, s.capitalize()) for s in SEVERITIES)],
+        "state": [("", "Any state"), *FINDING_STATE.choices().items()],
+        "owner": [("", "Any owner"), *((o, o) for o in owners)],
         "organisation": [("", "Any organisation"), *((o.key, o.name) for o in organisations)],
         "agreement": [("", "Any agreement"), *((a.key, f"{a.title} ({a.key})") for a in agreements)],
         "programme": [("", "Any programme"), *((p, p) for p in programmes)],
@@ -147,6 +177,8 @@ class Selection:
     shown: list[Finding]
     summary: dict[str, int]
     groups: list[Group]
+    #: Of ``summary``, how many of each severity are decided (the rest are open or lapsed).
+    decided: dict[str, int] = field(default_factory=dict)
 
 
 def selection_for(checked: CheckedRegistry, filters: Filters) -> Selection:
@@ -154,8 +186,16 @@ def selection_for(checked: CheckedRegistry, filters: Filters) -> Selection:
     and filters (:func:`~isa_registry.store.queries.per_revision`)."""
 
     def work() -> Selection:
-        shown = apply_filters(checked.findings, checked.live, filters)
-        return Selection(shown, summarise(shown), group_by_record(shown, checked.live, labelled=False))
+        reviewed = checked.reviewed_by_id
+        shown = apply_filters(checked.findings, checked.live, filters, reviewed)
+        decided = summarise(
+            f
+            for f in shown
+            if (r := reviewed.get((f.subject_type, f.subject_key, f.code))) and r.state == DECIDED
+        )
+        return Selection(
+            shown, summarise(shown), group_by_record(shown, checked.live, labelled=False), dict(decided)
+        )
 
     return per_revision(checked.revision, "findings", (checked.as_of, filters), work)
 
@@ -186,4 +226,7 @@ def index() -> tuple[str, int]:
         groups=label(page.items, registry),
         page=page,
         shown=len(selection.shown),
+        decided=selection.decided,
+        reviewed=checked.reviewed_by_id,
+        can_decide=can_edit(),
     ), 400 if date_error else 200

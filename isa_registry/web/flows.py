@@ -185,6 +185,7 @@ def show(key: str) -> str:
         registry=registry,
         agreement=registry.agreements.get(flow.agreement) if flow.agreement else None,
         findings=ctx.findings,
+        reviewed=ctx.reviewed,
         law=law_in_words(flow, flow.data_categories),
         recipient_law=law_in_words(flow.recipient_basis, []) if flow.recipient_basis else None,
         adequacy=adequacy_status(flow.international_transfer.country)

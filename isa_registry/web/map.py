@@ -37,7 +37,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from ..core import graph
-from ..core.domain import Registry
+from ..core.domain import Finding, Registry
 from ..core.graph.render import DotBusy
 from ..core.law import CATEGORIES
 from ..store.queries import CheckedRegistry, checked_registry, per_revision, registry_revision
@@ -157,17 +157,24 @@ def _store_quietly(path: Path, body: bytes, revision: int) -> None:
         current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
 
 
+def open_and_decided(checked: CheckedRegistry) -> tuple[list[Finding], list[Finding]]:
+    """The findings still open (lapsed ones too), which colour the map, and those decided on."""
+    reviewed = checked.reviewed
+    return [r.finding for r in reviewed if r.is_open], [r.finding for r in reviewed if not r.is_open]
+
+
 def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> graph.MapFile:
     """The map in ``fmt``, its pictures kept on disk, its whole graph kept per registry revision."""
+    open_findings, decided = open_and_decided(checked)
     full = per_revision(
         checked.revision,
         "map-graph",
         checked.as_of,
-        lambda: graph.build_graph(checked.live, checked.findings, checked.as_of),
+        lambda: graph.build_graph(checked.live, open_findings, checked.as_of, decided=decided),
     )
     return graph.draw(
         checked.live,
-        checked.findings,
+        open_findings,
         filters,
         checked.as_of,
         fmt,

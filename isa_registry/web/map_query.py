@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..core.dates import DATE_ERROR, InvalidDate, parse_as_of
+from ..core.dates import DATE_ERROR, RANGE_ERROR, InvalidDate, parse_as_of
 from ..core.graph import MapFilters
 
 __all__ = [
     "DATE_PROBLEM",
     "DATE_RANGE_PROBLEM",
-    "FIRST_DATE",
-    "LAST_DATE",
     "MapLinks",
     "filters_from_query",
     "query_items",
@@ -29,9 +26,8 @@ __all__ = [
 #: What :func:`filters_from_query` says of an as-of date that is not a date.
 DATE_PROBLEM = DATE_ERROR
 #: The dates the map is drawn for: each date is a picture of its own, drawn and kept on disk.
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2200, 12, 31)
 #: What :func:`filters_from_query` says of a date outside them.
-DATE_RANGE_PROBLEM = "The as-of date must be between 1 1 1900 and 31 12 2200."
+DATE_RANGE_PROBLEM = RANGE_ERROR
 
 
 def query_items(filters: MapFilters, **changes: Any) -> list[tuple[str, str]]:
@@ -74,7 +70,7 @@ def filters_from_query(args: Mapping[str, Any]) -> tuple[MapFilters, list[str]]:
     >>> filters.organisation, filters.depth, problems
     ('wmp', 1, ['Depth must be 1 or 2.'])
     >>> filters_from_query({"as_of": "2500-01-01"})[1]
-    ['The as-of date must be between 1 1 1900 and 31 12 2200.']
+    ['The as-of date must be between 1 January 1900 and 31 December 2200.']
     """
     problems: list[str] = []
 
@@ -92,12 +88,9 @@ def filters_from_query(args: Mapping[str, Any]) -> tuple[MapFilters, list[str]]:
         as_of = parse_as_of(
             text("as_of") or "", text("as_of-day") or "", text("as_of-month") or "", text("as_of-year") or ""
         )
-    except InvalidDate:  # the map's page offers the boxes, so it words the problem for them
+    except InvalidDate as problem:  # the page offers the boxes, so a date that is not one is worded for them
         as_of = None
-        problems.append(DATE_PROBLEM)
-    if as_of is not None and not FIRST_DATE <= as_of <= LAST_DATE:
-        as_of = None
-        problems.append(DATE_RANGE_PROBLEM)
+        problems.append(DATE_RANGE_PROBLEM if str(problem) == RANGE_ERROR else DATE_PROBLEM)
     getlist = getattr(args, "getlist", None)
     expand_values = getlist("expand") if getlist else [args.get("expand") or ""]
     expand = frozenset(v.strip() for v in expand_values if isinstance(v, str) and v.strip())

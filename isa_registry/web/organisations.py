@@ -66,6 +66,7 @@ def show(key: str) -> str:
         org=org,
         registry=registry,
         findings=ctx.findings,
+        reviewed=ctx.reviewed,
         flows_out=sorted(flows_out, key=lambda f: f.key),
         flows_in=sorted(flows_in, key=lambda f: f.key),
         agreements=agreements,

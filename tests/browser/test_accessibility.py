@@ -132,3 +132,26 @@ def test_signing_out_works_in_the_browser(page: Page) -> None:
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have signed out")
     page.goto("/")
     assert "/login" in page.url
+
+
+def test_the_decision_pages_are_accessible_with_and_without_errors(page: Page) -> None:
+    login(page, "admin")
+    page.goto("/findings?code=FLOW_NO_AGREEMENT&state=open")
+    page.locator("a.app-decide-link").first.click()
+    expect(page.locator("h1")).to_have_text("Decide on a finding")
+    assert serious_violations(page) == []
+    page.click("button:has-text('Record the decision')")  # nothing chosen: the error summary
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert page.title().startswith("Error: Decide on a finding")
+    assert serious_violations(page) == []
+    page.goto("/findings?code=FLOW_NO_RETENTION")
+    boxes = page.locator("input[name=finding]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.click("button:has-text('Decide on the selected findings')")
+    expect(page.locator("h1")).to_have_text("Decide on several findings")
+    assert serious_violations(page) == []
+    page.goto("/my-actions")  # editors' and admins' own page, so not among the main pages
+    expect(page.locator("h1")).to_have_text("My actions")
+    assert serious_violations(page) == []
+    assert csp_problems(page) == []

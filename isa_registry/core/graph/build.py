@@ -29,7 +29,10 @@ def _findings_by_subject(findings: Iterable[Finding]) -> dict[tuple[str, str], l
 
 
 def build_graph(
-    registry: Registry, findings: Iterable[Finding], as_of: date | None = None
+    registry: Registry,
+    findings: Iterable[Finding],
+    as_of: date | None = None,
+    decided: Iterable[Finding] = (),
 ) -> nx.MultiDiGraph[str]:
     """The registry as a graph: a node per organisation, an edge per flow.
 
@@ -42,6 +45,10 @@ def build_graph(
         its findings and their worst severity, each organisation's node its own.
     as_of : date, optional
         Keep only the flows live on this date (:func:`flow_live_on`). None keeps every flow.
+    decided : iterable of Finding, optional
+        Findings decided on (accepted or not applicable, :mod:`isa_registry.core.decisions`),
+        left out of ``findings``: they do not colour the map, but each edge and node names its
+        own as ``decided``.
 
     Returns
     -------
@@ -54,6 +61,7 @@ def build_graph(
         (how many flows were not live) and ``agreements`` (key to title, status and end date).
     """
     by_subject = _findings_by_subject(findings)
+    decided_by_subject = _findings_by_subject(decided)
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     graph.graph["as_of"] = as_of
     graph.graph["agreements"] = {
@@ -75,6 +83,7 @@ def build_graph(
             successor=org.successor,
             findings=own,
             severity=worst(f.severity for f in own),
+            decided=tuple(decided_by_subject.get(("organisation", org.key), ())),
         )
     left_out = 0
     for flow in registry.flows.values():
@@ -92,6 +101,7 @@ def build_graph(
                     successor=None,
                     findings=(),
                     severity=None,
+                    decided=(),
                 )
         own = tuple(by_subject.get(("flow", flow.key), ()))
         graph.add_edge(
@@ -110,6 +120,7 @@ def build_graph(
             end_date=flow.end_date,
             findings=own,
             severity=worst(f.severity for f in own),
+            decided=tuple(decided_by_subject.get(("flow", flow.key), ())),
         )
     graph.graph["left_out"] = left_out
     return graph

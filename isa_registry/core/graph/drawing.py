@@ -100,6 +100,9 @@ class MapEdge:
     planned: bool
     url: str
     tooltip: str
+    #: The findings decided on (accepted or not applicable) of its flows, as ``CODE (FLOW-1)``: they
+    #: do not colour the edge, but the table and the tooltip name them.
+    decided: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -177,6 +180,7 @@ def _edge_tooltip(
         severity = f" [{data['severity']}]" if data.get("severity") else ""
         lines.append(f"{k}: {data.get('name', k)}{ends}{severity}")
         lines.extend(_finding_lines(data.get("findings", ()), indent="   "))
+        lines.extend(f"   • decided ({f.severity}): {f.message}" for f in data.get("decided", ()))
     if len(flows) > _TOOLTIP_FLOWS:
         lines.append(f"… and {len(flows) - _TOOLTIP_FLOWS} more flows")
     return "\n".join(lines)
@@ -308,6 +312,11 @@ def lay_out(
                 planned=all(d.get("status") == "planned" for d in datas),
                 url=url,
                 tooltip=_edge_tooltip(graph, flows, labels[du], labels[dv]),
+                decided=tuple(
+                    f"{f.code} ({k})"
+                    for (_, _, k), d in zip(flows, datas, strict=True)
+                    for f in d.get("decided", ())
+                ),
             )
         )
     edges.sort(key=lambda e: (e.source_label.casefold(), e.recipient_label.casefold(), e.source, e.recipient))

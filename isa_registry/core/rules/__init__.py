@@ -25,7 +25,7 @@ from datetime import date
 
 from ..domain import SEVERITIES, Finding, Registry
 from ..scope import SEVERITY_RANK, worst
-from ._common import CODES, run_memo
+from ._common import AS_OF_WORDING, CODES, run_memo, without_as_of_wording
 from .agreements import (
     agreement_dpia_missing,
     agreement_expired,
@@ -74,7 +74,18 @@ from .transfers import (
     flow_transfer_not_adequate,
 )
 
-__all__ = ["CODES", "RULES", "Rule", "findings_for", "run_rules", "sort_key", "summarise", "worst_severity"]
+__all__ = [
+    "AS_OF_WORDING",
+    "CODES",
+    "RULES",
+    "Rule",
+    "findings_for",
+    "run_rules",
+    "sort_key",
+    "summarise",
+    "without_as_of_wording",
+    "worst_severity",
+]
 
 Rule = Callable[[Registry, date], Iterator[Finding]]
 

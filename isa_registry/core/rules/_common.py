@@ -334,6 +334,32 @@ def a_day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+#: Wording that changes with the date checked and nothing else, as :func:`days_until` writes it:
+#: `` (today)``, `` (in 1 day)``, `` (in 53 days)``. A finding's message puts every such phrase in
+#: this form, so that what is left once it is taken out (:func:`without_as_of_wording`) changes
+#: only when a record changes: a decision on the finding compares messages that way.
+AS_OF_WORDING = re.compile(r" \((?:today|in [1-9][0-9]* days?)\)")
+
+
+def days_until(day: date, as_of: date) -> str:
+    """`` (today)`` or `` (in 53 days)``: how far ``day`` is from ``as_of``, in brackets.
+
+    >>> days_until(date(2026, 12, 1), date(2026, 11, 30))
+    ' (in 1 day)'
+    """
+    days = (day - as_of).days
+    return " (today)" if days == 0 else f" (in {days} {plural(days, 'day', 'days')})"
+
+
+def without_as_of_wording(message: str) -> str:
+    """``message`` less the wording that changes only with the date checked (:data:`AS_OF_WORDING`).
+
+    >>> without_as_of_wording("is due for review on 23 November 2026 (in 53 days).")
+    'is due for review on 23 November 2026.'
+    """
+    return AS_OF_WORDING.sub("", message)
+
+
 def listing(items: Iterable[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     words = list(items)

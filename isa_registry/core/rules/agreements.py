@@ -13,7 +13,17 @@ from datetime import date
 from ..domain import Agreement, Finding, Flow, Registry
 from ..law import CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
 from ..scope import AGREEMENT_IN_FORCE_STATUSES, review_due
-from ._common import a_day, agreement_label, finding, flows_in_scope, in_scope, is_live, listing, plural
+from ._common import (
+    a_day,
+    agreement_label,
+    days_until,
+    finding,
+    flows_in_scope,
+    in_scope,
+    is_live,
+    listing,
+    plural,
+)
 
 __all__ = [
     "agreement_dpia_missing",
@@ -111,12 +121,10 @@ def agreement_review_due(registry: Registry, as_of: date) -> Iterator[Finding]:
     for agreement in _agreements(registry):
         if not review_due(agreement, as_of) or agreement.review_date is None:
             continue
-        days = (agreement.review_date - as_of).days
-        when = "today" if days == 0 else f"in {days} {plural(days, 'day', 'days')}"
         yield _agreement_finding(
             "AGREEMENT_REVIEW_DUE",
             agreement,
-            f"is due for review on {a_day(agreement.review_date)} ({when}).",
+            f"is due for review on {a_day(agreement.review_date)}{days_until(agreement.review_date, as_of)}.",
             f"Arrange the review of {agreement.key} with its parties.",
             _CODE_OF_PRACTICE,
         )

@@ -1,0 +1,366 @@
+"""Deciding on findings: recording, withdrawing and importing decisions, and assigning actions.
+
+Every write takes the session, the actor's e-mail and whether the actor is an admin (never the
+Flask request); it checks what it is given (:func:`isa_registry.core.decisions.decision_problems`),
+then commits the rows together with their audit entries, one transaction each, or rolls back and
+raises :class:`~isa_registry.store.errors.InvalidRecord` (a message per field) or
+:class:`NotAllowed`. Decisions are never deleted: withdrawing one sets its ``withdrawn_on``.
+Each is an entry in the audit chain, which moves the registry revision, so every process sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..core.decisions import (
+    Action,
+    Decision,
+    action_problems,
+    decision_in_force,
+    decision_problems,
+    needs_admin,
+)
+from ..core.domain import Finding
+from ..core.exchange import decision_to_dict
+from . import audit
+from .db import Session
+from .errors import InvalidRecord, ServiceError
+from .models import Agreement as AgreementModel
+from .models import FindingAction, FindingDecision
+from .models import Flow as FlowModel
+from .models import Organisation as OrganisationModel
+
+__all__ = [
+    "ImportedDecisions",
+    "NotAllowed",
+    "action_to_dict",
+    "apply_decisions",
+    "assign",
+    "decide",
+    "decide_many",
+    "load_actions",
+    "load_decisions",
+    "withdraw",
+]
+
+T = TypeVar("T")
+
+
+class NotAllowed(ServiceError):
+    """The actor's role does not allow what was asked; ``message`` says who may do it."""
+
+
+#: Why an editor cannot accept an error, as the form shows it.
+ADMIN_ONLY = (
+    "Only an admin (the Data Protection Officer or the Senior Information Risk Owner) can accept "
+    "the risk of an error. Ask one of them, or record that the rule does not apply here."
+)
+
+_MODELS: dict[str, Any] = {"organisation": OrganisationModel, "agreement": AgreementModel, "flow": FlowModel}
+
+
+def _decision_from_row(row: Any) -> Decision:
+    return Decision(
+        subject_type=row.subject_type,
+        subject_key=row.subject_key,
+        code=row.code,
+        decision=row.decision,
+        reason=row.reason,
+        decided_by=row.decided_by,
+        decided_on=row.decided_on,
+        review_by=row.review_by,
+        message=row.message,
+        withdrawn_on=row.withdrawn_on,
+    )
+
+
+def load_decisions(session: Session) -> list[Decision]:
+    """Every decision ever taken, withdrawn ones too, oldest first; one statement."""
+    t = FindingDecision.__table__
+    rows = session.execute(select(t).order_by(t.c.decided_on, t.c.id)).all()
+    return [_decision_from_row(r) for r in rows]
+
+
+def load_actions(session: Session) -> list[Action]:
+    """Every action assigned, oldest first; one statement."""
+    t = FindingAction.__table__
+    rows = session.execute(select(t).order_by(t.c.assigned_on, t.c.id)).all()
+    return [
+        Action(r.subject_type, r.subject_key, r.code, r.owner, r.due_on, r.assigned_by, r.assigned_on)
+        for r in rows
+    ]
+
+
+def action_to_dict(a: Action) -> dict[str, Any]:
+    """An action as its audit entry records it."""
+    return {
+        "subject_type": a.subject_type,
+        "subject_key": a.subject_key,
+        "code": a.code,
+        "owner": a.owner,
+        "due_on": a.due_on.isoformat(),
+        "assigned_by": a.assigned_by,
+        "assigned_on": a.assigned_on.isoformat(),
+    }
+
+
+def _known_record(session: Session) -> Callable[[str, str], bool]:
+    def known(subject_type: str, key: str) -> bool:
+        model = _MODELS.get(subject_type)
+        if model is None:
+            return False
+        return session.execute(select(model.id).where(model.key == key)).first() is not None
+
+    return known
+
+
+def _by_field(problems: list[tuple[str, str]]) -> dict[str, str]:
+    """The first problem of each field, as :class:`InvalidRecord` takes them."""
+    out: dict[str, str] = {}
+    for field, message in problems:
+        out.setdefault(field, message[:1].upper() + message[1:])
+    return out
+
+
+def _row(d: Decision) -> FindingDecision:
+    return FindingDecision(
+        subject_type=d.subject_type,
+        subject_key=d.subject_key,
+        code=d.code,
+        decision=d.decision,
+        reason=d.reason,
+        decided_by=d.decided_by,
+        decided_on=d.decided_on,
+        review_by=d.review_by,
+        message=d.message,
+        withdrawn_on=d.withdrawn_on,
+    )
+
+
+def _transaction(session: Session, work: Callable[[], T]) -> T:
+    """Run ``work`` and commit, or roll back everything and raise."""
+    try:
+        result = work()
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise InvalidRecord(
+            {"decision": "A decision on this finding was recorded today already; withdraw it first."}
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def _same_day(session: Session, d: Decision) -> FindingDecision | None:
+    return session.scalars(
+        select(FindingDecision).where(
+            FindingDecision.subject_type == d.subject_type,
+            FindingDecision.subject_key == d.subject_key,
+            FindingDecision.code == d.code,
+            FindingDecision.decided_on == d.decided_on,
+        )
+    ).one_or_none()
+
+
+def _checked(
+    session: Session,
+    actor: str,
+    is_admin: bool,
+    finding: Finding,
+    decision: str,
+    reason: str,
+    review_by: date | None,
+    today: date,
+) -> Decision:
+    d = Decision(
+        subject_type=finding.subject_type,
+        subject_key=finding.subject_key,
+        code=finding.code,
+        decision=decision,
+        reason=reason.strip(),
+        decided_by=actor,
+        decided_on=today,
+        review_by=review_by,
+        message=finding.message,
+    )
+    problems = _by_field(decision_problems(d, _known_record(session)))
+    if problems:
+        raise InvalidRecord(problems)
+    if needs_admin(decision, finding.severity) and not is_admin:
+        raise NotAllowed(ADMIN_ONLY)
+    if _same_day(session, d) is not None:
+        raise InvalidRecord(
+            {
+                "decision": f"A decision on this finding was recorded today ({today.isoformat()}) already; "
+                "a finding takes one decision a day."
+            }
+        )
+    return d
+
+
+def decide(
+    session: Session,
+    actor: str,
+    is_admin: bool,
+    finding: Finding,
+    decision: str,
+    reason: str,
+    review_by: date | None,
+    today: date,
+) -> Decision:
+    """Record ``decision`` on ``finding`` as taken by ``actor`` on ``today``; one transaction."""
+    return decide_many(session, actor, is_admin, [finding], decision, reason, review_by, today)[0]
+
+
+def decide_many(
+    session: Session,
+    actor: str,
+    is_admin: bool,
+    findings: Sequence[Finding],
+    decision: str,
+    reason: str,
+    review_by: date | None,
+    today: date,
+) -> list[Decision]:
+    """Record one decision, with one reason, on several findings of one code; all or nothing."""
+    if not findings:
+        raise InvalidRecord({"findings": "Select at least one finding to decide on."})
+    codes = {f.code for f in findings}
+    if len(codes) > 1:
+        raise InvalidRecord(
+            {"findings": "Select findings of one code to decide on together: " + ", ".join(sorted(codes))}
+        )
+
+    def work() -> list[Decision]:
+        taken = [_checked(session, actor, is_admin, f, decision, reason, review_by, today) for f in findings]
+        session.add_all([_row(d) for d in taken])
+        session.flush()
+        audit.append(
+            session,
+            actor,
+            [audit.Change("decide", "decision", d.subject_key, None, decision_to_dict(d)) for d in taken],
+        )
+        return taken
+
+    return _transaction(session, work)
+
+
+def withdraw(session: Session, actor: str, finding: Finding, today: date) -> Decision:
+    """Withdraw the decision in force on ``finding``: it is kept, with ``withdrawn_on`` set."""
+
+    def work() -> Decision:
+        rows = session.scalars(
+            select(FindingDecision).where(
+                FindingDecision.subject_type == finding.subject_type,
+                FindingDecision.subject_key == finding.subject_key,
+                FindingDecision.code == finding.code,
+            )
+        ).all()
+        current = decision_in_force(_decision_from_row(r) for r in rows)
+        if current is None:
+            raise InvalidRecord({"decision": "This finding has no decision in force to withdraw."})
+        row = next(r for r in rows if r.decided_on == current.decided_on)
+        row.withdrawn_on = today
+        after = replace(current, withdrawn_on=today)
+        audit.append(
+            session,
+            actor,
+            [
+                audit.Change(
+                    "withdraw",
+                    "decision",
+                    finding.subject_key,
+                    decision_to_dict(current),
+                    decision_to_dict(after),
+                )
+            ],
+        )
+        return after
+
+    return _transaction(session, work)
+
+
+def assign(
+    session: Session, actor: str, finding: Finding, owner: str, due_on: date | None, today: date
+) -> Action:
+    """Give ``finding`` an owner (an e-mail or a team's mailbox) and a due date; one transaction."""
+    if due_on is None:
+        raise InvalidRecord({"due_on": "Enter the date the action is due"})
+    action = Action(
+        finding.subject_type, finding.subject_key, finding.code, owner.strip().lower(), due_on, actor, today
+    )
+    problems = _by_field(action_problems(action))
+    if due_on < today:
+        problems.setdefault("due_on", "The due date must be today or later")
+    if problems:
+        raise InvalidRecord(problems)
+
+    def work() -> Action:
+        session.add(
+            FindingAction(
+                subject_type=action.subject_type,
+                subject_key=action.subject_key,
+                code=action.code,
+                owner=action.owner,
+                due_on=action.due_on,
+                assigned_by=action.assigned_by,
+                assigned_on=action.assigned_on,
+            )
+        )
+        session.flush()
+        audit.append(
+            session,
+            actor,
+            [audit.Change("assign", "action", action.subject_key, None, action_to_dict(action))],
+        )
+        return action
+
+    return _transaction(session, work)
+
+
+@dataclass
+class ImportedDecisions:
+    """What an import did with the document's decisions."""
+
+    created: int = 0
+    unchanged: int = 0
+
+    def line(self) -> str:
+        """One plain line, as the import reports each record type."""
+        return f"decisions: {self.created} created, {self.unchanged} already recorded (left as they were)"
+
+
+def apply_decisions(session: Session, decisions: Iterable[Decision], actor: str) -> ImportedDecisions:
+    """Record the decisions not yet recorded, in the caller's transaction (no commit).
+
+    A decision is identified by its finding and ``decided_on``: one already recorded is left as it
+    is, so importing the same document twice changes nothing. The decisions must have been
+    validated with the document (:func:`isa_registry.core.exchange.validate_document`).
+    """
+    report = ImportedDecisions()
+    existing = {d.identity for d in load_decisions(session)}
+    new = []
+    for d in decisions:
+        if d.identity in existing:
+            report.unchanged += 1
+            continue
+        existing.add(d.identity)
+        new.append(d)
+    if new:
+        session.add_all([_row(d) for d in new])
+        session.flush()
+        audit.append(
+            session,
+            actor,
+            [audit.Change("import", "decision", d.subject_key, None, decision_to_dict(d)) for d in new],
+        )
+    report.created = len(new)
+    return report
