@@ -210,6 +210,7 @@ def commands() -> list[click.Command]:
     from . import check as cli_check
     from . import map as cli_map
     from . import ropa as cli_ropa
+    from . import tokens as cli_tokens
 
     return [
         import_registry_command,
@@ -221,4 +222,5 @@ def commands() -> list[click.Command]:
         *cli_check.commands,
         *cli_map.commands,
         *cli_ropa.commands,
+        *cli_tokens.commands,
     ]

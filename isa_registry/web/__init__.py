@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from ..store.db import db
 
@@ -30,6 +31,7 @@ NAVIGATION = (
     ("ropa", "ROPA", "any"),
     ("audit_log", "Audit log", "any"),
     ("users", "Users", "admin"),
+    ("account", "Your account", "any"),
 )
 
 UK_TIME = ZoneInfo("Europe/London")
@@ -49,7 +51,20 @@ ERROR_PAGES = {
 
 def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
-    from . import agreements, audit_log, auth, dashboard, findings, flows, health, organisations, ropa, users
+    from . import (
+        account,
+        agreements,
+        audit_log,
+        auth,
+        dashboard,
+        findings,
+        flows,
+        health,
+        organisations,
+        ropa,
+        users,
+    )
+    from . import api as api_area
     from . import map as map_area
 
     areas = (
@@ -64,9 +79,12 @@ def register(app: Flask) -> None:
         ropa,
         audit_log,
         users,
+        account,
+        api_area,
     )
     for area in areas:
         app.register_blueprint(area.bp)
+    app.register_blueprint(api_area.docs_bp)
     register_templates(app)
     register_error_handlers(app)
 
@@ -252,7 +270,11 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_template("errors/csrf.html", reason=error.description), 400
 
 
-def _http_error(error: Exception) -> tuple[str, int]:
+def _http_error(error: Exception) -> tuple[str, int] | Response:
+    from .api import http_problem, is_api_request
+
+    if is_api_request():  # an address under /api/v1 that matched no route, or a method it lacks
+        return http_problem(error)
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     if code >= 500:
         db.session.rollback()

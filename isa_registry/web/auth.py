@@ -58,6 +58,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints anyone may reach without signing in (besides static files).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "health.healthz"})
+#: Where the JSON API lives: it authenticates every request by bearer token, never by session.
+API_PREFIX = "/api/v1/"
 
 SIGN_IN_ERROR = (
     "The email address or password is not right, or the account is locked for a while after "
@@ -150,6 +152,8 @@ def require_login() -> Response | None:
     """Every endpoint but sign-in, the health check and static files needs a signed-in user."""
     endpoint = request.endpoint or ""
     if endpoint in PUBLIC_ENDPOINTS or endpoint == "static" or endpoint.endswith(".static"):
+        return None
+    if request.path.startswith(API_PREFIX):  # bearer tokens only: the API checks its own (web/api)
         return None
     if current_user.is_authenticated:
         return None
