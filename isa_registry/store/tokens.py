@@ -45,6 +45,7 @@ PREFIX = "isa_"
 #: request.
 TOUCH_EVERY = timedelta(minutes=1)
 NAME_LIMIT = 100
+NAME_MISSING = "Enter a name for the token, such as the system that will use it"
 
 
 def hash_token(token: str) -> str:
@@ -96,7 +97,7 @@ def create(
     today = today or datetime.now(UTC).date()
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Enter a name for the token, such as the system that will use it"
+        errors["name"] = NAME_MISSING
     elif len(name) > NAME_LIMIT:
         errors["name"] = f"The token's name must be {NAME_LIMIT} characters or fewer"
     elif any(t.name == name for t in list_tokens(session, user) if _works(t)):

@@ -80,6 +80,8 @@ def create_token() -> tuple[str, int]:
     if not form.validate_on_submit():
         return _page(form, 400, expiry_parts=parts, expiry_error=error)
     if error:
+        if not (form.name.data or "").strip():
+            form.name.errors = [tokens.NAME_MISSING]
         return _page(form, 400, expiry_parts=parts, expiry_error=error)
     try:
         _, text = tokens.create(db.session, current_user.email, current_user, form.name.data or "", expires)
