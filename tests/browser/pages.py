@@ -29,6 +29,8 @@ MAIN_PAGES = {
     "ropa": ("ropa", "list"),
     "audit log": ("audit_log", "list"),
     "users": ("users", "list"),
+    "your account": ("account", "list"),
+    "api docs": ("api_docs", "list"),
 }
 
 
