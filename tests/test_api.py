@@ -340,3 +340,11 @@ def test_the_api_docs_page_lists_the_operations_for_signed_in_users(dudley: Flas
     html = page.get_data(as_text=True)
     assert "/api/v1/flows/{key}" in html and "PATCH" in html
     assert auth.client("viewer").get("/api/docs/openapi.json").json["openapi"] == "3.1.0"
+
+
+def test_a_nul_character_in_the_query_or_the_body_is_400_not_500(editor: Api) -> None:
+    assert editor.get("/api/v1/organisations?q=%00").status_code == 400
+    key, etag = _first_flow(editor)
+    response = editor.patch(f"/api/v1/flows/{key}", json={"retention": "a\x00b"}, headers={"If-Match": etag})
+    assert response.status_code == 400
+    assert response.json["errors"] == [{"field": "retention", "message": "must not contain a NUL character"}]

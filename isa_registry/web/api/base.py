@@ -196,9 +196,33 @@ def _authenticate() -> None:
             headers={"WWW-Authenticate": 'Bearer realm="isa-registry", error="invalid_token"'},
         )
     g.api_caller = Caller(found.user, found.token_id, found.token_name)
+    _refuse_nul_in_query()
     big = request.endpoint == "api.import_registry"
     request.max_content_length = current_app.config["API_MAX_IMPORT_BODY" if big else "API_MAX_BODY"]
     _rate_limit(found.token_id)
+
+
+def _refuse_nul_in_query() -> None:
+    """No text may hold a NUL character (PostgreSQL refuses one in any text): 400 naming where."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            where = name.replace("\x00", "") or "query"
+            message = "must not contain a NUL character"
+            raise ApiError(400, f"{where} {message}", [{"field": where, "message": message}])
+
+
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """Where a JSON value holds a string with a NUL character (``parties.0.role``), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for name, item in items:
+        if isinstance(name, str) and "\x00" in name:
+            return path or "body"
+        found = _nul_path(item, f"{path}.{name}" if path else str(name))
+        if found is not None:
+            return found
+    return None
 
 
 def _rate_limit(token_id: int) -> None:
@@ -244,7 +268,7 @@ def json_body() -> Any:
         raise ApiError(415, "Send the body as JSON, with 'Content-Type: application/json'")
     data = request.get_data(cache=True)
     try:
-        return json.loads(data)
+        body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise ApiError(
@@ -252,6 +276,11 @@ def json_body() -> Any:
         ) from exc
     except RecursionError as exc:
         raise ApiError(400, "The body is nested too deeply") from exc
+    holder = _nul_path(body)
+    if holder is not None:
+        message = "must not contain a NUL character"
+        raise ApiError(400, f"{holder} {message}", [{"field": holder, "message": message}])
+    return body
 
 
 @bp.errorhandler(HTTPException)
