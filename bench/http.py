@@ -103,9 +103,11 @@ class _Client:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+    def request(
+        self, method: str, path: str, body: dict[str, str] | None = None, extra: dict[str, str] | None = None
+    ) -> tuple[int, bytes, float]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=GUNICORN_TIMEOUT)
-        headers = {"User-Agent": USER_AGENT, "Cookie": self.cookie_header()}
+        headers = {"User-Agent": USER_AGENT, "Cookie": self.cookie_header(), **(extra or {})}
         data = None
         if body is not None:
             data = urlencode(body)
@@ -158,7 +160,10 @@ def _recreate_database(admin: str, drop_only: bool = False) -> None:
             conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
 
 
-def _wrk(port: int, path: str, cookie: str, duration: int) -> tuple[WrkResult, str]:
+def _wrk(
+    port: int, path: str, cookie: str, duration: int, extra: dict[str, str] | None = None
+) -> tuple[WrkResult, str]:
+    headers = [arg for name, value in (extra or {}).items() for arg in ("-H", f"{name}: {value}")]
     cmd = [
         "wrk",
         "-t2",
@@ -171,6 +176,7 @@ def _wrk(port: int, path: str, cookie: str, duration: int) -> tuple[WrkResult, s
         f"User-Agent: {USER_AGENT}",
         "-H",
         f"Cookie: {cookie}",
+        *headers,
         f"http://127.0.0.1:{port}{path}",
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + 120)  # noqa: S603
@@ -203,6 +209,7 @@ def http_rows(
         ("a flow page", f"/flows/{flow}"),
         ("findings page", "/findings"),
         ("map page", "/map"),
+        ("API flows list", "/api/v1/flows?per_page=100"),
     ]
     admin, url = _database_urls(admin_url)
     if shutil.which("wrk") is None:
@@ -242,10 +249,12 @@ def http_rows(
         _wait_until_up(client, server, log)
         client.sign_in(*BENCH_USER)
         cookie = client.cookie_header()
+        bearer = {"Authorization": f"Bearer {_api_token(env)}"}
         floor, _ = _wrk(port, "/healthz", cookie, duration)
         rows = []
         for name, path in pages:
-            rows.append(_page_row(label, name, path, client, port, cookie, duration, floor))
+            extra = bearer if path.startswith("/api/") else None
+            rows.append(_page_row(label, name, path, client, port, cookie, duration, floor, extra))
         return rows
     finally:
         if server is not None:
@@ -258,14 +267,48 @@ def http_rows(
         _recreate_database(admin, drop_only=True)
 
 
+def _api_token(env: dict[str, str]) -> str:
+    """A new API token for the benchmark's user, made as an admin would (``flask create-token``)."""
+    done = subprocess.run(  # noqa: S603 - fixed command line, no shell
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "bench.wsgi",
+            "create-token",
+            BENCH_USER[0],
+            "--name",
+            "bench",
+        ],
+        cwd=ROOT,
+        env={**env, "BENCH_MAP_CACHE_DIR": env.get("BENCH_MAP_CACHE_DIR", "")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"create-token failed: {done.stderr.strip()[-500:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
 def _page_row(
-    label: str, name: str, path: str, client: _Client, port: int, cookie: str, duration: int, floor: WrkResult
+    label: str,
+    name: str,
+    path: str,
+    client: _Client,
+    port: int,
+    cookie: str,
+    duration: int,
+    floor: WrkResult,
+    extra: dict[str, str] | None = None,
 ) -> Row:
     what = f"HTTP {label}: {name} ({path}) p99"
     target = f"<= {P99_TARGET:g}x, no errors"
     try:
-        first = client.request("GET", path)  # fills what a worker keeps between requests
-        warm = client.request("GET", path) if first[2] < GIVE_UP else first
+        first = client.request("GET", path, extra=extra)  # fills what a worker keeps between requests
+        warm = client.request("GET", path, extra=extra) if first[2] < GIVE_UP else first
     except OSError as exc:
         return _not_measured(label, name, path, f"GET {path} failed: {exc}", what)
     if first[0] != 200 or warm[0] != 200:
@@ -286,10 +329,11 @@ def _page_row(
             details={**details, "seconds": warm[2], "errors": len(degraded), "note": _TOO_SLOW},
         )
     # A slow page gets long enough for about ten rounds of requests through the two workers.
-    result, _ = _wrk(port, path, cookie, min(duration * LONGEST_RUN, max(duration, math.ceil(warm[2] * 10))))
+    seconds = min(duration * LONGEST_RUN, max(duration, math.ceil(warm[2] * 10)))
+    result, _ = _wrk(port, path, cookie, seconds, extra)
     if result.requests == 0:
         return _not_measured(label, name, path, "no request finished within wrk's run", what)
-    after = client.request("GET", path)[0]
+    after = client.request("GET", path, extra=extra)[0]
     errors = result.errors + (after != 200) + len(degraded)
     ratio = result.p99 / floor.p99 if floor.p99 > 0 else None
     return Row(

@@ -9,7 +9,7 @@ from flask import Flask
 
 from . import config
 from .store.db import db, migrate
-from .web.extensions import csrf, login_manager
+from .web.extensions import csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +43,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    # The API's rate-limit counters are kept in our database unless configured otherwise
+    # (``memory://`` counts per process only; ``redis://host:6379`` needs a Redis server).
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "isa-database://")
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

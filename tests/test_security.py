@@ -20,10 +20,21 @@ from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from isa_registry.store.db import db
 from isa_registry.store.models import Agreement, AuditHead, Flow, Organisation, User
+from tests.api_helpers import make_token
 from tests.conftest import Auth
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 PUBLIC_GET = {"auth.login", "health.healthz", "static"}
+
+
+def is_api(rule: Rule) -> bool:
+    """The JSON API's routes take a bearer token only: a session cookie is never looked at."""
+    return rule.endpoint.startswith("api.")
+
+
+def is_own_account(rule: Rule) -> bool:
+    """Managing one's own API tokens, which every signed-in user may do (tests/test_api_tokens.py)."""
+    return rule.endpoint.startswith("account.")
 
 
 def _first_key(model: Any) -> str:
@@ -80,6 +91,7 @@ def snapshot(app: Flask) -> dict[str, Any]:
         counts = {
             table.name: db.session.scalar(select(func.count()).select_from(table))
             for table in db.metadata.sorted_tables
+            if table.name != "rate_limit_counter"  # counting API requests changes no data
         }
         head = db.session.execute(select(AuditHead.seq, AuditHead.hash)).all()
         accounts = db.session.execute(select(User.email, User.role, User.active).order_by(User.email)).all()
@@ -103,6 +115,25 @@ def csrf_enabled(app: Flask) -> Iterator[None]:
 def test_the_walk_sees_the_state_changing_routes(demo: Flask) -> None:
     endpoints = {rule.endpoint for _, rule in routes(demo, STATE_CHANGING)}
     assert {"auth.login", "auth.logout", "users.new", "users.change_role", "users.deactivate"} <= endpoints
+    assert {"api.flows_create", "api.flows_update", "api.flows_archive", "api.import_registry"} <= endpoints
+
+
+def test_a_session_cookie_alone_is_refused_by_every_api_route(demo: Flask, auth: Auth) -> None:
+    values, before = url_values(demo), snapshot(demo)
+    client = demo.test_client()
+    auth.sign_in_demo(client, "admin")
+    answered = []
+    for method, rule in routes(demo, ("GET", *STATE_CHANGING)):
+        if not is_api(rule):
+            continue
+        url = build_url(rule, values)
+        response = client.open(
+            url, method=method, json={"name": "Changed by a cookie"}, headers={"If-Match": "*"}
+        )
+        if response.status_code != 401:
+            answered.append(f"{method} {url} answered {response.status_code}")
+    assert answered == []
+    assert snapshot(demo) == before
 
 
 def test_the_walk_sees_the_analyses_pages_and_downloads(demo: Flask) -> None:
@@ -143,6 +174,7 @@ def test_anonymous_users_change_nothing(demo: Flask) -> None:
 
 
 def test_viewers_are_refused_every_change(demo: Flask, auth: Auth) -> None:
+    token = make_token(demo, auth, "viewer")
     values, before = url_values(demo), snapshot(demo)
     client = demo.test_client()
     auth.sign_in_demo(client, "viewer")
@@ -150,8 +182,18 @@ def test_viewers_are_refused_every_change(demo: Flask, auth: Auth) -> None:
     for method, rule in routes(demo, STATE_CHANGING):
         if rule.endpoint in ("auth.login", "auth.logout"):  # signing in and out change no data
             continue
+        if is_own_account(rule):
+            continue
         url = build_url(rule, values)
-        response = client.open(url, method=method, data={"name": "Changed by a viewer", "role": "admin"})
+        if is_api(rule):
+            response = demo.test_client().open(
+                url,
+                method=method,
+                json={"name": "Changed by a viewer"},
+                headers={"Authorization": f"Bearer {token}", "If-Match": "*"},
+            )
+        else:
+            response = client.open(url, method=method, data={"name": "Changed by a viewer", "role": "admin"})
         if response.status_code != 403:
             wrong.append(f"{method} {url} answered {response.status_code}")
     assert wrong == []
@@ -184,6 +226,8 @@ def test_no_change_is_accepted_without_a_csrf_token(demo: Flask, auth: Auth, rol
         for method, rule in routes(demo, STATE_CHANGING):
             url = build_url(rule, values)
             response = client.open(url, method=method, data={"name": "Forged", "role": "viewer"})
+            if is_api(rule) and response.status_code == 401:  # the session is not even looked at
+                continue
             if response.status_code != 400:
                 accepted.append(f"{method} {url} answered {response.status_code}")
     assert accepted == []
@@ -209,7 +253,10 @@ def test_every_page_but_sign_in_and_health_needs_a_sign_in(demo: Flask) -> None:
             continue
         url = build_url(rule, values)
         response = client.get(url)
-        if response.status_code != 302 or urlsplit(response.location).path != "/login":
+        if is_api(rule):
+            if response.status_code != 401 or response.mimetype != "application/problem+json":
+                open_pages.append(f"GET {url} answered {response.status_code}")
+        elif response.status_code != 302 or urlsplit(response.location).path != "/login":
             open_pages.append(f"GET {url} answered {response.status_code}")
     assert open_pages == []
 

@@ -255,6 +255,7 @@ def commands() -> list[click.Command]:
     from . import check as cli_check
     from . import map as cli_map
     from . import ropa as cli_ropa
+    from . import tokens as cli_tokens
 
     return [
         import_registry_command,
@@ -267,4 +268,5 @@ def commands() -> list[click.Command]:
         *cli_map.commands,
         *cli_ropa.commands,
         *cli_analyses.commands,
+        *cli_tokens.commands,
     ]

@@ -45,6 +45,8 @@ class ListParams:
     dir: str = "asc"
     page: int = 1
     include_archived: bool = False
+    #: Rows on a page: the pages show :data:`PER_PAGE`; the API lets its callers choose.
+    per_page: int = PER_PAGE
 
 
 @dataclass
@@ -149,12 +151,13 @@ def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams,
         lambda: session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0,
         session,
     )
-    pages = max(1, math.ceil(total / PER_PAGE))
+    per_page = params.per_page
+    pages = max(1, math.ceil(total / per_page))
     page = min(max(1, params.page), pages)
     rows = (
-        session.execute(stmt.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).mappings().all()
+        session.execute(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).mappings().all()
     )
-    return Page(items=[dict(r) for r in rows], total=total, page=page)
+    return Page(items=[dict(r) for r in rows], total=total, page=page, per_page=per_page)
 
 
 def _order(columns: dict[str, Any], params: ListParams, default: str, tiebreak: Any) -> list[Any]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -37,12 +38,14 @@ from .db import Model
 __all__ = [
     "Agreement",
     "AgreementParty",
+    "ApiToken",
     "AuditEntry",
     "AuditHead",
     "FindingAction",
     "FindingDecision",
     "Flow",
     "Organisation",
+    "RateLimitCounter",
     "SignInThrottle",
     "User",
 ]
@@ -289,6 +292,34 @@ class SignInThrottle(Model):
     last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     failures: Mapped[int] = mapped_column(Integer)
     delayed_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Model):
+    """A personal API token: only the SHA-256 of the token is kept, never the token itself."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class RateLimitCounter(Model):
+    """One fixed-window request counter of the API's rate limit, shared by every worker and host."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the window ends, in seconds since the epoch.
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class AuditEntry(Model):

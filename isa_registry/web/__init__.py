@@ -16,6 +16,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 from sqlalchemy import inspect
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response
 
 from ..core.records import CONTROL_CHARACTERS, LONG_TEXT_LIMIT
 from ..store.db import db
@@ -34,6 +35,7 @@ NAVIGATION = (
     ("analyses", "Analyses", "any"),
     ("audit_log", "Audit log", "any"),
     ("users", "Users", "admin"),
+    ("account", "Your account", "any"),
 )
 
 UK_TIME = ZoneInfo("Europe/London")
@@ -55,6 +57,7 @@ ERROR_PAGES = {
 def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
     from . import (
+        account,
         agreements,
         audit_log,
         auth,
@@ -68,6 +71,7 @@ def register(app: Flask) -> None:
         users,
     )
     from . import analyses as analyses_area
+    from . import api as api_area
     from . import map as map_area
 
     areas = (
@@ -84,9 +88,12 @@ def register(app: Flask) -> None:
         analyses_area,
         audit_log,
         users,
+        account,
+        api_area,
     )
     for area in areas:
         app.register_blueprint(area.bp)
+    app.register_blueprint(api_area.docs_bp)
     register_templates(app)
     register_error_handlers(app)
     # First of all (before CSRF protection reads the form): a streamed body cut off at the limit.
@@ -332,7 +339,11 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_template("errors/csrf.html", reason=error.description), 400
 
 
-def _http_error(error: Exception) -> tuple[str, int]:
+def _http_error(error: Exception) -> tuple[str, int] | Response:
+    from .api import http_problem, is_api_request
+
+    if is_api_request():  # an address under /api/v1 that matched no route, or a method it lacks
+        return http_problem(error)
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     if code >= 500:
         _leave_the_database()

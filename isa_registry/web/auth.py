@@ -63,6 +63,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints anyone may reach without signing in (besides static files).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "health.healthz"})
+#: Where the JSON API lives: it authenticates every request by bearer token, never by session.
+API_PREFIX = "/api/v1/"
 
 SIGN_IN_ERROR = "The email address or password is not right, or the account cannot sign in"
 TOO_MANY_ATTEMPTS = "Too many failed attempts to sign in. Wait {wait}, then try again"
@@ -200,6 +202,8 @@ def require_login() -> Response | None:
     session is still good; an ended session is cleared, and the sign-in page says why."""
     endpoint = request.endpoint or ""
     if endpoint in ("static", "health.healthz") or endpoint.endswith(".static"):
+        return None
+    if request.path.startswith(API_PREFIX):  # bearer tokens only: the API checks its own (web/api)
         return None
     signed_in = current_user.is_authenticated  # loads the account and checks the session
     ended = g.pop("isa_session_ended", None)

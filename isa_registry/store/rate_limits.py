@@ -1,0 +1,105 @@
+"""A storage for the ``limits`` library (and so Flask-Limiter) that keeps its counters in our own
+database: ``RATELIMIT_STORAGE_URI = "isa-database://"``.
+
+Why our own: ``limits`` keeps counters in memory (one per process: with four gunicorn workers a
+client gets four times the limit), Redis, Memcached or MongoDB. The registry already has one
+shared store that every worker and host reaches, its database; counting there needs nothing more
+to run. Each hit is one statement (an upsert that starts a new window when the old one has ended)
+on its own connection and transaction, so it never mixes with the request's session. Only the
+fixed-window strategy is supported (the ``limits`` default), which needs no more than
+``incr``/``get``/``get_expiry``. Redis stays available through its own URI (``redis://...``) for
+a deployment that runs one.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from limits.storage import Storage
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from .db import db
+from .models import RateLimitCounter
+
+__all__ = ["DatabaseStorage"]
+
+SCHEME = "isa-database"
+
+
+class DatabaseStorage(Storage):
+    """Fixed-window counters in the ``rate_limit_counter`` table (see the module's docstring)."""
+
+    STORAGE_SCHEME = [SCHEME]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return SQLAlchemyError
+
+    @staticmethod
+    def _engine() -> Engine:
+        # Flask-SQLAlchemy's engine for the current app (the limiter runs inside requests).
+        return db.engine
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Add ``amount`` to the key's count, starting a new window of ``expiry`` seconds when there
+        is none or it has ended; returns the count."""
+        now = time.time()
+        table = RateLimitCounter.__table__
+        engine = self._engine()
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(table).values(key=key, count=amount, expires_at=now + expiry)
+        ended = table.c.expires_at <= now
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "count": case((ended, amount), else_=table.c.count + amount),
+                "expires_at": case((ended, now + expiry), else_=table.c.expires_at),
+            },
+        ).returning(table.c.count)
+        with engine.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def _row(self, key: str) -> tuple[int, float] | None:
+        table = RateLimitCounter.__table__
+        with self._engine().connect() as conn:
+            row = conn.execute(select(table.c.count, table.c.expires_at).where(table.c.key == key)).first()
+        if row is None or row[1] <= time.time():
+            return None
+        return int(row[0]), float(row[1])
+
+    def get(self, key: str) -> int:
+        """The key's count in its current window (0 when there is none)."""
+        row = self._row(key)
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        """When the key's window ends, in seconds since the epoch."""
+        row = self._row(key)
+        return row[1] if row else time.time()
+
+    def check(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self._engine().connect() as conn:
+                conn.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        """Forget every counter; returns how many there were."""
+        with self._engine().begin() as conn:
+            return conn.execute(delete(RateLimitCounter.__table__)).rowcount
+
+    def clear(self, key: str) -> None:
+        """Forget one key's counter."""
+        table = RateLimitCounter.__table__
+        with self._engine().begin() as conn:
+            conn.execute(delete(table).where(table.c.key == key))

@@ -1,0 +1,168 @@
+"""What the API reads of the whole register: findings, the map's node-link JSON, the ROPA, and the
+whole registry (export, and the all-or-nothing import, admins only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app, request, send_file
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ...core import exchange, graph, ropa
+from ...core.dates import InvalidDate, parse_as_of
+from ...core.domain import SEVERITIES
+from ...core.rules import CODES, summarise
+from ...store import persist
+from ...store.db import db
+from ...store.models import Organisation as OrganisationModel
+from ...store.queries import checked_registry, per_revision, registry_revision
+from ...store.services import slice_page
+from ..findings import Filters, selection_for
+from ..map_query import MapLinks, filters_from_query
+from .base import ApiError, bp, caller, json_body, json_response, requires
+from .records import MAX_PER_PAGE, PER_PAGE, _link_header, _whole
+
+_MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+
+
+def _as_of() -> date:
+    try:
+        chosen = parse_as_of(request.args.get("as_of") or "")
+    except InvalidDate as exc:
+        raise ApiError(400, str(exc), [{"field": "as_of", "message": str(exc)}]) from exc
+    return chosen or date.today()
+
+
+@bp.get("/findings")
+def findings() -> Response:
+    """The rules' findings as of a date (``as_of``, today by default), filtered as on the findings page."""
+    as_of = _as_of()
+    filters = Filters.from_args(request.args)
+    if filters.severity and filters.severity not in SEVERITIES:
+        message = f"severity must be one of {', '.join(SEVERITIES)}"
+        raise ApiError(400, message, [{"field": "severity", "message": message}])
+    if filters.code and filters.code not in CODES:
+        message = f"{filters.code} is not a finding code"
+        raise ApiError(400, message, [{"field": "code", "message": message}])
+    checked = checked_registry(as_of)
+    selection = selection_for(checked, filters)
+    page = slice_page(selection.shown, _whole("page", 1, 1), _whole("per_page", PER_PAGE, 1, MAX_PER_PAGE))
+    body = {
+        "as_of": as_of.isoformat(),
+        "summary": summarise(selection.shown),
+        "items": [f.as_dict() for f in page.items],
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+    }
+    return json_response(body, headers={"Link": _link_header(page)})
+
+
+@bp.get("/map")
+def data_map() -> Response:
+    """The data map as node-link JSON, with the map page's filters (``as_of``, ``organisation``...)."""
+    filters, problems = filters_from_query(request.args)
+    if problems:
+        raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
+    as_of = filters.as_of or date.today()
+    checked = checked_registry(as_of)
+    problems = graph.filter_problems(checked.live, filters)
+    if problems:
+        raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
+    full = per_revision(
+        checked.revision,
+        "map-graph",
+        checked.as_of,
+        lambda: graph.build_graph(checked.live, checked.findings, checked.as_of),
+    )
+    drawn = graph.draw(
+        checked.live,
+        checked.findings,
+        filters,
+        as_of,
+        "json",
+        links=MapLinks(root=request.script_root),
+        options=graph.DrawOptions.from_settings(current_app.config),
+        full=full,
+        extra={"revision": checked.revision[0]},
+    )
+    return Response(drawn.body, mimetype="application/json")
+
+
+def _ropa(fmt: str) -> Response:
+    as_of = _as_of()
+    controller = (request.args.get("controller") or "").strip() or None
+    try:
+        record = ropa.build_ropa(checked_registry(as_of).live, as_of, controller)
+    except ropa.UnknownController:
+        raise ApiError(404, f"There is no controller with key {controller}") from None
+    stream = ropa.generate_xlsx(record) if fmt == "xlsx" else ropa.generate_csv(record)
+    who = record.records[0].organisation.key if not record.partnership else "partnership"
+    return send_file(
+        stream,
+        mimetype=_MIMETYPES[fmt],
+        as_attachment=True,
+        download_name=f"ropa-{who}-{as_of.isoformat()}.{fmt}",
+    )
+
+
+@bp.get("/ropa.xlsx")
+def ropa_xlsx() -> Response:
+    """The record of processing activities as a workbook (``controller`` for one, ``as_of``)."""
+    return _ropa("xlsx")
+
+
+@bp.get("/ropa.csv")
+def ropa_csv() -> Response:
+    """The record of processing activities as CSV (``controller`` for one, ``as_of``)."""
+    return _ropa("csv")
+
+
+@bp.get("/registry")
+@requires("admin")
+def export_registry() -> Response:
+    """The whole registry, archived records included, as an isa-registry/1 document."""
+    registry = checked_registry(date.today()).full
+    return json_response(exchange.to_document(registry))
+
+
+@bp.post("/registry")
+@requires("admin")
+def import_registry() -> Response:
+    """Import an isa-registry/1 document, all or nothing, as ``flask import-registry`` does."""
+    doc = json_body()
+    dry_run = request.args.get("dry_run") in ("1", "true", "yes")
+    session = db.session
+    org_table = OrganisationModel.__table__
+    known_orgs: dict[str, Any] = dict(
+        session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
+    )
+    known_agreements = set(persist.agreement_ids(session))
+    try:
+        registry = exchange.parse_document(doc, known_orgs, known_agreements)
+    except exchange.InvalidDocument as exc:
+        errors = [{"field": p.field, "message": p.message, "record": p.record} for p in exc.problems]
+        raise ApiError(422, f"{len(exc.problems)} problem(s); nothing was imported", errors) from exc
+    try:
+        report = persist.apply_registry(session, registry, caller().actor)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    body = {
+        "dry_run": dry_run,
+        "created": dict(report.created),
+        "updated": dict(report.updated),
+        "unchanged": dict(report.unchanged),
+        "updated_keys": report.updated_keys,
+        "revision": registry_revision()[0],
+    }
+    return json_response(body)
