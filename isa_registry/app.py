@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import config
 from .store.db import db, migrate
+from .web import oidc
 from .web.extensions import csrf, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    oidc.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
