@@ -401,7 +401,9 @@ def oidc_callback() -> Response | tuple[str, int]:
         abort(404)
     config = current_app.config
     try:
-        token = oidc.client().authorize_access_token(leeway=config["OIDC_CLOCK_LEEWAY"])
+        token = oidc.client().authorize_access_token(
+            leeway=config["OIDC_CLOCK_LEEWAY"], claims_options=oidc.claims_options()
+        )
     except RequestException as exc:
         current_app.logger.error("The OpenID provider could not be reached: %s", exc)
         return _sso_refused(SSO_UNREACHABLE, 503)

@@ -3,7 +3,9 @@
 The authorisation code flow with PKCE, through Authlib's Flask client: Authlib reads the provider's
 discovery document (``<OIDC_ISSUER>/.well-known/openid-configuration``), makes and checks the
 ``state``, the ``nonce`` and the PKCE verifier, and checks the ID token's signature (against the
-provider's published keys), issuer, audience and expiry. Nothing here checks a token by hand.
+provider's published keys), issuer, audience and expiry. Nothing here checks a token by hand; we
+only tell Authlib which issuer and audience to require (:func:`claims_options`), because its
+defaults leave the audience to the ``azp`` claim.
 
 Settings (see :mod:`isa_registry.config`): ``OIDC_ISSUER``, ``OIDC_CLIENT_ID`` and
 ``OIDC_CLIENT_SECRET`` switch it on; ``OIDC_GROUPS_CLAIM`` names the claim that carries the
@@ -28,7 +30,7 @@ from flask import Flask, current_app
 from ..store.models import ROLES
 from ..store.users import ProviderIdentity
 
-__all__ = ["button_label", "client", "enabled", "identity", "init_app", "role_for"]
+__all__ = ["button_label", "claims_options", "client", "enabled", "identity", "init_app", "role_for"]
 
 EXTENSION = "isa_oidc"
 NAME = "oidc"
@@ -76,6 +78,17 @@ def enabled() -> bool:
 def client() -> Any:
     """The provider's Authlib client (a ``FlaskOAuth2App``)."""
     return current_app.extensions[EXTENSION].create_client(NAME)
+
+
+def claims_options() -> dict[str, Any]:
+    """What Authlib is to require of the ID token besides its signature, nonce, expiry and
+    authorised party: the issuer the discovery document names and, which Authlib's defaults do not
+    check, an audience that includes this app's client id."""
+    provider = client()
+    return {
+        "iss": {"essential": True, "values": [provider.load_server_metadata()["issuer"]]},
+        "aud": {"essential": True, "values": [provider.client_id]},
+    }
 
 
 def button_label(config: Mapping[str, Any]) -> str:

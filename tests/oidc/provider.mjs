@@ -12,12 +12,13 @@
 //
 // What the tests change while it runs (POST, JSON body, loopback only, tests only):
 //   /__test__/accounts   {"login name": {sub, email, groups}}   add or replace accounts
-//   /__test__/misbehave  {"clockOffset": seconds, "idTokenAudience": "other-client"}
+//   /__test__/misbehave  {"clockOffset": seconds, "idTokenClaims": {"aud": "other-client"}}
 //       clockOffset: the token endpoint runs that many seconds off (negative: its ID tokens
 //       were issued in the past, so they arrive already expired);
-//       idTokenAudience: the token endpoint's ID token is re-signed, with the provider's own
-//       key, for another client (what a mix-up or a token meant for someone else looks like);
-//       {} puts both back.
+//       idTokenClaims: the token endpoint's ID token gets these claims and is signed again, with
+//       the provider's own key (a token meant for another client looks like this);
+//   "forgeSignature": true: the ID token is signed with a key the provider never published;
+//       {} puts them all back.
 import { generateKeyPairSync, sign } from "node:crypto";
 import { Provider } from "oidc-provider";
 
@@ -26,15 +27,22 @@ const config = JSON.parse(process.argv[3] || "{}");
 const issuer = `http://127.0.0.1:${port}`;
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const forgerKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
 const signingKey = { ...privateKey.export({ format: "jwk" }), kid: "test-rs256", alg: "RS256", use: "sig" };
 
 const accounts = new Map(Object.entries(config.accounts || {}));
 let misbehave = {};
 
+// The account signed in as: by subject (the provider's account id) or by login name.
+function lookup(id) {
+  for (const claims of accounts.values()) if (claims.sub === id) return claims;
+  return accounts.get(id) || { sub: id, email: id, groups: [] };
+}
+
 function account(id) {
-  const claims = accounts.get(id) || { sub: id, email: id, groups: [] };
+  const claims = lookup(id);
   return {
-    accountId: id,
+    accountId: claims.sub,
     async claims() {
       return { email_verified: true, groups: [], ...claims };
     },
@@ -87,10 +95,10 @@ function base64url(value) {
   return Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 }
 
-function resign(idToken, audience) {
+function resign(idToken, claims, key) {
   const [header, payload] = idToken.split(".", 2).map((part) => JSON.parse(Buffer.from(part, "base64url")));
-  const input = `${base64url(header)}.${base64url({ ...payload, aud: audience, azp: audience })}`;
-  return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
+  const input = `${base64url(header)}.${base64url({ ...payload, ...claims })}`;
+  return `${input}.${sign("sha256", Buffer.from(input), key).toString("base64url")}`;
 }
 
 provider.use(async (ctx, next) => {
@@ -107,7 +115,8 @@ provider.use(async (ctx, next) => {
   if (ctx.method === "GET" && ctx.path.startsWith("/interaction/")) {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const login = details.params.login_hint || accounts.keys().next().value || "someone@example.org";
-    ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: login } }));
+    const accountId = lookup(login).sub;
+    ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, { login: { accountId } }));
     return;
   }
   if (ctx.method === "POST" && ctx.path === "/token") {
@@ -118,8 +127,9 @@ provider.use(async (ctx, next) => {
     } finally {
       Date.now = realNow;
     }
-    if (misbehave.idTokenAudience && ctx.body && ctx.body.id_token) {
-      ctx.body = { ...ctx.body, id_token: resign(ctx.body.id_token, misbehave.idTokenAudience) };
+    if ((misbehave.idTokenClaims || misbehave.forgeSignature) && ctx.body && ctx.body.id_token) {
+      const key = misbehave.forgeSignature ? forgerKey : privateKey;
+      ctx.body = { ...ctx.body, id_token: resign(ctx.body.id_token, misbehave.idTokenClaims || {}, key) };
     }
     return;
   }
