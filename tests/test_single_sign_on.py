@@ -76,7 +76,7 @@ def sign_in_at_provider(
 ) -> str:
     """Press the single sign-on button and sign in at the provider as ``login``; the callback
     address the provider sends the browser back to (not yet visited)."""
-    response = client.post("/login/oidc" + (f"?next={next_page}" if next_page else ""))
+    response = client.get("/login/oidc" + (f"?next={next_page}" if next_page else ""))
     assert response.status_code == 302, response.data
     assert response.location.startswith(provider.issuer + "/auth?")
     callback = provider.follow(response.location + "&" + urlencode({"login_hint": login}))
@@ -352,7 +352,7 @@ def test_a_refusal_from_the_provider_is_shown_as_such(sso_app: Flask, provider: 
 def test_the_sign_in_page_offers_single_sign_on_beside_passwords(sso_app: Flask) -> None:
     page = sso_app.test_client().get("/login").get_data(as_text=True)
     assert "Sign in with your organisation&#39;s account" in page
-    assert 'action="/login/oidc"' in page
+    assert 'href="/login/oidc"' in page
     assert 'id="password"' in page
 
 
@@ -361,7 +361,7 @@ def test_password_sign_in_can_be_switched_off(sso_app: Flask, auth: Any) -> None
     sso_app.config["PASSWORD_LOGIN"] = False
     client = sso_app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    assert 'action="/login/oidc"' in page
+    assert 'href="/login/oidc"' in page
     assert 'id="password"' not in page
     response = client.post("/login", data={"email": "editor@example.org", "password": PASSWORD})
     assert response.status_code == 403
@@ -373,7 +373,7 @@ def test_without_single_sign_on_the_page_has_only_the_password_form(client: Flas
     page = client.get("/login").get_data(as_text=True)
     assert "/login/oidc" not in page
     assert 'id="password"' in page
-    assert client.post("/login/oidc").status_code == 404
+    assert client.get("/login/oidc").status_code == 404
     assert client.get("/login/oidc/callback?code=x&state=y").status_code == 404
 
 
@@ -389,7 +389,7 @@ def test_an_unreachable_provider_is_reported(app: Flask) -> None:
             "OIDC_CLIENT_SECRET": CLIENT_SECRET,
         }
     )
-    response = unreachable.test_client().post("/login/oidc")
+    response = unreachable.test_client().get("/login/oidc")
     assert response.status_code == 503
     assert "could not be reached" in response.get_data(as_text=True)
     with unreachable.app_context():

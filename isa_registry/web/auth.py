@@ -375,10 +375,11 @@ def logout() -> Response:
 # --- Single sign-on ----------------------------------------------------------------------------
 
 
-@bp.post("/login/oidc")
+@bp.get("/login/oidc")
 def oidc_start() -> Response | tuple[str, int]:
-    """Go to the OpenID provider to sign in (a POST with a CSRF token, so no other site can start a
-    sign-in for someone)."""
+    """Go to the OpenID provider to sign in. A link, not a form: the page's CSP ``form-action``
+    would stop a form's redirect to the provider; and starting a sign-in for someone gains nothing,
+    since the ``state`` check stops a callback this browser did not start."""
     if not oidc.enabled():
         abort(404)
     target = safe_next(request.args.get("next"))
