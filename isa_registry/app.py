@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import config
 from .store.db import db, migrate
+from .web import oidc
 from .web.extensions import csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     # (``memory://`` counts per process only; ``redis://host:6379`` needs a Redis server).
     app.config.setdefault("RATELIMIT_STORAGE_URI", "isa-database://")
     limiter.init_app(app)
+    oidc.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

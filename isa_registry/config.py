@@ -12,6 +12,11 @@ commit's audit head goes to the anchor file ``AUDIT_ANCHOR`` (default ``instance
 and, with ``AUDIT_SYSLOG=1``, to syslog. The map's cache on disk is bounded by ``MAP_CACHE_MAX_MB``
 (default 200), and at most ``MAP_DOT_CONCURRENCY`` (default 2) ``dot`` programs run at once on the
 host, a request waiting up to ``MAP_DOT_WAIT`` seconds (default 5) for its turn.
+
+Single sign-on with OpenID Connect is on when ``OIDC_ISSUER`` is set (with ``OIDC_CLIENT_ID`` and
+``OIDC_CLIENT_SECRET``); ``OIDC_GROUPS_CLAIM`` and ``OIDC_GROUP_ROLES`` (``group=role,...``) give
+roles from the provider's groups, ``OIDC_AUTO_CREATE=1`` creates accounts on first sign-in, and
+``PASSWORD_LOGIN=0`` switches password sign-in off. See :mod:`isa_registry.web.oidc`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+
+from .store.models import ROLES
 
 
 def database_url(instance_path: str) -> str:
@@ -71,6 +78,55 @@ def _number(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, not {text!r}.") from None
 
 
+def flag(name: str, default: bool) -> bool:
+    """Whether the environment variable ``name`` is on (``1``, ``true``, ``yes``) or off (``0``,
+    ``false``, ``no``); ``default`` when it is unset or empty."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+def group_roles(raw: str) -> dict[str, str]:
+    """``"isa-admins=admin, isa-editors=editor"`` as ``{"isa-admins": "admin", ...}``.
+
+    >>> group_roles("isa-admins=admin, isa-viewers = viewer")
+    {'isa-admins': 'admin', 'isa-viewers': 'viewer'}
+    """
+    mapping = {}
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        group, sep, role = item.rpartition("=")
+        group, role = group.strip(), role.strip()
+        if not sep or not group or role not in ROLES:
+            raise ValueError(
+                f"OIDC_GROUP_ROLES must be group=role pairs separated by commas, each role one of "
+                f"{', '.join(ROLES)}; {item.strip()!r} is not"
+            )
+        mapping[group] = role
+    return mapping
+
+
+def single_sign_on() -> dict[str, object]:
+    """The OpenID Connect settings from the environment (none set: single sign-on is off)."""
+    settings: dict[str, object] = {
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip() or None,
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip() or None,
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET") or None,
+        "OIDC_GROUPS_CLAIM": os.environ.get("OIDC_GROUPS_CLAIM", "").strip() or None,
+        "OIDC_GROUP_ROLES": group_roles(os.environ.get("OIDC_GROUP_ROLES", "")),
+        "OIDC_AUTO_CREATE": flag("OIDC_AUTO_CREATE", False),
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME", "").strip() or None,
+        "PASSWORD_LOGIN": flag("PASSWORD_LOGIN", True),
+    }
+    return settings
+
+
 def defaults(instance_path: str) -> dict[str, object]:
     """The configuration every app starts from."""
     return {
@@ -102,4 +158,5 @@ def defaults(instance_path: str) -> dict[str, object]:
         "AUDIT_ANCHOR": os.environ.get("AUDIT_ANCHOR") or str(Path(instance_path) / "audit-anchor.log"),
         "AUDIT_SYSLOG": os.environ.get("AUDIT_SYSLOG", "0") == "1",
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
+        **single_sign_on(),
     }

@@ -24,7 +24,7 @@ from tests.api_helpers import make_token
 from tests.conftest import Auth
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
-PUBLIC_GET = {"auth.login", "health.healthz", "static"}
+PUBLIC_GET = {"auth.login", "auth.oidc_start", "auth.oidc_callback", "health.healthz", "static"}
 
 
 def is_api(rule: Rule) -> bool:

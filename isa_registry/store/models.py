@@ -253,6 +253,9 @@ class User(Model):
     #: Stored in the session at sign-in and compared on every request; raising it (sign-out,
     #: deactivation, a new role or password) ends every session the account has.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The single sign-on identity that signs in as this account: the provider's issuer and its
+    #: subject identifier, ``"<issuer> <sub>"`` (None until the account first signs in that way).
+    oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True, default=None)
 
     # Flask-Login's user protocol.
     @property

@@ -19,6 +19,13 @@ failures each further attempt must wait twice as long as the one before (1 s, 2 
 ``max_delay``; an attempt during a delay is not even checked, so a right password then is refused
 too. A successful sign-in clears the account's count; a count quiet for ``forget`` is deleted. No
 one can lock an account for longer than ``max_delay`` at a time.
+
+Single sign-on (:func:`sign_in_with_provider`) finds the account by the provider's issuer and
+subject identifier; failing that, by email, for the first single sign-on of an account an admin
+created, which then keeps the subject; failing that, it creates a viewer (or the role the
+provider's groups give) when automatic creation is on. Creating an account, linking it to a
+provider's identity and changing its role because of its groups are audited, as the work of
+``sso``; like a password sign-in, the sign-in itself is not.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -41,6 +48,10 @@ from .passwords import hash_password, needs_rehash, verify_password
 
 __all__ = [
     "EMAIL_TAKEN",
+    "NO_PASSWORD",
+    "SSO_ACTOR",
+    "ProviderIdentity",
+    "ProviderSignIn",
     "SignIn",
     "Throttle",
     "activate",
@@ -54,6 +65,7 @@ __all__ = [
     "find",
     "list_users",
     "set_password",
+    "sign_in_with_provider",
     "snapshot",
 ]
 
@@ -340,3 +352,88 @@ def authenticate(
         user.password_hash = hash_password(password)
     session.commit()
     return SignIn(user)
+
+
+# --- Single sign-on ----------------------------------------------------------------------------
+
+#: The password hash of an account made by single sign-on: no password matches it.
+NO_PASSWORD = "!single-sign-on-only"  # noqa: S105 - not a hash, so nothing verifies against it
+#: Who the audit log says made the changes that single sign-on makes to accounts.
+SSO_ACTOR = "sso"
+
+
+@dataclass(frozen=True)
+class ProviderIdentity:
+    """Who the OpenID provider says signed in: ``"<issuer> <sub>"``, their email (if the provider
+    gave one) and the role their groups give (None: no group maps to a role)."""
+
+    subject: str
+    email: str | None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderSignIn:
+    """The account to sign in as, or None and why not: ``disabled`` (switched off), ``unknown``
+    (no account, and none may be made), ``linked_elsewhere`` (the account with this email signs
+    in as another identity)."""
+
+    user: User | None
+    refused: str | None = None
+
+
+def _by_email(session: Session, email: str) -> User | None:
+    return session.execute(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    ).scalar_one_or_none()
+
+
+def sign_in_with_provider(session: Session, identity: ProviderIdentity, auto_create: bool) -> ProviderSignIn:
+    """The account that ``identity`` signs in as: by subject, then (once) by email, then a new one
+    when ``auto_create``; an account that is switched off is refused. A role from the provider's
+    groups replaces the account's role (audited, and its other sessions end)."""
+    try:
+        return _sign_in_with_provider(session, identity, auto_create)
+    except IntegrityError:
+        # Two first sign-ins of one person at once: the other made or linked the account.
+        session.rollback()
+        return _sign_in_with_provider(session, identity, auto_create)
+
+
+def _sign_in_with_provider(session: Session, identity: ProviderIdentity, auto_create: bool) -> ProviderSignIn:
+    user = session.execute(select(User).where(User.oidc_subject == identity.subject)).scalar_one_or_none()
+    if user is None and identity.email:
+        user = _by_email(session, identity.email)
+        if user is not None:
+            if user.oidc_subject is not None:
+                return ProviderSignIn(None, "linked_elsewhere")
+            if not user.active:
+                return ProviderSignIn(None, "disabled")
+            user.oidc_subject = identity.subject
+            session.flush()
+            _audit(session, SSO_ACTOR, "link_single_sign_on", user, snapshot(user))
+    if user is None:
+        if not auto_create or not identity.email:
+            session.rollback()
+            return ProviderSignIn(None, "unknown")
+        user = User(
+            email=identity.email.strip(),
+            role=identity.role or "viewer",
+            active=True,
+            password_hash=NO_PASSWORD,
+            oidc_subject=identity.subject,
+        )
+        session.add(user)
+        session.flush()
+        _audit(session, SSO_ACTOR, "create", user, None)
+    if not user.active:
+        session.rollback()
+        return ProviderSignIn(None, "disabled")
+    if identity.role and identity.role != user.role:
+        before = snapshot(user)
+        user.role = identity.role
+        _end_sessions(user)
+        session.flush()
+        _audit(session, SSO_ACTOR, "change_role", user, before)
+    session.commit()
+    return ProviderSignIn(user)

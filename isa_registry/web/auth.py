@@ -21,6 +21,10 @@ while it waits. Behind a reverse proxy, wrap the app in Werkzeug's ``ProxyFix`` 
 Every failure gets the same message, whether the email is unknown or the password wrong, and
 unknown emails are throttled like known ones, so the page never tells which accounts exist.
 
+Single sign-on with OpenID Connect (:mod:`.oidc`) signs in through the same session code
+(:func:`start_session`) as a password. When it is set up, ``PASSWORD_LOGIN=0`` switches password
+sign-in off: the sign-in page shows only the single sign-on button and a posted password is refused.
+
 The time comes from ``app.config["CLOCK"]`` (a function returning an aware datetime), so tests
 can move it.
 """
@@ -33,6 +37,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from authlib.common.errors import AuthlibBaseError
 from flask import (
     Blueprint,
     abort,
@@ -47,27 +52,57 @@ from flask import (
 )
 from flask.sansio.blueprints import BlueprintSetupState
 from flask_login import current_user, login_user, logout_user
+from joserfc.errors import JoseError
+from requests import RequestException
 from werkzeug.wrappers import Response
 
 from ..store import users
 from ..store.db import db
 from ..store.models import User
+from . import oidc
 from .auth_forms import LoginForm
 from .extensions import login_manager
 
-__all__ = ["SIGN_IN_ERROR", "admin_required", "bp", "editor_required", "now", "safe_next"]
+__all__ = ["SIGN_IN_ERROR", "admin_required", "bp", "editor_required", "now", "safe_next", "start_session"]
 
 bp = Blueprint("auth", __name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints anyone may reach without signing in (besides static files).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "health.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.oidc_start", "auth.oidc_callback", "health.healthz"})
 #: Where the JSON API lives: it authenticates every request by bearer token, never by session.
 API_PREFIX = "/api/v1/"
 
 SIGN_IN_ERROR = "The email address or password is not right, or the account cannot sign in"
 TOO_MANY_ATTEMPTS = "Too many failed attempts to sign in. Wait {wait}, then try again"
+SSO_ONLY = (
+    "Signing in with a password is switched off for this service. Use the single sign-on button instead"
+)
+SSO_FAILED = (
+    "Single sign-on did not finish, so you have not been signed in. Try again; if it happens again, "
+    "tell your information governance lead"
+)
+SSO_UNREACHABLE = (
+    "The single sign-on service could not be reached, so you have not been signed in. "
+    "Try again in a few minutes"
+)
+SSO_REFUSED = {
+    "disabled": (
+        "This account has been switched off, so it cannot sign in. Ask an administrator of the registry "
+        "to switch it back on"
+    ),
+    "unknown": (
+        "There is no account in the registry for the account you signed in with. Ask an administrator "
+        "of the registry to create one for your email address"
+    ),
+    "linked_elsewhere": (
+        "The registry account with your email address signs in with a different single sign-on account. "
+        "Ask an administrator of the registry to check it"
+    ),
+}
+#: Where the page goes after single sign-on, kept in the session while the provider is visited.
+SSO_NEXT = "isa_sso_next"
 
 #: What the session holds besides Flask-Login's keys.
 SESSION_GENERATION, SESSION_STARTED, SESSION_SEEN = "isa_generation", "isa_started", "isa_seen"
@@ -280,6 +315,8 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
         return redirect(target or url_for("dashboard.index"))
     form = LoginForm()
     error, status, headers = None, 200, {}
+    if request.method == "POST" and not current_app.config["PASSWORD_LOGIN"]:
+        return _login_page(form, SSO_ONLY, target, "#sso"), 403
     if form.validate_on_submit():
         assert form.email.data is not None and form.password.data is not None  # both required
         moment, throttle = now(), _throttle()
@@ -298,15 +335,33 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
                     _address(),
                 )
         else:
-            user = attempt.user
-            session.clear()  # a fresh session on sign-in: no fixation
-            login_user(user)
-            stamp = int(moment.timestamp())
-            session[SESSION_GENERATION] = user.session_generation
-            session[SESSION_STARTED] = session[SESSION_SEEN] = stamp
+            start_session(attempt.user, moment)
             return redirect(target or url_for("dashboard.index"))
-    page = render_template("auth/login.html", form=form, error=error, next=target)
+    page = _login_page(form, error, target)
     return (page, status, headers) if headers else (page, status)
+
+
+def start_session(user: User, moment: datetime) -> None:
+    """Sign ``user`` in: a fresh session (no fixation) holding the account's generation and when
+    it started; every way of signing in goes through here."""
+    session.clear()
+    login_user(user)
+    stamp = int(moment.timestamp())
+    session[SESSION_GENERATION] = user.session_generation
+    session[SESSION_STARTED] = session[SESSION_SEEN] = stamp
+
+
+def _login_page(form: LoginForm, error: str | None, target: str | None, error_href: str = "#email") -> str:
+    config = current_app.config
+    return render_template(
+        "auth/login.html",
+        form=form,
+        error=error,
+        error_href=error_href,
+        next=target,
+        password_login=config["PASSWORD_LOGIN"],
+        sso_label=oidc.button_label(config) if oidc.enabled() else None,
+    )
 
 
 @bp.post("/logout")
@@ -319,3 +374,63 @@ def logout() -> Response:
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
+
+
+# --- Single sign-on ----------------------------------------------------------------------------
+
+
+@bp.get("/login/oidc")
+def oidc_start() -> Response | tuple[str, int]:
+    """Go to the OpenID provider to sign in. A link, not a form: the page's CSP ``form-action``
+    would stop a form's redirect to the provider; and starting a sign-in for someone gains nothing,
+    since the ``state`` check stops a callback this browser did not start."""
+    if not oidc.enabled():
+        abort(404)
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("dashboard.index"))
+    session[SSO_NEXT] = target
+    try:
+        response: Response = oidc.client().authorize_redirect(url_for("auth.oidc_callback", _external=True))
+    except RequestException as exc:
+        current_app.logger.error("The OpenID provider could not be reached: %s", exc)
+        return _sso_refused(SSO_UNREACHABLE, 503)
+    return response
+
+
+@bp.get("/login/oidc/callback")
+def oidc_callback() -> Response | tuple[str, int]:
+    """Back from the OpenID provider: Authlib checks the state, swaps the code (with the PKCE
+    verifier) for tokens and checks the ID token; then the account is found and signed in."""
+    if not oidc.enabled():
+        abort(404)
+    config = current_app.config
+    try:
+        token = oidc.client().authorize_access_token(
+            leeway=config["OIDC_CLOCK_LEEWAY"], claims_options=oidc.claims_options()
+        )
+    except RequestException as exc:
+        current_app.logger.error("The OpenID provider could not be reached: %s", exc)
+        return _sso_refused(SSO_UNREACHABLE, 503)
+    except (AuthlibBaseError, JoseError) as exc:
+        current_app.logger.warning("Single sign-on refused from %s: %r", _address(), exc)
+        return _sso_refused(SSO_FAILED, 400)
+    claims = token.get("userinfo")
+    if not claims:  # no ID token came back: nobody was authenticated
+        current_app.logger.warning("Single sign-on refused from %s: no ID token", _address())
+        return _sso_refused(SSO_FAILED, 400)
+    outcome = users.sign_in_with_provider(
+        db.session, oidc.identity(claims, config), auto_create=config["OIDC_AUTO_CREATE"]
+    )
+    if outcome.user is None:
+        assert outcome.refused is not None
+        current_app.logger.warning("Single sign-on refused (%s) from %s", outcome.refused, _address())
+        return _sso_refused(SSO_REFUSED[outcome.refused], 403)
+    target = safe_next(session.get(SSO_NEXT))
+    start_session(outcome.user, now())
+    return redirect(target or url_for("dashboard.index"))
+
+
+def _sso_refused(error: str, status: int) -> tuple[str, int]:
+    session.pop(SSO_NEXT, None)
+    return _login_page(LoginForm(formdata=None), error, None, "#sso"), status

@@ -1,0 +1,90 @@
+"""Signing in through the test OpenID provider in Chromium: the button on the sign-in page, the
+provider's pages and the way back, under the app's Content Security Policy."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from isa_registry import create_app
+from isa_registry.store.db import db
+from isa_registry.store.models import User
+from tests.oidc import CLIENT_ID, CLIENT_SECRET, OpenIDProvider, free_port
+
+from .conftest import LiveServer
+from .test_accessibility import csp_problems, serious_violations
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app, signing in through a test OpenID provider, served on 127.0.0.1."""
+    root: Path = tmp_path_factory.mktemp("browser-sso")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    provider = OpenIDProvider.start(
+        [f"{url}/login/oidc/callback"],
+        {"pat": {"sub": "sub-pat", "email": "pat@council.example", "groups": ["isa-editors"]}},
+    )
+    app: Flask = create_app(
+        {
+            "SECRET_KEY": "browser-test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(root / "browser.sqlite"),
+            "MAP_CACHE_DIR": str(root / "map-cache"),
+            "OIDC_ISSUER": provider.issuer,
+            "OIDC_CLIENT_ID": CLIENT_ID,
+            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "OIDC_GROUPS_CLAIM": "groups",
+            "OIDC_GROUP_ROLES": {"isa-editors": "editor"},
+            "OIDC_AUTO_CREATE": True,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, url)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        provider.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture()
+def sso_page(browser: Browser, sso_server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=sso_server.url)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    page.problems = problems  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def test_signing_in_through_the_organisations_provider(sso_page: Page, sso_server: LiveServer) -> None:
+    page = sso_page
+    page.goto("/login")
+    assert serious_violations(page) == []
+    button = page.get_by_role("button", name="Sign in with your organisation's account")
+    button.click()
+    page.wait_for_url(f"{sso_server.url}/")
+    assert page.locator("h1").count() == 1
+    assert "pat@council.example" in page.content()
+    assert page.get_by_role("link", name="Organisations").count() >= 1
+    assert csp_problems(page) == []
+    with sso_server.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "pat@council.example"))
+        assert user is not None and user.role == "editor"
