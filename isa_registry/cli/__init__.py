@@ -1,272 +1,32 @@
-"""The ``flask`` commands: importing, exporting, the demo, users and the audit log.
+"""The ``flask`` commands, one module per group: the registry as a whole (``registry``), accounts
+(``users``), API tokens (``tokens``), the audit log (``audit``), the rules (``check``), the map
+(``map``), the ROPA and the import template (``ropa``) and the analyses (``analyses``).
 
-Commands of other areas live beside the code they drive (``cli_check``, ``cli_map``, ``cli_ropa``)
-and are gathered by :func:`commands`.
+Each module lists its commands in ``commands``; :func:`commands` gathers them for the factory.
+The modules are imported when the command line starts, not when a web worker does.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-
 import click
-from flask import current_app
-from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
-from ..core import exchange
-from ..core.decisions import Decision
-from ..core.domain import Registry
-from ..core.spreadsheet import read_tabular
-from ..store import audit, persist, users
-from ..store import decisions as store_decisions
-from ..store.db import db
-from ..store.models import AuditEntry, AuditHead
-from ..store.models import Flow as FlowModel
-from ..store.models import Organisation as OrganisationModel
-from ..store.passwords import password_problem
-from ..store.queries import load_registry
+from .registry import DEMO_FILE, DEMO_USERS, import_file
 
-DEMO_FILE = Path(__file__).parent.parent / "demo" / "dudley.json"
-DEMO_USERS = (
-    ("admin@demo.invalid", "admin", "demo-admin-password"),
-    ("editor@demo.invalid", "editor", "demo-editor-password"),
-    ("viewer@demo.invalid", "viewer", "demo-viewer-password"),
-)
-
-
-def _progress(stage: str, done: int, total: int) -> None:
-    if total:
-        click.echo(f"  {stage}: {done}/{total}", err=True)
-
-
-def _read_registry_file(
-    path: str, known_orgs: dict[str, str], known_agreements: set[str], known_flows: set[str]
-) -> tuple[Registry, list[Decision]]:
-    """Read FILE (JSON, or a spreadsheet log) into a registry and its decisions, validating it whole.
-
-    ``known_orgs`` maps the keys of organisations already in the registry to their names: a
-    spreadsheet may name them either way.
-    """
-    limits = exchange.ImportLimits.from_config(current_app.config)
-    suffix = Path(path).suffix.lower()
-    if suffix in (".xlsx", ".csv"):
-        doc = read_tabular(path, known_orgs, known_agreements, limits=limits)
-    else:
-        source = sys.stdin.buffer if path == "-" else path
-        data = exchange.read_limited(source, "standard input" if path == "-" else path, limits.file_bytes)
-        doc = exchange.load_json(data)
-    registry = exchange.parse_document(doc, known_orgs, known_agreements, known_flows)
-    return registry, exchange.decisions_of(doc)
-
-
-def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportReport:
-    """Import FILE in one transaction; raises InvalidDocument (nothing written) if it is bad."""
-    session = db.session
-    org_table = OrganisationModel.__table__
-    known_orgs: dict[str, str] = dict(
-        session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
-    )
-    known_agreements = set(persist.agreement_ids(session))
-    known_flows = set(session.scalars(select(FlowModel.key)))
-    click.echo(f"Reading and checking {path}...", err=True)
-    registry, decisions = _read_registry_file(path, known_orgs, known_agreements, known_flows)
-    click.echo(
-        f"Read {len(registry.organisations)} organisations, {len(registry.agreements)} agreements, "
-        f"{len(registry.flows)} flows and {len(decisions)} decisions from {path}.",
-        err=True,
-    )
-    try:
-        report = persist.apply_registry(session, registry, actor, progress=_progress)
-        report.decisions = store_decisions.apply_decisions(session, decisions, actor)
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return report
-
-
-@click.command("import-registry")
-@click.argument("file")
-@click.option("--dry-run", is_flag=True, help="Check and preview the import, then write nothing.")
-@with_appcontext
-def import_registry_command(file: str, dry_run: bool) -> None:
-    """Import an isa-registry/1 JSON file (or '-' for standard input), or an ISA log (.xlsx/.csv).
-
-    Records are matched by key: new ones are created, existing ones updated. The import is all or
-    nothing: any problem is reported by record and field and nothing is written.
-    """
-    try:
-        report = import_file(file, actor=f"cli:{_os_user()}", dry_run=dry_run)
-    except exchange.InvalidDocument as exc:
-        click.echo(f"Import of {file} failed: {exc}", err=True)
-        sys.exit(1)
-    except OSError as exc:
-        click.echo(f"Cannot read {file}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
-    for line in report.lines():
-        click.echo(line)
-    if report.updated_keys:
-        click.echo("Updated existing records: " + ", ".join(report.updated_keys[:50]))
-        if len(report.updated_keys) > 50:
-            click.echo(f"... and {len(report.updated_keys) - 50} more")
-    click.echo("Dry run: nothing was written." if dry_run else "Import complete.")
-
-
-@click.command("export-registry")
-@click.argument("file")
-@with_appcontext
-def export_registry_command(file: str) -> None:
-    """Export the whole registry, archived records included, as isa-registry/1 JSON ('-' for stdout)."""
-    click.echo("Loading the registry...", err=True)
-    registry = load_registry(db.session, include_archived=True)
-    click.echo(f"Writing {len(registry.flows)} flows...", err=True)
-    decisions = store_decisions.load_decisions(db.session)
-    text = exchange.dump_document(exchange.to_document(registry, decisions=decisions))
-    if file == "-":
-        sys.stdout.write(text)
-    else:
-        Path(file).write_text(text, encoding="utf-8")
-        click.echo(
-            f"Exported {len(registry.organisations)} organisations, {len(registry.agreements)} agreements "
-            f"and {len(registry.flows)} flows to {file}.",
-            err=True,
-        )
-
-
-@click.command("load-demo")
-@click.option(
-    "--force", is_flag=True, help="Load even if the registry already holds records (updates by key)."
-)
-@click.option("--with-demo-users", is_flag=True, help="Also create the demo accounts listed in the README.")
-@with_appcontext
-def load_demo_command(force: bool, with_demo_users: bool) -> None:
-    """Load the Dudley demo partnership, built from the published privacy notices."""
-    has_records = db.session.execute(select(func.count()).select_from(OrganisationModel)).scalar_one()
-    if has_records and not force:
-        click.echo("The registry already holds records: demo not loaded (use --force to update by key).")
-    else:
-        report = import_file(str(DEMO_FILE), actor="cli:load-demo")
-        for line in report.lines():
-            click.echo(line)
-        click.echo("Demo partnership loaded.")
-    if with_demo_users:
-        for email, role in users.create_missing(db.session, f"cli:{_os_user()}", DEMO_USERS):
-            click.echo(f"Created demo {role} {email}")
-
-
-@click.command("create-user")
-@click.argument("email")
-@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
-@with_appcontext
-def create_user_command(email: str, role: str) -> None:
-    """Create a user, or reset their password and role (ending their sessions); the password is read
-    from the prompt or stdin. Audited as the work of the person running it."""
-    email = email.strip().lower()
-    if "@" not in email:
-        click.echo(f"'{email}' is not an email address.", err=True)
-        sys.exit(1)
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    problem = password_problem(password)
-    if problem:
-        click.echo(problem + ".", err=True)
-        sys.exit(1)
-    if users.set_password(db.session, f"cli:{_os_user()}", email, role, password):
-        click.echo(f"Created {role} {email}.")
-    else:
-        click.echo(f"Updated {email}: role {role}, new password.")
-
-
-@click.command("verify-audit")
-@click.option(
-    "--anchor",
-    "anchor_file",
-    type=click.Path(dir_okay=False),
-    help="Check against this copy of the anchor file instead of AUDIT_ANCHOR's.",
-)
-@with_appcontext
-def verify_audit_command(anchor_file: str | None) -> None:
-    """Check the audit log: its keyed hash chain, and that it still holds every head the anchor
-    file recorded outside the database. Exits 1 if any entry was edited, removed or rewritten."""
-    chosen = audit.settings()
-    head = db.session.execute(select(AuditHead)).scalar_one_or_none()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, audit.GENESIS)
-    entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    problems = [
-        f"Audit entry {p.seq}: {p.problem}"
-        for p in audit.verify_chain(entries, head_seq, head_hash, key=chosen.key)
-    ]
-    anchor = Path(anchor_file) if anchor_file else chosen.anchor
-    anchored = 0
-    if anchor is None:
-        click.echo("No anchor file is set (AUDIT_ANCHOR is empty): the heads were not checked.", err=True)
-    elif not anchor.exists():
-        if head_seq or anchor_file:
-            problems.append(
-                f"Anchor: {anchor} does not exist, so the log cannot be checked against the heads "
-                "recorded outside the database (name a copy with --anchor FILE)."
-            )
-    else:
-        try:
-            heads, line_problems = audit.read_anchor(anchor)
-        except OSError as exc:
-            heads, line_problems = [], [f"{anchor} cannot be read: {exc.strerror or exc}"]
-        problems += [f"Anchor: {problem}" for problem in line_problems]
-        if head_seq and not heads and not line_problems:
-            problems.append(f"Anchor: {anchor} records no head, but the log holds {head_seq} entries.")
-        problems += [
-            f"Audit entry {p.seq}: {p.problem}" for p in audit.verify_anchor(db.session, heads, str(anchor))
-        ]
-        anchored = len({h.seq for h in heads})
-    if problems:
-        for problem in problems:
-            click.echo(problem, err=True)
-        click.echo(f"The audit log has been tampered with: {len(problems)} problem(s).", err=True)
-        sys.exit(1)
-    checked = f"; the {anchored} heads recorded in {anchor} are all there" if anchored else ""
-    click.echo(f"The audit log is intact: {head_seq} entries verified{checked}.")
-
-
-@click.command("schema")
-def schema_command() -> None:
-    """Print the JSON Schema of the isa-registry/1 exchange format."""
-    click.echo(json.dumps(exchange.schema(), indent=2))
-
-
-def _os_user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
+__all__ = ["DEMO_FILE", "DEMO_USERS", "commands", "import_file"]
 
 
 def commands() -> list[click.Command]:
-    """Every command of the app: these, and those of the rules, the map and the ROPA."""
-    from . import analyses as cli_analyses
-    from . import check as cli_check
-    from . import map as cli_map
-    from . import ropa as cli_ropa
-    from . import tokens as cli_tokens
+    """Every command of the app."""
+    from . import analyses, audit, check, registry, ropa, tokens, users
+    from . import map as map_commands
 
     return [
-        import_registry_command,
-        export_registry_command,
-        load_demo_command,
-        create_user_command,
-        verify_audit_command,
-        schema_command,
-        *cli_check.commands,
-        *cli_map.commands,
-        *cli_ropa.commands,
-        *cli_analyses.commands,
-        *cli_tokens.commands,
+        *registry.commands,
+        *users.commands,
+        *audit.commands,
+        *check.commands,
+        *map_commands.commands,
+        *ropa.commands,
+        *analyses.commands,
+        *tokens.commands,
     ]

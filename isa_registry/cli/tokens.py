@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from ..store import tokens, users
 from ..store.db import db
 from ..store.errors import InvalidRecord
+from .actor import cli_actor
 
 __all__ = ["commands"]
 
@@ -36,7 +37,7 @@ def create_token_command(email: str, name: str, expires: object) -> None:
         sys.exit(1)
     day: date | None = expires.date() if expires is not None else None  # type: ignore[attr-defined]
     try:
-        token, text = tokens.create(db.session, f"cli:{_os_user()}", user, name, day)
+        token, text = tokens.create(db.session, cli_actor(), user, name, day)
     except InvalidRecord as exc:
         for message in exc.errors.values():
             click.echo(message + ".", err=True)
@@ -45,15 +46,6 @@ def create_token_command(email: str, name: str, expires: object) -> None:
     click.echo(f"Created API token '{token.name}' for {user.email} ({user.role}), valid{until}.")
     click.echo("It is shown only now: copy it somewhere safe.")
     click.echo(text)
-
-
-def _os_user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
 
 
 commands = [create_token_command]

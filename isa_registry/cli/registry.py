@@ -1,0 +1,165 @@
+"""The registry as a whole: importing and exporting it, the exchange format's schema and the demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from ..core import exchange
+from ..core.decisions import Decision
+from ..core.domain import Registry
+from ..core.spreadsheet import read_tabular
+from ..store import decisions as store_decisions
+from ..store import persist, users
+from ..store.db import db
+from ..store.models import Flow as FlowModel
+from ..store.models import Organisation as OrganisationModel
+from ..store.queries import load_registry
+from .actor import cli_actor
+
+__all__ = ["DEMO_FILE", "DEMO_USERS", "commands", "import_file"]
+
+DEMO_FILE = Path(__file__).parent.parent / "demo" / "dudley.json"
+DEMO_USERS = (
+    ("admin@demo.invalid", "admin", "demo-admin-password"),
+    ("editor@demo.invalid", "editor", "demo-editor-password"),
+    ("viewer@demo.invalid", "viewer", "demo-viewer-password"),
+)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if total:
+        click.echo(f"  {stage}: {done}/{total}", err=True)
+
+
+def _read_registry_file(
+    path: str, known_orgs: dict[str, str], known_agreements: set[str], known_flows: set[str]
+) -> tuple[Registry, list[Decision]]:
+    """Read FILE (JSON, or a spreadsheet log) into a registry and its decisions, validating it whole.
+
+    ``known_orgs`` maps the keys of organisations already in the registry to their names: a
+    spreadsheet may name them either way.
+    """
+    limits = exchange.ImportLimits.from_config(current_app.config)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".xlsx", ".csv"):
+        doc = read_tabular(path, known_orgs, known_agreements, limits=limits)
+    else:
+        source = sys.stdin.buffer if path == "-" else path
+        data = exchange.read_limited(source, "standard input" if path == "-" else path, limits.file_bytes)
+        doc = exchange.load_json(data)
+    registry = exchange.parse_document(doc, known_orgs, known_agreements, known_flows)
+    return registry, exchange.decisions_of(doc)
+
+
+def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportReport:
+    """Import FILE in one transaction; raises InvalidDocument (nothing written) if it is bad."""
+    session = db.session
+    org_table = OrganisationModel.__table__
+    known_orgs: dict[str, str] = dict(
+        session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
+    )
+    known_agreements = set(persist.agreement_ids(session))
+    known_flows = set(session.scalars(select(FlowModel.key)))
+    click.echo(f"Reading and checking {path}...", err=True)
+    registry, decisions = _read_registry_file(path, known_orgs, known_agreements, known_flows)
+    click.echo(
+        f"Read {len(registry.organisations)} organisations, {len(registry.agreements)} agreements, "
+        f"{len(registry.flows)} flows and {len(decisions)} decisions from {path}.",
+        err=True,
+    )
+    try:
+        report = persist.apply_registry(session, registry, actor, progress=_progress)
+        report.decisions = store_decisions.apply_decisions(session, decisions, actor)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return report
+
+
+@click.command("import-registry")
+@click.argument("file")
+@click.option("--dry-run", is_flag=True, help="Check and preview the import, then write nothing.")
+@with_appcontext
+def import_registry_command(file: str, dry_run: bool) -> None:
+    """Import an isa-registry/1 JSON file (or '-' for standard input), or an ISA log (.xlsx/.csv).
+
+    Records are matched by key: new ones are created, existing ones updated. The import is all or
+    nothing: any problem is reported by record and field and nothing is written.
+    """
+    try:
+        report = import_file(file, actor=cli_actor(), dry_run=dry_run)
+    except exchange.InvalidDocument as exc:
+        click.echo(f"Import of {file} failed: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"Cannot read {file}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    for line in report.lines():
+        click.echo(line)
+    if report.updated_keys:
+        click.echo("Updated existing records: " + ", ".join(report.updated_keys[:50]))
+        if len(report.updated_keys) > 50:
+            click.echo(f"... and {len(report.updated_keys) - 50} more")
+    click.echo("Dry run: nothing was written." if dry_run else "Import complete.")
+
+
+@click.command("export-registry")
+@click.argument("file")
+@with_appcontext
+def export_registry_command(file: str) -> None:
+    """Export the whole registry, archived records included, as isa-registry/1 JSON ('-' for stdout)."""
+    click.echo("Loading the registry...", err=True)
+    registry = load_registry(db.session, include_archived=True)
+    click.echo(f"Writing {len(registry.flows)} flows...", err=True)
+    decisions = store_decisions.load_decisions(db.session)
+    text = exchange.dump_document(exchange.to_document(registry, decisions=decisions))
+    if file == "-":
+        sys.stdout.write(text)
+    else:
+        Path(file).write_text(text, encoding="utf-8")
+        click.echo(
+            f"Exported {len(registry.organisations)} organisations, {len(registry.agreements)} agreements "
+            f"and {len(registry.flows)} flows to {file}.",
+            err=True,
+        )
+
+
+@click.command("load-demo")
+@click.option(
+    "--force", is_flag=True, help="Load even if the registry already holds records (updates by key)."
+)
+@click.option("--with-demo-users", is_flag=True, help="Also create the demo accounts listed in the README.")
+@with_appcontext
+def load_demo_command(force: bool, with_demo_users: bool) -> None:
+    """Load the Dudley demo partnership, built from the published privacy notices."""
+    has_records = db.session.execute(select(func.count()).select_from(OrganisationModel)).scalar_one()
+    if has_records and not force:
+        click.echo("The registry already holds records: demo not loaded (use --force to update by key).")
+    else:
+        report = import_file(str(DEMO_FILE), actor="cli:load-demo")
+        for line in report.lines():
+            click.echo(line)
+        click.echo("Demo partnership loaded.")
+    if with_demo_users:
+        for email, role in users.create_missing(db.session, cli_actor(), DEMO_USERS):
+            click.echo(f"Created demo {role} {email}")
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the isa-registry/1 exchange format."""
+    click.echo(json.dumps(exchange.schema(), indent=2))
+
+
+commands = [import_registry_command, export_registry_command, load_demo_command, schema_command]
