@@ -209,6 +209,7 @@ def commands() -> list[click.Command]:
     """Every command of the app: these, and those of the rules, the map and the ROPA."""
     from . import analyses as cli_analyses
     from . import check as cli_check
+    from . import documents as cli_documents
     from . import map as cli_map
     from . import ropa as cli_ropa
 
@@ -223,4 +224,5 @@ def commands() -> list[click.Command]:
         *cli_map.commands,
         *cli_ropa.commands,
         *cli_analyses.commands,
+        *cli_documents.commands,
     ]

@@ -52,6 +52,7 @@ def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
     from . import agreements, audit_log, auth, dashboard, findings, flows, health, organisations, ropa, users
     from . import analyses as analyses_area
+    from . import documents as documents_area
     from . import map as map_area
 
     areas = (
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
         dashboard,
         organisations,
         agreements,
+        documents_area,
         flows,
         findings,
         map_area,

@@ -1,0 +1,69 @@
+"""The ``flask`` commands that make documents from the registry: ``agreement-document``,
+``privacy-notice`` and ``attach-document``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+from flask.cli import with_appcontext
+
+from ..core.documents import agreement as agreement_doc
+from ..core.documents.docx import write_docx
+from ..core.documents.html import write_pdf
+from ..core.documents.model import Document
+from ..core.rules import run_rules
+from ..store.db import db
+from ..store.documents import sign_offs_recorded
+from ..store.queries import load_registry
+from .as_of import AS_OF
+
+_AS_OF_HELP = "The date the document is produced on (YYYY-MM-DD); today if left out."
+
+
+def _writer(
+    out: str, formats: dict[str, Callable[[Document, BinaryIO], None]]
+) -> Callable[[Document, BinaryIO], None]:
+    writer = formats.get(Path(out).suffix.lower())
+    if writer is None:
+        names = " or ".join(formats)
+        click.echo(f"Cannot tell the format of {out}: name it {names}.", err=True)
+        sys.exit(1)
+    return writer
+
+
+def _save(document: Document, out: str, writer: Callable[[Document, BinaryIO], None]) -> None:
+    with Path(out).open("wb") as stream:
+        writer(document, stream)
+
+
+@click.command("agreement-document")
+@click.argument("key")
+@click.argument("out")
+@click.option("--as-of", "as_of", type=AS_OF, help=_AS_OF_HELP)
+@with_appcontext
+def agreement_document_command(key: str, out: str, as_of: date | None) -> None:
+    """Write the document of agreement KEY to OUT (.docx or .pdf), from the registry as it stands.
+
+    An agreement that is not active is marked DRAFT on every page, with the findings on it and on
+    its flows in an annex.
+    """
+    writer = _writer(out, {".docx": write_docx, ".pdf": write_pdf})
+    day = as_of or date.today()
+    registry = load_registry(db.session)
+    if key not in registry.agreements:
+        click.echo(f"There is no agreement '{key}' in the registry (archived ones are left out).", err=True)
+        sys.exit(1)
+    document = agreement_doc.agreement_document(
+        registry, key, day, run_rules(registry, day), sign_offs_recorded=sign_offs_recorded(db.session, key)
+    )
+    _save(document, out, writer)
+    draft = " (marked DRAFT)" if document.draft else ""
+    click.echo(f"Wrote agreement {key}{draft} to {out}; content hash {document.content_hash}.", err=True)
+
+
+commands = [agreement_document_command]
