@@ -18,6 +18,7 @@ from ..core import exchange
 from ..core.domain import Registry
 from ..core.spreadsheet import read_tabular
 from ..store import audit, persist, users
+from ..store.attachments import load_attachments
 from ..store.db import db
 from ..store.models import AuditEntry, AuditHead
 from ..store.models import Organisation as OrganisationModel
@@ -110,13 +111,19 @@ def import_registry_command(file: str, dry_run: bool) -> None:
 
 @click.command("export-registry")
 @click.argument("file")
+@click.option(
+    "--without-attachments",
+    is_flag=True,
+    help="Leave out the signed copies' contents: a lighter file that cannot restore them.",
+)
 @with_appcontext
-def export_registry_command(file: str) -> None:
+def export_registry_command(file: str, without_attachments: bool) -> None:
     """Export the whole registry, archived records included, as isa-registry/1 JSON ('-' for stdout)."""
     click.echo("Loading the registry...", err=True)
     registry = load_registry(db.session, include_archived=True)
+    registry.attachments = load_attachments(db.session, with_content=not without_attachments)
     click.echo(f"Writing {len(registry.flows)} flows...", err=True)
-    text = exchange.dump_document(exchange.to_document(registry))
+    text = exchange.dump_document(exchange.to_document(registry, attachments=not without_attachments))
     if file == "-":
         sys.stdout.write(text)
     else:

@@ -17,8 +17,10 @@ from ..core.documents.docx import write_docx
 from ..core.documents.html import write_pdf
 from ..core.documents.model import Document
 from ..core.rules import run_rules
+from ..store.attachments import DEFAULT_MAX_BYTES, AttachmentRefused, add_attachment
 from ..store.db import db
 from ..store.documents import sign_offs_recorded
+from ..store.errors import NotFound
 from ..store.queries import load_registry
 from .as_of import AS_OF
 
@@ -66,4 +68,32 @@ def agreement_document_command(key: str, out: str, as_of: date | None) -> None:
     click.echo(f"Wrote agreement {key}{draft} to {out}; content hash {document.content_hash}.", err=True)
 
 
-commands = [agreement_document_command]
+@click.command("attach-document")
+@click.argument("key")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--note", help="A note kept with the file, e.g. where the signed original is.")
+@with_appcontext
+def attach_document_command(key: str, file: str, note: str | None) -> None:
+    """Store FILE (a PDF) as the signed copy of agreement KEY; older copies stay listed.
+
+    The file must parse as a PDF and be at most ATTACHMENT_MAX_BYTES (20 MB unless configured);
+    otherwise nothing is stored.
+    """
+    from flask import current_app
+
+    from . import _os_user
+
+    data = Path(file).read_bytes()
+    limit = int(current_app.config.get("ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    try:
+        stored = add_attachment(db.session, f"cli:{_os_user()}", key, Path(file).name, data, note, limit)
+    except NotFound:
+        click.echo(f"There is no agreement '{key}' in the registry: {file} was not stored.", err=True)
+        sys.exit(1)
+    except AttachmentRefused as exc:
+        click.echo(f"{file}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Stored {stored.name} ({stored.size} bytes, SHA-256 {stored.sha256}) for agreement {key}.")
+
+
+commands = [agreement_document_command, attach_document_command]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..core import records
 from ..core.domain import Agreement, Flow, Organisation, Registry
 from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
-from . import audit
+from . import attachments, audit
 from .db import Session
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
@@ -48,14 +48,21 @@ class ImportReport:
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
     updated_keys: list[str] = field(default_factory=list)
+    #: Signed copies the document lists without their content (an export made without them).
+    attachments_not_restored: int = 0
 
     def lines(self) -> list[str]:
-        """One plain line per record type."""
+        """One plain line per record type, and one for signed copies when the document had any."""
         out = []
         for kind in ("organisation", "agreement", "flow"):
             out.append(
                 f"{kind}s: {self.created[kind]} created, {self.updated[kind]} updated "
                 f"(matched by key), {self.unchanged[kind]} unchanged"
+            )
+        if self.created["attachment"] or self.attachments_not_restored:
+            out.append(
+                f"signed copies: {self.created['attachment']} stored, {self.attachments_not_restored} "
+                "not restored (the file was exported without them)"
             )
         return out
 
@@ -286,5 +293,10 @@ def apply_registry(
         if len(chunk) == 2000:  # progress as every 2,000 flows
             say("flows", start + len(chunk), total)
     say("flows", total, total)
+    if incoming.attachments:
+        files, stored, missing = attachments.import_changes(session, incoming.attachments, agreements)
+        changes.extend(files)
+        report.created["attachment"] += stored
+        report.attachments_not_restored += missing
     audit.append(session, actor, changes)
     return report
