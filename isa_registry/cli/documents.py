@@ -14,8 +14,10 @@ from flask.cli import with_appcontext
 
 from ..core.documents import agreement as agreement_doc
 from ..core.documents.docx import write_docx
-from ..core.documents.html import write_pdf
+from ..core.documents.html import write_html, write_pdf
+from ..core.documents.markdown import write_markdown
 from ..core.documents.model import Document
+from ..core.documents.privacy import privacy_notice
 from ..core.rules import run_rules
 from ..store.attachments import DEFAULT_MAX_BYTES, AttachmentRefused, add_attachment
 from ..store.db import db
@@ -96,4 +98,25 @@ def attach_document_command(key: str, file: str, note: str | None) -> None:
     click.echo(f"Stored {stored.name} ({stored.size} bytes, SHA-256 {stored.sha256}) for agreement {key}.")
 
 
-commands = [agreement_document_command, attach_document_command]
+@click.command("privacy-notice")
+@click.argument("key")
+@click.argument("out")
+@click.option("--as-of", "as_of", type=AS_OF, help=_AS_OF_HELP)
+@with_appcontext
+def privacy_notice_command(key: str, out: str, as_of: date | None) -> None:
+    """Write the sharing sections of organisation KEY's privacy notice to OUT (.html, .md or .docx),
+    from the flows that share data on the date."""
+    writer = _writer(out, {".html": write_html, ".md": write_markdown, ".docx": write_docx})
+    day = as_of or date.today()
+    registry = load_registry(db.session)
+    if key not in registry.organisations:
+        click.echo(
+            f"There is no organisation '{key}' in the registry (archived ones are left out).", err=True
+        )
+        sys.exit(1)
+    document = privacy_notice(registry, key, day)
+    _save(document, out, writer)
+    click.echo(f"Wrote the privacy-notice sections of {key} as of {day.isoformat()} to {out}.", err=True)
+
+
+commands = [agreement_document_command, attach_document_command, privacy_notice_command]

@@ -50,7 +50,19 @@ ERROR_PAGES = {
 
 def register(app: Flask) -> None:
     """Register every blueprint, the shared templates and the error pages."""
-    from . import agreements, audit_log, auth, dashboard, findings, flows, health, organisations, ropa, users
+    from . import (
+        agreements,
+        audit_log,
+        auth,
+        dashboard,
+        findings,
+        flows,
+        health,
+        organisations,
+        public_register,
+        ropa,
+        users,
+    )
     from . import analyses as analyses_area
     from . import documents as documents_area
     from . import map as map_area
@@ -62,6 +74,7 @@ def register(app: Flask) -> None:
         organisations,
         agreements,
         documents_area,
+        public_register,
         flows,
         findings,
         map_area,

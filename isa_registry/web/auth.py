@@ -1,8 +1,8 @@
 """Signing in and out, who may see what, and the security headers on every response.
 
-Every endpoint needs a signed-in user except signing in, the health check and static files
-(``require_login``). Viewers may read everything; ``editor_required`` and ``admin_required`` guard
-the views that change data or manage accounts.
+Every endpoint needs a signed-in user except signing in, the health check, static files and the
+views marked :func:`public` (``require_login``). Viewers may read everything; ``editor_required``
+and ``admin_required`` guard the views that change data or manage accounts.
 
 Sign-in attempts are throttled twice over:
 
@@ -50,7 +50,7 @@ from ..store.models import User
 from .auth_forms import LoginForm
 from .extensions import login_manager
 
-__all__ = ["SIGN_IN_ERROR", "admin_required", "bp", "editor_required", "safe_next"]
+__all__ = ["SIGN_IN_ERROR", "admin_required", "bp", "editor_required", "public", "safe_next"]
 
 bp = Blueprint("auth", __name__)
 
@@ -139,6 +139,12 @@ def _role_required(allowed: Callable[[User], bool]) -> Callable[[F], F]:
     return decorator
 
 
+def public(view: F) -> F:
+    """Mark a view as open to everyone, signed in or not (the public register's pages)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
 #: The view changes the registry: editors and admins only (viewers get 403).
 editor_required = _role_required(lambda user: user.can_edit)
 #: The view manages accounts: admins only.
@@ -150,6 +156,8 @@ def require_login() -> Response | None:
     """Every endpoint but sign-in, the health check and static files needs a signed-in user."""
     endpoint = request.endpoint or ""
     if endpoint in PUBLIC_ENDPOINTS or endpoint == "static" or endpoint.endswith(".static"):
+        return None
+    if getattr(current_app.view_functions.get(endpoint), "public", False):
         return None
     if current_user.is_authenticated:
         return None

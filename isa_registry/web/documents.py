@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import IO, Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -19,8 +19,10 @@ from wtforms import TextAreaField
 
 from ..core.documents.agreement import agreement_document
 from ..core.documents.docx import write_docx
-from ..core.documents.html import write_pdf
+from ..core.documents.html import write_html, write_pdf
+from ..core.documents.markdown import write_markdown
 from ..core.documents.model import Document
+from ..core.documents.privacy import privacy_notice
 from ..store.attachments import (
     DEFAULT_MAX_BYTES,
     PDF,
@@ -44,6 +46,8 @@ bp = Blueprint("documents", __name__)
 FORMATS: dict[str, tuple[Callable[[Document, IO[bytes]], None], str]] = {
     "docx": (write_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "pdf": (write_pdf, "application/pdf"),
+    "html": (write_html, "text/html"),
+    "md": (write_markdown, "text/markdown"),
 }
 
 
@@ -148,3 +152,27 @@ def download(key: str, attachment_id: int) -> Response:
         abort(404)
     name, content = found
     return send_file(io.BytesIO(content), mimetype=PDF, as_attachment=True, download_name=name)
+
+
+def _notice(key: str, as_of: date) -> Document:
+    registry = checked_registry(as_of).live
+    if key not in registry.organisations:
+        abort(404)
+    return privacy_notice(registry, key, as_of)
+
+
+@bp.get("/organisations/<key>/privacy-notice", endpoint="privacy_notice")
+def privacy_notice_view(key: str) -> str:
+    """The sharing sections of the organisation's privacy notice, from the flows live today (or
+    ``as_of``)."""
+    as_of = as_of_or_400(request.args)
+    return render_template(
+        "documents/privacy_notice.html", document=_notice(key, as_of), key=key, as_of=as_of.isoformat()
+    )
+
+
+@bp.get("/organisations/<key>/privacy-notice.<any(html, md, docx):fmt>")
+def privacy_notice_download(key: str, fmt: str) -> Response:
+    """The privacy-notice sections as HTML, Markdown or Word."""
+    as_of = as_of_or_400(request.args)
+    return send_document(_notice(key, as_of), fmt, f"privacy-notice-{key}-{as_of.isoformat()}.{fmt}")

@@ -66,12 +66,14 @@ def agreement_document(
     *,
     signatures: bool = True,
     sign_offs_recorded: Mapping[str, datetime] | None = None,
+    public: bool = False,
 ) -> Document:
     """The document of agreement ``key`` as the registry holds it, produced on ``as_of``.
 
     ``findings`` are the rules' findings on ``as_of`` (those on other records are ignored).
     Without ``signatures`` the signature blocks leave out who signed (for the public register).
-    ``sign_offs_recorded`` gives, by party, when its sign-off was recorded in the registry.
+    ``sign_offs_recorded`` gives, by party, when its sign-off was recorded in the registry. A
+    ``public`` document (the public register's) names no signatory and lists no findings.
     Raises KeyError for an agreement the registry does not hold.
     """
     agreement = registry.agreements[key]
@@ -91,9 +93,11 @@ def agreement_document(
         _review(agreement),
         _termination(agreement),
         _breaches(registry, agreement),
-        _signatures(registry, agreement, signatures, sign_offs_recorded or {}),
+        _signatures(
+            registry, agreement, signatures and not public, {} if public else sign_offs_recorded or {}
+        ),
     ]
-    if draft:
+    if draft and not public:
         sections.append(findings_section(agreement_findings(registry, key, findings)))
     document = Document(
         title=agreement.title,

@@ -16,7 +16,7 @@ import jinja2
 
 from .model import Document
 
-__all__ = ["render_html", "write_pdf"]
+__all__ = ["render_html", "write_html", "write_pdf"]
 
 _CSS = """
 @page { size: A4; margin: 2cm 1.8cm 2.2cm;
@@ -78,3 +78,8 @@ def write_pdf(document: Document, stream: IO[bytes]) -> None:
     HTML(string=render_html(document)).write_pdf(
         stream, pdf_variant="pdf/ua-1", pdf_identifier=document.content_hash.encode(), uncompressed_pdf=False
     )
+
+
+def write_html(document: Document, stream: IO[bytes]) -> None:
+    """Write the document to ``stream`` as a standalone HTML page."""
+    stream.write(render_html(document, for_print=False).encode("utf-8"))
