@@ -14,13 +14,16 @@ help:
 	@echo "make test  - set up and run the whole test suite (SQLite, then PostgreSQL) and lint"
 	@echo "make bench - run the benchmark (SIZE=S|M|L)"
 
-# Debian packages: Graphviz for the map, Chromium for the browser tests, Node for the front-end build.
+# Debian packages: Graphviz for the map, Chromium for the browser tests, Node for the front-end build,
+# Pango, HarfBuzz and a font for WeasyPrint's PDFs.
 system-packages:
 	@missing=""; \
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	ldconfig -p | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b"; \
+	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
 	python3 -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \

@@ -24,7 +24,21 @@ from tests.api_helpers import make_token
 from tests.conftest import Auth
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
-PUBLIC_GET = {"auth.login", "auth.oidc_start", "auth.oidc_callback", "health.healthz", "static"}
+#: The public register's addresses, open to everyone when the partnership publishes it (404 when not).
+PUBLIC_REGISTER_GET = {
+    "register.index",
+    "register.download_csv",
+    "register.download_json",
+    "register.document",
+}
+PUBLIC_GET = {
+    "auth.login",
+    "auth.oidc_start",
+    "auth.oidc_callback",
+    "health.healthz",
+    "static",
+    *PUBLIC_REGISTER_GET,
+}
 
 
 def is_api(rule: Rule) -> bool:
@@ -259,6 +273,32 @@ def test_every_page_but_sign_in_and_health_needs_a_sign_in(demo: Flask) -> None:
         elif response.status_code != 302 or urlsplit(response.location).path != "/login":
             open_pages.append(f"GET {url} answered {response.status_code}")
     assert open_pages == []
+
+
+def test_the_walk_sees_the_document_pages_and_downloads(demo: Flask) -> None:
+    endpoints = {rule.endpoint for _, rule in routes(demo, ("GET",))}
+    assert {
+        "documents.agreement_download",
+        "documents.download",
+        "documents.privacy_notice",
+        "documents.privacy_notice_download",
+        *PUBLIC_REGISTER_GET,
+    } <= endpoints
+
+
+def test_the_public_register_is_not_found_when_off_and_open_to_anyone_when_on(
+    demo: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = url_values(demo)
+    client = demo.test_client()
+    public = [rule for _, rule in routes(demo, ("GET",)) if rule.endpoint in PUBLIC_REGISTER_GET]
+    assert len(public) == len(PUBLIC_REGISTER_GET)
+    for rule in public:
+        assert client.get(build_url(rule, values)).status_code == 404, rule.rule
+    monkeypatch.setitem(demo.config, "PUBLIC_REGISTER", "1")
+    for rule in public:
+        if rule.endpoint != "register.document":  # the demo publishes no agreement: 404 is right
+            assert client.get(build_url(rule, values)).status_code == 200, rule.rule
 
 
 def test_sign_in_health_and_static_files_are_open(demo: Flask) -> None:

@@ -116,14 +116,21 @@ def import_registry_command(file: str, dry_run: bool) -> None:
 
 @click.command("export-registry")
 @click.argument("file")
+@click.option(
+    "--without-attachments",
+    is_flag=True,
+    help="Leave out the signed copies' contents: a lighter file that cannot restore them.",
+)
 @with_appcontext
-def export_registry_command(file: str) -> None:
+def export_registry_command(file: str, without_attachments: bool) -> None:
     """Export the whole registry, archived records included, as isa-registry/1 JSON ('-' for stdout)."""
     click.echo("Loading the registry...", err=True)
     registry = load_registry(db.session, include_archived=True)
     click.echo(f"Writing {len(registry.flows)} flows...", err=True)
     decisions = store_decisions.load_decisions(db.session)
-    text = exchange.dump_document(exchange.to_document(registry, decisions=decisions))
+    text = exchange.dump_document(
+        exchange.to_document(registry, decisions=decisions, attachments=not without_attachments)
+    )
     if file == "-":
         sys.stdout.write(text)
     else:

@@ -9,7 +9,7 @@ the database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from . import vocabulary
 from .law.gdpr import ARTICLE6, ARTICLE9
@@ -29,6 +29,7 @@ __all__ = [
     "SEVERITIES",
     "TRANSFER_SAFEGUARDS",
     "Agreement",
+    "Attachment",
     "Basis",
     "BasisOf",
     "Finding",
@@ -108,11 +109,29 @@ class Agreement:
     data_categories: list[str] = field(default_factory=list)
     document_url: str | None = None
     dpia_reference: str | None = None
+    publish: bool = False
     archived: bool = False
 
     def party_keys(self) -> set[str]:
         """The keys of the organisations that are parties."""
         return {p.organisation for p in self.parties}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A signed copy of an agreement: a file as uploaded, never changed once stored.
+
+    ``content`` is None when the file was read from an export made without attachments.
+    """
+
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_on: datetime
+    note: str | None = None
+    content: bytes | None = None
 
 
 @dataclass
@@ -218,6 +237,10 @@ class Registry:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     agreements: dict[str, Agreement] = field(default_factory=dict)
     flows: dict[str, Flow] = field(default_factory=dict)
+    #: Each agreement's signed copies, oldest first. Only the exchange format fills this (an
+    #: import, an export): the registry loaded for pages and rules leaves it empty, so no process
+    #: keeps files in memory.
+    attachments: dict[str, list[Attachment]] = field(default_factory=dict)
 
     @classmethod
     def of(

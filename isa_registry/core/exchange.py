@@ -11,7 +11,10 @@ an export always writes them, so that export, import and export again give the s
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hashlib
 import json
 import re
 from collections import Counter
@@ -27,7 +30,7 @@ from jsonschema._format import is_date as _jsonschema_is_date
 
 from . import dates, records
 from .decisions import SUBJECT_TYPES, Decision, decision_problems
-from .domain import Agreement, Basis, Flow, Organisation, Party, Registry, Transfer
+from .domain import Agreement, Attachment, Basis, Flow, Organisation, Party, Registry, Transfer
 from .law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
 from .records import KEY_PATTERN
 
@@ -41,11 +44,14 @@ FORMAT = "isa-registry/1"
 __all__ = [
     "FORMAT",
     "MAX_DEPTH",
+    "WITHOUT_ATTACHMENTS_NOTE",
     "ImportLimits",
     "InvalidDocument",
     "Problem",
     "agreement_from_dict",
     "agreement_to_dict",
+    "attachment_from_dict",
+    "attachment_to_dict",
     "basis_from_dict",
     "basis_to_dict",
     "decision_from_dict",
@@ -164,6 +170,8 @@ def _property(f: records.Field) -> dict[str, Any]:
         schema = {"type": "string", "pattern": DATE_PATTERN, "format": "date"}
     elif f.kind == records.BOOL:
         schema = {"type": "boolean"}
+    elif f.kind == records.INTEGER:
+        schema = {"type": "integer", "minimum": 0}
     elif f.kind == records.CHOICE:
         schema = _enum(f.choices)
     elif f.kind == records.CHOICES:
@@ -233,6 +241,10 @@ def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of an ``isa-registry/1`` document, from the declarations."""
     organisation = _object(records.ORGANISATION)
     agreement = _object(records.AGREEMENT)
+    # The signed copies travel with their agreement (second round) but are not a field of the
+    # agreement record: the domain agreement, its audit entries, the spreadsheet and the pages hold
+    # it without the files. So they are matched by name beside the declared properties.
+    agreement["patternProperties"] = {"^attachments$": _list(_object(records.ATTACHMENT))}
     flow = _object(records.FLOW)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -244,6 +256,7 @@ def build_schema() -> dict[str, Any]:
         "properties": {
             "format": {"const": FORMAT},
             "exported_at": {"type": "string"},
+            "note": {"type": "string"},
             "organisations": _list(organisation),
             "agreements": _list(agreement),
             "flows": _list(flow),
@@ -561,6 +574,7 @@ def _cross_record_problems(
         where = label("agreements", i)
         check_org(where, "owner", a.get("owner"))
         check_dates(where, a)
+        problems.extend(_attachment_problems(where, a.get("attachments", [])))
         seen: set[str] = set()
         for j, party in enumerate(a["parties"]):
             check_org(where, f"parties.{j}.organisation", party["organisation"])
@@ -652,6 +666,64 @@ def schedule_problems(where: str, record: Mapping[str, Any], prefix: str = "") -
     return problems
 
 
+def _attachment_problems(where: str, attachments: list[dict[str, Any]]) -> list[Problem]:
+    """A signed copy's content must be base64 of exactly its size and SHA-256, listed once."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for j, att in enumerate(attachments):
+        field = f"attachments.{j}"
+        if att["sha256"] in seen:
+            problems.append(Problem(where, f"{field}.sha256", "the same file is listed more than once"))
+        seen.add(att["sha256"])
+        if att.get("content") is None:
+            continue
+        try:
+            content = base64.b64decode(att["content"], validate=True)
+        except (binascii.Error, ValueError):
+            problems.append(Problem(where, f"{field}.content", "is not base64"))
+            continue
+        if len(content) != att["size"]:
+            problems.append(
+                Problem(
+                    where, f"{field}.size", f"says {att['size']} bytes but the content has {len(content)}"
+                )
+            )
+        if hashlib.sha256(content).hexdigest() != att["sha256"]:
+            problems.append(Problem(where, f"{field}.sha256", "does not match the content"))
+    return problems
+
+
+def attachment_from_dict(record: dict[str, Any]) -> Attachment:
+    """One signed copy from the format (valid already)."""
+    content = record.get("content")
+    return Attachment(
+        name=record["name"],
+        media_type=record["media_type"],
+        size=record["size"],
+        sha256=record["sha256"],
+        uploaded_by=record["uploaded_by"],
+        uploaded_on=datetime.strptime(record["uploaded_on"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+        note=record.get("note"),
+        content=base64.b64decode(content) if content is not None else None,
+    )
+
+
+def attachment_to_dict(a: Attachment, with_content: bool = True) -> dict[str, Any]:
+    """One signed copy in the format; without its content when ``with_content`` is false."""
+    return {
+        "name": a.name,
+        "media_type": a.media_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "uploaded_by": a.uploaded_by,
+        "uploaded_on": a.uploaded_on.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "note": a.note,
+        "content": base64.b64encode(a.content).decode("ascii")
+        if with_content and a.content is not None
+        else None,
+    }
+
+
 def _pick(cls: type[_Dataclass], record: dict[str, Any], **overrides: Any) -> _Dataclass:
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in record.items() if k in names}
@@ -741,7 +813,13 @@ def parse_document(
     organisations = [organisation_from_dict(o) for o in doc["organisations"]]
     agreements = [agreement_from_dict(a) for a in doc["agreements"]]
     flows = [flow_from_dict(f) for f in doc["flows"]]
-    return Registry.of(organisations, agreements, flows)
+    registry = Registry.of(organisations, agreements, flows)
+    registry.attachments = {
+        a["key"]: [attachment_from_dict(att) for att in a["attachments"]]
+        for a in doc["agreements"]
+        if a.get("attachments")
+    }
+    return registry
 
 
 def load_document(
@@ -845,22 +923,43 @@ def decision_to_dict(d: Decision) -> dict[str, Any]:
     }
 
 
+#: What the header of an export made without the attachments' contents says.
+WITHOUT_ATTACHMENTS_NOTE = (
+    "Exported without the contents of the signed copies (attachments): this file cannot restore them."
+)
+
+
 def to_document(
-    registry: Registry, exported_at: datetime | None = None, decisions: Iterable[Decision] = ()
+    registry: Registry,
+    exported_at: datetime | None = None,
+    decisions: Iterable[Decision] = (),
+    *,
+    attachments: bool = True,
 ) -> dict[str, Any]:
     """The whole registry as an ``isa-registry/1`` document, records in key order, then the
-    decisions on findings by finding and date."""
+    decisions on findings by finding and date.
+
+    Each agreement carries its signed copies from ``registry.attachments``; without
+    ``attachments`` their content is null and the document's ``note`` says it cannot restore them.
+    """
     at = (exported_at or datetime.now(UTC)).astimezone(UTC)
-    return {
-        "format": FORMAT,
-        "exported_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "organisations": [
+    doc: dict[str, Any] = {"format": FORMAT, "exported_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if not attachments:
+        doc["note"] = WITHOUT_ATTACHMENTS_NOTE
+    agreements = []
+    for k in sorted(registry.agreements):
+        record = agreement_to_dict(registry.agreements[k])
+        record["attachments"] = [attachment_to_dict(a, attachments) for a in registry.attachments.get(k, [])]
+        agreements.append(record)
+    doc.update(
+        organisations=[
             organisation_to_dict(registry.organisations[k]) for k in sorted(registry.organisations)
         ],
-        "agreements": [agreement_to_dict(registry.agreements[k]) for k in sorted(registry.agreements)],
-        "flows": [flow_to_dict(registry.flows[k]) for k in sorted(registry.flows)],
-        "decisions": [decision_to_dict(d) for d in sorted(decisions, key=lambda d: d.identity)],
-    }
+        agreements=agreements,
+        flows=[flow_to_dict(registry.flows[k]) for k in sorted(registry.flows)],
+        decisions=[decision_to_dict(d) for d in sorted(decisions, key=lambda d: d.identity)],
+    )
+    return doc
 
 
 def dump_document(doc: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from . import domain
 
 __all__ = [
     "AGREEMENT",
+    "ATTACHMENT",
     "BASIS",
     "BOOL",
     "CHOICE",
@@ -28,6 +29,7 @@ __all__ = [
     "DATE",
     "END_BEFORE_START_MESSAGE",
     "FLOW",
+    "INTEGER",
     "KEY",
     "KEY_MESSAGE",
     "KEY_PATTERN",
@@ -55,6 +57,7 @@ TEXT = "text"  # one line of text
 LONG_TEXT = "long_text"  # free text over several lines, up to LONG_TEXT_LIMIT characters
 DATE = "date"
 BOOL = "bool"
+INTEGER = "integer"  # a whole number, 0 or more
 CHOICE = "choice"  # one of ``choices``
 CHOICES = "choices"  # a list of data category codes
 LIST = "list"  # a list of strings
@@ -222,7 +225,35 @@ AGREEMENT: tuple[Field, ...] = (
     Field("data_categories", CHOICES, "Data categories"),
     Field("document_url", TEXT, "Link to the signed document", max_length=1000),
     Field("dpia_reference", TEXT, "DPIA reference", max_length=300),
+    Field(
+        "publish",
+        BOOL,
+        "Publish on the public register",
+        nullable=False,
+        hint="Lists the agreement on the public register, when the partnership switches it on.",
+    ),
     Field("archived", BOOL, "Archived", nullable=False, extension=True),
+)
+
+#: A signed copy of an agreement (``agreements[].attachments[]``, second round). The exchange
+#: format carries them beside the agreement's own fields; the database keeps them in a table of
+#: their own, never overwritten.
+ATTACHMENT: tuple[Field, ...] = (
+    Field("name", TEXT, "File name", required=True, max_length=300),
+    Field("media_type", TEXT, "Media type", required=True, max_length=100),
+    Field("size", INTEGER, "Size in bytes", required=True),
+    Field("sha256", TEXT, "SHA-256", required=True, max_length=64, pattern=r"^[0-9a-f]{64}$"),
+    Field("uploaded_by", TEXT, "Uploaded by", required=True, max_length=320),
+    Field(
+        "uploaded_on",
+        TEXT,
+        "Uploaded on",
+        required=True,
+        max_length=20,
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+    ),
+    Field("note", LONG_TEXT, "Note"),
+    Field("content", LONG_TEXT, "Content (base64)"),
 )
 
 TRANSFER: tuple[Field, ...] = (

@@ -47,6 +47,7 @@ __all__ = [
     "flow_current",
     "flow_in_scope",
     "flow_live_on",
+    "flow_shares_on",
     "flow_shares_personal_data_on",
     "review_due",
     "review_overdue",
@@ -130,6 +131,28 @@ def flow_live_on(flow: Flow, as_of: date) -> bool:
     return started
 
 
+def flow_shares_on(flow: Flow, as_of: date) -> bool:
+    """Whether the flow shares data on ``as_of``, whatever the data: it is ``active``, not archived,
+    and ``as_of`` is within its start and end dates (both inclusive; a missing date sets no limit).
+
+    What a privacy notice describes: a ``planned`` flow has not started, a ``ceased`` one has
+    stopped. Anonymised flows count here (the notice says they are not personal data).
+
+    Examples
+    --------
+    >>> from isa_registry.core.domain import Flow
+    >>> f = Flow("F1", "x", "a", "b", "anonymised", start_date=date(2026, 3, 1))
+    >>> flow_shares_on(f, date(2026, 2, 28)), flow_shares_on(f, date(2026, 3, 1))
+    (False, True)
+    """
+    return (
+        flow.status == "active"
+        and not flow.archived
+        and (flow.start_date is None or flow.start_date <= as_of)
+        and (flow.end_date is None or as_of <= flow.end_date)
+    )
+
+
 def flow_shares_personal_data_on(flow: Flow, as_of: date) -> bool:
     """Whether the flow shares personal data on ``as_of``: it is ``active``, ``as_of`` is within its
     start and end dates (both inclusive; a missing date sets no limit) and its data is identifiable
@@ -152,13 +175,7 @@ def flow_shares_personal_data_on(flow: Flow, as_of: date) -> bool:
     >>> flow_shares_personal_data_on(planned, date(2026, 3, 1))
     False
     """
-    return (
-        flow.status == "active"
-        and flow.identifiability in PERSONAL_DATA
-        and not flow.archived
-        and (flow.start_date is None or flow.start_date <= as_of)
-        and (flow.end_date is None or as_of <= flow.end_date)
-    )
+    return flow_shares_on(flow, as_of) and flow.identifiability in PERSONAL_DATA
 
 
 def agreement_in_force(agreement: Agreement, as_of: date) -> bool:

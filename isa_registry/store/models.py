@@ -24,6 +24,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -39,6 +40,7 @@ __all__ = [
     "Agreement",
     "AgreementParty",
     "ApiToken",
+    "Attachment",
     "AuditEntry",
     "AuditHead",
     "FindingAction",
@@ -116,6 +118,7 @@ class Agreement(_Record, Model):
     data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     document_url: Mapped[str | None] = mapped_column(String(1000))
     dpia_reference: Mapped[str | None] = mapped_column(String(300))
+    publish: Mapped[bool] = mapped_column(Boolean, default=False)
 
     owner: Mapped[Organisation | None] = relationship()
     parties: Mapped[list[AgreementParty]] = relationship(
@@ -143,6 +146,25 @@ class AgreementParty(Model):
 
     agreement: Mapped[Agreement] = relationship(back_populates="parties")
     organisation: Mapped[Organisation] = relationship()
+
+
+class Attachment(Model):
+    """A signed copy of an agreement, as uploaded. Rows are only ever added: a new upload
+    supersedes the older copies, which stay listed; nothing updates or deletes a row."""
+
+    __tablename__ = "agreement_attachment"
+    __table_args__ = (UniqueConstraint("agreement_id", "sha256", name="attachment_file"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(320))
+    uploaded_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Flow(_Record, Model):

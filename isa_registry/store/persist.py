@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..core import records
 from ..core.domain import Agreement, Basis, Flow, Organisation, Registry
 from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
-from . import audit
+from . import attachments, audit
 from .db import Session
 from .decisions import ImportedDecisions
 from .models import Agreement as AgreementModel
@@ -51,9 +51,11 @@ class ImportReport:
     updated_keys: list[str] = field(default_factory=list)
     #: What the import did with the document's decisions on findings, once they are applied.
     decisions: ImportedDecisions | None = None
+    #: Signed copies the document lists without their content (an export made without them).
+    attachments_not_restored: int = 0
 
     def lines(self) -> list[str]:
-        """One plain line per record type."""
+        """One plain line per record type, and one for signed copies when the document had any."""
         out = []
         for kind in ("organisation", "agreement", "flow"):
             out.append(
@@ -62,6 +64,11 @@ class ImportReport:
             )
         if self.decisions is not None:
             out.append(self.decisions.line())
+        if self.created["attachment"] or self.attachments_not_restored:
+            out.append(
+                f"signed copies: {self.created['attachment']} stored, {self.attachments_not_restored} "
+                "not restored (the file was exported without them)"
+            )
         return out
 
 
@@ -308,5 +315,10 @@ def apply_registry(
         if len(chunk) == 2000:  # progress as every 2,000 flows
             say("flows", start + len(chunk), total)
     say("flows", total, total)
+    if incoming.attachments:
+        files, stored, missing = attachments.import_changes(session, incoming.attachments, agreements)
+        changes.extend(files)
+        report.created["attachment"] += stored
+        report.attachments_not_restored += missing
     audit.append(session, actor, changes)
     return report

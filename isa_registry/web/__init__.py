@@ -67,11 +67,13 @@ def register(app: Flask) -> None:
         flows,
         health,
         organisations,
+        public_register,
         ropa,
         users,
     )
     from . import analyses as analyses_area
     from . import api as api_area
+    from . import documents as documents_area
     from . import map as map_area
 
     areas = (
@@ -80,6 +82,8 @@ def register(app: Flask) -> None:
         dashboard,
         organisations,
         agreements,
+        documents_area,
+        public_register,
         flows,
         findings,
         decisions,

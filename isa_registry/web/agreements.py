@@ -20,6 +20,7 @@ from ..store import services
 from ..store.db import db
 from ..store.queries import per_revision, registry_revision
 from ..store.services import AGREEMENT, TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsigned_parties
+from . import documents
 from ._options import Options
 from ._records import (
     actor,
@@ -95,7 +96,12 @@ def filter_options() -> dict[str, Options]:
     return per_revision(registry_revision(), "agreements-filters", None, options)
 
 
-def _show(key: str, errors: list[dict[str, str | None]] | None = None, status: int = 200) -> tuple[str, int]:
+def _show(
+    key: str,
+    errors: list[dict[str, str | None]] | None = None,
+    status: int = 200,
+    upload_error: str | None = None,
+) -> tuple[str, int]:
     ctx = record_context(AGREEMENT, key)
     registry = ctx.registry
     agreement = registry.agreements[key]
@@ -114,13 +120,13 @@ def _show(key: str, errors: list[dict[str, str | None]] | None = None, status: i
             flows=sorted((f for f in registry.flows.values() if f.agreement == key), key=lambda f: f.key),
             unsigned=unsigned_parties(agreement),
             actions=actions,
-            version_id=services.version_of(db.session, AGREEMENT.subject_type, key),
             category_label=category_label,
             history=services.history(db.session, AGREEMENT.subject_type, key),
             labels=LABELS,
             errors=errors or [],
             can_edit=can_edit(),
             can_sign=agreement.status not in ("expired", "terminated") and not agreement.archived,
+            **documents.page_context(key, upload_error),
         ),
         status,
     )

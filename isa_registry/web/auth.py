@@ -1,8 +1,8 @@
 """Signing in and out, sessions that end, who may see what, and the security headers on every response.
 
-Every endpoint needs a signed-in user except signing in, the health check and static files
-(``require_login``). Viewers may read everything; ``editor_required`` and ``admin_required`` guard
-the views that change data or manage accounts.
+Every endpoint needs a signed-in user except signing in, the health check, static files and the
+views marked :func:`public` (``require_login``). Viewers may read everything; ``editor_required``
+and ``admin_required`` guard the views that change data or manage accounts.
 
 A session holds the account's ``session_generation`` (see :mod:`isa_registry.store.users`), when it
 started and when it was last used. On every request it is checked: a session whose account has
@@ -63,7 +63,16 @@ from . import oidc
 from .auth_forms import LoginForm
 from .extensions import login_manager
 
-__all__ = ["SIGN_IN_ERROR", "admin_required", "bp", "editor_required", "now", "safe_next", "start_session"]
+__all__ = [
+    "SIGN_IN_ERROR",
+    "admin_required",
+    "bp",
+    "editor_required",
+    "now",
+    "public",
+    "safe_next",
+    "start_session",
+]
 
 bp = Blueprint("auth", __name__)
 
@@ -225,6 +234,12 @@ def _role_required(allowed: Callable[[User], bool]) -> Callable[[F], F]:
     return decorator
 
 
+def public(view: F) -> F:
+    """Mark a view as open to everyone, signed in or not (the public register's pages)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
 #: The view changes the registry: editors and admins only (viewers get 403).
 editor_required = _role_required(lambda user: user.can_edit)
 #: The view manages accounts: admins only.
@@ -237,6 +252,8 @@ def require_login() -> Response | None:
     session is still good; an ended session is cleared, and the sign-in page says why."""
     endpoint = request.endpoint or ""
     if endpoint in ("static", "health.healthz") or endpoint.endswith(".static"):
+        return None
+    if getattr(current_app.view_functions.get(endpoint), "public", False):
         return None
     if request.path.startswith(API_PREFIX):  # bearer tokens only: the API checks its own (web/api)
         return None

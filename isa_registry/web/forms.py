@@ -677,6 +677,7 @@ class AgreementForm(RecordForm):
     data_categories = Choices("Data categories", choices=[(c, CATEGORIES[c].label) for c in CATEGORIES])
     document_url = TextField("Link to the signed document")
     dpia_reference = TextField("DPIA reference")
+    publish = BooleanField("List this agreement on the public register")
 
     def set_organisations(self, choices: list[tuple[str, str]]) -> None:
         """Offer these organisations as owner and parties."""
@@ -739,6 +740,7 @@ class AgreementForm(RecordForm):
             data_categories=list(self.data_categories.data or []),
             document_url=self.document_url.data,
             dpia_reference=self.dpia_reference.data,
+            publish=bool(self.publish.data),
             **self.extras(),
         )
 
@@ -764,6 +766,7 @@ def agreement_data(a: Agreement, version_id: int | None = None) -> dict[str, Any
         "data_categories": list(a.data_categories),
         "document_url": a.document_url,
         "dpia_reference": a.dpia_reference,
+        "publish": a.publish,
         "version_id": version_id,
         **_extras_data(AgreementForm, a),
     }

@@ -52,6 +52,7 @@ QUERY_PAGES = {
     ),
     "breach impact": ("/analyses/breach-impact?organisation=dudley-mbc", 200),
     "breach impact, with errors": ("/analyses/breach-impact?organisation=nobody", 400),
+    "privacy-notice sections": ("/organisations/dudley-mbc/privacy-notice?as_of=2026-11-23", 200),
 }
 
 

@@ -155,3 +155,42 @@ def test_the_decision_pages_are_accessible_with_and_without_errors(page: Page) -
     expect(page.locator("h1")).to_have_text("My actions")
     assert serious_violations(page) == []
     assert csp_problems(page) == []
+
+
+def test_an_upload_refused_on_the_agreement_page_is_accessible(page: Page) -> None:
+    login(page, "editor")
+    page.goto("/agreements/DSPP-ISA-002")
+    page.set_input_files(
+        "#attachment-file",
+        files=[{"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf"}],
+    )
+    page.click("button:has-text('Upload signed copy')")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be a PDF")
+    expect(page.locator("#attachment-file-error")).to_be_visible()
+    assert serious_violations(page) == []
+    assert csp_problems(page) == []
+
+
+def _set_publish(page: Page, key: str, publish: bool) -> None:
+    login(page, "editor")
+    page.goto(f"/agreements/{key}/edit")
+    page.set_checked("#publish", publish)
+    page.click("button.govuk-button:has-text('Save agreement')")
+    expect(page.locator("#details")).to_contain_text("Listed" if publish else "Not listed")
+    page.context.clear_cookies()
+
+
+def test_the_public_register_is_accessible_without_signing_in(page: Page, live_server: LiveServer) -> None:
+    app = live_server.app
+    _set_publish(page, "DSPP-ISA-001", True)
+    app.config["PUBLIC_REGISTER"] = "1"
+    try:
+        response = page.goto("/register")
+        assert response is not None and response.status == 200
+        expect(page.locator("#agreement-DSPP-ISA-001")).to_be_visible()
+        assert page.locator("h1").count() == 1
+        assert serious_violations(page) == []
+        assert csp_problems(page) == []
+    finally:
+        del app.config["PUBLIC_REGISTER"]
+        _set_publish(page, "DSPP-ISA-001", False)

@@ -1,6 +1,6 @@
 """An editor records a new partner, an agreement and a flow in a real browser, sees the flow's
-finding, gets every party's sign-off, activates the agreement, then opens the map and downloads
-the ROPA. The forms' JavaScript runs, and nothing on the way logs an error or breaks the CSP."""
+finding, gets every party's sign-off, activates the agreement, downloads its document and uploads
+the signed copy, then opens the map and downloads the ROPA. The forms' JavaScript runs, and nothing on the way logs an error or breaks the CSP."""
 
 from __future__ import annotations
 
@@ -101,6 +101,25 @@ def test_an_editor_records_a_flow_signs_its_agreement_and_reports_it(
     page.click("button:has-text('Activate')")
     assert f"Agreement {ISA} is now active" in banner(page)
     expect(page.locator("#details")).to_contain_text("Active")
+
+    # The agreement as a document, then its signed copy uploaded and listed.
+    with page.expect_download() as word:
+        page.click("#agreement-downloads a:has-text('Word document')")
+    assert Path(word.value.path()).read_bytes()[:2] == b"PK"
+    with page.expect_download() as pdf:
+        page.click("#agreement-downloads a:has-text('PDF')")
+    signed = Path(pdf.value.path())
+    assert signed.read_bytes()[:5] == b"%PDF-"
+    page.set_input_files(
+        "#attachment-file",
+        files=[{"name": "signed.pdf", "mimeType": "application/pdf", "buffer": signed.read_bytes()}],
+    )
+    page.fill("#attachment-note", "Signed at the partnership board")
+    page.click("button:has-text('Upload signed copy')")
+    expect(page).to_have_url(f"{live_server.url}/agreements/{ISA}#documents")
+    assert f"Signed copy signed.pdf stored for agreement {ISA}" in banner(page)
+    expect(page.locator("#attachment-table")).to_contain_text("signed.pdf")
+    expect(page.locator("#attachment-table")).to_contain_text("Signed at the partnership board")
 
     # The map and the ROPA include the new flow.
     page.goto("/map")
