@@ -17,7 +17,7 @@ from isa_registry.core.documents.html import render_html, write_pdf
 from isa_registry.core.documents.model import Table, plain
 from isa_registry.core.rules import run_rules
 
-from .builders import AS_OF, clean_registry, flow, organisation
+from .builders import AS_OF, basis, clean_registry, flow, organisation
 
 SECTIONS = [
     "1. The parties",
@@ -47,6 +47,8 @@ def _registry(**changes):
         article9="g",
         schedule1=["18"],
         data_categories=["health", "criminal_offence"],
+        # The police's own basis for what it receives, as complete as the council's for what it sends.
+        recipient_basis=basis(article9="g", schedule1=["18"], legislation=["ukpga/2004/31/section/11"]),
     )
     return registry
 

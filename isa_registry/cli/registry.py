@@ -17,6 +17,7 @@ from ..core.domain import Registry
 from ..core.spreadsheet import read_tabular
 from ..store import decisions as store_decisions
 from ..store import persist, users
+from ..store.attachments import load_attachments
 from ..store.db import db
 from ..store.models import Flow as FlowModel
 from ..store.models import Organisation as OrganisationModel
@@ -126,6 +127,7 @@ def export_registry_command(file: str, without_attachments: bool) -> None:
     """Export the whole registry, archived records included, as isa-registry/1 JSON ('-' for stdout)."""
     click.echo("Loading the registry...", err=True)
     registry = load_registry(db.session, include_archived=True)
+    registry.attachments = load_attachments(db.session, with_content=not without_attachments)
     click.echo(f"Writing {len(registry.flows)} flows...", err=True)
     decisions = store_decisions.load_decisions(db.session)
     text = exchange.dump_document(

@@ -121,6 +121,10 @@ def upload(key: str) -> Response | tuple[str, int]:
     # Room for the file and the form's other fields; the file's own limit is checked exactly below.
     request.max_content_length = limit + 64 * 1024
     try:
+        # The form may have been read already under the app's own limit (the control-character
+        # check reads every form first), so this route's limit is checked against the length too.
+        if (request.content_length or 0) > request.max_content_length:
+            raise RequestEntityTooLarge()
         form = AttachmentForm()
         valid = form.validate()
     except RequestEntityTooLarge:
