@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -12,16 +13,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ..core import exchange
-from ..core.decisions import Decision
-from ..core.domain import Registry
 from ..core.spreadsheet import read_tabular
-from ..store import decisions as store_decisions
-from ..store import persist, users
-from ..store.attachments import load_attachments
+from ..store import imports, persist, users
 from ..store.db import db
-from ..store.models import Flow as FlowModel
 from ..store.models import Organisation as OrganisationModel
-from ..store.queries import load_registry
 from .actor import cli_actor
 
 __all__ = ["DEMO_FILE", "DEMO_USERS", "commands", "import_file"]
@@ -39,53 +34,29 @@ def _progress(stage: str, done: int, total: int) -> None:
         click.echo(f"  {stage}: {done}/{total}", err=True)
 
 
-def _read_registry_file(
-    path: str, known_orgs: dict[str, str], known_agreements: set[str], known_flows: set[str]
-) -> tuple[Registry, list[Decision]]:
-    """Read FILE (JSON, or a spreadsheet log) into a registry and its decisions, validating it whole.
-
-    ``known_orgs`` maps the keys of organisations already in the registry to their names: a
-    spreadsheet may name them either way.
-    """
+def _read_document(path: str, held: imports.Known) -> Any:
+    """Read FILE (JSON, ``-`` for standard input, or a spreadsheet log) as an isa-registry/1
+    document, within the import limits. A spreadsheet may name organisations the registry holds
+    by name as well as by key."""
     limits = exchange.ImportLimits.from_config(current_app.config)
-    suffix = Path(path).suffix.lower()
-    if suffix in (".xlsx", ".csv"):
-        doc = read_tabular(path, known_orgs, known_agreements, limits=limits)
-    else:
-        source = sys.stdin.buffer if path == "-" else path
-        data = exchange.read_limited(source, "standard input" if path == "-" else path, limits.file_bytes)
-        doc = exchange.load_json(data)
-    registry = exchange.parse_document(doc, known_orgs, known_agreements, known_flows)
-    return registry, exchange.decisions_of(doc)
+    if Path(path).suffix.lower() in (".xlsx", ".csv"):
+        return read_tabular(path, held.organisations, held.agreements, limits=limits)
+    source = sys.stdin.buffer if path == "-" else path
+    data = exchange.read_limited(source, "standard input" if path == "-" else path, limits.file_bytes)
+    return exchange.load_json(data)
 
 
 def import_file(path: str, actor: str, dry_run: bool = False) -> persist.ImportReport:
     """Import FILE in one transaction; raises InvalidDocument (nothing written) if it is bad."""
-    session = db.session
-    org_table = OrganisationModel.__table__
-    known_orgs: dict[str, str] = dict(
-        session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
-    )
-    known_agreements = set(persist.agreement_ids(session))
-    known_flows = set(session.scalars(select(FlowModel.key)))
+    held = imports.known(db.session)
     click.echo(f"Reading and checking {path}...", err=True)
-    registry, decisions = _read_registry_file(path, known_orgs, known_agreements, known_flows)
+    registry, decisions = imports.parse(_read_document(path, held), held)
     click.echo(
         f"Read {len(registry.organisations)} organisations, {len(registry.agreements)} agreements, "
         f"{len(registry.flows)} flows and {len(decisions)} decisions from {path}.",
         err=True,
     )
-    try:
-        report = persist.apply_registry(session, registry, actor, progress=_progress)
-        report.decisions = store_decisions.apply_decisions(session, decisions, actor)
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return report
+    return imports.apply(db.session, registry, decisions, actor, dry_run, progress=_progress)
 
 
 @click.command("import-registry")
@@ -126,13 +97,9 @@ def import_registry_command(file: str, dry_run: bool) -> None:
 def export_registry_command(file: str, without_attachments: bool) -> None:
     """Export the whole registry, archived records included, as isa-registry/1 JSON ('-' for stdout)."""
     click.echo("Loading the registry...", err=True)
-    registry = load_registry(db.session, include_archived=True)
-    registry.attachments = load_attachments(db.session, with_content=not without_attachments)
+    registry, doc = imports.export(db.session, attachments=not without_attachments)
     click.echo(f"Writing {len(registry.flows)} flows...", err=True)
-    decisions = store_decisions.load_decisions(db.session)
-    text = exchange.dump_document(
-        exchange.to_document(registry, decisions=decisions, attachments=not without_attachments)
-    )
+    text = exchange.dump_document(doc)
     if file == "-":
         sys.stdout.write(text)
     else:

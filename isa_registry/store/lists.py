@@ -7,13 +7,14 @@ Each list issues a bounded number of statements whatever the registry's size.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import String, cast, exists, func, or_, select
 
+from ..core.domain import SEVERITIES, Finding
 from .db import Session
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
@@ -251,6 +252,26 @@ def list_agreements(session: Session, params: ListParams) -> Page:
 #: once: an alias builds its columns again each time it is made).
 _SOURCES = OrganisationModel.__table__.alias("src")
 _RECIPIENTS = OrganisationModel.__table__.alias("dst")
+
+
+def list_flows_by_severity(
+    session: Session, params: ListParams, findings: Callable[[], Iterable[Finding]]
+) -> Page:
+    """:func:`list_flows`, with the ``severity`` filter: the flows with a finding of that severity,
+    or (``none``) with no finding. Only that filter needs the rules' ``findings``, so they are asked
+    for only then."""
+    keys = exclude = None
+    severity = params.filters.get("severity", "")
+    if severity in SEVERITIES or severity == "none":
+        flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
+        for finding in findings():
+            if finding.subject_type == "flow":
+                flagged[finding.severity].add(finding.subject_key)
+        if severity == "none":
+            exclude = set().union(*flagged.values())
+        else:
+            keys = flagged[severity]
+    return list_flows(session, params, keys=keys, exclude=exclude)
 
 
 def list_flows(

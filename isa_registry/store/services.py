@@ -26,7 +26,16 @@ from .errors import (
 )
 from .history import HistoryEntry, changed_fields, history
 from .lifecycle import INITIAL_STATUSES, TRANSITIONS, unsigned_parties
-from .lists import PER_PAGE, ListParams, Page, list_agreements, list_flows, list_organisations, slice_page
+from .lists import (
+    PER_PAGE,
+    ListParams,
+    Page,
+    list_agreements,
+    list_flows,
+    list_flows_by_severity,
+    list_organisations,
+    slice_page,
+)
 from .record_types import AGREEMENT, FLOW, ORGANISATION, RECORD_TYPES, RecordType
 from .writes import (
     archive,
@@ -85,6 +94,7 @@ __all__ = [
     "history",
     "list_agreements",
     "list_flows",
+    "list_flows_by_severity",
     "list_organisations",
     "organisation_choices",
     "organisation_name",

@@ -16,7 +16,7 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
-from ..core.domain import SEVERITIES, BasisOf
+from ..core.domain import BasisOf
 from ..core.exchange import flow_to_dict
 from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
 from ..core.law.adequacy import adequacy_status
@@ -73,18 +73,9 @@ def index() -> str:
     everything else is done in SQL.
     """
     params = list_params(request.args, FILTERS)
-    keys = exclude = None
-    severity = params.filters.get("severity", "")
-    if severity in SEVERITIES or severity == "none":
-        flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
-        for finding in checked_registry(date.today()).findings:
-            if finding.subject_type == FLOW.subject_type:
-                flagged[finding.severity].add(finding.subject_key)
-        if severity == "none":
-            exclude = set().union(*flagged.values())
-        else:
-            keys = flagged[severity]
-    page = services.list_flows(db.session, params, keys=keys, exclude=exclude)
+    page = services.list_flows_by_severity(
+        db.session, params, lambda: checked_registry(date.today()).findings
+    )
     return render_template(
         "flows/index.html",
         page=page,

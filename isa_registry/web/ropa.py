@@ -74,7 +74,12 @@ def index() -> str:
 
 def _download(fmt: str) -> Response:
     as_of = as_of_or_400(request.args)
-    record = _record(as_of)
+    return ropa_file(_record(as_of), fmt, as_of)
+
+
+def ropa_file(record: ropa.Ropa, fmt: str, as_of: date) -> Response:
+    """The record as a download (``xlsx`` or ``csv``), named for its controller and date; the pages
+    and the API send the same file."""
     stream = ropa.generate_xlsx(record) if fmt == "xlsx" else ropa.generate_csv(record)
     who = record.records[0].organisation.key if not record.partnership else "partnership"
     return send_file(

@@ -18,7 +18,6 @@ from flask import request
 from werkzeug.wrappers import Response
 
 from ...core import exchange
-from ...core.domain import SEVERITIES
 from ...store import services, validation
 from ...store.db import db
 from ...store.queries import checked_registry
@@ -203,18 +202,9 @@ def _link_header(page: services.Page) -> str:
 
 
 def _flow_page(params: ListParams) -> services.Page:
-    keys = exclude = None
-    severity = params.filters.get("severity", "")
-    if severity in SEVERITIES or severity == "none":
-        flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
-        for finding in checked_registry(date.today()).findings:
-            if finding.subject_type == FLOW.subject_type:
-                flagged[finding.severity].add(finding.subject_key)
-        if severity == "none":
-            exclude = set().union(*flagged.values())
-        else:
-            keys = flagged[severity]
-    return services.list_flows(db.session, params, keys=keys, exclude=exclude)
+    return services.list_flows_by_severity(
+        db.session, params, lambda: checked_registry(date.today()).findings
+    )
 
 
 def list_records(section: str) -> Response:

@@ -4,30 +4,23 @@ whole registry (export, and the all-or-nothing import, admins only)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from flask import current_app, request, send_file
-from sqlalchemy import select
+from flask import current_app, request
 from werkzeug.wrappers import Response
 
 from ...core import exchange, graph, ropa
 from ...core.dates import InvalidDate, parse_as_of
 from ...core.domain import SEVERITIES
 from ...core.rules import CODES, summarise
-from ...store import persist
+from ...store import imports
 from ...store.db import db
-from ...store.models import Organisation as OrganisationModel
 from ...store.queries import checked_registry, per_revision, registry_revision
 from ...store.services import slice_page
 from ..findings import Filters, selection_for
 from ..map_query import MapLinks, filters_from_query
+from ..ropa import ropa_file
 from .base import ApiError, bp, caller, json_body, json_response, requires
 from .records import MAX_PER_PAGE, PER_PAGE, _link_header, _whole
-
-_MIMETYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-}
 
 
 def _as_of() -> date:
@@ -101,14 +94,7 @@ def _ropa(fmt: str) -> Response:
         record = ropa.build_ropa(checked_registry(as_of).live, as_of, controller)
     except ropa.UnknownController:
         raise ApiError(404, f"There is no controller with key {controller}") from None
-    stream = ropa.generate_xlsx(record) if fmt == "xlsx" else ropa.generate_csv(record)
-    who = record.records[0].organisation.key if not record.partnership else "partnership"
-    return send_file(
-        stream,
-        mimetype=_MIMETYPES[fmt],
-        as_attachment=True,
-        download_name=f"ropa-{who}-{as_of.isoformat()}.{fmt}",
-    )
+    return ropa_file(record, fmt, as_of)
 
 
 @bp.get("/ropa.xlsx")
@@ -126,9 +112,9 @@ def ropa_csv() -> Response:
 @bp.get("/registry")
 @requires("admin")
 def export_registry() -> Response:
-    """The whole registry, archived records included, as an isa-registry/1 document."""
-    registry = checked_registry(date.today()).full
-    return json_response(exchange.to_document(registry))
+    """The whole registry, archived records, decisions and signed copies included, as an
+    isa-registry/1 document (as ``flask export-registry`` writes it)."""
+    return json_response(imports.export(db.session)[1])
 
 
 @bp.post("/registry")
@@ -137,26 +123,13 @@ def import_registry() -> Response:
     """Import an isa-registry/1 document, all or nothing, as ``flask import-registry`` does."""
     doc = json_body()
     dry_run = request.args.get("dry_run") in ("1", "true", "yes")
-    session = db.session
-    org_table = OrganisationModel.__table__
-    known_orgs: dict[str, Any] = dict(
-        session.execute(select(org_table.c.key, org_table.c.name)).tuples().all()
-    )
-    known_agreements = set(persist.agreement_ids(session))
+    held = imports.known(db.session)
     try:
-        registry = exchange.parse_document(doc, known_orgs, known_agreements)
+        registry, decisions = imports.parse(doc, held)
     except exchange.InvalidDocument as exc:
         errors = [{"field": p.field, "message": p.message, "record": p.record} for p in exc.problems]
         raise ApiError(422, f"{len(exc.problems)} problem(s); nothing was imported", errors) from exc
-    try:
-        report = persist.apply_registry(session, registry, caller().actor)
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    report = imports.apply(db.session, registry, decisions, caller().actor, dry_run)
     body = {
         "dry_run": dry_run,
         "created": dict(report.created),
