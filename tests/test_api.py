@@ -348,3 +348,34 @@ def test_a_nul_character_in_the_query_or_the_body_is_400_not_500(editor: Api) ->
     response = editor.patch(f"/api/v1/flows/{key}", json={"retention": "a\x00b"}, headers={"If-Match": etag})
     assert response.status_code == 400
     assert response.json["errors"] == [{"field": "retention", "message": "must not contain a NUL character"}]
+
+
+def test_the_api_export_and_import_carry_decisions_as_the_command_line_does(admin: Api) -> None:
+    document = admin.get("/api/v1/registry").json
+    assert document["decisions"] == []
+    finding = next(
+        f for f in admin.get("/api/v1/findings?per_page=500").json["items"] if f["subject_type"] == "flow"
+    )
+    key = finding["subject_key"]
+    document["decisions"] = [
+        {
+            "subject_type": "flow",
+            "subject_key": key,
+            "code": finding["code"],
+            "decision": "not_applicable",
+            "reason": "A statutory return: the statute requires the disclosure.",
+            "decided_by": "dpo@example.org",
+            "decided_on": "2026-11-20",
+            "review_by": None,
+            "message": finding["message"],
+            "withdrawn_on": None,
+        }
+    ]
+    imported = admin.post("/api/v1/registry", json=document)
+    assert imported.status_code == 200, imported.json
+    again = admin.get("/api/v1/registry").json
+    assert again["decisions"] == document["decisions"]
+    document["decisions"][0]["reason"] = "   "
+    refused = admin.post("/api/v1/registry", json=document)
+    assert refused.status_code == 422
+    assert any(e["field"] == "reason" for e in refused.json["errors"])
