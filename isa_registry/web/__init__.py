@@ -35,6 +35,7 @@ NAVIGATION = (
     ("analyses", "Analyses", "any"),
     ("audit_log", "Audit log", "any"),
     ("users", "Users", "admin"),
+    ("tasks", "My tasks", "any"),
     ("account", "Your account", "any"),
 )
 
@@ -68,6 +69,7 @@ def register(app: Flask) -> None:
         health,
         organisations,
         ropa,
+        tasks,
         users,
     )
     from . import analyses as analyses_area
@@ -88,6 +90,7 @@ def register(app: Flask) -> None:
         analyses_area,
         audit_log,
         users,
+        tasks,
         account,
         api_area,
     )
