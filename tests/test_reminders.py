@@ -124,7 +124,7 @@ def test_a_party_that_has_not_signed_is_told_14_days_after_the_agreement_was_cre
     notices = plan(reg, AS_OF, created={"DSPP-ISA-001": created})
     assert _kinds(notices) == expected
     if notices:
-        assert notices[0].detail == "wmp"
+        assert notices[0].detail == "wmp" and notices[0].detail_label == "West Midlands Police"
         assert notices[0].recipients == ("dpo@dudley.example", "dpo@wmp.example")
         assert notices[0].identity == f"unsigned|agreement|DSPP-ISA-001|wmp|{created.isoformat()}"
 

@@ -51,7 +51,7 @@ class Collector:
 
     def take(self) -> list[tuple[str, str]]:
         """(recipient, subject) of each message received since the last call, and forget them."""
-        got = [(str(m["To"]), str(m["Subject"]).partition(" – ")[0]) for m in self.messages]
+        got = [(str(m["To"]), str(m["Subject"]).rpartition("–")[0].strip()) for m in self.messages]
         self.messages.clear()
         return sorted(got)
 
@@ -233,7 +233,7 @@ def test_a_party_that_has_not_signed_is_told_14_days_after_the_agreement_was_cre
     assert _run(runner, date(2027, 1, 14)).exit_code == 0
     assert smtp.take() == []
     assert _run(runner, date(2027, 1, 15)).exit_code == 0
-    subject = "DSPP-ISA-001 is waiting for wmp to sign"
+    subject = "DSPP-ISA-001 is waiting for West Midlands Police to sign"
     assert smtp.take() == [(DPO, subject), ("dpo@wmp.example", subject)]
 
 

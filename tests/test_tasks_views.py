@@ -53,7 +53,7 @@ def test_a_party_that_has_not_signed_is_a_task_of_its_dpo_from_the_first_day(app
     store(app, clean_registry(agreement={"status": "draft", "parties": parties}))
     _set_dpo(app, "wmp", "viewer@example.org")
     page = auth.client("viewer").get("/my-tasks").text
-    assert "DSPP-ISA-001 is waiting for wmp to sign" in page
+    assert "DSPP-ISA-001 is waiting for West Midlands Police to sign" in page
 
 
 def test_a_signatory_with_an_account_sees_the_review(app: Flask, auth: Auth) -> None:

@@ -188,10 +188,9 @@ def send_reminders_command(as_of: date | None, dry_run: bool) -> None:
     for o in planned:
         click.echo(f"{o.kind}  {o.subject_key or '-'}  to {o.recipient}: {o.subject}")
     if dry_run or not config.get("MAIL_SERVER"):
-        if not dry_run:
-            click.echo("Mail is not configured (MAIL_SERVER is not set): nothing was sent.")
+        why = "Dry run" if dry_run else "Mail is not configured (MAIL_SERVER is not set)"
         click.echo(
-            f"Dry run: {len(planned)} message(s) would be sent on {as_of.isoformat()}; nothing was sent."
+            f"{why}: {len(planned)} message(s) would be sent on {as_of.isoformat()}; nothing was sent."
         )
         return
     sender = config.get("MAIL_DEFAULT_SENDER")

@@ -125,6 +125,12 @@ class Notice:
     recipients: tuple[str, ...]
     #: What else identifies it: the party's organisation key, or the finding's code.
     detail: str = ""
+    #: How messages name ``detail``: the party's organisation's name (else ``detail`` itself).
+    detail_label: str = ""
+
+    @property
+    def _detail(self) -> str:
+        return self.detail_label or self.detail
 
     @property
     def identity(self) -> str:
@@ -154,7 +160,7 @@ class Notice:
         return {
             "review-overdue": f"Review of {key} is overdue",
             "end-30": f"{key} ends {_in_days(self.days)}",
-            "unsigned": f"{key} is waiting for {self.detail} to sign",
+            "unsigned": f"{key} is waiting for {self._detail} to sign",
             "action-due": f"Action on {key} due {_in_days(self.days)}",
             "action-overdue": f"Action on {key} is overdue",
             "decision-lapse": f"Decision on {key} lapses {_in_days(self.days)}",
@@ -173,7 +179,7 @@ class Notice:
             return f"{record[0].upper()}{record[1:]} ends on {on} ({_in_days(self.days)})."
         if self.kind == "unsigned":
             return (
-                f"{self.detail} has not signed {record}, created on {on}. "
+                f"{self._detail} has not signed {record}, created on {on}. "
                 "Record the signature, or ask the party to sign."
             )
         if self.kind == "action-due":
@@ -260,7 +266,11 @@ def _agreement_notices(
                     email_in(party.dpo_contact) if party else None,
                 ]
             )
-            found.append(notice("unsigned", created, who, p.organisation))
+            found.append(
+                replace(
+                    notice("unsigned", created, who, p.organisation), detail_label=party.name if party else ""
+                )
+            )
     return found
 
 
