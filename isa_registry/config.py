@@ -17,6 +17,12 @@ Single sign-on with OpenID Connect is on when ``OIDC_ISSUER`` is set (with ``OID
 ``OIDC_CLIENT_SECRET``); ``OIDC_GROUPS_CLAIM`` and ``OIDC_GROUP_ROLES`` (``group=role,...``) give
 roles from the provider's groups, ``OIDC_AUTO_CREATE=1`` creates accounts on first sign-in, and
 ``PASSWORD_LOGIN=0`` switches password sign-in off. See :mod:`isa_registry.web.oidc`.
+
+``flask send-reminders`` e-mails through ``MAIL_SERVER`` (none: mail is not configured, and the
+command only prints what it would send), on ``MAIL_PORT`` (default 587 with ``MAIL_USE_TLS``, which
+is on unless set to 0, else 25), signing in with ``MAIL_USERNAME`` and ``MAIL_PASSWORD`` when set,
+from ``MAIL_DEFAULT_SENDER``. The weekly digest goes to ``DIGEST_TO`` (addresses separated by
+commas). Links in messages start with ``PUBLIC_URL`` (else ``https://`` and ``SERVER_NAME``).
 """
 
 from __future__ import annotations
@@ -127,6 +133,31 @@ def single_sign_on() -> dict[str, object]:
     return settings
 
 
+def addresses(raw: str) -> list[str]:
+    """``"a@x.example, b@x.example"`` as a list, in lower case.
+
+    >>> addresses(" IG@Dudley.gov.uk, ,dpo@dudley.gov.uk ")
+    ['ig@dudley.gov.uk', 'dpo@dudley.gov.uk']
+    """
+    return [a.strip().lower() for a in raw.split(",") if a.strip()]
+
+
+def mail() -> dict[str, object]:
+    """The mail settings of ``send-reminders`` from the environment (no ``MAIL_SERVER``: no mail)."""
+    use_tls = flag("MAIL_USE_TLS", True)
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip() or None,
+        "MAIL_PORT": positive_int("MAIL_PORT", 587 if use_tls else 25),
+        "MAIL_USE_TLS": use_tls,
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "").strip() or None,
+        "MAIL_TIMEOUT": positive_int("MAIL_TIMEOUT", 30),
+        "DIGEST_TO": addresses(os.environ.get("DIGEST_TO", "")),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").strip() or None,
+    }
+
+
 def defaults(instance_path: str) -> dict[str, object]:
     """The configuration every app starts from."""
     return {
@@ -159,4 +190,5 @@ def defaults(instance_path: str) -> dict[str, object]:
         "AUDIT_SYSLOG": os.environ.get("AUDIT_SYSLOG", "0") == "1",
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
         **single_sign_on(),
+        **mail(),
     }

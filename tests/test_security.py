@@ -171,6 +171,19 @@ def test_the_walk_sees_the_decision_routes(demo: Flask) -> None:
     } <= endpoints
 
 
+def test_the_walk_sees_my_tasks(demo: Flask) -> None:
+    assert "tasks.index" in {rule.endpoint for _, rule in routes(demo, ("GET",))}
+
+
+def test_every_signed_in_role_opens_my_tasks_and_changes_nothing(demo: Flask, auth: Auth) -> None:
+    before = snapshot(demo)
+    for role in ("viewer", "editor", "admin"):
+        client = demo.test_client()
+        auth.sign_in_demo(client, role)
+        assert client.get("/my-tasks").status_code == 200, role
+    assert snapshot(demo) == before
+
+
 def test_anonymous_users_change_nothing(demo: Flask) -> None:
     values, before = url_values(demo), snapshot(demo)
     client = demo.test_client()

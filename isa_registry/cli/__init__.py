@@ -1,7 +1,7 @@
 """The ``flask`` commands, one module per group: the registry as a whole (``registry``), accounts
 (``users``), API tokens (``tokens``), the audit log (``audit``), the rules (``check``), the map
-(``map``), the ROPA and the import template (``ropa``), the analyses (``analyses``) and the
-generated documents (``documents``).
+(``map``), the ROPA and the import template (``ropa``), the analyses (``analyses``), the
+generated documents (``documents``) and the e-mailed reminders (``reminders``).
 
 Each module lists its commands in ``commands``; :func:`commands` gathers them for the factory.
 The modules are imported when the command line starts, not when a web worker does.
@@ -18,7 +18,7 @@ __all__ = ["DEMO_FILE", "DEMO_USERS", "commands", "import_file"]
 
 def commands() -> list[click.Command]:
     """Every command of the app."""
-    from . import analyses, audit, check, documents, registry, ropa, tokens, users
+    from . import analyses, audit, check, documents, registry, reminders, ropa, tokens, users
     from . import map as map_commands
 
     return [
@@ -31,4 +31,5 @@ def commands() -> list[click.Command]:
         *analyses.commands,
         *tokens.commands,
         *documents.commands,
+        *reminders.commands,
     ]

@@ -48,6 +48,7 @@ __all__ = [
     "Flow",
     "Organisation",
     "RateLimitCounter",
+    "SentNotice",
     "SignInThrottle",
     "User",
 ]
@@ -412,3 +413,22 @@ class FindingAction(Model):
     assigned_by: Mapped[str] = mapped_column(String(320))
     assigned_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+
+
+class SentNotice(Model):
+    """One reminder or digest e-mailed to one person (the sent-log of ``send-reminders``): what,
+    to whom, when, and the notice's identity (:attr:`isa_registry.core.reminders.Notice.identity`).
+    A notice is sent to a person once: the pair is unique, and a send that failed leaves no row,
+    so the next run tries again."""
+
+    __tablename__ = "sent_notice"
+    __table_args__ = (UniqueConstraint("identity", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(50))
+    subject_key: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(320))
+    #: The e-mail's subject line.
+    subject: Mapped[str] = mapped_column(String(500))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, index=True)

@@ -35,6 +35,7 @@ NAVIGATION = (
     ("analyses", "Analyses", "any"),
     ("audit_log", "Audit log", "any"),
     ("users", "Users", "admin"),
+    ("tasks", "My tasks", "any"),
     ("account", "Your account", "any"),
 )
 
@@ -69,6 +70,7 @@ def register(app: Flask) -> None:
         organisations,
         public_register,
         ropa,
+        tasks,
         users,
     )
     from . import analyses as analyses_area
@@ -92,6 +94,7 @@ def register(app: Flask) -> None:
         analyses_area,
         audit_log,
         users,
+        tasks,
         account,
         api_area,
     )

@@ -30,6 +30,7 @@ MAIN_PAGES = {
     "analyses": ("analyses", "list"),
     "audit log": ("audit_log", "list"),
     "users": ("users", "list"),
+    "my tasks": ("tasks", "list"),
     "your account": ("account", "list"),
     "api docs": ("api_docs", "list"),
 }
