@@ -37,7 +37,8 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from ..core import graph
-from ..core.domain import Finding, Registry
+from ..core.decisions import open_and_decided
+from ..core.domain import Registry
 from ..core.graph.render import DotBusy
 from ..core.law import CATEGORIES
 from ..store.queries import CheckedRegistry, checked_registry, per_revision, registry_revision
@@ -157,15 +158,9 @@ def _store_quietly(path: Path, body: bytes, revision: int) -> None:
         current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
 
 
-def open_and_decided(checked: CheckedRegistry) -> tuple[list[Finding], list[Finding]]:
-    """The findings still open (lapsed ones too), which colour the map, and those decided on."""
-    reviewed = checked.reviewed
-    return [r.finding for r in reviewed if r.is_open], [r.finding for r in reviewed if not r.is_open]
-
-
 def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> graph.MapFile:
     """The map in ``fmt``, its pictures kept on disk, its whole graph kept per registry revision."""
-    open_findings, decided = open_and_decided(checked)
+    open_findings, decided = open_and_decided(checked.reviewed)
     full = per_revision(
         checked.revision,
         "map-graph",
