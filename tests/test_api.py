@@ -464,3 +464,16 @@ def test_the_openapi_document_describes_findings_with_their_state_and_decision(
     wrong["items"][0]["decision"]["decision"] = "ignored"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(page).validate(wrong)
+
+
+def test_the_maps_json_colours_by_open_findings_as_the_map_page_does(
+    dudley: Flask, viewer: Api, auth: Auth
+) -> None:
+    _, key, code = _decide_first(dudley, "error", None, "flow")
+    edges = {e["key"]: e for e in json.loads(viewer.get("/api/v1/map").data)["graph"]["edges"]}
+    assert code in [f["code"] for f in edges[key]["decided"]]
+    assert code not in [f["code"] for f in edges[key]["findings"]]
+    # The page and the API keep one graph per revision between them: each shows the same.
+    assert auth.client("viewer").get("/map").status_code == 200
+    again = {e["key"]: e for e in json.loads(viewer.get("/api/v1/map").data)["graph"]["edges"]}
+    assert again == edges

@@ -3,7 +3,8 @@
 It runs the pipeline the map page runs (:func:`isa_registry.core.graph.draw`), with its filters
 from the command's options; the picture's links are the web app's pages (:class:`MapLinks`). As on
 the page, edges and organisations are coloured by their worst open (or lapsed) finding, and the
-findings decided on are named beside them (:func:`isa_registry.core.decisions.open_and_decided`).
+findings decided on are named beside them: the whole graph is the page's
+(:func:`isa_registry.web.map.full_graph`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..core import graph
-from ..core.decisions import open_and_decided
 from ..store.queries import checked_registry
+from ..web.map import full_graph
 from ..web.map_query import MapLinks
 from .as_of import AS_OF
 
@@ -89,7 +90,7 @@ def render_map_command(
     problems = graph.filter_problems(registry, filters)
     if problems:
         _fail("\n".join(problems))
-    open_findings, decided = open_and_decided(checked.reviewed)
+    full, open_findings = full_graph(checked)
     drawn = graph.draw(
         registry,
         open_findings,
@@ -98,7 +99,7 @@ def render_map_command(
         fmt,
         links=MapLinks(),
         options=graph.DrawOptions.from_settings(current_app.config),
-        full=graph.build_graph(registry, open_findings, day, decided=decided),
+        full=full,
         extra={"revision": checked.revision[0]},
     )
     try:

@@ -15,9 +15,10 @@ from ...core.rules import CODES, summarise
 from ...core.vocabulary import FINDING_STATE
 from ...store import imports
 from ...store.db import db
-from ...store.queries import checked_registry, per_revision, registry_revision
+from ...store.queries import checked_registry, registry_revision
 from ...store.services import slice_page
 from ..findings import Filters, selection_for
+from ..map import full_graph
 from ..map_query import MapLinks, filters_from_query
 from ..ropa import ropa_file
 from .base import ApiError, bp, caller, json_body, json_response, requires
@@ -69,7 +70,8 @@ def findings() -> Response:
 
 @bp.get("/map")
 def data_map() -> Response:
-    """The data map as node-link JSON, with the map page's filters (``as_of``, ``organisation``...)."""
+    """The data map as node-link JSON, with the map page's filters (``as_of``, ``organisation``...),
+    coloured by the open findings with the decided ones named, as on the page."""
     filters, problems = filters_from_query(request.args)
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
@@ -78,15 +80,10 @@ def data_map() -> Response:
     problems = graph.filter_problems(checked.live, filters)
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
-    full = per_revision(
-        checked.revision,
-        "map-graph",
-        checked.as_of,
-        lambda: graph.build_graph(checked.live, checked.findings, checked.as_of),
-    )
+    full, open_findings = full_graph(checked)
     drawn = graph.draw(
         checked.live,
-        checked.findings,
+        open_findings,
         filters,
         as_of,
         "json",
