@@ -477,3 +477,24 @@ def test_the_maps_json_colours_by_open_findings_as_the_map_page_does(
     assert auth.client("viewer").get("/map").status_code == 200
     again = {e["key"]: e for e in json.loads(viewer.get("/api/v1/map").data)["graph"]["edges"]}
     assert again == edges
+
+
+def test_the_rate_limit_is_counted_in_the_database_per_token(viewer: Api, dudley: Flask, auth: Auth) -> None:
+    from sqlalchemy import delete
+
+    from isa_registry.store.models import RateLimitCounter
+
+    other = Api(dudley.test_client(), make_token(dudley, auth, "viewer", "another"))
+    dudley.config["API_RATE_LIMIT"] = "2 per minute"
+    try:
+        assert [viewer.get("/api/v1/openapi.json").status_code for _ in range(3)] == [200, 200, 429]
+        assert other.get("/api/v1/openapi.json").status_code == 200  # each token has its own count
+        with dudley.app_context():
+            counts = sorted(db.session.scalars(select(RateLimitCounter.count)).all())
+            assert counts == [1, 3]  # one counter per token, the refused request counted too
+            db.session.execute(delete(RateLimitCounter))
+            db.session.commit()
+        # The count lives in the database, not in the process: emptied there, the token may go on.
+        assert viewer.get("/api/v1/openapi.json").status_code == 200
+    finally:
+        dudley.config["API_RATE_LIMIT"] = "600 per minute"
