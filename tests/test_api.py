@@ -379,3 +379,122 @@ def test_the_api_export_and_import_carry_decisions_as_the_command_line_does(admi
     refused = admin.post("/api/v1/registry", json=document)
     assert refused.status_code == 422
     assert any(e["field"] == "reason" for e in refused.json["errors"])
+
+
+def _as_text(item: dict) -> str:
+    return json.dumps(item, sort_keys=True)
+
+
+def _decide_first(
+    app: Flask, severity: str, review_by_days: int | None, subject_type: str | None = None
+) -> tuple[str, str, str]:
+    """Decide (not applicable) on the first finding of ``severity`` (about a ``subject_type``)
+    today; its identity."""
+    from datetime import date, timedelta
+
+    from isa_registry.store.decisions import decide
+    from isa_registry.store.queries import checked_registry
+
+    today = date.today()
+    with app.app_context():
+        finding = next(
+            f
+            for f in checked_registry(today).findings
+            if f.severity == severity and subject_type in (None, f.subject_type)
+        )
+        review_by = today + timedelta(days=review_by_days) if review_by_days is not None else None
+        decide(db.session, "dpo@example.org", True, finding, "not_applicable", "Statutory.", review_by, today)
+        return finding.subject_type, finding.subject_key, finding.code
+
+
+def test_findings_carry_their_state_and_decision_as_check_gives_them(
+    dudley: Flask, viewer: Api, runner
+) -> None:
+    from datetime import date, timedelta
+
+    error = _decide_first(dudley, "error", None)
+    warning = _decide_first(dudley, "warning", 10)
+    later = (date.today() + timedelta(days=11)).isoformat()
+    checked = json.loads(runner.invoke(args=["check", "--format", "json", "--as-of", later]).stdout)
+    found = viewer.get(f"/api/v1/findings?as_of={later}&per_page=500").json["items"]
+    assert sorted(found, key=_as_text) == sorted(checked["findings"], key=_as_text)
+    states = {(f["subject_type"], f["subject_key"], f["code"]): f["state"] for f in found}
+    assert (states[error], states[warning]) == ("decided", "lapsed")
+    decided = next(f for f in found if (f["subject_type"], f["subject_key"], f["code"]) == error)
+    assert decided["decision"] == {
+        "decision": "not_applicable",
+        "reason": "Statutory.",
+        "decided_by": "dpo@example.org",
+        "decided_on": date.today().isoformat(),
+        "review_by": None,
+    }
+    assert all(f["decision"] is None for f in found if f["state"] == "open")
+
+
+def test_findings_are_filtered_by_state_as_on_the_findings_page(dudley: Flask, viewer: Api) -> None:
+    error = _decide_first(dudley, "error", None)
+    decided = viewer.get("/api/v1/findings?state=decided").json
+    assert [(f["subject_type"], f["subject_key"], f["code"]) for f in decided["items"]] == [error]
+    assert decided["total"] == 1 and decided["items"][0]["state"] == "decided"
+    still_open = viewer.get("/api/v1/findings?state=open&per_page=500").json
+    everything = viewer.get("/api/v1/findings?per_page=500").json
+    assert still_open["total"] == everything["total"] - 1
+    assert all(f["state"] == "open" for f in still_open["items"])
+    refused = viewer.get("/api/v1/findings?state=closed")
+    assert refused.status_code == 400 and refused.json["errors"][0]["field"] == "state"
+
+
+def test_the_openapi_document_describes_findings_with_their_state_and_decision(
+    dudley: Flask, viewer: Api
+) -> None:
+    import jsonschema
+
+    _decide_first(dudley, "error", 30)
+    document = viewer.get("/api/v1/openapi.json").json
+    operation = document["paths"]["/api/v1/findings"]["get"]
+    state = next(p for p in operation["parameters"] if p["name"] == "state")
+    assert state["schema"]["enum"] == ["open", "decided", "lapsed"]
+    assert {"state", "decision"} <= set(document["components"]["schemas"]["Finding"]["required"])
+    page = {"$ref": "#/components/schemas/FindingPage", "components": document["components"]}
+    for query in ("state=decided", "state=open&per_page=3"):
+        body = viewer.get(f"/api/v1/findings?{query}").json
+        assert body["items"]
+        jsonschema.Draft202012Validator(page).validate(body)
+    wrong = viewer.get("/api/v1/findings?state=decided").json
+    wrong["items"][0]["decision"]["decision"] = "ignored"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(page).validate(wrong)
+
+
+def test_the_maps_json_colours_by_open_findings_as_the_map_page_does(
+    dudley: Flask, viewer: Api, auth: Auth
+) -> None:
+    _, key, code = _decide_first(dudley, "error", None, "flow")
+    edges = {e["key"]: e for e in json.loads(viewer.get("/api/v1/map").data)["graph"]["edges"]}
+    assert code in [f["code"] for f in edges[key]["decided"]]
+    assert code not in [f["code"] for f in edges[key]["findings"]]
+    # The page and the API keep one graph per revision between them: each shows the same.
+    assert auth.client("viewer").get("/map").status_code == 200
+    again = {e["key"]: e for e in json.loads(viewer.get("/api/v1/map").data)["graph"]["edges"]}
+    assert again == edges
+
+
+def test_the_rate_limit_is_counted_in_the_database_per_token(viewer: Api, dudley: Flask, auth: Auth) -> None:
+    from sqlalchemy import delete
+
+    from isa_registry.store.models import RateLimitCounter
+
+    other = Api(dudley.test_client(), make_token(dudley, auth, "viewer", "another"))
+    dudley.config["API_RATE_LIMIT"] = "2 per minute"
+    try:
+        assert [viewer.get("/api/v1/openapi.json").status_code for _ in range(3)] == [200, 200, 429]
+        assert other.get("/api/v1/openapi.json").status_code == 200  # each token has its own count
+        with dudley.app_context():
+            counts = sorted(db.session.scalars(select(RateLimitCounter.count)).all())
+            assert counts == [1, 3]  # one counter per token, the refused request counted too
+            db.session.execute(delete(RateLimitCounter))
+            db.session.commit()
+        # The count lives in the database, not in the process: emptied there, the token may go on.
+        assert viewer.get("/api/v1/openapi.json").status_code == 200
+    finally:
+        dudley.config["API_RATE_LIMIT"] = "600 per minute"

@@ -130,3 +130,45 @@ def test_without_dot_a_picture_is_refused_plainly(
     result = runner.invoke(args=["render-map", str(tmp_path / "map.png")])
     assert result.exit_code == 1
     assert "dot program was not found" in result.output and "Write .dot or .json instead" in result.output
+
+
+def test_render_map_colours_edges_by_open_findings_and_names_decided_ones(
+    stored: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from isa_registry.store.db import db
+    from isa_registry.store.decisions import decide
+    from isa_registry.store.queries import checked_registry
+
+    out = tmp_path / "map.json"
+
+    def edge_f2() -> dict:
+        result = runner.invoke(args=["render-map", str(out)])
+        assert result.exit_code == 0, result.output
+        return next(e for e in json.loads(out.read_text())["graph"]["edges"] if e["key"] == "F2")
+
+    before = edge_f2()
+    assert before["severity"] == "error" and before["decided"] == []
+    errors = [f for f in before["findings"] if f["severity"] == "error"]
+    with stored.app_context():
+        by_id = checked_registry(date.today()).reviewed_by_id
+        for f in errors:
+            finding = by_id["flow", "F2", f["code"]].finding
+            decide(
+                db.session,
+                "dpo@example.org",
+                True,
+                finding,
+                "not_applicable",
+                "Statutory.",
+                None,
+                date.today(),
+            )
+    after = edge_f2()
+    assert after["severity"] != "error"
+    assert sorted(f["code"] for f in after["decided"]) == sorted(f["code"] for f in errors)
+    assert all(f["severity"] != "error" for f in after["findings"])
+    dot = tmp_path / "map.dot"
+    assert runner.invoke(args=["render-map", str(dot)]).exit_code == 0
+    assert f"decided (error): {errors[0]['message']}" in dot.read_text()

@@ -249,9 +249,9 @@ def test_the_dashboard_lists_overdue_actions_and_decisions_lapsing_soon(registry
 
 def test_the_map_colours_edges_by_open_findings_and_names_decided_ones(registry: Flask, auth: Auth) -> None:
     from isa_registry.core import graph
+    from isa_registry.core.decisions import open_and_decided
     from isa_registry.core.rules import run_rules
     from isa_registry.store.queries import checked_registry
-    from isa_registry.web.map import open_and_decided
 
     admin = auth.client("admin")
     before = admin.get("/map").text
@@ -260,7 +260,7 @@ def test_the_map_colours_edges_by_open_findings_and_names_decided_ones(registry:
         admin.post(url, data={"decision": "accepted", "reason": "Renewing.", **in_a_year()})
     with registry.app_context():
         checked = checked_registry(date.today())
-        open_findings, decided = open_and_decided(checked)
+        open_findings, decided = open_and_decided(checked.reviewed)
         assert {f.code for f in decided} == {"FLOW_NO_LAWFUL_BASIS"}
         built = graph.build_graph(checked.live, open_findings, checked.as_of, decided=decided)
         edge = built.edges["wmp", "dudley", "FLOW-012"]

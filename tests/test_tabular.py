@@ -552,3 +552,77 @@ def test_an_organisations_ods_code_is_read(tmp_path: Path) -> None:
     organisations = [{**ORGANISATIONS[0], "ODS code": "05C"}, ORGANISATIONS[1]]
     doc = read_tabular(filled_template(tmp_path, organisations=organisations))
     assert [o.get("ods_code") for o in doc["organisations"]] == ["05C", None]
+
+
+def test_a_processors_contract_reference_is_read_from_its_brackets(tmp_path: Path) -> None:
+    agreements = [
+        {
+            **AGREEMENTS[0],
+            "Parties": "dudley; wmp (processor, signed 05/01/2026, contract: DPA-2026-14, schedule 3)",
+            "Processors": "evaluators (Contract reference DSPP-PC-2)",
+        }
+    ]
+    orgs = [
+        *ORGANISATIONS,
+        {"Key": "evaluators", "Name": "Evaluation Partners", "Kind": "research", "Public authority": "No"},
+    ]
+    doc = read_tabular(filled_template(tmp_path, organisations=orgs, agreements=agreements))
+    assert doc["agreements"][0]["parties"] == [
+        {"organisation": "dudley", "role": "controller", "signed_on": None},
+        {
+            "organisation": "wmp",
+            "role": "processor",
+            "signed_on": "2026-01-05",
+            "contract_reference": "DPA-2026-14, schedule 3",
+        },
+        {
+            "organisation": "evaluators",
+            "role": "processor",
+            "signed_on": None,
+            "contract_reference": "DSPP-PC-2",
+        },
+    ]
+    parties = parse_document(doc).agreements["DSPP-ISA-001"].parties
+    assert [p.contract_reference for p in parties] == [None, "DPA-2026-14, schedule 3", "DSPP-PC-2"]
+
+
+def test_a_contract_without_its_reference_is_a_problem_of_the_parties_column(tmp_path: Path) -> None:
+    agreements = [{**AGREEMENTS[0], "Parties": "dudley; wmp (processor, contract:)"}]
+    [problem] = problems(filled_template(tmp_path, agreements=agreements))
+    assert problem.field == "parties"
+    assert "names a contract without its reference" in problem.message and "'Parties'" in problem.message
+
+
+def test_the_template_says_how_to_write_a_processors_contract() -> None:
+    guide = template_workbook()["Guide"]
+    help_by_column = {(r[0].value, r[1].value): r[3].value for r in guide.iter_rows(min_row=2) if r[1].value}
+    assert "contract: DPA-2026-14" in help_by_column["Agreements", "Parties"]
+    assert "contract: DPA-2026-14" in help_by_column["Agreements", "Processors"]
+
+
+def test_a_contract_reference_round_trips_from_the_template_to_the_exchange_format(tmp_path: Path) -> None:
+    agreements = [{**AGREEMENTS[0], "Parties": "dudley; wmp (processor, contract: DPA-2026-14)"}]
+    doc = read_tabular(filled_template(tmp_path, agreements=agreements))
+    exported = exchange.to_document(parse_document(doc))
+    [wmp] = [p for p in exported["agreements"][0]["parties"] if p["organisation"] == "wmp"]
+    assert (wmp["role"], wmp["contract_reference"]) == ("processor", "DPA-2026-14")
+    assert exchange.to_document(parse_document(exported))["agreements"] == exported["agreements"]
+
+
+@pytest.mark.db
+def test_a_contract_reference_imported_from_a_workbook_is_kept_and_exported(
+    app, runner, tmp_path: Path
+) -> None:
+    import json
+
+    agreements = [{**AGREEMENTS[0], "Parties": "dudley; wmp (processor, contract: DPA-2026-14, schedule 3)"}]
+    imported = runner.invoke(args=["import-registry", str(filled_template(tmp_path, agreements=agreements))])
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "export.json"
+    assert runner.invoke(args=["export-registry", str(out)]).exit_code == 0
+    exported = json.loads(out.read_text())
+    parties = {p["organisation"]: p for p in exported["agreements"][0]["parties"]}
+    assert parties["wmp"]["contract_reference"] == "DPA-2026-14, schedule 3"
+    assert parties["dudley"]["contract_reference"] is None
+    again = runner.invoke(args=["import-registry", str(out)])
+    assert again.exit_code == 0 and "agreements: 0 created, 0 updated" in again.output, again.output

@@ -1,7 +1,10 @@
 """The ``render-map`` command: the partnership data map as a file.
 
 It runs the pipeline the map page runs (:func:`isa_registry.core.graph.draw`), with its filters
-from the command's options; the picture's links are the web app's pages (:class:`MapLinks`).
+from the command's options; the picture's links are the web app's pages (:class:`MapLinks`). As on
+the page, edges and organisations are coloured by their worst open (or lapsed) finding, and the
+findings decided on are named beside them: the whole graph is the page's
+(:func:`isa_registry.web.map.full_graph`).
 """
 
 from __future__ import annotations
@@ -16,10 +19,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..core import graph
-from ..core.rules import run_rules
-from ..store import audit
-from ..store.db import db
-from ..store.queries import load_registry
+from ..store.queries import checked_registry
+from ..web.map import full_graph
 from ..web.map_query import MapLinks
 from .as_of import AS_OF
 
@@ -83,21 +84,23 @@ def render_map_command(
         as_of=as_of,
         expand=frozenset(expand),
     )
-    revision = audit.revision(db.session)
-    registry = load_registry(db.session)
+    day = filters.as_of or date.today()
+    checked = checked_registry(day)
+    registry = checked.live
     problems = graph.filter_problems(registry, filters)
     if problems:
         _fail("\n".join(problems))
-    day = filters.as_of or date.today()
+    full, open_findings = full_graph(checked)
     drawn = graph.draw(
         registry,
-        run_rules(registry, day),
+        open_findings,
         filters,
         day,
         fmt,
         links=MapLinks(),
         options=graph.DrawOptions.from_settings(current_app.config),
-        extra={"revision": revision},
+        full=full,
+        extra={"revision": checked.revision[0]},
     )
     try:
         body = drawn.body

@@ -53,6 +53,7 @@ __all__ = [
     "decision_problems",
     "latest_actions",
     "needs_admin",
+    "open_and_decided",
     "review",
     "same_message",
 ]
@@ -226,6 +227,24 @@ def review(
         why = _lapse(f, decision, as_of)
         out.append(Reviewed(f, LAPSED if why else DECIDED, decision, why, action))
     return out
+
+
+def open_and_decided(reviewed: Iterable[Reviewed]) -> tuple[list[Finding], list[Finding]]:
+    """The findings still open (lapsed ones too) and those decided on, each in the order given.
+
+    The map colours its edges and nodes by the open ones and names the decided ones beside them
+    (the page and the ``render-map`` command both split the findings here).
+
+    >>> f = Finding("FLOW_NO_RETENTION", "warning", "flow", "F1", "No retention.", "", "")
+    >>> g = Finding("FLOW_NO_AGREEMENT", "error", "flow", "F1", "No agreement.", "", "")
+    >>> d = Decision("flow", "F1", "FLOW_NO_AGREEMENT", "not_applicable", "Statutory return.",
+    ...              "dpo@example.org", date(2026, 1, 5), None, "No agreement.")
+    >>> still_open, decided = open_and_decided(review([f, g], [d], date(2026, 3, 1)))
+    >>> [x.code for x in still_open], [x.code for x in decided]
+    (['FLOW_NO_RETENTION'], ['FLOW_NO_AGREEMENT'])
+    """
+    listed = list(reviewed)
+    return [r.finding for r in listed if r.is_open], [r.finding for r in listed if not r.is_open]
 
 
 def needs_admin(decision: str, severity: str) -> bool:

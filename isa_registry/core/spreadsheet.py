@@ -572,7 +572,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "signatories | partners | party organisations | organisations | partner organisations",
            help="The parties, separated by semicolons, each optionally followed by its role and the date "
            "it signed in brackets: 'dudley (controller, signed 2026-01-05); wmp (joint controller); acme "
-           "(processor)'. The role defaults to controller."),
+           "(processor, contract: DPA-2026-14)'. The role defaults to controller. A processor's "
+           "processing contract (UK GDPR Art 28(3)) comes last in its brackets, after 'contract:', "
+           "and may hold commas but not semicolons."),
         _c("controllers", "Controllers",
            "data controllers",
            help="Another way to list parties: the controllers, separated by semicolons."),
@@ -581,7 +583,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            help="The joint controllers, separated by semicolons."),
         _c("processors", "Processors",
            "data processors",
-           help="The processors, separated by semicolons."),
+           help="The processors, separated by semicolons, each optionally followed by its processing "
+           "contract's reference in brackets: 'acme (contract: DPA-2026-14)'."),
         _c("data_categories", "Data categories",
            "categories of data | categories of personal data | data shared | personal data | data items | "
            "data types | information shared",
@@ -1186,12 +1189,23 @@ class _Index:
         raise _Bad(f"'{text}' is not the key or title of an agreement in {where}")
 
 
+#: In a party's brackets, the processing contract's reference: the rest of the brackets, so that
+#: it may hold commas (``acme (processor, contract: DPA-2026-14, schedule 3)``).
+_CONTRACT = re.compile(r"(?:^|,)\s*contract(?:\s+ref(?:erence)?)?\b\s*[:=]?\s*(.*)$", flags=re.I | re.S)
+
+
 def _party(item: str, role: str | None, index: _Index) -> dict[str, Any]:
     m = re.fullmatch(r"(.*?)\s*(?:[(\[](.*)[)\]])?", item.strip(), flags=re.S)
     assert m is not None  # the pattern matches any text
     organisation = index.organisation(m[1].strip())
     signed_on = None
-    for token in (t.strip() for t in (m[2] or "").split(",")):
+    details, contract_reference = m[2] or "", None
+    contract = _CONTRACT.search(details)
+    if contract is not None:
+        details, contract_reference = details[: contract.start()], contract[1].strip()
+        if not contract_reference:
+            raise _Bad(f"'{item}' names a contract without its reference: write 'contract: DPA-2026-14'")
+    for token in (t.strip() for t in details.split(",")):
         if not token:
             continue
         words = normalise_title(token)
@@ -1207,7 +1221,10 @@ def _party(item: str, role: str | None, index: _Index) -> dict[str, Any]:
                 f"'{token}' in '{item}' is neither a role (controller, joint controller, processor) "
                 "nor a signing date"
             ) from exc
-    return {"organisation": organisation, "role": role or "controller", "signed_on": signed_on}
+    party = {"organisation": organisation, "role": role or "controller", "signed_on": signed_on}
+    if contract_reference is not None:
+        party["contract_reference"] = contract_reference
+    return party
 
 
 _ROLES_TABLE = {normalise_title(w): code for code, words in _ROLES.items() for w in (code, *words)}

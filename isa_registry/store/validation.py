@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 
 from ..core import domain, exchange, records
-from ..core.domain import Agreement, Flow, Organisation
+from ..core.domain import Agreement, Basis, Flow, Organisation
 from ..core.scope import LIVE_FLOW_STATUSES
 from .db import Session
 from .lifecycle import status_error
@@ -280,8 +280,6 @@ def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreeme
 
 def flow_fields(errors: Errors, f: Flow, known: Known, before: Flow | None) -> None:
     """A flow's own checks: who sends and receives, under what agreement, and the law it relies on."""
-    from ..core.law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
-
     check_text(errors, "name", "the flow's name", f.name, limit(records.FLOW, "name"), required=True)
     orgs = known.organisations
     for name, label in (("source", "Source"), ("recipient", "Recipient")):
@@ -328,19 +326,22 @@ def flow_fields(errors: Errors, f: Flow, known: Known, before: Flow | None) -> N
         f.law_enforcement_basis,
         domain.LAW_ENFORCEMENT_BASES,
     )
-    if any(p in SCHEDULE1_NOT_CONDITIONS for p in f.schedule1):
-        errors["schedule1"] = (
-            "Schedule 1: paragraph 5 is not a condition (it requires a policy document for Part 2); "
-            "choose the Part 2 condition relied on"
+    _schedule_fields(errors, f.basis, before.basis if before else None)
+    recipient = f.recipient_basis
+    if recipient is not None:
+        prefix = "recipient_basis-"
+        for name, label, allowed in (
+            ("regime", "regime", domain.REGIMES),
+            ("article6", "Art 6(1) lawful basis", domain.ARTICLE6_CODES),
+            ("article9", "Art 9(2) condition", domain.ARTICLE9_CODES),
+            ("law_enforcement_basis", "law enforcement basis", domain.LAW_ENFORCEMENT_BASES),
+        ):
+            _check_choice(
+                errors, prefix + name, f"{label} for the recipient", getattr(recipient, name), allowed
+            )
+        _schedule_fields(
+            errors, recipient, before.recipient_basis if before else None, prefix, "The recipient's basis, "
         )
-    elif any(p not in SCHEDULE1 for p in f.schedule1) and f.schedule1 != (
-        before.schedule1 if before else None
-    ):
-        bad = [p for p in f.schedule1 if p not in SCHEDULE1]
-        errors["schedule1"] = f"Schedule 1: there is no paragraph {', '.join(bad)} of DPA 2018 Schedule 1"
-    if any(p not in SCHEDULE8 for p in f.schedule8) and f.schedule8 != (before.schedule8 if before else None):
-        bad = [p for p in f.schedule8 if p not in SCHEDULE8]
-        errors["schedule8"] = f"Schedule 8: there is no paragraph {', '.join(bad)} of DPA 2018 Schedule 8"
     for identifier in f.legislation:
         if not _LEGISLATION_ID.match(identifier):
             errors["legislation_other"] = (
@@ -357,6 +358,37 @@ def flow_fields(errors: Errors, f: Flow, known: Known, before: Flow | None) -> N
             "transfer safeguard",
             transfer.safeguard,
             domain.TRANSFER_SAFEGUARDS,
+        )
+
+
+def _schedule_fields(
+    errors: Errors, basis: Basis, before: Basis | None, prefix: str = "", whose: str = ""
+) -> None:
+    """A basis's Schedule 1 and Schedule 8 paragraphs must be conditions as in force; a value that
+    was saved before and is unchanged is kept (an edit of something else does not fail on it).
+
+    ``prefix`` names the fields of a nested basis (``recipient_basis-``), ``whose`` starts the
+    messages about it."""
+    from ..core.law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
+
+    if any(p in SCHEDULE1_NOT_CONDITIONS for p in basis.schedule1):
+        errors[prefix + "schedule1"] = (
+            f"{whose}Schedule 1: paragraph 5 is not a condition (it requires a policy document for "
+            "Part 2); choose the Part 2 condition relied on"
+        )
+    elif any(p not in SCHEDULE1 for p in basis.schedule1) and basis.schedule1 != (
+        before.schedule1 if before else None
+    ):
+        bad = [p for p in basis.schedule1 if p not in SCHEDULE1]
+        errors[prefix + "schedule1"] = (
+            f"{whose}Schedule 1: there is no paragraph {', '.join(bad)} of DPA 2018 Schedule 1"
+        )
+    if any(p not in SCHEDULE8 for p in basis.schedule8) and basis.schedule8 != (
+        before.schedule8 if before else None
+    ):
+        bad = [p for p in basis.schedule8 if p not in SCHEDULE8]
+        errors[prefix + "schedule8"] = (
+            f"{whose}Schedule 8: there is no paragraph {', '.join(bad)} of DPA 2018 Schedule 8"
         )
 
 

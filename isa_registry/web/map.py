@@ -32,11 +32,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
 from ..core import graph
+from ..core.decisions import open_and_decided
 from ..core.domain import Finding, Registry
 from ..core.graph.render import DotBusy
 from ..core.law import CATEGORIES
@@ -157,21 +159,22 @@ def _store_quietly(path: Path, body: bytes, revision: int) -> None:
         current_app.logger.warning("Map render not cached in %s: %s", path.parent, exc)
 
 
-def open_and_decided(checked: CheckedRegistry) -> tuple[list[Finding], list[Finding]]:
-    """The findings still open (lapsed ones too), which colour the map, and those decided on."""
-    reviewed = checked.reviewed
-    return [r.finding for r in reviewed if r.is_open], [r.finding for r in reviewed if not r.is_open]
-
-
-def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> graph.MapFile:
-    """The map in ``fmt``, its pictures kept on disk, its whole graph kept per registry revision."""
-    open_findings, decided = open_and_decided(checked)
+def full_graph(checked: CheckedRegistry) -> tuple[nx.MultiDiGraph[str], list[Finding]]:
+    """The whole map's graph on the checked date, kept per registry revision (the page and the
+    API's map share it), coloured by the open findings; and those open findings."""
+    open_findings, decided = open_and_decided(checked.reviewed)
     full = per_revision(
         checked.revision,
         "map-graph",
         checked.as_of,
         lambda: graph.build_graph(checked.live, open_findings, checked.as_of, decided=decided),
     )
+    return full, open_findings
+
+
+def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> graph.MapFile:
+    """The map in ``fmt``, its pictures kept on disk, its whole graph kept per registry revision."""
+    full, open_findings = full_graph(checked)
     return graph.draw(
         checked.live,
         open_findings,

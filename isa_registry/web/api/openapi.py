@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from ...core import exchange
 from ...core.domain import SEVERITIES
 from ...core.rules import CODES
+from ...core.vocabulary import DECISION, FINDING_STATE
 from .base import PREFIX, PROBLEM_JSON, bp, json_response
 from .records import FILTERS, MAX_PER_PAGE, OPERATIONS, PER_PAGE, SORTS, TYPES
 
@@ -190,6 +191,13 @@ def _report_operations() -> dict[str, dict[str, Any]]:
         _query("code", "Only findings with this code", {"type": "string", "enum": sorted(CODES)}),
         _query("severity", "Only findings of this severity", {"type": "string", "enum": list(SEVERITIES)}),
         _query(
+            "state",
+            "Only findings in this state: open (no decision in force), decided (accepted or not "
+            "applicable, and still holding) or lapsed (decided, but past its review date or changed since)",
+            {"type": "string", "enum": list(FINDING_STATE.codes)},
+        ),
+        _query("owner", "Only findings whose action is owned by this e-mail address", {"type": "string"}),
+        _query(
             "organisation",
             "Only findings about this organisation, its agreements and flows",
             {"type": "string"},
@@ -349,9 +357,32 @@ def _components() -> dict[str, Any]:
     for section, name in _NAMES.items():
         document["properties"][section] = {"type": "array", "items": _ref(name)}
     schemas["Document"] = document
+    date_or_null = {"type": ["string", "null"], "format": "date"}
+    schemas["Decision"] = {
+        "type": "object",
+        "description": "The decision in force on a finding (kept when it has lapsed)",
+        "required": ["decision", "reason", "decided_by", "decided_on", "review_by"],
+        "properties": {
+            "decision": {"type": "string", "enum": list(DECISION.codes)},
+            "reason": {"type": "string"},
+            "decided_by": {"type": "string", "description": "The e-mail address of whoever decided"},
+            "decided_on": {"type": "string", "format": "date"},
+            "review_by": {**date_or_null, "description": "When the decision lapses; null for none"},
+        },
+    }
     schemas["Finding"] = {
         "type": "object",
-        "required": ["code", "severity", "subject_type", "subject_key", "message", "remedy", "reference"],
+        "required": [
+            "code",
+            "severity",
+            "subject_type",
+            "subject_key",
+            "message",
+            "remedy",
+            "reference",
+            "state",
+            "decision",
+        ],
         "properties": {
             "code": {"type": "string"},
             "severity": {"type": "string", "enum": list(SEVERITIES)},
@@ -360,6 +391,14 @@ def _components() -> dict[str, Any]:
             "message": {"type": "string"},
             "remedy": {"type": "string"},
             "reference": {"type": "string"},
+            "state": {"type": "string", "enum": list(FINDING_STATE.codes)},
+            "decision": {
+                "description": (
+                    "Null while the finding is open; else the decision in force (kept when lapsed), "
+                    "as `check --format json` gives it"
+                ),
+                "oneOf": [{"type": "null"}, _ref("Decision")],
+            },
         },
     }
     schemas["FindingPage"] = {

@@ -12,11 +12,13 @@ from ...core import exchange, graph, ropa
 from ...core.dates import InvalidDate, parse_as_of
 from ...core.domain import SEVERITIES
 from ...core.rules import CODES, summarise
+from ...core.vocabulary import FINDING_STATE
 from ...store import imports
 from ...store.db import db
-from ...store.queries import checked_registry, per_revision, registry_revision
+from ...store.queries import checked_registry, registry_revision
 from ...store.services import slice_page
 from ..findings import Filters, selection_for
+from ..map import full_graph
 from ..map_query import MapLinks, filters_from_query
 from ..ropa import ropa_file
 from .base import ApiError, bp, caller, json_body, json_response, requires
@@ -33,7 +35,11 @@ def _as_of() -> date:
 
 @bp.get("/findings")
 def findings() -> Response:
-    """The rules' findings as of a date (``as_of``, today by default), filtered as on the findings page."""
+    """The rules' findings as of a date (``as_of``, today by default), filtered as on the findings page.
+
+    Each finding has its ``state`` and ``decision`` as ``check --format json`` gives them
+    (:meth:`isa_registry.core.decisions.Reviewed.as_dict`).
+    """
     as_of = _as_of()
     filters = Filters.from_args(request.args)
     if filters.severity and filters.severity not in SEVERITIES:
@@ -42,13 +48,19 @@ def findings() -> Response:
     if filters.code and filters.code not in CODES:
         message = f"{filters.code} is not a finding code"
         raise ApiError(400, message, [{"field": "code", "message": message}])
+    if filters.state and filters.state not in FINDING_STATE:
+        message = f"state must be one of {', '.join(FINDING_STATE.codes)}"
+        raise ApiError(400, message, [{"field": "state", "message": message}])
     checked = checked_registry(as_of)
+    # By the finding itself (equal, not the same object: the selection is kept apart from the
+    # checked registry), as one record can have two findings of one code with two messages.
+    reviewed = {r.finding: r for r in checked.reviewed}
     selection = selection_for(checked, filters)
     page = slice_page(selection.shown, _whole("page", 1, 1), _whole("per_page", PER_PAGE, 1, MAX_PER_PAGE))
     body = {
         "as_of": as_of.isoformat(),
         "summary": summarise(selection.shown),
-        "items": [f.as_dict() for f in page.items],
+        "items": [reviewed[f].as_dict() for f in page.items],
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
@@ -58,7 +70,8 @@ def findings() -> Response:
 
 @bp.get("/map")
 def data_map() -> Response:
-    """The data map as node-link JSON, with the map page's filters (``as_of``, ``organisation``...)."""
+    """The data map as node-link JSON, with the map page's filters (``as_of``, ``organisation``...),
+    coloured by the open findings with the decided ones named, as on the page."""
     filters, problems = filters_from_query(request.args)
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
@@ -67,15 +80,10 @@ def data_map() -> Response:
     problems = graph.filter_problems(checked.live, filters)
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
-    full = per_revision(
-        checked.revision,
-        "map-graph",
-        checked.as_of,
-        lambda: graph.build_graph(checked.live, checked.findings, checked.as_of),
-    )
+    full, open_findings = full_graph(checked)
     drawn = graph.draw(
         checked.live,
-        checked.findings,
+        open_findings,
         filters,
         as_of,
         "json",
