@@ -30,7 +30,7 @@ latest decided counts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -54,6 +54,7 @@ __all__ = [
     "latest_actions",
     "needs_admin",
     "review",
+    "review_again",
     "same_message",
 ]
 
@@ -226,6 +227,30 @@ def review(
         why = _lapse(f, decision, as_of)
         out.append(Reviewed(f, LAPSED if why else DECIDED, decision, why, action))
     return out
+
+
+def review_again(
+    previous: Iterable[Reviewed],
+    findings: Iterable[Finding],
+    decisions: Iterable[Decision],
+    as_of: date,
+    actions: Iterable[Action] = (),
+    changed: Collection[FindingId] = frozenset(),
+) -> list[Reviewed]:
+    """:func:`review`, given ``previous``: the review on the same ``as_of`` of earlier findings, with
+    the same decisions and actions except those on the findings ``changed``.
+
+    A finding that is the very object reviewed before, and is not among ``changed``, keeps its
+    review; the others (the findings a re-check worked out again) are reviewed afresh.
+    """
+    before = {id(r.finding): r for r in previous}
+    findings = list(findings)
+
+    def again(f: Finding) -> bool:
+        return id(f) not in before or (f.subject_type, f.subject_key, f.code) in changed
+
+    fresh = iter(review([f for f in findings if again(f)], decisions, as_of, actions))
+    return [next(fresh) if again(f) else before[id(f)] for f in findings]
 
 
 def needs_admin(decision: str, severity: str) -> bool:
