@@ -10,11 +10,13 @@ imports the same app first (the same starting memory).
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -315,7 +317,67 @@ def map_render(url: str, cache_dir: str, dot_out: str, repeats: int) -> dict[str
     }
 
 
+# --- After an edit ------------------------------------------------------------------------------
+
+
+def _signed_in_client(app: Flask) -> Any:
+    with app.app_context():
+        add_user(*BENCH_USER)
+    client = app.test_client()
+    signed_in = client.post("/login", data={"email": BENCH_USER[0], "password": BENCH_USER[1]})
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"could not sign in: {signed_in.status_code}")
+    return client
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank percentile ``p`` (0 to 100) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def after_edit(url: str, path: str, edits: int) -> dict[str, Any]:
+    """The first request for ``path`` after one flow's retention is edited, ``edits`` times, flows
+    spread over the registry; and the same request, warm, just before each edit (the floor).
+
+    The edit is written as an editor's save writes it (``services.update_flow``: the row, its
+    audit entry, one transaction), outside any request, so the process serving the page learns of it
+    only as a worker does: from the revision its next request reads.
+    """
+    from isa_registry.store import services
+    from isa_registry.store.queries import load_registry
+
+    app = make_app(url, WTF_CSRF_ENABLED=False)
+    client = _signed_in_client(app)
+
+    def get() -> None:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path}: {response.status_code}")
+
+    get()
+    get()
+    with app.app_context():
+        keys = sorted(load_registry().flows)
+    step = max(1, len(keys) // edits)
+    floor, subject = [], []
+    for n, key in enumerate(keys[::step][:edits]):
+        floor.append(_timed(get)[0])
+        with app.app_context():
+            flow, version = services.get_flow(db.session, key)
+            services.update_flow(db.session, "bench", key, replace(flow, retention=f"{n + 1} years"), version)
+        subject.append(_timed(get)[0])
+    return {
+        "seconds": percentile(subject, 50),
+        "p99_seconds": percentile(subject, 99),
+        "floor_seconds": percentile(floor, 50),
+        "floor_p99_seconds": percentile(floor, 99),
+        "edits": len(subject),
+    }
+
+
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {
+    "after-edit": after_edit,
     "import-floor": import_floor,
     "import": import_subject,
     "load": load,

@@ -230,27 +230,24 @@ def review(
 
 
 def review_again(
-    previous: Iterable[Reviewed],
-    findings: Iterable[Finding],
+    previous: list[Reviewed],
+    findings: list[Finding],
     decisions: Iterable[Decision],
     as_of: date,
     actions: Iterable[Action] = (),
-    changed: Collection[FindingId] = frozenset(),
+    subjects: Collection[tuple[str, str]] = frozenset(),
 ) -> list[Reviewed]:
-    """:func:`review`, given ``previous``: the review on the same ``as_of`` of earlier findings, with
-    the same decisions and actions except those on the findings ``changed``.
+    """:func:`review` of ``findings``, given ``previous``: the review on the same ``as_of`` of
+    earlier findings that differ only about the records ``subjects`` (type, key), with decisions
+    and actions that differ only on findings about those records.
 
-    A finding that is the very object reviewed before, and is not among ``changed``, keeps its
-    review; the others (the findings a re-check worked out again) are reviewed afresh.
+    The reviews of the findings about every other record are kept; only those about ``subjects``
+    are reviewed afresh. Both lists are sorted as the rules sort findings.
     """
-    before = {id(r.finding): r for r in previous}
-    findings = list(findings)
+    from .rules.incremental import about_subjects, with_inserted, without_subjects
 
-    def again(f: Finding) -> bool:
-        return id(f) not in before or (f.subject_type, f.subject_key, f.code) in changed
-
-    fresh = iter(review([f for f in findings if again(f)], decisions, as_of, actions))
-    return [next(fresh) if again(f) else before[id(f)] for f in findings]
+    fresh = review(about_subjects(findings, subjects), decisions, as_of, actions)
+    return with_inserted(without_subjects(previous, subjects), fresh)
 
 
 def needs_admin(decision: str, severity: str) -> bool:

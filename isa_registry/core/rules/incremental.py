@@ -22,14 +22,26 @@ reads something it did not declare then gives a different finding, and the equiv
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from ..domain import Agreement, Finding, Flow, Organisation, Registry
+from ..domain import SEVERITIES, Agreement, Finding, Flow, Organisation, Registry
+from ..scope import SEVERITY_RANK
 from ._common import AGREEMENT, AGREEMENTS, DEPENDS, ENDS, FLOWS, PARTIES, SUCCESSORS, Depends, run_memo
 
-__all__ = ["SELF", "Changed", "affected", "rerun"]
+__all__ = [
+    "SELF",
+    "Changed",
+    "about_subjects",
+    "affected",
+    "flow_keys_by_agreement",
+    "recheck",
+    "rerun",
+    "successors",
+    "with_inserted",
+    "without_subjects",
+]
 
 #: A change: the records changed, each as (record type, key); created, edited, archived, restored.
 Changed = Iterable[tuple[str, str]]
@@ -39,6 +51,69 @@ SELF = "self"
 _INSERT_LIMIT = 200
 
 R = TypeVar("R", Organisation, Agreement, Flow)
+T = TypeVar("T")
+
+
+# --- Lists sorted as the rules sort findings -----------------------------------------------------
+#
+# The findings (and anything kept in their order, such as their reviews) are sorted by severity,
+# then subject type and key (:func:`~isa_registry.core.rules.sort_key`), so the findings about one
+# record lie in at most one run per severity: found by bisection, without going through the list.
+
+
+def _finding(item: Any) -> Finding:
+    return item if isinstance(item, Finding) else item.finding
+
+
+def _prefix(item: Any) -> tuple[int, str, str]:
+    f = _finding(item)
+    return (SEVERITY_RANK[f.severity], f.subject_type, f.subject_key)
+
+
+def _runs(items: Sequence[Any], subjects: Collection[tuple[str, str]]) -> list[tuple[int, int]]:
+    runs = []
+    for rank in range(len(SEVERITIES)):
+        for subject_type, key in subjects:
+            target = (rank, subject_type, key)
+            lo = bisect.bisect_left(items, target, key=_prefix)
+            hi = bisect.bisect_right(items, target, lo=lo, key=_prefix)
+            if lo < hi:
+                runs.append((lo, hi))
+    return sorted(runs)
+
+
+def about_subjects(items: Sequence[T], subjects: Collection[tuple[str, str]]) -> list[T]:
+    """The items about the ``subjects`` (type, key), in order, from ``items``: findings, or objects
+    with a ``finding``, sorted as the rules sort them."""
+    return [item for lo, hi in _runs(items, subjects) for item in items[lo:hi]]
+
+
+def without_subjects(
+    items: Sequence[T], subjects: Collection[tuple[str, str]], keep: Callable[[T], bool] | None = None
+) -> list[T]:
+    """A copy of ``items`` (sorted as :func:`about_subjects` says) less those about the
+    ``subjects``, except those ``keep`` says to keep."""
+    out: list[T] = []
+    start = 0
+    for lo, hi in _runs(items, subjects):
+        out.extend(items[start:lo])
+        if keep is not None:
+            out.extend(item for item in items[lo:hi] if keep(item))
+        start = hi
+    out.extend(items[start:])
+    return out
+
+
+def with_inserted(items: list[T], new: Iterable[T]) -> list[T]:
+    """``items`` (a list of one's own, sorted as the rules sort findings) with ``new`` put in place."""
+    from . import sort_key
+
+    new = sorted(new, key=lambda item: sort_key(_finding(item)))
+    if len(new) > _INSERT_LIMIT:
+        return sorted([*items, *new], key=lambda item: sort_key(_finding(item)))
+    for item in new:
+        bisect.insort_right(items, item, key=lambda item: sort_key(_finding(item)))
+    return items
 
 
 def _live(records: dict[str, R], key: str | None) -> R | None:
@@ -115,10 +190,20 @@ def affected(before: Registry, after: Registry, changed: Changed) -> dict[tuple[
 class _Views:
     """The registries each rule is run on: its subjects and only what it declared it reads."""
 
-    def __init__(self, registry: Registry, flows_wanted: set[str], agreements_wanted: set[str]):
+    def __init__(
+        self,
+        registry: Registry,
+        flows_wanted: set[str],
+        agreements_wanted: set[str],
+        flow_keys_of: Mapping[str, Collection[str]] | None,
+    ):
         self.registry = registry
         self.flows_of: dict[str, list[Flow]] = {}
-        if flows_wanted:
+        if flows_wanted and flow_keys_of is not None:
+            for wanted in flows_wanted:
+                found = (_live(registry.flows, k) for k in flow_keys_of.get(wanted, ()))
+                self.flows_of[wanted] = [f for f in found if f is not None and f.agreement == wanted]
+        elif flows_wanted:
             for flow in registry.flows.values():
                 if flow.agreement in flows_wanted and not flow.archived:
                     self.flows_of.setdefault(flow.agreement, []).append(flow)
@@ -175,6 +260,15 @@ class _Views:
         return Registry(organisations=organisations, agreements=agreements, flows=flows)
 
 
+def flow_keys_by_agreement(registry: Registry) -> dict[str, frozenset[str]]:
+    """The keys of the flows that name each agreement (for :func:`recheck`)."""
+    found: dict[str, set[str]] = {}
+    for flow in registry.flows.values():
+        if flow.agreement:
+            found.setdefault(flow.agreement, set()).add(flow.key)
+    return {agreement: frozenset(keys) for agreement, keys in found.items()}
+
+
 def rerun(
     registry: Registry,
     previous: list[Finding],
@@ -189,7 +283,24 @@ def rerun(
     description); the others are the very objects of ``previous``. Archived records are left out,
     as :func:`~isa_registry.core.rules.run_rules` leaves them.
     """
-    from . import RULES, sort_key
+    return recheck(registry, previous, changed, as_of, before)[0]
+
+
+def recheck(
+    registry: Registry,
+    previous: list[Finding],
+    changed: Changed,
+    as_of: date,
+    before: Registry,
+    flow_keys_of: Mapping[str, Collection[str]] | None = None,
+) -> tuple[list[Finding], set[tuple[str, str]]]:
+    """:func:`rerun`, and the subjects (type and key) whose findings were worked out again: every
+    finding about any other record is the same object as in ``previous``.
+
+    ``flow_keys_of`` may give, for each agreement key, the keys of (at least) the flows of
+    ``registry`` that name it (:func:`flow_keys_by_agreement`), so as not to go through every flow.
+    """
+    from . import RULES
 
     changed = list(changed)
     subjects = affected(before, registry, changed)
@@ -200,12 +311,14 @@ def rerun(
         keys = set().union(*(subjects[(depends.subject, read)] for read in (SELF, *depends.reads)))
         if keys:
             work.append((code, depends, keys))
+    redone = {(d.subject, key) for _, d, keys in work for key in keys}
     if not work:
-        return previous
+        return previous, redone
     views = _Views(
         registry,
         set().union(*(keys for _, d, keys in work if d.subject == "agreement" and FLOWS in d.reads)),
         set().union(*(keys for _, d, keys in work if d.subject == "organisation" and AGREEMENTS in d.reads)),
+        flow_keys_of,
     )
     by_code = {rule.__name__.upper(): rule for rule in RULES}
     fresh: list[Finding] = []
@@ -213,10 +326,8 @@ def rerun(
         view = views.view(depends, keys)
         with run_memo(view):
             fresh.extend(f for f in by_code[code](view, as_of) if f.subject_key in keys)
-    redone = {code: keys for code, _, keys in work}
-    kept = [f for f in previous if f.code not in redone or f.subject_key not in redone[f.code]]
-    if len(fresh) > _INSERT_LIMIT:
-        return sorted(kept + fresh, key=sort_key)
-    for finding in sorted(fresh, key=sort_key):
-        bisect.insort_right(kept, finding, key=sort_key)
-    return kept
+    codes = {code: keys for code, _, keys in work}
+    kept = without_subjects(
+        previous, redone, keep=lambda f: f.code not in codes or f.subject_key not in codes[f.code]
+    )
+    return with_inserted(kept, fresh), redone
