@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -376,7 +377,111 @@ def after_edit(url: str, path: str, edits: int) -> dict[str, Any]:
     }
 
 
+# --- Decisions ---------------------------------------------------------------------------------
+
+
+def _decision_rows(findings: list[Any], decided_by: str) -> list[dict[str, Any]]:
+    """The ``finding_decision`` rows of a "does not apply here" decision on each finding."""
+    return [
+        {
+            "subject_type": f.subject_type,
+            "subject_key": f.subject_key,
+            "code": f.code,
+            "decision": "not_applicable",
+            "reason": "Checked by the benchmark.",
+            "decided_by": decided_by,
+            "decided_on": date.today(),
+            "review_by": None,
+            "message": f.message,
+            "withdrawn_on": None,
+        }
+        for f in findings
+    ]
+
+
+def bulk_decisions(url: str, count: int) -> dict[str, Any]:
+    """Deciding ``count`` findings of one code in one request (``POST /findings/decide``, as the
+    findings page's "decide on these together" sends it), in a process whose registry is warm;
+    against inserting the same rows with one executemany (the floor), each committed."""
+    from sqlalchemy import delete, insert
+
+    from isa_registry.store.models import FindingDecision
+    from isa_registry.store.queries import checked_registry
+
+    app = make_app(url, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        add_user("bench-admin@bench.invalid", BENCH_USER[1], role="admin")
+    client = app.test_client()
+    signed_in = client.post("/login", data={"email": "bench-admin@bench.invalid", "password": BENCH_USER[1]})
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"could not sign in: {signed_in.status_code}")
+    if client.get("/findings").status_code != 200:
+        raise RuntimeError("the findings page did not load")
+    with app.app_context():
+        findings = checked_registry(date.today()).findings
+        by_code: dict[str, list[Any]] = {}
+        for f in findings:
+            by_code.setdefault(f.code, []).append(f)
+        code, chosen = max(by_code.items(), key=lambda item: len(item[1]))
+        chosen = chosen[:count]
+        table = FindingDecision.__table__
+        rows = _decision_rows(chosen, "bench-admin@bench.invalid")
+
+        def floor() -> None:
+            with db.engine.begin() as conn:
+                conn.execute(insert(table), rows)
+
+        floor_seconds, _ = _timed(floor)
+        with db.engine.begin() as conn:
+            conn.execute(delete(table))
+    form = {
+        "finding": [f"{f.subject_type}|{f.subject_key}|{f.code}" for f in chosen],
+        "decision": "not_applicable",
+        "reason": "Checked by the benchmark.",
+    }
+    seconds, response = _timed(lambda: client.post("/findings/decide", data=form))
+    if response.status_code != 302:
+        raise RuntimeError(f"POST /findings/decide answered {response.status_code}")
+    after, _ = _timed(lambda: client.get("/findings"))
+    return {
+        "seconds": seconds,
+        "floor_seconds": floor_seconds,
+        "code": code,
+        "decided": len(chosen),
+        "next_page_seconds": after,
+    }
+
+
+def check_decided(url: str, every: int) -> dict[str, Any]:
+    """``flask check`` with a decision on every ``every``-th finding: load the registry and the
+    decisions, run every rule, review each finding against its decision (set-up untimed: the
+    decisions inserted with one executemany)."""
+    from sqlalchemy import insert
+
+    from isa_registry.core.decisions import review
+    from isa_registry.core.rules import run_rules
+    from isa_registry.store.decisions import load_decisions
+    from isa_registry.store.models import FindingDecision
+    from isa_registry.store.queries import load_registry
+
+    with make_app(url).app_context():
+        findings = run_rules(load_registry(), TODAY)
+        with db.engine.begin() as conn:
+            conn.execute(
+                insert(FindingDecision.__table__), _decision_rows(findings[::every], "bench@bench.invalid")
+            )
+
+        def work() -> list[Any]:
+            checked = run_rules(load_registry(), TODAY)
+            return review(checked, load_decisions(db.session), TODAY)
+
+        seconds, reviewed = _timed(work)
+    return {"seconds": seconds, "findings": len(reviewed), "decided": sum(not r.is_open for r in reviewed)}
+
+
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {
+    "bulk-decisions": bulk_decisions,
+    "check-decided": check_decided,
     "after-edit": after_edit,
     "import-floor": import_floor,
     "import": import_subject,

@@ -7,15 +7,18 @@ import re
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bench.generate import generate
+from isa_registry.core.exchange import parse_document
 from isa_registry.store import cache, services
 from isa_registry.store import decisions as store_decisions
 from isa_registry.store.db import db
 from isa_registry.store.queries import LOADS, checked_registry, load_registry
 from isa_registry.web.findings import Filters, _select, filter_choices, filter_options, selection_for
-from tests.conftest import Auth
+from tests.conftest import Auth, demo_registry, store
 
 PAGES = [
     "/findings",
@@ -79,9 +82,17 @@ def test_the_findings_page_after_each_kind_of_change_is_the_page_a_fresh_process
             assert _page(viewer, page) == updated[page], page
 
 
-def test_the_findings_selection_is_updated_to_what_selecting_afresh_gives(dudley: Flask) -> None:
-    with dudley.test_request_context():
-        for edit in _edits(dudley):
+@pytest.fixture(params=["dudley", "S"])
+def partnership(request: pytest.FixtureRequest, app: Flask) -> Flask:
+    """The demo partnership, and the benchmark's S registry (whose rules find several things of
+    one code about one record)."""
+    store(app, demo_registry() if request.param == "dudley" else parse_document(generate("S")))
+    return app
+
+
+def test_the_findings_selection_is_updated_to_what_selecting_afresh_gives(partnership: Flask) -> None:
+    with partnership.test_request_context():
+        for edit in _edits(partnership):
             for filters in FILTERS:
                 selection_for(checked_registry(date.today()), filters)
             edit()
@@ -90,6 +101,7 @@ def test_the_findings_selection_is_updated_to_what_selecting_afresh_gives(dudley
             assert checked.since is not None
             for filters in FILTERS:
                 assert selection_for(checked, filters) == _select(checked, checked.findings, filters)
+            assert checked.reviewed_by_id == {r.id: r for r in checked.reviewed}
             assert filter_options(checked) == filter_choices(
                 checked.live, sorted({a.owner for a in checked.actions})
             )

@@ -343,7 +343,7 @@ def _carry_reviews_by_id(earlier: CheckedRegistry, checked: CheckedRegistry) -> 
     touched = checked.since.touched
     by_id = dict(earlier.reviewed_by_id)
     for r in about_subjects(earlier.reviewed, touched):
-        del by_id[r.id]
+        by_id.pop(r.id, None)  # a rule may find more than one thing about a record
     for r in about_subjects(checked.reviewed, touched):
         by_id[r.id] = r
     checked.__dict__["reviewed_by_id"] = by_id  # functools.cached_property keeps its value there
