@@ -471,7 +471,7 @@ def check_decided(url: str, every: int) -> dict[str, Any]:
     """``flask check`` with a decision on every ``every``-th finding: load the registry and the
     decisions, run every rule, review each finding against its decision (set-up untimed: the
     decisions inserted with one executemany)."""
-    from sqlalchemy import insert
+    from sqlalchemy import delete, insert
 
     from isa_registry.core.decisions import review
     from isa_registry.core.rules import run_rules
@@ -481,10 +481,12 @@ def check_decided(url: str, every: int) -> dict[str, Any]:
 
     with make_app(url).app_context():
         findings = run_rules(load_registry(), TODAY)
+        # One decision per finding decided (a rule may find several things of one code about one
+        # record: they are one finding to decide), the same rows in every run on this database.
+        chosen = list({(f.subject_type, f.subject_key, f.code): f for f in findings[::every]}.values())
         with db.engine.begin() as conn:
-            conn.execute(
-                insert(FindingDecision.__table__), _decision_rows(findings[::every], "bench@bench.invalid")
-            )
+            conn.execute(delete(FindingDecision.__table__))
+            conn.execute(insert(FindingDecision.__table__), _decision_rows(chosen, "bench@bench.invalid"))
 
         def work() -> list[Any]:
             checked = run_rules(load_registry(), TODAY)

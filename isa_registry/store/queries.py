@@ -243,8 +243,12 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     (:data:`isa_registry.store.cache.REGISTRIES`).
 
     After a change, the registry kept for an earlier revision is brought up to date from the audit
-    entries since (:func:`replay_changes`), which is quicker than reading every table again; the
-    rules then run on the result. Anything unexpected falls back to reading the tables.
+    entries since (:func:`replay_changes`), which is quicker than reading every table again. When
+    it was checked on the same date, only the findings the changed records can alter are worked
+    out again (:func:`isa_registry.core.rules.recheck`, from what each rule declares it reads), and
+    only those and the findings whose decisions or actions changed are reviewed again; the result
+    says what changed (:attr:`CheckedRegistry.since`) so that the pages can update what they keep.
+    Anything unexpected falls back to reading the tables.
     """
     session = session or db.session
     revision, any_decisions, any_actions = _revision_and_what_is_decided(session)
