@@ -1,4 +1,4 @@
-"""The HTTP rows: gunicorn with two workers on PostgreSQL, loaded by ``wrk`` on 127.0.0.1.
+"""The HTTP rows: gunicorn with four workers on PostgreSQL, loaded by ``wrk`` on 127.0.0.1.
 
 A dedicated database (``isa_bench``) is created, filled with the document's rows and dropped at
 the end. The benchmark signs in once with the standard library's ``http.client`` (the CSRF token
@@ -33,7 +33,9 @@ __all__ = ["BENCH_DATABASE", "WrkResult", "http_rows", "parse_wrk"]
 
 BENCH_DATABASE = "isa_bench"
 USER_AGENT = "isa-registry-bench"
-P99_TARGET = 10.0
+P99_TARGET = 5.0
+#: gunicorn workers serving the pages.
+WORKERS = 4
 #: gunicorn's worker timeout, and the client's: far beyond any page that could meet its target.
 GUNICORN_TIMEOUT = 300
 #: A slow page is loaded for longer than the usual run, up to this many times its length.
@@ -202,7 +204,7 @@ def _wait_until_up(client: _Client, server: subprocess.Popen[bytes], log: Path) 
 def http_rows(
     doc: dict[str, Any], doc_path: Path, label: str, admin_url: str, duration: int, tmp: Path
 ) -> list[Row]:
-    """Serve the document from PostgreSQL with gunicorn (2 workers) and load each page with wrk."""
+    """Serve the document from PostgreSQL with gunicorn (:data:`WORKERS` workers); load each page with wrk."""
     flow = next(f["key"] for f in doc["flows"] if not f.get("archived") and f.get("agreement"))
     pages = [
         ("flows list", "/flows/"),
@@ -233,7 +235,7 @@ def http_rows(
                     "-m",
                     "gunicorn",
                     "--workers",
-                    "2",
+                    str(WORKERS),
                     "--bind",
                     f"127.0.0.1:{port}",
                     "--timeout",
@@ -328,7 +330,7 @@ def _page_row(
             floor=f"{floor.p99 * 1000:.1f} ms",
             details={**details, "seconds": warm[2], "errors": len(degraded), "note": _TOO_SLOW},
         )
-    # A slow page gets long enough for about ten rounds of requests through the two workers.
+    # A slow page gets long enough for about ten rounds of requests through the workers.
     seconds = min(duration * LONGEST_RUN, max(duration, math.ceil(warm[2] * 10)))
     result, _ = _wrk(port, path, cookie, seconds, extra)
     if result.requests == 0:

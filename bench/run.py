@@ -19,20 +19,46 @@ from typing import Any
 
 from . import generate, worker
 from .http import http_rows
-from .measure import MIB, SECRET_KEY, Measured, Row, StepFailed, format_table, run_worker
+from .measure import (
+    MIB,
+    SECRET_KEY,
+    Measured,
+    Row,
+    StepFailed,
+    format_table,
+    run_measured,
+    run_worker,
+    worker_env,
+)
 
 __all__ = ["main", "run"]
 
 MEMORY_LIMIT = 512 * MIB
 MEMORY_RATIO = 2.0
-TARGETS = {"import": 3.0, "check": 2.0, "ropa": 1.5, "map": 1.3, "map_cached": 0.05}
+TARGETS = {
+    "import": 3.0,
+    "check": 1.5,
+    "ropa": 1.5,
+    "map": 1.3,
+    "map_cached": 0.05,
+    "after_edit": 3.0,
+    "bulk_decisions": 5.0,
+    "cli": 1.3,
+}
+#: How many edits the "after an edit" row makes, how many findings the bulk row decides, and
+#: which finding of every so many the "check with decisions" row has decided.
+EDITS = 50
+BULK = 500
+DECIDED_EVERY = 10
+#: How many times each command line of the CLI row is started; the quickest run of each counts.
+CLI_REPEATS = 5
 #: wrk's duration per URL, and how many times the map is drawn, by size (a quick S, a full L).
 WRK_SECONDS = {"S": 2, "M": 5, "L": 10}
 MAP_REPEATS = 3
 #: How many times the floor and the subject of the import, check and ROPA rows each run.
 PAIR_REPEATS = 3
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-ROWS = ("import", "check", "ropa", "map", "http")
+ROWS = ("import", "check", "ropa", "map", "edits", "cli", "http")
 
 
 def _sqlite(tmp: Path, name: str) -> str:
@@ -128,6 +154,81 @@ def check_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
     )
 
 
+def check_decided_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
+    """``flask check`` with a decision on every tenth finding (loading and reviewing them too),
+    against loading the registry alone: the check row's target."""
+    url = _sqlite(tmp, "check-decided")
+    worker.load(str(doc_path), url)
+    return _pair(
+        f"check {label} with decisions",
+        TARGETS["check"],
+        lambda n: ("check-floor", {"url": url}),
+        lambda n: ("check-decided", {"url": url, "every": DECIDED_EVERY}),
+    )[:1]
+
+
+def edit_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
+    """The findings page after an edit, and deciding findings in bulk, each in a warm process."""
+    url = _sqlite(tmp, "edits")
+    worker.load(str(doc_path), url)
+    result, _ = run_worker("after-edit", url=url, path="/findings", edits=EDITS)
+    rows = [
+        _time_row(
+            f"after an edit, {label}: findings page, first request ({which})",
+            result[subject],
+            result[floor],
+            TARGETS["after_edit"],
+            edits=result["edits"],
+            cpu_seconds=result[f"cpu_{subject}"],
+            floor_cpu_seconds=result[f"cpu_{floor}"],
+        )
+        for which, subject, floor in (
+            ("p50", "seconds", "floor_seconds"),
+            ("p99", "p99_seconds", "floor_p99_seconds"),
+        )
+    ]
+    url = _sqlite(tmp, "bulk")
+    worker.load(str(doc_path), url)
+    result, _ = run_worker("bulk-decisions", url=url, count=BULK)
+    rows.append(
+        _time_row(
+            f"bulk decisions, {label}: {result['decided']} findings in one request",
+            result["seconds"],
+            result["floor_seconds"],
+            TARGETS["bulk_decisions"],
+            code=result["code"],
+            next_page_seconds=result["next_page_seconds"],
+        )
+    )
+    return rows
+
+
+def _started(cmd: list[str], env: dict[str, str], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        best = min(best, run_measured(cmd, env=env).wall_seconds)
+    return best
+
+
+def cli_rows(tmp: Path) -> list[Row]:
+    """``flask --app wsgi --help``, and a command that reads the database (``verify-audit`` on an
+    empty one), against ``python -c "import flask, flask_sqlalchemy"``: the quickest of a few runs
+    each, with the bytecode written first, as an installed application has it."""
+    env = worker_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["DATABASE_URL"] = _sqlite(tmp, "cli")
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    if run_measured([*flask, "db", "upgrade"], env=env).returncode != 0:
+        raise StepFailed("flask db upgrade failed")
+    floor = _started([sys.executable, "-c", "import flask, flask_sqlalchemy"], env, CLI_REPEATS)
+    help_seconds = _started([*flask, "--help"], env, CLI_REPEATS)
+    reads = _started([*flask, "verify-audit"], env, CLI_REPEATS)
+    return [
+        _time_row("CLI start: flask --app wsgi --help", help_seconds, floor, TARGETS["cli"]),
+        _time_row("CLI start: flask --app wsgi verify-audit (empty database)", reads, floor, TARGETS["cli"]),
+    ]
+
+
 def ropa_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
     """The partnership's ROPA workbook, against XlsxWriter writing the same cells."""
     url, cells = _sqlite(tmp, "ropa"), str(tmp / "ropa-cells.json")
@@ -208,8 +309,11 @@ def run(
         steps: list[tuple[str, str, Callable[[], list[Row]]]] = [
             ("import", f"import {size}", lambda: import_rows(doc(size)[1], size, tmp)),
             ("check", f"check {size}", lambda: check_rows(doc(size)[1], size, tmp)),
+            ("check", f"check {size} with decisions", lambda: check_decided_rows(doc(size)[1], size, tmp)),
             ("ropa", f"ROPA export {size}", lambda: ropa_rows(doc(size)[1], size, tmp)),
             ("map", f"map render {map_size}", lambda: map_rows(doc(map_size)[1], map_size, tmp)),
+            ("edits", f"after an edit and bulk decisions {size}", lambda: edit_rows(doc(size)[1], size, tmp)),
+            ("cli", "CLI start", lambda: cli_rows(tmp)),
             (
                 "http",
                 f"HTTP {size} on PostgreSQL",

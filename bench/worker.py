@@ -10,11 +10,14 @@ imports the same app first (the same starting memory).
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -315,7 +318,188 @@ def map_render(url: str, cache_dir: str, dot_out: str, repeats: int) -> dict[str
     }
 
 
+# --- After an edit ------------------------------------------------------------------------------
+
+
+def _signed_in_client(app: Flask) -> Any:
+    with app.app_context():
+        add_user(*BENCH_USER)
+    client = app.test_client()
+    signed_in = client.post("/login", data={"email": BENCH_USER[0], "password": BENCH_USER[1]})
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"could not sign in: {signed_in.status_code}")
+    return client
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank percentile ``p`` (0 to 100) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def after_edit(url: str, path: str, edits: int) -> dict[str, Any]:
+    """The first request for ``path`` after one flow's retention is edited, ``edits`` times, flows
+    spread over the registry; and the same request, warm, just before each edit (the floor).
+
+    The edit is written as an editor's save writes it (``services.update_flow``: the row, its
+    audit entry, one transaction), outside any request, so the process serving the page learns of it
+    only as a worker does: from the revision its next request reads.
+    """
+    from isa_registry.store import services
+    from isa_registry.store.queries import load_registry
+
+    app = make_app(url, WTF_CSRF_ENABLED=False)
+    client = _signed_in_client(app)
+
+    def get() -> None:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path}: {response.status_code}")
+
+    get()
+    get()
+    with app.app_context():
+        keys = sorted(load_registry().flows)
+    step = max(1, len(keys) // edits)
+    floor: list[float] = []
+    subject: list[float] = []
+    floor_cpu: list[float] = []
+    subject_cpu: list[float] = []
+
+    def timed(into: list[float], cpu: list[float]) -> None:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        get()
+        into.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+
+    for n, key in enumerate(keys[::step][:edits]):
+        timed(floor, floor_cpu)
+        with app.app_context():
+            flow, version = services.get_flow(db.session, key)
+            services.update_flow(db.session, "bench", key, replace(flow, retention=f"{n + 1} years"), version)
+        timed(subject, subject_cpu)
+    return {
+        "seconds": percentile(subject, 50),
+        "p99_seconds": percentile(subject, 99),
+        "floor_seconds": percentile(floor, 50),
+        "floor_p99_seconds": percentile(floor, 99),
+        # The same in the process's CPU time, which other work on the machine disturbs less.
+        "cpu_seconds": percentile(subject_cpu, 50),
+        "cpu_p99_seconds": percentile(subject_cpu, 99),
+        "cpu_floor_seconds": percentile(floor_cpu, 50),
+        "cpu_floor_p99_seconds": percentile(floor_cpu, 99),
+        "edits": len(subject),
+    }
+
+
+# --- Decisions ---------------------------------------------------------------------------------
+
+
+def _decision_rows(findings: list[Any], decided_by: str) -> list[dict[str, Any]]:
+    """The ``finding_decision`` rows of a "does not apply here" decision on each finding."""
+    return [
+        {
+            "subject_type": f.subject_type,
+            "subject_key": f.subject_key,
+            "code": f.code,
+            "decision": "not_applicable",
+            "reason": "Checked by the benchmark.",
+            "decided_by": decided_by,
+            "decided_on": date.today(),
+            "review_by": None,
+            "message": f.message,
+            "withdrawn_on": None,
+        }
+        for f in findings
+    ]
+
+
+def bulk_decisions(url: str, count: int) -> dict[str, Any]:
+    """Deciding ``count`` findings of one code in one request (``POST /findings/decide``, as the
+    findings page's "decide on these together" sends it), in a process whose registry is warm;
+    against inserting the same rows with one executemany (the floor), each committed."""
+    from sqlalchemy import delete, insert
+
+    from isa_registry.store.models import FindingDecision
+    from isa_registry.store.queries import checked_registry
+
+    app = make_app(url, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        add_user("bench-admin@bench.invalid", BENCH_USER[1], role="admin")
+    client = app.test_client()
+    signed_in = client.post("/login", data={"email": "bench-admin@bench.invalid", "password": BENCH_USER[1]})
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"could not sign in: {signed_in.status_code}")
+    if client.get("/findings").status_code != 200:
+        raise RuntimeError("the findings page did not load")
+    with app.app_context():
+        findings = checked_registry(date.today()).findings
+        by_code: dict[str, list[Any]] = {}
+        for f in findings:
+            by_code.setdefault(f.code, []).append(f)
+        code, chosen = max(by_code.items(), key=lambda item: len(item[1]))
+        chosen = chosen[:count]
+        table = FindingDecision.__table__
+        rows = _decision_rows(chosen, "bench-admin@bench.invalid")
+
+        def floor() -> None:
+            with db.engine.begin() as conn:
+                conn.execute(insert(table), rows)
+
+        floor_seconds, _ = _timed(floor)
+        with db.engine.begin() as conn:
+            conn.execute(delete(table))
+    form = {
+        "finding": [f"{f.subject_type}|{f.subject_key}|{f.code}" for f in chosen],
+        "decision": "not_applicable",
+        "reason": "Checked by the benchmark.",
+    }
+    seconds, response = _timed(lambda: client.post("/findings/decide", data=form))
+    if response.status_code != 302:
+        raise RuntimeError(f"POST /findings/decide answered {response.status_code}")
+    after, _ = _timed(lambda: client.get("/findings"))
+    return {
+        "seconds": seconds,
+        "floor_seconds": floor_seconds,
+        "code": code,
+        "decided": len(chosen),
+        "next_page_seconds": after,
+    }
+
+
+def check_decided(url: str, every: int) -> dict[str, Any]:
+    """``flask check`` with a decision on every ``every``-th finding: load the registry and the
+    decisions, run every rule, review each finding against its decision (set-up untimed: the
+    decisions inserted with one executemany)."""
+    from sqlalchemy import delete, insert
+
+    from isa_registry.core.decisions import review
+    from isa_registry.core.rules import run_rules
+    from isa_registry.store.decisions import load_decisions
+    from isa_registry.store.models import FindingDecision
+    from isa_registry.store.queries import load_registry
+
+    with make_app(url).app_context():
+        findings = run_rules(load_registry(), TODAY)
+        # One decision per finding decided (a rule may find several things of one code about one
+        # record: they are one finding to decide), the same rows in every run on this database.
+        chosen = list({(f.subject_type, f.subject_key, f.code): f for f in findings[::every]}.values())
+        with db.engine.begin() as conn:
+            conn.execute(delete(FindingDecision.__table__))
+            conn.execute(insert(FindingDecision.__table__), _decision_rows(chosen, "bench@bench.invalid"))
+
+        def work() -> list[Any]:
+            checked = run_rules(load_registry(), TODAY)
+            return review(checked, load_decisions(db.session), TODAY)
+
+        seconds, reviewed = _timed(work)
+    return {"seconds": seconds, "findings": len(reviewed), "decided": sum(not r.is_open for r in reviewed)}
+
+
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {
+    "bulk-decisions": bulk_decisions,
+    "check-decided": check_decided,
+    "after-edit": after_edit,
     "import-floor": import_floor,
     "import": import_subject,
     "load": load,

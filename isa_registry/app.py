@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import config
-from .store.db import db, migrate
+from .store.db import db
 from .web import oidc
 from .web.extensions import csrf, limiter, login_manager
 
@@ -41,7 +41,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to the app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     # The API's rate-limit counters are kept in our database unless configured otherwise
@@ -60,7 +59,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the ``flask`` commands."""
-    from .cli import commands
+    from .cli import MigrationCommands, commands
 
     for command in commands():
         app.cli.add_command(command)
+    app.cli.add_command(MigrationCommands())

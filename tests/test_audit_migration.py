@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from isa_registry import create_app
 from isa_registry.store import audit
-from isa_registry.store.db import db
+from isa_registry.store.db import db, init_migrate
 from isa_registry.store.models import AuditEntry, AuditHead
 from tests.test_migrations import _fresh_database
 
@@ -26,7 +26,7 @@ ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 def _app(url: str, tmp_path: Path) -> Flask:
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": url,
@@ -35,6 +35,8 @@ def _app(url: str, tmp_path: Path) -> Flask:
             "AUDIT_ANCHOR": str(tmp_path / "anchor.log"),
         }
     )
+    init_migrate(app)  # what flask_migrate's functions need (the db commands do it themselves)
+    return app
 
 
 def _legacy_chain(count: int, tamper_at: int | None = None) -> None:

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from isa_registry import create_app
-from isa_registry.store.db import db
+from isa_registry.store.db import db, init_migrate
 
 pytestmark = pytest.mark.db
 
@@ -41,6 +41,7 @@ def test_upgrade_from_empty_builds_the_models_schema(tmp_path: Path) -> None:
     url, drop = _fresh_database(tmp_path)
     try:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        init_migrate(app)
         with app.app_context():
             upgrade()
             tables = set(inspect(db.engine).get_table_names())
@@ -66,6 +67,7 @@ def test_the_ods_code_migration_adds_the_column_and_takes_it_away_again(tmp_path
     url, drop = _fresh_database(tmp_path)
     try:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        init_migrate(app)
         with app.app_context():
 
             def columns() -> set[str]:
@@ -88,6 +90,7 @@ def test_the_recipient_basis_migration_adds_its_columns_and_takes_them_away_agai
     url, drop = _fresh_database(tmp_path)
     try:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        init_migrate(app)
         with app.app_context():
 
             def columns() -> set[str]:

@@ -177,3 +177,54 @@ def test_too_many_changes_since_are_read_afresh(app, runner, tmp_path, monkeypat
         assert replay_changes(kept, registry_revision()) is None
         monkeypatch.setattr(queries, "REPLAY_LIMIT", 3)
         assert set(replay_changes(kept, registry_revision()).organisations) >= {"org-0", "org-2"}  # type: ignore[union-attr]
+
+
+def test_after_a_change_only_what_depends_on_it_is_checked_again_and_equals_a_full_check(
+    app, runner, tmp_path
+) -> None:
+    """After an edit or a decision, a process that holds the registry on the same date works out
+    again only the findings the change can alter (``rules.rerun``) and reviews again only those
+    and the findings decided on: findings and their states equal a full check's, in order."""
+    from isa_registry.core.decisions import review
+    from isa_registry.store import decisions as store_decisions
+
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(small_document()))
+    runner.invoke(args=["import-registry", str(path)])
+    s, actor = db.session, "editor@example.org"
+    with app.app_context():
+        first = checked_registry(DAY)
+        rechecked = LOADS["rechecked"]
+        retention = next(f for f in first.findings if f.code == "FLOW_NO_RETENTION")
+        steps = [
+            lambda: services.update_organisation(
+                s, actor, "dmbc", organisation("dmbc", name="Dudley Council", status="dissolved"), None
+            ),
+            lambda: services.set_agreement_status(s, actor, "DSPP-ISA-001", "terminated", None),
+            lambda: services.archive(s, actor, "flow", retention.subject_key),
+            lambda: services.restore(s, actor, "flow", retention.subject_key),
+            lambda: store_decisions.decide(
+                s, actor, True, _current(retention), "accepted", "Known.", None, DAY
+            ),
+        ]
+
+        def _current(finding):
+            return (
+                checked_registry(DAY)
+                .reviewed_by_id[(finding.subject_type, finding.subject_key, finding.code)]
+                .finding
+            )
+
+        for step in steps:
+            step()
+            s.commit()
+            checked = checked_registry(DAY)
+            assert checked.findings == run_rules(load_registry(), DAY)
+            assert checked.reviewed == review(checked.findings, checked.decisions, DAY, checked.actions)
+        assert LOADS["rechecked"] == rechecked + len(steps)
+        assert (
+            checked_registry(DAY)
+            .reviewed_by_id[(retention.subject_type, retention.subject_key, retention.code)]
+            .state
+            == "decided"
+        )

@@ -9,11 +9,15 @@ The modules are imported when the command line starts, not when a web worker doe
 
 from __future__ import annotations
 
-import click
+from typing import Any
 
+import click
+from flask.cli import ScriptInfo
+
+from ..store.db import init_migrate
 from .registry import DEMO_FILE, DEMO_USERS, import_file
 
-__all__ = ["DEMO_FILE", "DEMO_USERS", "commands", "import_file"]
+__all__ = ["DEMO_FILE", "DEMO_USERS", "MigrationCommands", "commands", "import_file"]
 
 
 def commands() -> list[click.Command]:
@@ -33,3 +37,23 @@ def commands() -> list[click.Command]:
         *documents.commands,
         *reminders.commands,
     ]
+
+
+class MigrationCommands(click.Group):
+    """Flask-Migrate's ``db`` commands (``flask --app wsgi db upgrade``), in place of the group
+    Flask-Migrate would add. Flask-Migrate imports Alembic, which only these commands need, so
+    the real group is imported (and Flask-Migrate bound to the app, :func:`init_migrate`) when one
+    of them runs or its help is asked for: every other command starts without it."""
+
+    def __init__(self) -> None:
+        super().__init__("db", help="Perform database migrations.")
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        """The real group's context: the command line goes to Flask-Migrate's ``db`` as it is."""
+        from flask_migrate.cli import db  # type: ignore[import-not-found]  # (the stubs leave it out)
+
+        info = parent.ensure_object(ScriptInfo) if parent is not None else ScriptInfo()
+        init_migrate(info.load_app())
+        return db.make_context(info_name, args, parent=parent, **extra)

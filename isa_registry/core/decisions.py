@@ -30,7 +30,7 @@ latest decided counts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -55,6 +55,7 @@ __all__ = [
     "needs_admin",
     "open_and_decided",
     "review",
+    "review_again",
     "same_message",
 ]
 
@@ -245,6 +246,27 @@ def open_and_decided(reviewed: Iterable[Reviewed]) -> tuple[list[Finding], list[
     """
     listed = list(reviewed)
     return [r.finding for r in listed if r.is_open], [r.finding for r in listed if not r.is_open]
+
+
+def review_again(
+    previous: list[Reviewed],
+    findings: list[Finding],
+    decisions: Iterable[Decision],
+    as_of: date,
+    actions: Iterable[Action] = (),
+    subjects: Collection[tuple[str, str]] = frozenset(),
+) -> list[Reviewed]:
+    """:func:`review` of ``findings``, given ``previous``: the review on the same ``as_of`` of
+    earlier findings that differ only about the records ``subjects`` (type, key), with decisions
+    and actions that differ only on findings about those records.
+
+    The reviews of the findings about every other record are kept; only those about ``subjects``
+    are reviewed afresh. Both lists are sorted as the rules sort findings.
+    """
+    from .rules.incremental import about_subjects, with_inserted, without_subjects
+
+    fresh = review(about_subjects(findings, subjects), decisions, as_of, actions)
+    return with_inserted(without_subjects(previous, subjects), fresh)
 
 
 def needs_admin(decision: str, severity: str) -> bool:

@@ -24,10 +24,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
-import fastjsonschema
-import jsonschema
-from jsonschema._format import is_date as _jsonschema_is_date
-
 from . import dates, records
 from .decisions import SUBJECT_TYPES, Decision, decision_problems
 from .domain import Agreement, Attachment, Basis, Flow, Organisation, Party, Registry, Transfer
@@ -35,6 +31,7 @@ from .law import SCHEDULE1, SCHEDULE1_NOT_CONDITIONS, SCHEDULE8
 from .records import KEY_PATTERN
 
 if TYPE_CHECKING:
+    import jsonschema
     from _typeshed import DataclassInstance
 
 _Dataclass = TypeVar("_Dataclass", bound="DataclassInstance")
@@ -273,6 +270,8 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # a large import: only when a document is checked
+
     return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
 
 
@@ -284,6 +283,9 @@ def _fast_validator() -> Any:
     jsonschema's own check, and when it rejects a document (or is stricter than jsonschema on some
     corner), :func:`_validator` decides and words every problem.
     """
+    import fastjsonschema
+    from jsonschema._format import is_date as _jsonschema_is_date
+
     fast_schema = _without_any_of({k: v for k, v in schema().items() if k not in ("$schema", "$id")})
     return fastjsonschema.compile(
         fast_schema,
@@ -327,6 +329,8 @@ def _without_any_of(node: Any) -> Any:
 
 def _quickly_valid(doc: Any) -> bool:
     """True when the schema certainly accepts ``doc`` (False means: ask jsonschema)."""
+    import fastjsonschema
+
     try:
         _fast_validator()(doc)
     except fastjsonschema.JsonSchemaException:

@@ -49,9 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from typing import IO, Any, TypeVar
-
-import xlsxwriter
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from . import records
 from .domain import Agreement, BasisOf, Flow, Organisation, Registry, Transfer
@@ -75,6 +73,9 @@ from .vocabulary import (
     ORGANISATION_KIND,
     TRANSFER_SAFEGUARD,
 )
+
+if TYPE_CHECKING:
+    import xlsxwriter
 
 __all__ = [
     "COLUMNS",
@@ -943,6 +944,8 @@ def write_xlsx(ropa: Ropa, stream: IO[bytes], progress: Callable[[str], None] | 
 
     ``progress``, if given, is called now and then with a line of text saying how far it has got
     (``Writing sheet 100/976...``), for a command's standard error."""
+    import xlsxwriter  # only when a workbook is written
+
     workbook = xlsxwriter.Workbook(
         stream,
         {

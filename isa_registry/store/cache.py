@@ -3,7 +3,12 @@
 Every value kept is keyed by the database and the registry revision it was worked out from (the
 revision number and the audit chain's head hash, :func:`~isa_registry.store.queries.registry_revision`),
 so a change to the registry never serves a stale value: the next request reads the new revision
-and misses. Old values are dropped when newer ones push them out.
+and misses. Old values are dropped when newer ones push them out. On a miss after a change, a
+value kept for the revision before may be brought up to date instead of worked out again
+(:func:`~isa_registry.store.queries.per_revision` with ``update``, from what
+:attr:`~isa_registry.store.queries.CheckedRegistry.since` says changed): the findings page's
+selection and groups, its filter choices; the checked registry itself keeps the findings, reviews
+and indexes of the records a change cannot touch (:func:`~isa_registry.store.queries.checked_registry`).
 
 ==========================  =====================================  ===========  ======================
 What                        Key                                    Bound        Dropped

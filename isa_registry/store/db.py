@@ -1,9 +1,10 @@
 """The SQLAlchemy and Alembic extensions, created unbound so that any module can import them."""
 
 import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
-from flask_migrate import Migrate
+from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Table, event, orm
 from sqlalchemy.engine import Engine
@@ -27,7 +28,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
+
+def init_migrate(app: Flask) -> None:
+    """Bind Flask-Migrate to the app, once: what its ``db`` commands and its functions
+    (``flask_migrate.upgrade()``) need. Flask-Migrate imports Alembic, a large import that nothing
+    else needs, so it is bound when one of them is first used, not when the app is made
+    (:class:`isa_registry.cli.MigrationCommands`)."""
+    if "migrate" in app.extensions:
+        return
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+
 
 if TYPE_CHECKING:
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from ..core import records
-from ..core.decisions import Action, Decision, FindingId, Reviewed, review
+from ..core.decisions import Action, Decision, FindingId, Reviewed, review, review_again
 from ..core.domain import Agreement, Basis, Finding, Flow, Organisation, Party, Registry, Transfer
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
-from ..core.rules import run_rules
+from ..core.rules import recheck, run_rules
+from ..core.rules.incremental import about_subjects, flow_keys_by_agreement
 from . import cache
 from .audit import GENESIS
 from .db import Session, db
@@ -33,6 +34,7 @@ from .models import Organisation as OrganisationModel
 
 __all__ = [
     "CheckedRegistry",
+    "Since",
     "agreement_from_row",
     "basis_from_row",
     "checked_registry",
@@ -151,6 +153,22 @@ def load_registry(session: Session | None = None, include_archived: bool = False
 
 
 @dataclass(frozen=True)
+class Since:
+    """How a checked registry differs from the one it was brought up to date from."""
+
+    #: The earlier registry's revision.
+    revision: tuple[int, str]
+    #: The records changed in between, each as (record type, key).
+    changed: frozenset[tuple[str, str]]
+    #: The records whose findings, or whose findings' reviews, may differ (the changed ones
+    #: included): the findings about any other record, and their reviews, are the same objects.
+    touched: frozenset[tuple[str, str]]
+    #: Each changed record as it was in the earlier registry (None where it was not there or
+    #: was archived).
+    before: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CheckedRegistry:
     """The registry at one revision and the rules' findings on one date.
 
@@ -169,11 +187,19 @@ class CheckedRegistry:
     decisions: tuple[Decision, ...] = ()
     actions: tuple[Action, ...] = ()
     reviewed: list[Reviewed] = field(default_factory=list)
+    #: When it was brought up to date from an earlier one on the same date, how they differ (what
+    #: the pages derive from it may then be updated rather than worked out again).
+    since: Since | None = None
 
     @functools.cached_property
     def reviewed_by_id(self) -> dict[FindingId, Reviewed]:
         """Each finding's review, by the finding's identity (subject type, subject key, code)."""
         return {r.id: r for r in self.reviewed}
+
+    @functools.cached_property
+    def flow_keys_of(self) -> dict[str, frozenset[str]]:
+        """The keys of the live flows that name each agreement (kept from one revision to the next)."""
+        return flow_keys_by_agreement(self.live)
 
     def decisions_on(self, subject_type: str, subject_key: str, code: str) -> list[Decision]:
         """Every decision taken on one finding, the latest first (its history)."""
@@ -217,8 +243,12 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     (:data:`isa_registry.store.cache.REGISTRIES`).
 
     After a change, the registry kept for an earlier revision is brought up to date from the audit
-    entries since (:func:`replay_changes`), which is quicker than reading every table again; the
-    rules then run on the result. Anything unexpected falls back to reading the tables.
+    entries since (:func:`replay_changes`), which is quicker than reading every table again. When
+    it was checked on the same date, only the findings the changed records can alter are worked
+    out again (:func:`isa_registry.core.rules.recheck`, from what each rule declares it reads), and
+    only those and the findings whose decisions or actions changed are reviewed again; the result
+    says what changed (:attr:`CheckedRegistry.since`) so that the pages can update what they keep.
+    Anything unexpected falls back to reading the tables.
     """
     session = session or db.session
     revision, any_decisions, any_actions = _revision_and_what_is_decided(session)
@@ -230,31 +260,129 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     kept = [c for (u, *_), c in cache.REGISTRIES.newest_first() if u == url and c.revision[0] <= revision[0]]
     base = next((c for c in kept if c.revision == revision), None)
     if base is not None:  # the same registry, checked on another date
-        full, live = base.full, base.live
-        decisions, actions = base.decisions, base.actions
+        checked = CheckedRegistry(
+            revision,
+            as_of,
+            base.full,
+            base.live,
+            findings := run_rules(base.live, as_of),
+            base.decisions,
+            base.actions,
+            review(findings, base.decisions, as_of, base.actions),
+        )
+        cache.REGISTRIES.put(key, checked)
+        return checked
+    # Decisions are audit entries too, so a new revision reads them again: one statement for
+    # each kind that has rows (none at all in a registry where nothing was ever decided).
+    decisions = tuple(load_decisions(session)) if any_decisions else ()
+    actions = tuple(load_actions(session)) if any_actions else ()
+    # The registry kept that is quickest to bring up to date: the latest checked on the same date
+    # (its findings are then worked out again only where a change can alter them), else the latest.
+    earlier = next((c for c in kept if c.as_of == as_of), kept[0] if kept else None)
+    replayed = _replay(earlier, revision, session) if earlier is not None else None
+    if earlier is None or replayed is None:
+        full = load_registry(session, include_archived=True)
+        LOADS["read"] += 1
+        live = _live(full)
+        findings = run_rules(live, as_of)
+        reviewed = review(findings, decisions, as_of, actions)
     else:
-        # Decisions are audit entries too, so a new revision reads them again: one statement for
-        # each kind that has rows (none at all in a registry where nothing was ever decided).
-        decisions = tuple(load_decisions(session)) if any_decisions else ()
-        actions = tuple(load_actions(session)) if any_actions else ()
-        replayed = replay_changes(kept[0], revision, session) if kept else None
-        if replayed is None:
-            full = load_registry(session, include_archived=True)
-            LOADS["read"] += 1
-        else:
-            full = replayed
-            LOADS["replayed"] += 1
-        live = Registry(
+        full, changed = replayed
+        LOADS["replayed"] += 1
+        live = _live(full, earlier.live, changed)
+        if earlier.as_of == as_of:
+            LOADS["rechecked"] += 1
+            flow_keys_of = _flow_keys_of(earlier, full, changed)
+            findings, redone = recheck(live, earlier.findings, changed, as_of, earlier.live, flow_keys_of)
+            decided: set[tuple[str, str]] = set()
+            if earlier.decisions != decisions:
+                decided |= {d.finding_id[:2] for d in set(earlier.decisions) ^ set(decisions)}
+            if earlier.actions != actions:
+                decided |= {a.finding_id[:2] for a in set(earlier.actions) ^ set(actions)}
+            touched = frozenset(redone | changed | decided)
+            reviewed = review_again(earlier.reviewed, findings, decisions, as_of, actions, touched)
+            before = {(t, k): _records(earlier.live, t).get(k) for t, k in changed}
+            since = Since(earlier.revision, frozenset(changed), touched, before)
+            checked = CheckedRegistry(
+                revision, as_of, full, live, findings, decisions, actions, reviewed, since
+            )
+            _carry_reviews_by_id(earlier, checked)
+            checked.__dict__["flow_keys_of"] = flow_keys_of
+            cache.REGISTRIES.put(key, checked)
+            return checked
+        findings = run_rules(live, as_of)
+        reviewed = review(findings, decisions, as_of, actions)
+    checked = CheckedRegistry(revision, as_of, full, live, findings, decisions, actions, reviewed)
+    cache.REGISTRIES.put(key, checked)
+    return checked
+
+
+def _records(registry: Registry, subject_type: str) -> dict[str, Any]:
+    if subject_type == "organisation":
+        return registry.organisations
+    return registry.agreements if subject_type == "agreement" else registry.flows
+
+
+def _flow_keys_of(
+    earlier: CheckedRegistry, full: Registry, changed: set[tuple[str, str]]
+) -> dict[str, frozenset[str]]:
+    """:attr:`CheckedRegistry.flow_keys_of` of ``earlier`` with the ``changed`` flows moved."""
+    flow_keys_of = dict(earlier.flow_keys_of)
+    for subject_type, key in changed:
+        if subject_type != "flow":
+            continue
+        was, now = earlier.live.flows.get(key), full.flows.get(key)
+        if was is not None and was.agreement:
+            flow_keys_of[was.agreement] = flow_keys_of.get(was.agreement, frozenset()) - {key}
+        if now is not None and not now.archived and now.agreement:
+            flow_keys_of[now.agreement] = flow_keys_of.get(now.agreement, frozenset()) | {key}
+    return flow_keys_of
+
+
+def _carry_reviews_by_id(earlier: CheckedRegistry, checked: CheckedRegistry) -> None:
+    """Give ``checked`` the reviews by finding of ``earlier``, when it has worked them out, updated
+    for the records touched in between (quicker than going through every finding again)."""
+    if checked.since is None or "reviewed_by_id" not in earlier.__dict__:
+        return
+    touched = checked.since.touched
+    by_id = dict(earlier.reviewed_by_id)
+    for r in about_subjects(earlier.reviewed, touched):
+        by_id.pop(r.id, None)  # a rule may find more than one thing about a record
+    for r in about_subjects(checked.reviewed, touched):
+        by_id[r.id] = r
+    checked.__dict__["reviewed_by_id"] = by_id  # functools.cached_property keeps its value there
+
+
+def _live(
+    full: Registry, earlier: Registry | None = None, changed: Iterable[tuple[str, str]] = ()
+) -> Registry:
+    """``full`` less its archived records; from ``earlier`` (the same less the ``changed`` records)
+    when given, which is quicker than looking at every record."""
+    if earlier is None:
+        return Registry(
             organisations={k: o for k, o in full.organisations.items() if not o.archived},
             agreements={k: a for k, a in full.agreements.items() if not a.archived},
             flows={k: f for k, f in full.flows.items() if not f.archived},
         )
-    findings = run_rules(live, as_of)
-    checked = CheckedRegistry(
-        revision, as_of, full, live, findings, decisions, actions, review(findings, decisions, as_of, actions)
+    tables: dict[str, dict[str, Any]] = {
+        "organisation": dict(earlier.organisations),
+        "agreement": dict(earlier.agreements),
+        "flow": dict(earlier.flows),
+    }
+    sources: dict[str, dict[str, Any]] = {
+        "organisation": full.organisations,
+        "agreement": full.agreements,
+        "flow": full.flows,
+    }
+    for subject_type, key in changed:
+        record = sources[subject_type].get(key)
+        if record is None or record.archived:
+            tables[subject_type].pop(key, None)
+        else:
+            tables[subject_type][key] = record
+    return Registry(
+        organisations=tables["organisation"], agreements=tables["agreement"], flows=tables["flow"]
     )
-    cache.REGISTRIES.put(key, checked)
-    return checked
 
 
 #: How the registries kept were come by: ``read`` from the tables, or ``replayed`` from the audit
@@ -276,7 +404,14 @@ def replay_changes(
     them, the answer is None and the caller reads the tables. Records not changed are shared
     with ``kept``, which is left as it was.
     """
-    session = session or db.session
+    replayed = _replay(kept, revision, session or db.session)
+    return None if replayed is None else replayed[0]
+
+
+def _replay(
+    kept: CheckedRegistry, revision: tuple[int, str], session: Session
+) -> tuple[Registry, set[tuple[str, str]]] | None:
+    """:func:`replay_changes`, and the records changed (type and key) on the way."""
     seq, head = kept.revision
     if not 0 < revision[0] - seq <= REPLAY_LIMIT:
         return None
@@ -299,22 +434,25 @@ def replay_changes(
         "agreement": (dict(full.agreements), agreement_from_dict),
         "flow": (dict(full.flows), flow_from_dict),
     }
+    changed: set[tuple[str, str]] = set()
     try:
         for row in rows:
-            if row.subject_type not in records:  # a user account: not part of the registry
+            if row.subject_type not in records:  # a user account or a decision: not part of the registry
                 continue
             table, parse = records[row.subject_type]
+            changed.add((row.subject_type, row.subject_key))
             if row.after is None:
                 table.pop(row.subject_key, None)
             else:
                 table[row.subject_key] = parse(row.after)
     except (KeyError, TypeError, ValueError):  # an entry not in the shape expected: read the tables
         return None
-    return Registry(
+    registry = Registry(
         organisations=records["organisation"][0],
         agreements=records["agreement"][0],
         flows=records["flow"][0],
     )
+    return registry, changed
 
 
 #: What :data:`isa_registry.store.cache.DERIVED` gives for a key it does not hold (None may be a value).
@@ -327,6 +465,8 @@ def per_revision(
     key: Hashable,
     compute: Callable[[], T],
     session: Session | None = None,
+    since: Since | None = None,
+    update: Callable[[T, Since], T] | None = None,
 ) -> T:
     """``compute()``, worked out once per process for each registry revision, ``name`` and ``key``.
 
@@ -336,11 +476,24 @@ def per_revision(
     ``compute`` reads anything, so a value is never kept under a revision later than its data.
     The most recently used values are kept (:data:`isa_registry.store.cache.DERIVED`); callers must
     treat a returned value as read-only.
+
+    With ``since`` (:attr:`CheckedRegistry.since`) and ``update``, a value kept for the earlier
+    revision (same ``name`` and ``key``) is brought up to date by ``update(value, since)`` instead,
+    which must give what ``compute()`` would.
     """
     session = session or db.session
-    full_key = (str(session.get_bind().engine.url), *revision, name, key)
+    url = str(session.get_bind().engine.url)
+    full_key = (url, *revision, name, key)
     value = cache.DERIVED.get(full_key, _MISSING)
     if value is _MISSING:
-        value = compute()
+        earlier = (
+            cache.DERIVED.get((url, *since.revision, name, key), _MISSING)
+            if since is not None and update is not None
+            else _MISSING
+        )
+        if earlier is not _MISSING and since is not None and update is not None:
+            value = update(earlier, since)
+        else:
+            value = compute()
         cache.DERIVED.put(full_key, value)
     return value

@@ -18,7 +18,6 @@ from typing import Any
 
 from limits.storage import Storage
 from sqlalchemy import case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,6 +49,8 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add ``amount`` to the key's count, starting a new window of ``expiry`` seconds when there
         is none or it has ended; returns the count."""
+        from sqlalchemy.dialects import postgresql, sqlite  # not needed to start the app
+
         now = time.time()
         table = RateLimitCounter.__table__
         engine = self._engine()

@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
@@ -260,6 +259,8 @@ def _keys(email: str, address: str) -> list[tuple[str, str]]:
 
 
 def _insert(session: Session) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite  # only when an upsert is written
+
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 

@@ -37,7 +37,6 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from authlib.common.errors import AuthlibBaseError
 from flask import (
     Blueprint,
     abort,
@@ -52,8 +51,6 @@ from flask import (
 )
 from flask.sansio.blueprints import BlueprintSetupState
 from flask_login import current_user, login_user, logout_user
-from joserfc.errors import JoseError
-from requests import RequestException
 from werkzeug.wrappers import Response
 
 from ..store import users
@@ -401,6 +398,8 @@ def oidc_start() -> Response | tuple[str, int]:
     """Go to the OpenID provider to sign in. A link, not a form: the page's CSP ``form-action``
     would stop a form's redirect to the provider; and starting a sign-in for someone gains nothing,
     since the ``state`` check stops a callback this browser did not start."""
+    from requests import RequestException  # with Authlib, only where single sign-on is used
+
     if not oidc.enabled():
         abort(404)
     target = safe_next(request.args.get("next"))
@@ -419,6 +418,10 @@ def oidc_start() -> Response | tuple[str, int]:
 def oidc_callback() -> Response | tuple[str, int]:
     """Back from the OpenID provider: Authlib checks the state, swaps the code (with the PKCE
     verifier) for tokens and checks the ID token; then the account is found and signed in."""
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+    from requests import RequestException
+
     if not oidc.enabled():
         abort(404)
     config = current_app.config

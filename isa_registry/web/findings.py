@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -12,8 +13,10 @@ from flask import Blueprint, render_template, request, url_for
 from ..core.decisions import DECIDED, OPEN, FindingId, Reviewed
 from ..core.domain import SEVERITIES, Finding, Registry
 from ..core.rules import CODES, summarise, worst_severity
+from ..core.rules.incremental import about_subjects, with_inserted, without_subjects
+from ..core.scope import SEVERITY_RANK
 from ..core.vocabulary import FINDING_STATE
-from ..store.queries import CheckedRegistry, checked_registry, per_revision
+from ..store.queries import CheckedRegistry, Since, checked_registry, per_revision
 from ..store.services import RECORD_TYPES, RecordType, slice_page
 from ._options import Options
 from ._records import can_edit
@@ -146,10 +149,30 @@ RECORDS_PER_PAGE = 50
 
 
 def filter_options(checked: CheckedRegistry) -> dict[str, Options]:
-    """:func:`filter_choices` of the checked registry, written out once per revision."""
+    """:func:`filter_choices` of the checked registry, written out once per revision (and kept
+    from the revision before when neither an organisation nor an agreement changed since)."""
     owners = sorted({a.owner for a in checked.actions})
     return per_revision(
-        checked.revision, "findings-filters", None, lambda: filter_choices(checked.live, owners)
+        checked.revision,
+        "findings-filters",
+        tuple(owners),
+        lambda: filter_choices(checked.live, owners),
+        since=checked.since,
+        update=lambda old, since: old
+        if _same_choices(checked.live, since)
+        else filter_choices(checked.live, owners),
+    )
+
+
+def _same_choices(registry: Registry, since: Since) -> bool:
+    """Whether the organisations, agreements and programmes to choose from are as they were."""
+
+    def programme(flow: Any) -> str | None:
+        return flow.programme if flow is not None else None
+
+    return all(
+        t == "flow" and programme(since.before.get((t, k))) == programme(registry.flows.get(k))
+        for t, k in since.changed
     )
 
 
@@ -179,25 +202,72 @@ class Selection:
     groups: list[Group]
     #: Of ``summary``, how many of each severity are decided (the rest are open or lapsed).
     decided: dict[str, int] = field(default_factory=dict)
+    #: Each record's group, and how many of its findings shown of each severity are decided.
+    index: dict[tuple[str, str], Group] = field(default_factory=dict)
+    decided_by_record: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+
+
+def _group_order(group: Group) -> tuple[int, str, str]:
+    """Where a group comes: the order in which records first appear among findings sorted as the
+    rules sort them (worst severity first, then subject type and key)."""
+    return (SEVERITY_RANK[group.worst or "info"], group.subject_type, group.subject_key)
+
+
+def _select(checked: CheckedRegistry, findings: list[Finding], filters: Filters) -> Selection:
+    reviewed = checked.reviewed_by_id
+    shown = apply_filters(findings, checked.live, filters, reviewed)
+    groups = group_by_record(shown, checked.live, labelled=False)
+    decided_by_record: dict[tuple[str, str], dict[str, int]] = {}
+    for f in shown:
+        r = reviewed.get((f.subject_type, f.subject_key, f.code))
+        if r is not None and r.state == DECIDED:
+            counts = decided_by_record.setdefault(
+                (f.subject_type, f.subject_key), dict.fromkeys(SEVERITIES, 0)
+            )
+            counts[f.severity] += 1
+    decided = {s: sum(c[s] for c in decided_by_record.values()) for s in SEVERITIES}
+    index = {(g.subject_type, g.subject_key): g for g in groups}
+    return Selection(shown, summarise(shown), groups, decided, index, decided_by_record)
+
+
+def _update_selection(old: Selection, checked: CheckedRegistry, filters: Filters, since: Since) -> Selection:
+    """``old`` (the selection of the registry ``since`` was brought up to date from) with the records
+    ``since`` touched selected again: the findings about every other record, their reviews and
+    the registry's records they are filtered by are the same."""
+    touched = since.touched
+    again = _select(checked, about_subjects(checked.findings, touched), filters)
+    shown = with_inserted(without_subjects(old.shown, touched), again.shown)
+    gone = [old.index[r] for r in touched if r in old.index]
+    before = summarise(f for g in gone for f in g.findings)
+    summary = {s: n - before[s] + again.summary[s] for s, n in old.summary.items()}
+    decided_by_record = {r: c for r, c in old.decided_by_record.items() if r not in touched}
+    decided_by_record.update(again.decided_by_record)
+    decided = {s: sum(c[s] for c in decided_by_record.values()) for s in SEVERITIES}
+    groups = list(old.groups)
+    for g in gone:
+        at = bisect.bisect_left(groups, _group_order(g), key=_group_order)
+        del groups[at]
+    for g in again.groups:
+        bisect.insort_right(groups, g, key=_group_order)
+    index = dict(old.index)
+    for g in gone:
+        del index[(g.subject_type, g.subject_key)]
+    index.update(again.index)
+    return Selection(shown, summary, groups, decided, index, decided_by_record)
 
 
 def selection_for(checked: CheckedRegistry, filters: Filters) -> Selection:
     """The findings ``filters`` select from a checked registry, worked out once per revision, date
-    and filters (:func:`~isa_registry.store.queries.per_revision`)."""
-
-    def work() -> Selection:
-        reviewed = checked.reviewed_by_id
-        shown = apply_filters(checked.findings, checked.live, filters, reviewed)
-        decided = summarise(
-            f
-            for f in shown
-            if (r := reviewed.get((f.subject_type, f.subject_key, f.code))) and r.state == DECIDED
-        )
-        return Selection(
-            shown, summarise(shown), group_by_record(shown, checked.live, labelled=False), dict(decided)
-        )
-
-    return per_revision(checked.revision, "findings", (checked.as_of, filters), work)
+    and filters (:func:`~isa_registry.store.queries.per_revision`); after a change, the selection
+    of the revision before is updated for the records the change touched."""
+    return per_revision(
+        checked.revision,
+        "findings",
+        (checked.as_of, filters),
+        lambda: _select(checked, checked.findings, filters),
+        since=checked.since,
+        update=lambda old, since: _update_selection(old, checked, filters, since),
+    )
 
 
 @bp.get("/findings")

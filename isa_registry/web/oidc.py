@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
 from ..store.models import ROLES
@@ -59,6 +58,8 @@ def init_app(app: Flask) -> None:
         return
     if not config.get("OIDC_CLIENT_ID") or not config.get("OIDC_CLIENT_SECRET"):
         raise ValueError("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too")
+    from authlib.integrations.flask_client import OAuth  # a large import: only with single sign-on
+
     oauth = OAuth(app)
     oauth.register(
         NAME,

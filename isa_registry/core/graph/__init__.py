@@ -27,6 +27,7 @@ Examples
 --------
 >>> from datetime import date
 >>> from isa_registry.core.domain import Flow, Organisation, Registry
+>>> from isa_registry.core.graph import build_graph, hubs
 >>> registry = Registry.of(
 ...     [Organisation("wmp", "West Midlands Police", "police", True),
 ...      Organisation("dudley", "Dudley Council", "local_authority", True)],
@@ -41,34 +42,121 @@ Examples
 
 from __future__ import annotations
 
-from .analyses import (
-    AgreementReach,
-    Hub,
-    OnwardChain,
-    SensitiveRecipient,
-    SensitiveSource,
-    agreement_reach,
-    agreement_reaches,
-    flagged_chains,
-    hubs,
-    sensitive_recipients,
-)
-from .build import build_graph, filter_graph, flow_live_on, worst
-from .datamap import FORMATS, DataMap, DrawOptions, MapFile, PictureCache, build_map, draw, map_json
-from .dot import RENDER_VERSION, dot_string, to_dot
-from .drawing import (
-    CLUSTER_THRESHOLD,
-    LAYERED_MAX_EDGES,
-    SPRING_MAX_NODES,
-    Drawing,
-    Links,
-    MapEdge,
-    MapNode,
-    lay_out,
-)
-from .render import DotNotFound, RenderError, inline_svg, run_dot
-from .selection import CATEGORY_GROUPS, FLAGGED_SEVERITIES, MapFilters, filter_problems
-from .styles import CLUSTER_LABELS, KIND_LABELS, KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .analyses import (
+        AgreementReach,
+        Hub,
+        OnwardChain,
+        SensitiveRecipient,
+        SensitiveSource,
+        agreement_reach,
+        agreement_reaches,
+        flagged_chains,
+        hubs,
+        sensitive_recipients,
+    )
+    from .build import build_graph, filter_graph, flow_live_on, worst
+    from .datamap import FORMATS, DataMap, DrawOptions, MapFile, PictureCache, build_map, draw, map_json
+    from .dot import RENDER_VERSION, dot_string, to_dot
+    from .drawing import (
+        CLUSTER_THRESHOLD,
+        LAYERED_MAX_EDGES,
+        SPRING_MAX_NODES,
+        Drawing,
+        Links,
+        MapEdge,
+        MapNode,
+        lay_out,
+    )
+    from .render import DotNotFound, RenderError, inline_svg, run_dot
+    from .selection import CATEGORY_GROUPS, FLAGGED_SEVERITIES, MapFilters, filter_problems
+    from .styles import CLUSTER_LABELS, KIND_LABELS, KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
+
+#: The module that defines each name of the package. networkx is a large import, so the
+#: modules are imported when one of their names is first asked for (PEP 562), not with the
+#: package: a command or page that draws no map never imports it.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "analyses": (
+        "AgreementReach",
+        "Hub",
+        "OnwardChain",
+        "SensitiveRecipient",
+        "SensitiveSource",
+        "agreement_reach",
+        "agreement_reaches",
+        "flagged_chains",
+        "hubs",
+        "sensitive_recipients",
+    ),
+    "build": (
+        "build_graph",
+        "filter_graph",
+        "flow_live_on",
+        "worst",
+    ),
+    "datamap": (
+        "FORMATS",
+        "DataMap",
+        "DrawOptions",
+        "MapFile",
+        "PictureCache",
+        "build_map",
+        "draw",
+        "map_json",
+    ),
+    "dot": (
+        "RENDER_VERSION",
+        "dot_string",
+        "to_dot",
+    ),
+    "drawing": (
+        "CLUSTER_THRESHOLD",
+        "LAYERED_MAX_EDGES",
+        "SPRING_MAX_NODES",
+        "Drawing",
+        "Links",
+        "MapEdge",
+        "MapNode",
+        "lay_out",
+    ),
+    "render": (
+        "DotNotFound",
+        "RenderError",
+        "inline_svg",
+        "run_dot",
+    ),
+    "selection": (
+        "CATEGORY_GROUPS",
+        "FLAGGED_SEVERITIES",
+        "MapFilters",
+        "filter_problems",
+    ),
+    "styles": (
+        "CLUSTER_LABELS",
+        "KIND_LABELS",
+        "KIND_STYLES",
+        "SEVERITY_COLOURS",
+        "SEVERITY_PENWIDTHS",
+    ),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "CATEGORY_GROUPS",

@@ -66,6 +66,7 @@ from .flows import (
     flow_special_no_condition,
     flow_transfer_no_safeguard,
 )
+from .incremental import recheck, rerun
 from .organisations import organisation_dissolved_in_agreement, organisation_no_dpo
 from .sources import flow_gateway_not_for_source, flow_health_condition_not_professional
 from .transfers import (
@@ -80,6 +81,8 @@ __all__ = [
     "RULES",
     "Rule",
     "findings_for",
+    "recheck",
+    "rerun",
     "run_rules",
     "sort_key",
     "summarise",

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain import Agreement, BasisOf, Finding, Flow, Organisation, Registry
 from ..law import (
@@ -90,6 +90,72 @@ CODES: dict[str, str] = {
 #: chief officers of police, the probation service, youth offending teams, the courts and
 #: government departments. A council is one only for its own law enforcement functions (s30(1)(b)).
 COMPETENT_AUTHORITY_KINDS = frozenset({"police", "probation", "youth_justice", "courts", "government"})
+
+
+# --- What each rule reads ----------------------------------------------------------------------
+#
+# A finding is about one record, its subject; the rule that makes it may read other records too.
+# Each rule states, next to its definition (:func:`depends`), which records it reads besides its
+# subject's own, so that after a change only the findings that can depend on the changed records
+# are worked out again (:func:`isa_registry.core.rules.rerun`). A record is named by its key, so a
+# reference to a record that is not in the registry (archived, or never there) counts too: the
+# record appearing changes what the rule says. A test edits the benchmark's registry at random and
+# compares the incremental findings with a full run's (``tests/test_rules_incremental.py``).
+
+#: A flow's rule reads the agreement the flow names (its parties included).
+AGREEMENT = "agreement"
+#: A flow's rule reads the organisations at its two ends (every flow finding names them).
+ENDS = "ends"
+#: A flow's or organisation's rule reads the organisations that took over from it (or from the
+#: flow's ends), following each successor in turn.
+SUCCESSORS = "successors"
+#: An agreement's rule reads the organisations that are its parties.
+PARTIES = "parties"
+#: An agreement's rule reads the flows that name it.
+FLOWS = "flows"
+#: An organisation's rule reads the agreements it is a party to.
+AGREEMENTS = "agreements"
+
+#: What a rule about each subject type may read besides its subject.
+READABLE: dict[str, frozenset[str]] = {
+    "flow": frozenset({AGREEMENT, ENDS, SUCCESSORS}),
+    "agreement": frozenset({PARTIES, FLOWS}),
+    "organisation": frozenset({AGREEMENTS, SUCCESSORS}),
+}
+
+
+@dataclass(frozen=True)
+class Depends:
+    """What the findings of one code are about (``subject``) and what else they read."""
+
+    subject: str
+    reads: frozenset[str]
+
+
+#: Each code's :class:`Depends`, filled in by :func:`depends` as the rules are defined.
+DEPENDS: dict[str, Depends] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def depends(*reads: str) -> Callable[[F], F]:
+    """Declare what the rule below reads besides its subject: ``@depends(ENDS, AGREEMENT)``.
+
+    The rule's code is its name in capitals, and its subject type the code's first word.
+    """
+
+    def declare(rule: F) -> F:
+        code = rule.__name__.upper()
+        subject = code.split("_", 1)[0].lower()
+        if code not in CODES or subject not in READABLE:
+            raise ValueError(f"{rule.__name__} is not named after a finding code")
+        unknown = set(reads) - READABLE[subject]
+        if unknown:
+            raise ValueError(f"{rule.__name__}: a {subject} rule cannot read {sorted(unknown)}")
+        DEPENDS[code] = Depends(subject, frozenset(reads))
+        return rule
+
+    return declare
 
 
 def finding(

@@ -14,9 +14,12 @@ from ..domain import Agreement, Finding, Flow, Registry
 from ..law import CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
 from ..scope import AGREEMENT_IN_FORCE_STATUSES, review_due
 from ._common import (
+    FLOWS,
+    PARTIES,
     a_day,
     agreement_label,
     days_until,
+    depends,
     finding,
     flows_in_scope,
     in_scope,
@@ -50,6 +53,7 @@ def _agreement_finding(code: str, agreement: Agreement, problem: str, remedy: st
     )
 
 
+@depends(FLOWS)
 def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
     """An agreement past its end date is not treated as live, and an ended one covers no sharing.
 
@@ -88,6 +92,7 @@ def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
             )
 
 
+@depends()
 def agreement_review_overdue(registry: Registry, as_of: date) -> Iterator[Finding]:
     """An agreement in force is reviewed by its review date.
 
@@ -109,6 +114,7 @@ def agreement_review_overdue(registry: Registry, as_of: date) -> Iterator[Findin
         )
 
 
+@depends()
 def agreement_review_due(registry: Registry, as_of: date) -> Iterator[Finding]:
     """An agreement's review coming up in the next 90 days is flagged in time.
 
@@ -130,6 +136,7 @@ def agreement_review_due(registry: Registry, as_of: date) -> Iterator[Finding]:
         )
 
 
+@depends(PARTIES)
 def agreement_unsigned(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Every party to an active agreement has signed it.
 
@@ -153,6 +160,7 @@ def agreement_unsigned(registry: Registry, as_of: date) -> Iterator[Finding]:
         )
 
 
+@depends()
 def agreement_no_review_date(registry: Registry, as_of: date) -> Iterator[Finding]:
     """An active agreement has a review date.
 
@@ -171,6 +179,7 @@ def agreement_no_review_date(registry: Registry, as_of: date) -> Iterator[Findin
         )
 
 
+@depends(FLOWS)
 def agreement_unused(registry: Registry, as_of: date) -> Iterator[Finding]:
     """An active agreement covers some live sharing, or is retired.
 
@@ -192,6 +201,7 @@ def agreement_unused(registry: Registry, as_of: date) -> Iterator[Finding]:
         )
 
 
+@depends(FLOWS)
 def agreement_dpia_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
     """An agreement that covers high-risk sharing about children records its DPIA.
 
@@ -234,6 +244,7 @@ def agreement_dpia_missing(registry: Registry, as_of: date) -> Iterator[Finding]
         )
 
 
+@depends(PARTIES)
 def agreement_processor_no_contract(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A processor party is bound by a processing contract.
 

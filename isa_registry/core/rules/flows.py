@@ -22,12 +22,16 @@ from ..law import (
     parent_act,
 )
 from ._common import (
+    AGREEMENT,
     COMPETENT_AUTHORITY_KINDS,
+    ENDS,
+    SUCCESSORS,
     a_day,
     agreement_in_force,
     agreement_label,
     category_label,
     criminal_categories,
+    depends,
     finding,
     flow_label,
     flows_by_key,
@@ -106,6 +110,7 @@ def _flow_finding(
 # --- Agreement cover ---------------------------------------------------------------------------
 
 
+@depends(ENDS, AGREEMENT)
 def flow_no_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Every sharing of personal data between controllers is covered by an agreement.
 
@@ -135,6 +140,7 @@ def flow_no_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
         )
 
 
+@depends(ENDS, AGREEMENT)
 def flow_agreement_not_in_force(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The agreement a flow relies on is in force on the as-of date.
 
@@ -166,6 +172,7 @@ def flow_agreement_not_in_force(registry: Registry, as_of: date) -> Iterator[Fin
         )
 
 
+@depends(ENDS, AGREEMENT)
 def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Both ends of a flow are parties to the agreement that covers it.
 
@@ -194,6 +201,7 @@ def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Fin
         )
 
 
+@depends(ENDS, AGREEMENT)
 def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A flow carries only data categories its agreement allows.
 
@@ -406,6 +414,7 @@ def _disclosing(code: str, check: Check, flows: Iterable[Flow], registry: Regist
             yield _flow_finding(code, registry, flow, *found)
 
 
+@depends(ENDS)
 def flow_no_lawful_basis(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Every flow has a lawful basis for the disclosing organisation.
 
@@ -417,6 +426,7 @@ def flow_no_lawful_basis(registry: Registry, as_of: date) -> Iterator[Finding]:
     )
 
 
+@depends(ENDS)
 def flow_public_authority_legitimate_interests(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A public authority cannot rely on legitimate interests, recognised or not, for its tasks.
 
@@ -433,6 +443,7 @@ def flow_public_authority_legitimate_interests(registry: Registry, as_of: date) 
     )
 
 
+@depends(ENDS)
 def flow_public_authority_consent(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Consent is rarely a valid basis for a public authority.
 
@@ -456,6 +467,7 @@ def flow_public_authority_consent(registry: Registry, as_of: date) -> Iterator[F
         )
 
 
+@depends(ENDS)
 def flow_recognised_interest_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A recognised legitimate interest names its Annex 1 condition.
 
@@ -467,6 +479,7 @@ def flow_recognised_interest_missing(registry: Registry, as_of: date) -> Iterato
     )
 
 
+@depends(ENDS)
 def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A recognised legitimate interest names a condition that is in Annex 1.
 
@@ -494,6 +507,7 @@ def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterato
 RECOGNISED_INTEREST_IN_FORCE = date(2026, 2, 5)
 
 
+@depends(ENDS)
 def flow_recognised_interest_not_in_force(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Recognised legitimate interest is no basis for processing before it came into force.
 
@@ -529,6 +543,7 @@ def _numeric_order(code: str) -> tuple[int, str]:
     return (int(code), "") if code.isdigit() else (10**6, code)
 
 
+@depends(ENDS)
 def flow_no_legislation(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A legal obligation or public task is laid down by law, and the flow names that law.
 
@@ -554,6 +569,7 @@ def flow_no_legislation(registry: Registry, as_of: date) -> Iterator[Finding]:
 # --- Special category and criminal offence data (UK GDPR Art 9, 10; DPA 2018 s10, s35) ---------
 
 
+@depends(ENDS)
 def flow_special_no_condition(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Special category data is shared only under a condition for it.
 
@@ -568,6 +584,7 @@ def flow_special_no_condition(registry: Registry, as_of: date) -> Iterator[Findi
     )
 
 
+@depends(ENDS)
 def flow_public_authority_explicit_consent(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Explicit consent is rarely a valid condition for a public authority.
 
@@ -591,6 +608,7 @@ def flow_public_authority_explicit_consent(registry: Registry, as_of: date) -> I
         )
 
 
+@depends(ENDS)
 def flow_schedule1_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Art 9(2)(b), (g), (h), (i) and (j) are met only with a DPA 2018 Schedule 1 condition.
 
@@ -600,6 +618,7 @@ def flow_schedule1_missing(registry: Registry, as_of: date) -> Iterator[Finding]
     yield from _disclosing("FLOW_SCHEDULE1_MISSING", check_schedule1, gdpr_flows(registry, as_of), registry)
 
 
+@depends(ENDS)
 def flow_schedule1_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Every Schedule 1 paragraph a flow relies on is a condition.
 
@@ -624,6 +643,7 @@ def flow_schedule1_unknown(registry: Registry, as_of: date) -> Iterator[Finding]
         )
 
 
+@depends(ENDS)
 def flow_criminal_no_condition(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Criminal offence data is processed under official authority or a Schedule 1 condition.
 
@@ -650,6 +670,7 @@ def _recipient_is_processor(registry: Registry, flow: Flow) -> bool:
     return role == "processor"
 
 
+@depends(ENDS, AGREEMENT)
 def flow_recipient_basis_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The recipient of personal data records its own basis for processing what it receives.
 
@@ -691,6 +712,7 @@ RECIPIENT_BASIS_CHECKS: tuple[Check, ...] = (
 )
 
 
+@depends(ENDS)
 def flow_recipient_basis_invalid(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The recipient's own basis, when recorded, passes the checks the disclosing side's must pass.
 
@@ -722,6 +744,7 @@ def flow_recipient_basis_invalid(registry: Registry, as_of: date) -> Iterator[Fi
             )
 
 
+@depends(ENDS)
 def flow_apd_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The source has an appropriate policy document for the Schedule 1 conditions that need one.
 
@@ -761,6 +784,7 @@ def _recipient_is_competent_authority(registry: Registry, flow: Flow) -> bool:
 # --- Law enforcement (DPA 2018 Part 3) ---------------------------------------------------------
 
 
+@depends(ENDS)
 def flow_law_enforcement_not_competent(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Only a competent authority can process under the law enforcement regime.
 
@@ -794,6 +818,7 @@ def flow_law_enforcement_not_competent(registry: Registry, as_of: date) -> Itera
         )
 
 
+@depends(ENDS)
 def flow_schedule8_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Every Schedule 8 paragraph a law enforcement flow relies on is a condition.
 
@@ -816,6 +841,7 @@ def flow_schedule8_unknown(registry: Registry, as_of: date) -> Iterator[Finding]
         )
 
 
+@depends(ENDS)
 def flow_law_enforcement_apd_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Sensitive processing for law enforcement needs an appropriate policy document.
 
@@ -844,6 +870,7 @@ def flow_law_enforcement_apd_missing(registry: Registry, as_of: date) -> Iterato
 # --- Retention, transfers, partners and gateways -----------------------------------------------
 
 
+@depends(ENDS)
 def flow_no_retention(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The recipient keeps the data no longer than necessary, and the flow says for how long.
 
@@ -865,6 +892,7 @@ def flow_no_retention(registry: Registry, as_of: date) -> Iterator[Finding]:
         )
 
 
+@depends(ENDS)
 def flow_transfer_no_safeguard(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A transfer outside the UK rests on adequacy regulations, a safeguard or a derogation.
 
@@ -886,6 +914,7 @@ def flow_transfer_no_safeguard(registry: Registry, as_of: date) -> Iterator[Find
         )
 
 
+@depends(ENDS, SUCCESSORS)
 def flow_organisation_dissolved(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Neither end of a live flow is a body that no longer exists.
 
@@ -960,6 +989,7 @@ def _gateway_reference(flow: Flow) -> str:
     return "DPA 2018 s35(1)" if flow.regime == "law_enforcement" else "UK GDPR Art 6(3)"
 
 
+@depends(ENDS)
 def flow_legislation_repealed(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The statutory gateways a flow names are law in England.
 
@@ -994,6 +1024,7 @@ def flow_legislation_repealed(registry: Registry, as_of: date) -> Iterator[Findi
             )
 
 
+@depends(ENDS)
 def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The statutory gateways a flow names are ones the registry's catalogue knows.
 
@@ -1020,6 +1051,7 @@ def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Findin
             )
 
 
+@depends(ENDS)
 def flow_end_date_passed(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A flow whose end date has passed is recorded as ceased.
 

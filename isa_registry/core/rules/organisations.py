@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from datetime import date
 
 from ..domain import Agreement, Finding, Registry
-from ._common import agreement_label, finding, listing, plural, successor_of
+from ._common import AGREEMENTS, SUCCESSORS, agreement_label, depends, finding, listing, plural, successor_of
 
 __all__ = ["organisation_dissolved_in_agreement", "organisation_no_dpo"]
 
 
+@depends(AGREEMENTS, SUCCESSORS)
 def organisation_dissolved_in_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A body that no longer exists is not a party to an active agreement.
 
@@ -55,6 +56,7 @@ def organisation_dissolved_in_agreement(registry: Registry, as_of: date) -> Iter
         )
 
 
+@depends()
 def organisation_no_dpo(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A public authority has a data protection officer, and the registry records how to reach them.
 

@@ -16,7 +16,17 @@ from ..domain import Finding, Flow, Registry
 from ..law import Legislation, lookup_legislation
 from ..law.types import Bodies
 from ..vocabulary import ORGANISATION_KIND
-from ._common import finding, flow_label, flows_in_scope, gdpr_flows, listing, run_cache, schedule1_conditions
+from ._common import (
+    ENDS,
+    depends,
+    finding,
+    flow_label,
+    flows_in_scope,
+    gdpr_flows,
+    listing,
+    run_cache,
+    schedule1_conditions,
+)
 
 __all__ = [
     "NOT_HEALTH_OR_SOCIAL_CARE_KINDS",
@@ -36,6 +46,7 @@ def _flow_finding(
 NOT_HEALTH_OR_SOCIAL_CARE_KINDS = frozenset({"police", "education", "probation", "courts", "research"})
 
 
+@depends(ENDS)
 def flow_health_condition_not_professional(registry: Registry, as_of: date) -> Iterator[Finding]:
     """The health and social care condition is relied on only by a health or social care body.
 
@@ -110,6 +121,7 @@ def _gateway_entries(identifiers: list[str]) -> list[tuple[str, Legislation]]:
     return found
 
 
+@depends(ENDS)
 def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A statutory gateway a flow names gives its duty or power to disclose to the flow's source.
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from ..domain import Finding, Flow, Registry
 from ..law.adequacy import UK_NAMES, Adequacy, adequacy_for, normalise_country
-from ._common import finding, flow_label, flows_in_scope, frequency_regularity, run_cache
+from ._common import ENDS, depends, finding, flow_label, flows_in_scope, frequency_regularity, run_cache
 
 __all__ = [
     "flow_transfer_adequacy_partial",
@@ -46,6 +46,7 @@ def _adequacy_flows(registry: Registry, as_of: date) -> Iterator[tuple[Flow, str
         yield flow, country, looked_up[key]
 
 
+@depends(ENDS)
 def flow_transfer_not_adequate(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A transfer said to rest on adequacy goes to a country the UK's adequacy regulations cover.
 
@@ -75,6 +76,7 @@ def flow_transfer_not_adequate(registry: Registry, as_of: date) -> Iterator[Find
         )
 
 
+@depends(ENDS)
 def flow_transfer_adequacy_partial(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Adequacy regulations that cover only some recipients in a country cover this one.
 
@@ -100,6 +102,7 @@ def flow_transfer_adequacy_partial(registry: Registry, as_of: date) -> Iterator[
         )
 
 
+@depends(ENDS)
 def flow_transfer_derogation_repeated(registry: Registry, as_of: date) -> Iterator[Finding]:
     """A derogation carries only occasional transfers, not regular ones.
 
