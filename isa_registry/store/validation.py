@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .record_types import RecordType
 
 __all__ = [
+    "REVIEW_BEFORE_START_MESSAGE",
     "Known",
     "agreement_blockers",
     "agreement_fields",
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 Errors = dict[str, str]
+
+#: An agreement reviewed before it starts is a slip in one of the two dates.
+REVIEW_BEFORE_START_MESSAGE = "Review date must be the same as or after the start date"
 
 _KEY = re.compile(records.KEY_PATTERN)
 
@@ -245,6 +249,8 @@ def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreeme
         unchanged=before is not None and before.owner == a.owner,
     )
     _check_dates(errors, a.start_date, a.end_date)
+    if a.start_date and a.review_date and a.review_date < a.start_date:
+        errors["review_date"] = REVIEW_BEFORE_START_MESSAGE
     for code in a.data_categories:
         if code not in known_categories():
             errors["data_categories"] = f"Data categories: {code} is not a known category"
