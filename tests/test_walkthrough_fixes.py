@@ -1,0 +1,33 @@
+"""The fixes a new user's walk-through asked for: flows under a draft agreement start planned,
+labels rather than codes wherever a person reads, findings grouped by record, the audit log's
+creations summarised."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+@pytest.fixture()
+def editor(dudley, client, auth):
+    return auth.sign_in(client, "editor")
+
+
+def checked_status(html: str) -> str:
+    """The value of the flow form's chosen status radio."""
+    for tag in re.findall(r'<input[^>]*name="status"[^>]*>', html):
+        if "checked" in tag:
+            return re.search(r'value="([^"]*)"', tag)[1]
+    raise AssertionError("no status chosen")
+
+
+def test_a_flow_started_from_a_draft_agreement_defaults_to_planned(editor):
+    html = editor.get("/flows/new?agreement=DSPP-ISA-009").get_data(as_text=True)
+    assert checked_status(html) == "planned"
+    assert 'data-draft-agreements="DSPP-ISA-009"' in html  # the script chooses planned for it too
+
+
+def test_a_flow_started_from_an_active_agreement_or_none_defaults_to_active(editor):
+    assert checked_status(editor.get("/flows/new?agreement=DSPP-ISA-001").get_data(as_text=True)) == "active"
+    assert checked_status(editor.get("/flows/new").get_data(as_text=True)) == "active"
