@@ -31,3 +31,12 @@ def test_a_flow_started_from_a_draft_agreement_defaults_to_planned(editor):
 def test_a_flow_started_from_an_active_agreement_or_none_defaults_to_active(editor):
     assert checked_status(editor.get("/flows/new?agreement=DSPP-ISA-001").get_data(as_text=True)) == "active"
     assert checked_status(editor.get("/flows/new").get_data(as_text=True)) == "active"
+
+
+def test_the_flow_page_names_its_data_subjects_by_their_labels(editor):
+    from tests.test_flow_views import VALID
+
+    assert editor.post("/flows/new", data=VALID).status_code == 302
+    html = editor.get("/flows/FLOW-123").get_data(as_text=True)
+    assert "Children, Parents and carers" in html
+    assert "parents carers" not in html

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -60,14 +60,18 @@ class Known:
 
     organisations: dict[str, bool]
     agreements: dict[str, bool]
+    #: The organisations' names, for messages a person reads.
+    organisation_names: dict[str, str] = field(default_factory=dict)
 
 
 def known(session: Session) -> Known:
     """The organisations and agreements a record may refer to (flows are too many to load)."""
     o, a = OrganisationModel.__table__, AgreementModel.__table__
+    rows = session.execute(select(o.c.key, o.c.archived, o.c.name)).all()
     return Known(
-        organisations=dict(session.execute(select(o.c.key, o.c.archived)).all()),  # type: ignore[arg-type]
+        organisations={key: archived for key, archived, _ in rows},
         agreements=dict(session.execute(select(a.c.key, a.c.archived)).all()),  # type: ignore[arg-type]
+        organisation_names={key: name for key, _, name in rows},
     )
 
 
@@ -279,7 +283,7 @@ def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreeme
             limit(records.PARTY, "contract_reference"),
             required=False,
         )
-    problem = status_error(a, before)
+    problem = status_error(a, before, known.organisation_names)
     if problem:
         errors["status"] = problem
 

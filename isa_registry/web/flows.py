@@ -195,6 +195,7 @@ def show(key: str) -> str:
         else None,
         history=services.history(db.session, FLOW.subject_type, key),
         labels=LABELS,
+        data_subjects=[LABELS["data_subject"].get(s, s) for s in flow.data_subjects],
         can_edit=can_edit(),
     )
 
