@@ -248,15 +248,33 @@ def _enum(
     return parse
 
 
-_KINDS = vocabulary.ORGANISATION_KIND.synonyms()
-_ORG_STATUSES = vocabulary.ORGANISATION_STATUS.synonyms()
-_AGREEMENT_STATUSES = vocabulary.AGREEMENT_STATUS.synonyms()
-_FLOW_STATUSES = vocabulary.FLOW_STATUS.synonyms()
-_IDENTIFIABILITY = vocabulary.IDENTIFIABILITY.synonyms()
-_REGIMES = vocabulary.REGIME.synonyms()
-_LE_BASES = vocabulary.LAW_ENFORCEMENT_BASIS.synonyms()
-_SAFEGUARDS = vocabulary.TRANSFER_SAFEGUARD.synonyms()
-_ROLES = vocabulary.PARTY_ROLE.synonyms()
+def _words(v: vocabulary.Vocabulary) -> dict[str, tuple[str, ...]]:
+    """Code -> the words a spreadsheet may use for it: its label (what the template's drop-down
+    offers, :func:`_drop_down`) and its synonyms."""
+    labels = v.labels()
+    return {code: (labels[code], *words) for code, words in v.synonyms().items()}
+
+
+def _drop_down(v: vocabulary.Vocabulary) -> tuple[str, ...]:
+    """The labels a template's drop-down offers for ``v``, in the forms' order. Excel separates a
+    list's items with commas, so a comma in a label becomes a slash; the reader folds punctuation
+    to spaces, so either spelling reads as the same code.
+
+    >>> _drop_down(vocabulary.ORGANISATION_KIND)[3]
+    'Education (school/college or academy)'
+    """
+    return tuple(label.replace(", ", "/").replace(",", "/") for label in v.choices().values())
+
+
+_KINDS = _words(vocabulary.ORGANISATION_KIND)
+_ORG_STATUSES = _words(vocabulary.ORGANISATION_STATUS)
+_AGREEMENT_STATUSES = _words(vocabulary.AGREEMENT_STATUS)
+_FLOW_STATUSES = _words(vocabulary.FLOW_STATUS)
+_IDENTIFIABILITY = _words(vocabulary.IDENTIFIABILITY)
+_REGIMES = _words(vocabulary.REGIME)
+_LE_BASES = _words(vocabulary.LAW_ENFORCEMENT_BASIS)
+_SAFEGUARDS = _words(vocabulary.TRANSFER_SAFEGUARD)
+_ROLES = _words(vocabulary.PARTY_ROLE)
 
 
 def _title_table(provisions: Mapping[str, Any], extra: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -482,7 +500,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "type | organisation type | organization type | org type | sector | agency type",
            parse=_enum(_KINDS, "a kind of organisation"),
            required=True,
-           choices=domain.ORGANISATION_KINDS,
+           choices=_drop_down(vocabulary.ORGANISATION_KIND),
            help="local_authority, health, police, education, cafcass, probation, youth_justice, courts, "
            "government, voluntary, research or other (also: council, NHS, school, charity, university...)."),
         _c("public_authority", "Public authority",
@@ -505,7 +523,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("status", "Status",
            "organisation status | organization status",
            parse=_enum(_ORG_STATUSES, "an organisation status", "active"),
-           choices=domain.ORGANISATION_STATUSES,
+           choices=_drop_down(vocabulary.ORGANISATION_STATUS),
            help="active (the default) or dissolved."),
         _c("successor", "Successor",
            "successor organisation | successor organization | replaced by | succeeded by",
@@ -547,7 +565,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "agreement status | isa status",
            parse=_enum(_AGREEMENT_STATUSES, "an agreement status"),
            required=True,
-           choices=domain.AGREEMENT_STATUSES,
+           choices=_drop_down(vocabulary.AGREEMENT_STATUS),
            help="draft, active, under_review, expired or terminated (also: live, signed, in review...)."),
         _c("version", "Version",
            "version number | ver",
@@ -634,7 +652,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("status", "Status",
            "flow status",
            parse=_enum(_FLOW_STATUSES, "a flow status", "active"),
-           choices=domain.FLOW_STATUSES,
+           choices=_drop_down(vocabulary.FLOW_STATUS),
            help="planned, active (the default) or ceased."),
         _c("start_date", "Start date",
            "start | date from | start of sharing",
@@ -649,12 +667,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "anonymisation | anonymization",
            parse=_enum(_IDENTIFIABILITY, "identifiable, pseudonymised or anonymised"),
            required=True,
-           choices=domain.IDENTIFIABILITY,
+           choices=_drop_down(vocabulary.IDENTIFIABILITY),
            help="identifiable, pseudonymised or anonymised (pseudonymised data is still personal data)."),
         _c("regime", "Regime",
            "data protection regime | legal regime",
            parse=_enum(_REGIMES, "a regime", "uk_gdpr"),
-           choices=domain.REGIMES,
+           choices=_drop_down(vocabulary.REGIME),
            help="uk_gdpr (the default) or law_enforcement (DPA 2018 Part 3)."),
         _c("data_subjects", "Data subjects",
            "categories of individuals | individuals | subjects | data subject categories | who the data is "
@@ -695,7 +713,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("law_enforcement_basis", "Law enforcement basis",
            "section 35 basis | s35 basis | part 3 basis",
            parse=_enum(_LE_BASES, "a DPA 2018 s35(2) basis"),
-           choices=domain.LAW_ENFORCEMENT_BASES,
+           choices=_drop_down(vocabulary.LAW_ENFORCEMENT_BASIS),
            help="With regime law_enforcement: consent or task (DPA 2018 s35(2))."),
         _c("schedule8", "Schedule 8",
            "schedule 8 condition | schedule 8 conditions | sch 8 | dpa 2018 schedule 8",
@@ -717,7 +735,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("transfer_safeguard", "Transfer safeguard",
            "safeguard | transfer mechanism | international transfer safeguard",
            parse=_enum(_SAFEGUARDS, "a transfer safeguard"),
-           choices=domain.TRANSFER_SAFEGUARDS,
+           choices=_drop_down(vocabulary.TRANSFER_SAFEGUARD),
            help="adequacy, idta, addendum, bcr or derogation."),
         _c("frequency", "Frequency",
            "how often | frequency of sharing",
