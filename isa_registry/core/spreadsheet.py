@@ -38,7 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from . import dates, domain, exchange, records, vocabulary
+from . import dates, exchange, records, vocabulary
 from .exchange import ImportLimits, InvalidDocument, Problem, read_limited, size_words
 from .law import (
     ANNEX1,
