@@ -40,3 +40,20 @@ def test_the_flow_page_names_its_data_subjects_by_their_labels(editor):
     html = editor.get("/flows/FLOW-123").get_data(as_text=True)
     assert "Children, Parents and carers" in html
     assert "parents carers" not in html
+
+
+def test_the_findings_page_does_not_repeat_the_records_name_in_each_message(editor):
+    html = editor.get("/findings?as_of=2026-11-23").get_data(as_text=True)
+    flow = html.split('href="/flows/FLOW-044"', 1)[1].split("</section>", 1)[0]
+    assert "(FLOW-044 &#39;" not in flow  # the heading names the flow once
+    agreement = html.split('href="/agreements/DSPP-ISA-005"', 1)[1].split("</section>", 1)[0]
+    assert "This agreement is active but has no review date." in agreement
+    assert "DSPP-ISA-005 &#39;Dudley youth justice" not in agreement
+
+
+def test_check_and_the_stored_messages_keep_the_records_name(dudley, runner):
+    result = runner.invoke(args=["check", "--as-of", "2026-11-23"])
+    assert (
+        "DSPP-ISA-005 'Dudley youth justice information sharing protocol' is active but has no review date."
+        in result.output
+    )
