@@ -38,7 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from . import dates, exchange, records, vocabulary
+from . import dates, domain, exchange, records, vocabulary
 from .exchange import ImportLimits, InvalidDocument, Problem, read_limited, size_words
 from .law import (
     ANNEX1,
@@ -255,15 +255,19 @@ def _words(v: vocabulary.Vocabulary) -> dict[str, tuple[str, ...]]:
     return {code: (labels[code], *words) for code, words in v.synonyms().items()}
 
 
-def _drop_down(v: vocabulary.Vocabulary) -> tuple[str, ...]:
-    """The labels a template's drop-down offers for ``v``, in the forms' order. Excel separates a
+def _drop_down(choices: tuple[str, ...]) -> tuple[str, ...]:
+    """What a template's drop-down offers for a column of ``choices`` (codes): their labels in the
+    forms' order when they are a vocabulary's codes, else the choices themselves. Excel separates a
     list's items with commas, so a comma in a label becomes a slash; the reader folds punctuation
     to spaces, so either spelling reads as the same code.
 
-    >>> _drop_down(vocabulary.ORGANISATION_KIND)[3]
-    'Education (school/college or academy)'
+    >>> _drop_down(domain.ORGANISATION_KINDS)[3], _drop_down(("Yes", "No"))
+    ('Education (school/college or academy)', ('Yes', 'No'))
     """
-    return tuple(label.replace(", ", "/").replace(",", "/") for label in v.choices().values())
+    for v in vocabulary.VOCABULARIES.values():
+        if set(v.codes) == set(choices):
+            return tuple(label.replace(", ", "/").replace(",", "/") for label in v.choices().values())
+    return choices
 
 
 _KINDS = _words(vocabulary.ORGANISATION_KIND)
@@ -500,7 +504,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "type | organisation type | organization type | org type | sector | agency type",
            parse=_enum(_KINDS, "a kind of organisation"),
            required=True,
-           choices=_drop_down(vocabulary.ORGANISATION_KIND),
+           choices=domain.ORGANISATION_KINDS,
            help="local_authority, health, police, education, cafcass, probation, youth_justice, courts, "
            "government, voluntary, research or other (also: council, NHS, school, charity, university...)."),
         _c("public_authority", "Public authority",
@@ -523,7 +527,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("status", "Status",
            "organisation status | organization status",
            parse=_enum(_ORG_STATUSES, "an organisation status", "active"),
-           choices=_drop_down(vocabulary.ORGANISATION_STATUS),
+           choices=domain.ORGANISATION_STATUSES,
            help="active (the default) or dissolved."),
         _c("successor", "Successor",
            "successor organisation | successor organization | replaced by | succeeded by",
@@ -565,7 +569,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "agreement status | isa status",
            parse=_enum(_AGREEMENT_STATUSES, "an agreement status"),
            required=True,
-           choices=_drop_down(vocabulary.AGREEMENT_STATUS),
+           choices=domain.AGREEMENT_STATUSES,
            help="draft, active, under_review, expired or terminated (also: live, signed, in review...)."),
         _c("version", "Version",
            "version number | ver",
@@ -652,7 +656,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("status", "Status",
            "flow status",
            parse=_enum(_FLOW_STATUSES, "a flow status", "active"),
-           choices=_drop_down(vocabulary.FLOW_STATUS),
+           choices=domain.FLOW_STATUSES,
            help="planned, active (the default) or ceased."),
         _c("start_date", "Start date",
            "start | date from | start of sharing",
@@ -667,12 +671,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "anonymisation | anonymization",
            parse=_enum(_IDENTIFIABILITY, "identifiable, pseudonymised or anonymised"),
            required=True,
-           choices=_drop_down(vocabulary.IDENTIFIABILITY),
+           choices=domain.IDENTIFIABILITY,
            help="identifiable, pseudonymised or anonymised (pseudonymised data is still personal data)."),
         _c("regime", "Regime",
            "data protection regime | legal regime",
            parse=_enum(_REGIMES, "a regime", "uk_gdpr"),
-           choices=_drop_down(vocabulary.REGIME),
+           choices=domain.REGIMES,
            help="uk_gdpr (the default) or law_enforcement (DPA 2018 Part 3)."),
         _c("data_subjects", "Data subjects",
            "categories of individuals | individuals | subjects | data subject categories | who the data is "
@@ -713,7 +717,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("law_enforcement_basis", "Law enforcement basis",
            "section 35 basis | s35 basis | part 3 basis",
            parse=_enum(_LE_BASES, "a DPA 2018 s35(2) basis"),
-           choices=_drop_down(vocabulary.LAW_ENFORCEMENT_BASIS),
+           choices=domain.LAW_ENFORCEMENT_BASES,
            help="With regime law_enforcement: consent or task (DPA 2018 s35(2))."),
         _c("schedule8", "Schedule 8",
            "schedule 8 condition | schedule 8 conditions | sch 8 | dpa 2018 schedule 8",
@@ -735,7 +739,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("transfer_safeguard", "Transfer safeguard",
            "safeguard | transfer mechanism | international transfer safeguard",
            parse=_enum(_SAFEGUARDS, "a transfer safeguard"),
-           choices=_drop_down(vocabulary.TRANSFER_SAFEGUARD),
+           choices=domain.TRANSFER_SAFEGUARDS,
            help="adequacy, idta, addendum, bcr or derogation."),
         _c("frequency", "Frequency",
            "how often | frequency of sharing",
@@ -1488,7 +1492,7 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
                     col,
                     {
                         "validate": "list",
-                        "source": [xml_safe(c) for c in column.choices],
+                        "source": [xml_safe(c) for c in _drop_down(column.choices)],
                         "error_type": "warning",
                         "error_message": "Not a usual value: the Guide sheet says what is accepted.",
                     },
