@@ -216,7 +216,7 @@ def test_activation_is_refused_until_every_party_has_signed(dudley, editor):
 
     assert response.status_code == 409
     [(href, text)] = error_summary(response.get_data(as_text=True))
-    assert href == "#lifecycle" and text.endswith("not yet signed: dudley-mbc")
+    assert href == "#lifecycle" and text.endswith("not yet signed: Dudley Metropolitan Borough Council")
     with dudley.app_context():
         assert services.get_agreement(db.session, "ISA-NEW")[0].status == "under_review"
 

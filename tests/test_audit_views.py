@@ -53,7 +53,7 @@ def test_an_update_shows_only_the_fields_that_changed(app: Flask, viewer: FlaskC
     page = viewer.get("/audit").text
     table = re.search(r'id="entry-1">.*?</table>', page, re.S).group(0)
     assert "Retention" in table and "6 years" in table and "Until the child&#39;s 25th birthday" in table
-    assert "Data categories" in table and "health, referral" in table
+    assert "Data categories" in table and "Health (physical and mental), Referrals and concerns" in table
     assert "MASH referrals" not in table and ">Status<" not in table
     assert 'href="/flows/FLOW-012"' in page
 
@@ -115,3 +115,24 @@ def test_values_are_shown_as_people_read_them() -> None:
     assert show(["health", "referral"]) == "health, referral"
     assert show([{"organisation": "wmp", "role": "controller"}]) == "organisation: wmp, role: controller"
     assert show(3) == "3" and show(None) == ""
+
+
+def test_the_differences_name_fields_and_values_by_their_labels(dudley: Flask, viewer: FlaskClient) -> None:
+    before = {"article6": "b", "regime": "uk_gdpr", "source": "wmp", "data_subjects": ["parents_carers"]}
+    after = {"article6": "e", "regime": "law_enforcement", "source": "dgft", "data_subjects": ["children"]}
+    record(dudley, audit.Change("update", "flow", "FLOW-012", before, after))
+    page = viewer.get("/audit?type=flow&key=FLOW-012").text
+    table = re.search(r'<li class="govuk-!-margin-bottom-8" id="entry-\d+">.*?</table>', page, re.S).group(0)
+    assert "UK GDPR Art 6(1) lawful basis" in table and "Art 6(1)(b) Contract" in table
+    assert "Art 6(1)(e) Public task" in table
+    assert "UK GDPR" in table and "uk_gdpr" not in table and "Article6" not in table
+    assert "West Midlands Police" in table  # an organisation by its name, not its key
+    assert "Parents and carers" in table and "parents_carers" not in table
+
+
+def test_a_creation_is_summarised_in_one_sentence(app: Flask, viewer: FlaskClient) -> None:
+    after = {"key": "FLOW-061", "name": "MASH referrals", "status": "active", "retention": "6 years"}
+    record(app, audit.Change("create", "flow", "FLOW-061", None, after))
+    page = viewer.get("/audit").text
+    assert "Created flow FLOW-061 &#39;MASH referrals&#39; (4 fields)" in page
+    assert "Show the fields it set" in page  # the fields themselves are folded away

@@ -123,8 +123,8 @@ def test_export_ropa_writes_the_partnership_workbook(app, runner, tmp_path) -> N
     assert "as of 2026-11-23 for 2 controller(s): 4 processing activities" in result.output
     wb = openpyxl.load_workbook(out)
     # FLOW-001 wmp -> dmbc and the planned FLOW-002 dmbc -> wmp; the dissolved CCG and the ICB send nothing.
-    assert wb.sheetnames == ["Summary", "dmbc", "wmp"]
-    assert [c.value for c in wb["dmbc"][10]] == list(COLUMNS)
+    assert wb.sheetnames == ["Summary", "Dudley Metropolitan Borough", "West Midlands Police"]
+    assert [c.value for c in wb["Dudley Metropolitan Borough"][10]] == list(COLUMNS)
 
 
 def test_export_ropa_for_one_controller_as_csv(app, runner, tmp_path) -> None:
@@ -200,8 +200,8 @@ def test_a_filled_template_imports_and_exports_as_a_ropa(app, runner, tmp_path) 
     out = tmp_path / "ropa.xlsx"
     assert runner.invoke(args=["export-ropa", str(out), "--as-of", "2026-11-23"]).exit_code == 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "dmbc", "west-midlands-police"]
-    council = wb["dmbc"]
+    assert wb.sheetnames == ["Summary", "Dudley Metropolitan Borough", "West Midlands Police"]
+    council = wb["Dudley Metropolitan Borough"]
     assert (
         council["B6"].value == "Dudley Metropolitan Borough Council"
         and council["C6"].value == "Council House, Dudley"

@@ -626,3 +626,17 @@ def test_dot_waits_for_a_slot_that_comes_free(tmp_path) -> None:
         order.append("first done")
     waiting.join(timeout=5)
     assert order == ["first done", "second"]
+
+
+@needs_dot
+def test_the_left_out_sentence_counts_the_flows_of_the_map_shown(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    reg = partnership()
+    reg.flows["OLD"] = flow(
+        "OLD", "wmp", "bcicb", None, status="ceased", start_date=days(-400), end_date=days(-30)
+    )
+    store(app, reg)
+    auth.sign_in(client)
+    assert "1 flow is not live on that date" in page(client, "?organisation=wmp")
+    assert 'id="map-left-out"' not in page(client, "?organisation=dudley")  # OLD is not dudley's

@@ -390,12 +390,12 @@ def test_the_workbook_holds_no_formula_and_quotes_hostile_text() -> None:
     wb = workbook(build_ropa(hostile_registry(), AS_OF))
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     assert all(c.data_type != "f" for c in cells)
-    evil = wb["evil"]
+    evil = wb['=HYPERLINK("https']
     assert evil["A1"].value.startswith("Record of processing activities")
     assert evil["B6"].value == '\'=HYPERLINK("https://evil.example","Click")'
     assert evil["A11"].value == "'@risk"
     assert evil["B11"].value.startswith("'-2+3\nFlows: F1")
-    dudley_row = [c.value for c in wb["dudley"][11]]
+    dudley_row = [c.value for c in wb["Dudley Metropolitan Borough"][11]]
     assert dudley_row[COLUMNS.index("The source of the personal data (if applicable)")].startswith(
         "'=HYPERLINK"
     )
@@ -417,7 +417,7 @@ def test_the_csv_quotes_hostile_text() -> None:
 
 def test_the_partnership_workbook_has_a_summary_and_a_sheet_per_controller() -> None:
     wb = workbook(build_ropa(clean_registry(), AS_OF))
-    assert wb.sheetnames == ["Summary", "dudley", "wmp"]
+    assert wb.sheetnames == ["Summary", "Dudley Metropolitan Borough", "West Midlands Police"]
     summary = wb["Summary"]
     assert [c.value for c in summary[5]] == [
         "Controller",
@@ -447,7 +447,7 @@ def test_a_controller_sheet_has_the_contact_block_then_the_table() -> None:
     reg = clean_registry(
         orgs={"wmp": {"address": "Lloyd House, Birmingham", "telephone": "101", "representative": None}}
     )
-    ws = workbook(build_ropa(reg, AS_OF))["wmp"]
+    ws = workbook(build_ropa(reg, AS_OF))["West Midlands Police"]
     assert ws["B2"].value == datetime(2026, 11, 23) and ws["B2"].is_date
     assert ws["B3"].value == "ZA000003"
     assert [c.value for c in ws[5]][:5] == [None, "Name", "Address", "Email", "Telephone"]
@@ -467,7 +467,7 @@ def test_a_controller_sheet_has_the_contact_block_then_the_table() -> None:
 
 def test_the_table_is_filtered_frozen_wrapped_and_sized() -> None:
     reg = with_flows(flow("F1", purpose="One"), flow("F2", purpose="Two"), flow("F3", purpose="Three"))
-    ws = workbook(build_ropa(reg, AS_OF, "wmp"))["wmp"]
+    ws = workbook(build_ropa(reg, AS_OF, "wmp"))["West Midlands Police"]
     assert ws.auto_filter.ref == "A10:AD13"
     assert ws.freeze_panes == "B11"
     assert ws["B11"].alignment.wrap_text
@@ -479,12 +479,12 @@ def test_the_table_is_filtered_frozen_wrapped_and_sized() -> None:
 
 def test_one_controllers_workbook_has_its_sheet_alone() -> None:
     wb = workbook(build_ropa(clean_registry(), AS_OF, "dudley"))
-    assert wb.sheetnames == ["dudley"]
+    assert wb.sheetnames == ["Dudley Metropolitan Borough"]
 
 
 def test_a_controller_without_activities_still_gets_a_filtered_header() -> None:
     reg = registry(agreements=[agreement()], flows=[])
-    ws = workbook(build_ropa(reg, AS_OF, "bcicb"))["bcicb"]
+    ws = workbook(build_ropa(reg, AS_OF, "bcicb"))["Black Country Integrated Care"]
     assert [c.value for c in ws[10]] == EXPECTED_TITLES
     assert ws.auto_filter.ref == "A10:AD11"
 
@@ -497,7 +497,7 @@ def test_sheet_names_stay_unique_and_short() -> None:
         flows=[flow("F1", source="summary", recipient="wmp"), flow("F2", source=long_key, recipient="wmp")],
     )
     names = workbook(build_ropa(reg, AS_OF)).sheetnames
-    assert names[0] == "Summary" and "summary~2" in names and "a" * 31 in names
+    assert names[0] == "Summary" and "summary (2)" in names and "a" * 31 in names
 
 
 def test_the_single_controller_csv_has_the_thirty_columns_only() -> None:
@@ -509,7 +509,31 @@ def test_the_single_controller_csv_has_the_thirty_columns_only() -> None:
 
 def test_a_controller_sheet_names_its_ods_code_under_its_ico_number() -> None:
     reg = clean_registry(orgs={"wmp": {"ods_code": "RYK"}})
-    ws = workbook(build_ropa(reg, AS_OF))["wmp"]
+    ws = workbook(build_ropa(reg, AS_OF))["West Midlands Police"]
     assert (ws["A3"].value, ws["B3"].value) == ("ICO registration number", "ZA000003")
     assert (ws["A4"].value, ws["B4"].value) == ("ODS code", "RYK")
     assert [c.value for c in ws[5]][:5] == [None, "Name", "Address", "Email", "Telephone"]
+
+
+def test_sheets_are_named_by_organisation_names_within_excels_rules() -> None:
+    same_start = "Dudley Integrated Health and Care NHS Trust"
+    reg = registry(
+        organisations=[
+            organisation("a1", name=same_start + " (North)"),
+            organisation("a2", name=same_start + " (South)"),
+            organisation("odd", name="St John's: Care/Support [Dudley]*?"),
+        ],
+        agreements=[agreement(parties=("a1", "a2", "odd"))],
+        flows=[flow("F1", source="a1", recipient="a2"), flow("F2", source="odd", recipient="a1")],
+    )
+    wb = workbook(build_ropa(reg, AS_OF))
+    names = wb.sheetnames
+    assert names == [
+        "Summary",
+        "Dudley Integrated Health and",
+        "Dudley Integrated Health an (2)",
+        "St John's Care Support Dudley",
+    ]
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    links = [c.hyperlink.location for c in wb["Summary"]["A"] if c.hyperlink]
+    assert "'St John''s Care Support Dudley'!A1" in links

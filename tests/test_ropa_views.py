@@ -59,7 +59,7 @@ def test_the_partnership_workbook_downloads(auditor: FlaskClient) -> None:
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "ropa-partnership-2026-11-23.xlsx" in response.headers["Content-Disposition"]
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["Summary", "dmbc", "wmp"]
+    assert wb.sheetnames == ["Summary", "Dudley Metropolitan Borough", "West Midlands Police"]
 
 
 def test_one_controllers_csv_downloads(auditor: FlaskClient) -> None:

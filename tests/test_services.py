@@ -302,7 +302,7 @@ def test_activation_needs_every_party_to_have_signed(partners):
     with pytest.raises(InvalidRecord) as caught:
         services.set_agreement_status(partners, ACTOR, "ISA-1", "active", 2)
 
-    assert caught.value.errors["status"].endswith("not yet signed: wmp")
+    assert caught.value.errors["status"].endswith("not yet signed: West Midlands Police")
     assert services.get_agreement(partners, "ISA-1")[0].status == "under_review"
 
 

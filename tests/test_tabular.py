@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from isa_registry.core import exchange
+from isa_registry.core import domain, exchange, vocabulary
 from isa_registry.core.exchange import InvalidDocument, Problem, parse_document
 from isa_registry.core.spreadsheet import COLUMNS, SHEETS, read_tabular, template_csv_titles, write_template
 
@@ -123,7 +123,39 @@ def test_the_template_offers_the_usual_values_in_drop_downs() -> None:
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     identifiability = [c.title for c in COLUMNS["flows"]].index("Identifiability")
     column = openpyxl.utils.get_column_letter(identifiability + 1)
-    assert lists[f"{column}2"] == '"identifiable,pseudonymised,anonymised"'
+    assert lists[f"{column}2"] == '"Identifiable,Pseudonymised,Anonymised"'
+
+
+def test_every_label_a_drop_down_offers_is_read_back_as_its_code(tmp_path: Path) -> None:
+    wb = template_workbook()
+    offered: dict[str, list[str]] = {}
+    for title in ("Organisations", "Flows"):
+        ws = wb[title]
+        titles = [c.value for c in ws[1]]
+        for dv in ws.data_validations.dataValidation:
+            column = titles[openpyxl.utils.cell.column_index_from_string(str(dv.sqref)[0]) - 1]
+            items = dv.formula1.strip('"').split(",")
+            if items != ["Yes", "No"]:
+                offered[f"{title}/{column}"] = items
+            assert "_" not in dv.formula1, (column, dv.formula1)  # labels, not codes
+    assert "Education (school/college or academy)" in offered["Organisations/Kind"]
+    for kind in offered["Organisations/Kind"]:
+        org = {**ORGANISATIONS[0], "Kind": kind}
+        doc = read_tabular(filled_template(tmp_path, organisations=[org, *ORGANISATIONS[1:]]))
+        assert doc["organisations"][0]["kind"] in domain.ORGANISATION_KINDS
+    for label, code in zip(
+        offered["Flows/Transfer safeguard"], vocabulary.TRANSFER_SAFEGUARD.choices(), strict=True
+    ):
+        assert (
+            one_flow(tmp_path, **{"Transfer country": "India", "Transfer safeguard": label})[
+                "international_transfer"
+            ]["safeguard"]
+            == code
+        )
+    for label, code in zip(
+        offered["Flows/Identifiability"], vocabulary.IDENTIFIABILITY.choices(), strict=True
+    ):
+        assert one_flow(tmp_path, Identifiability=label)["identifiability"] == code
 
 
 def test_the_csv_template_has_a_record_type_column_and_every_title_once() -> None:

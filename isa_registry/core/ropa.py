@@ -816,21 +816,53 @@ _HEADER_ROW = 9  # zero-based: the title, the as-of date, the ICO number, a gap,
 _IDENTIFIERS = tuple(f for f in records.ORGANISATION if f.identifier)
 
 
+#: What Excel does not allow in a sheet's name.
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f]+")
+#: The longest name Excel gives a sheet.
+SHEET_NAME_LIMIT = 31
+
+
+def sheet_name(name: str, key: str) -> str:
+    r"""What Excel can call a sheet for an organisation named ``name``: the characters it refuses
+    (``[]:*?/\``) as spaces, no apostrophe at either end, at most 31 characters (whole words where
+    it can); its ``key`` when nothing is left (or the name is Excel's reserved "History").
+
+    >>> sheet_name("Dudley Integrated Health and Care NHS Trust", "dihc")
+    'Dudley Integrated Health and'
+    >>> sheet_name("Police/Fire: [Joint]*", "pf"), sheet_name("''", "odd")
+    ('Police Fire Joint', 'odd')
+    """
+    text = " ".join(_NOT_IN_SHEET_NAMES.sub(" ", name).split())
+    if len(text) > SHEET_NAME_LIMIT:
+        cut = text[: SHEET_NAME_LIMIT + 1].rfind(" ")
+        # Whole words where that keeps most of the name, else the first 31 characters.
+        text = text[:cut] if cut >= SHEET_NAME_LIMIT // 2 else text[:SHEET_NAME_LIMIT]
+    text = text.strip().strip("'").strip()
+    if not text or text.casefold() == "history":
+        return key[:SHEET_NAME_LIMIT]
+    return text
+
+
 def _sheet_names(ropa: Ropa) -> list[str]:
-    """A worksheet name for each record: the organisation's key (keys need no escaping), made
-    unique ignoring case within Excel's 31 characters."""
+    """A worksheet name for each record: the organisation's name (:func:`sheet_name`), made
+    unique ignoring case within Excel's 31 characters by a number at its end."""
     taken = {_SUMMARY_SHEET.casefold()} if ropa.partnership else set()
     names = []
     for record in ropa.records:
-        base = record.organisation.key[:31]
+        base = sheet_name(record.organisation.name, record.organisation.key)
         name, n = base, 1
         while name.casefold() in taken:
             n += 1
-            suffix = f"~{n}"
-            name = base[: 31 - len(suffix)] + suffix
+            suffix = f" ({n})"
+            name = base[: SHEET_NAME_LIMIT - len(suffix)].rstrip() + suffix
         taken.add(name.casefold())
         names.append(name)
     return names
+
+
+def _quoted(name: str) -> str:
+    """A sheet's name as a reference quotes it: an apostrophe doubled."""
+    return name.replace("'", "''")
 
 
 class _Formats:
@@ -919,7 +951,7 @@ def _write_summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, ropa: Rop
         sheet.set_column(col, col, width)
     for r, (record, name) in enumerate(zip(ropa.records, names, strict=True), start=header + 1):
         org = record.organisation
-        sheet.write_url(r, 0, f"internal:'{name}'!A1", fmt.link, string=neutralise(org.name))
+        sheet.write_url(r, 0, f"internal:'{_quoted(name)}'!A1", fmt.link, string=neutralise(org.name))
         _text(sheet, r, 1, org.key, fmt.cell)
         _text(sheet, r, 2, org.ico_registration, fmt.cell)
         _text(sheet, r, 3, org.dpo_contact, fmt.cell)

@@ -248,15 +248,37 @@ def _enum(
     return parse
 
 
-_KINDS = vocabulary.ORGANISATION_KIND.synonyms()
-_ORG_STATUSES = vocabulary.ORGANISATION_STATUS.synonyms()
-_AGREEMENT_STATUSES = vocabulary.AGREEMENT_STATUS.synonyms()
-_FLOW_STATUSES = vocabulary.FLOW_STATUS.synonyms()
-_IDENTIFIABILITY = vocabulary.IDENTIFIABILITY.synonyms()
-_REGIMES = vocabulary.REGIME.synonyms()
-_LE_BASES = vocabulary.LAW_ENFORCEMENT_BASIS.synonyms()
-_SAFEGUARDS = vocabulary.TRANSFER_SAFEGUARD.synonyms()
-_ROLES = vocabulary.PARTY_ROLE.synonyms()
+def _words(v: vocabulary.Vocabulary) -> dict[str, tuple[str, ...]]:
+    """Code -> the words a spreadsheet may use for it: its label (what the template's drop-down
+    offers, :func:`_drop_down`) and its synonyms."""
+    labels = v.labels()
+    return {code: (labels[code], *words) for code, words in v.synonyms().items()}
+
+
+def _drop_down(choices: tuple[str, ...]) -> tuple[str, ...]:
+    """What a template's drop-down offers for a column of ``choices`` (codes): their labels in the
+    forms' order when they are a vocabulary's codes, else the choices themselves. Excel separates a
+    list's items with commas, so a comma in a label becomes a slash; the reader folds punctuation
+    to spaces, so either spelling reads as the same code.
+
+    >>> _drop_down(domain.ORGANISATION_KINDS)[3], _drop_down(("Yes", "No"))
+    ('Education (school/college or academy)', ('Yes', 'No'))
+    """
+    for v in vocabulary.VOCABULARIES.values():
+        if set(v.codes) == set(choices):
+            return tuple(label.replace(", ", "/").replace(",", "/") for label in v.choices().values())
+    return choices
+
+
+_KINDS = _words(vocabulary.ORGANISATION_KIND)
+_ORG_STATUSES = _words(vocabulary.ORGANISATION_STATUS)
+_AGREEMENT_STATUSES = _words(vocabulary.AGREEMENT_STATUS)
+_FLOW_STATUSES = _words(vocabulary.FLOW_STATUS)
+_IDENTIFIABILITY = _words(vocabulary.IDENTIFIABILITY)
+_REGIMES = _words(vocabulary.REGIME)
+_LE_BASES = _words(vocabulary.LAW_ENFORCEMENT_BASIS)
+_SAFEGUARDS = _words(vocabulary.TRANSFER_SAFEGUARD)
+_ROLES = _words(vocabulary.PARTY_ROLE)
 
 
 def _title_table(provisions: Mapping[str, Any], extra: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -1487,7 +1509,7 @@ def write_template(stream: IO[bytes], fmt: str = "xlsx") -> None:
                     col,
                     {
                         "validate": "list",
-                        "source": [xml_safe(c) for c in column.choices],
+                        "source": [xml_safe(c) for c in _drop_down(column.choices)],
                         "error_type": "warning",
                         "error_message": "Not a usual value: the Guide sheet says what is accepted.",
                     },

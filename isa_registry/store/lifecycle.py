@@ -15,6 +15,8 @@ These are the rules only: :mod:`~isa_registry.store.validation` checks a sign-of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..core import domain
 from ..core.domain import Agreement
 from ..core.vocabulary import AGREEMENT_STATUS
@@ -40,8 +42,11 @@ def unsigned_parties(a: Agreement) -> list[str]:
     return [p.organisation for p in a.parties if p.signed_on is None]
 
 
-def status_error(a: Agreement, before: Agreement | None) -> str | None:
-    """Why the agreement may not have its status (``before`` is how it is saved), or None."""
+def status_error(
+    a: Agreement, before: Agreement | None, names: Mapping[str, str] | None = None
+) -> str | None:
+    """Why the agreement may not have its status (``before`` is how it is saved), or None; the
+    parties that have not signed are named by ``names`` (organisation key -> name) where given."""
     if a.status not in domain.AGREEMENT_STATUSES:
         return "Select a valid status"
     if before is None:
@@ -64,6 +69,6 @@ def status_error(a: Agreement, before: Agreement | None) -> str | None:
         if missing:
             return (
                 "Status: an agreement becomes active only when every party has signed; "
-                f"not yet signed: {', '.join(missing)}"
+                f"not yet signed: {', '.join((names or {}).get(k, k) for k in missing)}"
             )
     return None

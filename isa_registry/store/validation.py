@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .record_types import RecordType
 
 __all__ = [
+    "REVIEW_BEFORE_START_MESSAGE",
     "Known",
     "agreement_blockers",
     "agreement_fields",
@@ -44,6 +45,9 @@ __all__ = [
 
 Errors = dict[str, str]
 
+#: An agreement reviewed before it starts is a slip in one of the two dates.
+REVIEW_BEFORE_START_MESSAGE = "Review date must be the same as or after the start date"
+
 _KEY = re.compile(records.KEY_PATTERN)
 
 #: A legislation.gov.uk identifier: type/year/number, then any sub-division (no spaces).
@@ -56,14 +60,18 @@ class Known:
 
     organisations: dict[str, bool]
     agreements: dict[str, bool]
+    #: The organisations' names, for messages a person reads.
+    organisation_names: dict[str, str] = field(default_factory=dict)
 
 
 def known(session: Session) -> Known:
     """The organisations and agreements a record may refer to (flows are too many to load)."""
     o, a = OrganisationModel.__table__, AgreementModel.__table__
+    rows = session.execute(select(o.c.key, o.c.archived, o.c.name)).all()
     return Known(
-        organisations=dict(session.execute(select(o.c.key, o.c.archived)).all()),  # type: ignore[arg-type]
+        organisations={key: archived for key, archived, _ in rows},
         agreements=dict(session.execute(select(a.c.key, a.c.archived)).all()),  # type: ignore[arg-type]
+        organisation_names={key: name for key, _, name in rows},
     )
 
 
@@ -245,6 +253,8 @@ def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreeme
         unchanged=before is not None and before.owner == a.owner,
     )
     _check_dates(errors, a.start_date, a.end_date)
+    if a.start_date and a.review_date and a.review_date < a.start_date:
+        errors["review_date"] = REVIEW_BEFORE_START_MESSAGE
     for code in a.data_categories:
         if code not in known_categories():
             errors["data_categories"] = f"Data categories: {code} is not a known category"
@@ -273,7 +283,7 @@ def agreement_fields(errors: Errors, a: Agreement, known: Known, before: Agreeme
             limit(records.PARTY, "contract_reference"),
             required=False,
         )
-    problem = status_error(a, before)
+    problem = status_error(a, before, known.organisation_names)
     if problem:
         errors["status"] = problem
 

@@ -318,7 +318,7 @@ def set_agreement_status(
                 {"status": f"Agreement {key} is archived: restore it before changing its status"}
             )
         record = replace(before, status=status)
-        problem = status_error(record, before)
+        problem = status_error(record, before, validation.known(session).organisation_names)
         if problem:
             raise InvalidRecord({"status": problem})
         return record

@@ -13,6 +13,7 @@ from flask import Blueprint, render_template, request, url_for
 from ..core.decisions import DECIDED, OPEN, FindingId, Reviewed
 from ..core.domain import SEVERITIES, Finding, Registry
 from ..core.rules import CODES, summarise, worst_severity
+from ..core.rules._common import agreement_label, flow_label, organisation_label
 from ..core.rules.incremental import about_subjects, with_inserted, without_subjects
 from ..core.scope import SEVERITY_RANK
 from ..core.vocabulary import FINDING_STATE
@@ -142,6 +143,43 @@ def group_by_record(findings: Iterable[Finding], registry: Registry, labelled: b
 def label(groups: Iterable[Group], registry: Registry) -> list[Group]:
     """The groups with their records' labels."""
     return [replace(g, label=record_label(registry, g.subject_type, g.subject_key)) for g in groups]
+
+
+def subject_label(registry: Registry, subject_type: str, key: str) -> str | None:
+    """How the rules' messages name a record at their start (:mod:`isa_registry.core.rules`), or
+    None when the record is not in the registry."""
+    if subject_type == "flow" and key in registry.flows:
+        return flow_label(registry, registry.flows[key])
+    if subject_type == "agreement" and key in registry.agreements:
+        return agreement_label(registry.agreements[key])
+    if subject_type == "organisation" and key in registry.organisations:
+        return organisation_label(registry.organisations[key])
+    return None
+
+
+def without_subject(finding: Finding, registry: Registry) -> str:
+    """A finding's message under its record's heading: without the record's name at its start.
+
+    "FLOW-012 'MASH' ...: no retention is recorded." reads "No retention is recorded."; an
+    agreement's "DSPP-ISA-005 'Youth justice' is active but has no review date." reads "This
+    agreement is active but has no review date.". A message that does not start with the name is
+    shown as it is. The stored message (what ``check`` prints, what decisions compare) is unchanged.
+    """
+    message = finding.message
+    name = subject_label(registry, finding.subject_type, finding.subject_key)
+    if not name or not message.startswith(name):
+        return message
+    rest = message[len(name) :]
+    if rest.startswith(": ") and len(rest) > 2:
+        return rest[2].upper() + rest[3:]
+    if rest.startswith(" ") and len(rest) > 1:
+        return f"This {finding.subject_type} {rest[1:]}"
+    return message
+
+
+def short_messages(groups: Iterable[Group], registry: Registry) -> dict[str, str]:
+    """Each message of the groups' findings -> how the page shows it (:func:`without_subject`)."""
+    return {f.message: without_subject(f, registry) for g in groups for f in g.findings}
 
 
 #: Records shown on one page of findings.
@@ -281,6 +319,7 @@ def index() -> tuple[str, int]:
     selection = selection_for(checked, filters)
     keep: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}
     page = slice_page(selection.groups, request.args.get("page", 1, type=int), RECORDS_PER_PAGE)
+    groups = label(page.items, registry)
     return render_template(
         "findings/index.html",
         as_of=as_of,
@@ -293,7 +332,8 @@ def index() -> tuple[str, int]:
         summary=selection.summary,
         severities=SEVERITIES,
         severity_urls={s: url_for("findings.index", **keep, severity=s) for s in SEVERITIES},
-        groups=label(page.items, registry),
+        groups=groups,
+        messages=short_messages(groups, registry),
         page=page,
         shown=len(selection.shown),
         decided=selection.decided,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..core.domain import BasisOf
@@ -22,6 +23,7 @@ from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CAT
 from ..core.law.adequacy import adequacy_status
 from ..store import services
 from ..store.db import db
+from ..store.models import Agreement as AgreementModel
 from ..store.queries import checked_registry, per_revision, registry_revision
 from ..store.services import FLOW, NotFound
 from ._options import Options
@@ -184,6 +186,7 @@ def show(key: str) -> str:
         else None,
         history=services.history(db.session, FLOW.subject_type, key),
         labels=LABELS,
+        data_subjects=[LABELS["data_subject"].get(s, s) for s in flow.data_subjects],
         can_edit=can_edit(),
     )
 
@@ -214,8 +217,19 @@ def _form_page(
             special_chosen=form.special_chosen(),
             adequacy=adequacy_status(form.international_transfer.form.country.data),
             error_list=form.error_list(),
+            draft_agreements=" ".join(_draft_agreements()) if key is None else "",
         ),
         status,
+    )
+
+
+def _draft_agreements() -> list[str]:
+    """The keys of the draft agreements: a flow recorded under one is planned until it is signed."""
+    a = AgreementModel.__table__
+    return list(
+        db.session.scalars(
+            select(a.c.key).where(a.c.status == "draft", a.c.archived.is_(False)).order_by(a.c.key)
+        )
     )
 
 
@@ -235,8 +249,9 @@ def new() -> Response | tuple[str, int]:
         for name in ("source", "recipient", "agreement")
         if request.args.get(name)
     }
+    status = "planned" if start.get("agreement") in _draft_agreements() else "active"
     form = FlowForm(
-        data={"status": "active", "regime": "uk_gdpr", **start} if request.method == "GET" else None
+        data={"status": status, "regime": "uk_gdpr", **start} if request.method == "GET" else None
     )
     _prepare(form)
     if request.method == "POST":

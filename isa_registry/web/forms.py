@@ -41,8 +41,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
+from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
-from wtforms.widgets import TextInput
 
 from ..core import records
 from ..core.dates import range_problem
@@ -72,6 +72,7 @@ from ..core.law import (
 )
 from ..core.records import END_BEFORE_START_MESSAGE, KEY_MESSAGE, KEY_PATTERN, LEGISLATION_ID_PATTERN
 from ..core.vocabulary import FREQUENCY, IDENTIFIABILITY, LEGISLATION_STATUS, REGIME, VOCABULARIES
+from ..store.validation import REVIEW_BEFORE_START_MESSAGE
 
 __all__ = [
     "BLANK_PARTY_ROWS",
@@ -82,6 +83,7 @@ __all__ = [
     "BasisForm",
     "BasisQuestions",
     "FlowForm",
+    "GovukDateField",
     "LegislationGroup",
     "OrganisationForm",
     "SignForm",
@@ -94,6 +96,7 @@ __all__ = [
     "basis_questions",
     "category_groups",
     "category_label",
+    "date_from_parts",
     "field_labels",
     "flow_data",
     "legislation_entry",
@@ -238,40 +241,160 @@ _DATE_FORMATS = (
     re.compile(r"^(?P<d>\d{1,2})[/. ](?P<m>\d{1,2})[/. ](?P<y>\d{4})$"),
 )
 
+#: The three boxes of a GOV.UK date input, in the order they are shown.
+DATE_PARTS = ("day", "month", "year")
+_PART_WORDS = {"day": "a day", "month": "a month", "year": "a year"}
+_MONTHS = {
+    name: number
+    for number, month in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+    for name in (month, month[:3])
+}
 
-class DateField(Field):
-    """A date typed as 2026-11-23 (what a browser's date picker sends) or 23/11/2026."""
 
-    widget = TextInput()
+def _number(text: str, most: int) -> int | None:
+    """A box's whole number from 1 to ``most``, or None when it is not one."""
+    if not text.isdigit():
+        return None
+    value = int(text)
+    return value if 1 <= value <= most else None
+
+
+def _month(text: str) -> int | None:
+    """A month as a number (``11``) or a name (``November``, ``Nov``)."""
+    return _MONTHS.get(text.lower().rstrip(".")) or _number(text, 12)
+
+
+def date_from_parts(parts: Mapping[str, str], what: str) -> tuple[date | None, str | None, set[str]]:
+    """The date typed in a GOV.UK date input's ``day``, ``month`` and ``year`` boxes, named ``what``
+    ("Start date") in the messages: (date, None, set()) when it is one, (None, None, set()) when
+    nothing is typed, else (None, message, the boxes to highlight), in the Design System's words.
+
+    >>> date_from_parts({"day": "23", "month": "nov", "year": "2026"}, "Start date")[0]
+    datetime.date(2026, 11, 23)
+    >>> date_from_parts({"day": "23", "month": "", "year": "2026"}, "Start date")[1:]
+    ('Start date must include a month', {'month'})
+    >>> date_from_parts({"day": "", "month": "", "year": "2026"}, "End date")[1]
+    'End date must include a day and month'
+    >>> date_from_parts({"day": "31", "month": "2", "year": "2026"}, "Review date")[1:]
+    ('Review date must be a real date', {'day'})
+    >>> date_from_parts({"day": "1", "month": "13", "year": "2026"}, "Review date")[1:]
+    ('Review date must be a real date', {'month'})
+    >>> date_from_parts({"day": "1", "month": "1", "year": "26"}, "Date signed")[1:]
+    ('Date signed must include a year with 4 numbers, for example 2026', {'year'})
+    """
+    typed = {part: (parts.get(part) or "").strip() for part in DATE_PARTS}
+    if not any(typed.values()):
+        return None, None, set()
+    missing = [part for part in DATE_PARTS if not typed[part]]
+    if missing:
+        words = [_PART_WORDS[missing[0]], *(part for part in missing[1:])]
+        return None, f"{what} must include {' and '.join(words)}", set(missing)
+    day, month = _number(typed["day"], 31), _month(typed["month"])
+    wrong = {part for part, value in (("day", day), ("month", month)) if value is None}
+    if wrong:
+        return None, f"{what} must be a real date", wrong
+    if not (typed["year"].isdigit() and len(typed["year"]) == 4):
+        return None, f"{what} must include a year with 4 numbers, for example 2026", {"year"}
+    assert day is not None and month is not None
+    try:
+        chosen = date(int(typed["year"]), month, day)
+    except ValueError:  # a day past the month's end: 31 February
+        return None, f"{what} must be a real date", {"day"}
+    problem = range_problem(chosen, what)
+    if problem:
+        return None, problem, {"year"}
+    return chosen, None, set()
+
+
+class GovukDateField(Field):
+    """A date asked with the GOV.UK date input: three boxes named ``NAME-day``, ``NAME-month`` and
+    ``NAME-year`` (the macro ``date_input`` in ``organisations/_fields.html`` draws them).
+
+    Errors follow the Design System's date input: the message names the field ("Start date must
+    include a month") and only the boxes that are wrong are highlighted (:attr:`wrong_parts`; all
+    three when the error is about the whole date, such as its order with another). A single value
+    ``NAME=2026-11-23`` (or ``23/11/2026``) is still read, for clients that post one.
+    """
+
     data: date | None
 
     def __init__(self, label: str = "", *args: Any, **kwargs: Any):
-        self.what = kwargs.pop("what", label.lower())
+        self.what = _capital(kwargs.pop("what", label.lower()))
         super().__init__(label, *args, **kwargs)
+        self.typed: dict[str, str] = {}
+        self.parse_wrong: set[str] = set()
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        boxes = [f"{self.name}-{part}" for part in DATE_PARTS]
+        if formdata is not None and any(box in formdata for box in boxes):
+            super().process(None, data, extra_filters)
+            self.typed = {
+                part: (formdata.get(box) or "").strip() for part, box in zip(DATE_PARTS, boxes, strict=True)
+            }
+            self.raw_data = list(self.typed.values())
+            self.data, problem, self.parse_wrong = date_from_parts(self.typed, self.what)
+            if problem:
+                self.process_errors = [*self.process_errors, problem]
+            return
+        super().process(formdata, data, extra_filters)
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        self.raw = (valuelist[0] if valuelist else "").strip()
+        raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
-        if not self.raw:
+        if not raw:
             return
         for pattern in _DATE_FORMATS:
-            match = pattern.match(self.raw)
+            match = pattern.match(raw)
             if match:
                 try:
                     self.data = date(int(match["y"]), int(match["m"]), int(match["d"]))
                 except ValueError:
                     break
-                problem = range_problem(self.data, _capital(self.what))
+                problem = range_problem(self.data, self.what)
                 if problem:
                     self.data = None
                     raise ValueError(problem)
                 return
-        raise ValueError(f"{_capital(self.what)} must be a real date, for example 2026-11-23")
+        raise ValueError(f"{self.what} must be a real date, for example 2026-11-23")
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if isinstance(self.data, date) else ""
+    def parts(self) -> dict[str, str]:
+        """What the boxes show: what was typed, else the date's day, month and year."""
+        if self.typed:
+            return self.typed
+        if isinstance(self.data, date):
+            return {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
+        return {"day": "", "month": "", "year": ""}
+
+    @property
+    def wrong_parts(self) -> set[str]:
+        """The boxes to highlight: those a parse error is about, else all three when the field has
+        an error about the whole date, else none."""
+        if not self.errors:
+            return set()
+        return self.parse_wrong or set(DATE_PARTS)
+
+    @property
+    def error_target(self) -> str:
+        """The id of the first box to highlight, where the error summary's link goes: the day box
+        has the field's own id (the macro ``date_input``), the others ``ID-month`` and ``ID-year``."""
+        first = next((part for part in DATE_PARTS if part in self.wrong_parts), "day")
+        return self.id if first == "day" else f"{self.id}-{first}"
 
 
 class TextField(StringField):
@@ -466,7 +589,7 @@ class RecordForm(FlaskForm):
     def error_list(self) -> list[dict[str, str | None]]:
         """Every error, nested fields included, as GOV.UK error summary items linking to the field."""
         items: list[dict[str, str | None]] = [
-            {"text": str(message), "href": f"#{field.id}"}
+            {"text": str(message), "href": f"#{getattr(field, 'error_target', field.id)}"}
             for field in _walk(self)
             if field.type != "CSRFTokenField"
             for message in field.errors
@@ -670,9 +793,9 @@ class AgreementForm(RecordForm):
     status = Choice("Status", choices=_options(LABELS["agreement_status"]), required="Select the status")
     version = TextField("Version")
     owner = Choice("Owner")
-    start_date = DateField("Start date")
-    review_date = DateField("Review date")
-    end_date = DateField("End date")
+    start_date = GovukDateField("Start date")
+    review_date = GovukDateField("Review date")
+    end_date = GovukDateField("End date")
     parties = FieldList(FormField(PartyForm), min_entries=MIN_PARTY_ROWS)
     data_categories = Choices("Data categories", choices=[(c, CATEGORIES[c].label) for c in CATEGORIES])
     document_url = TextField("Link to the signed document")
@@ -701,6 +824,10 @@ class AgreementForm(RecordForm):
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         ok = _dates_in_order(self) and ok
+        start, review = self.start_date.data, self.review_date.data
+        if start and review and review < start:
+            self.review_date.errors = [*self.review_date.errors, REVIEW_BEFORE_START_MESSAGE]
+            ok = False
         seen: set[str] = set()
         for i, entry in enumerate(self.parties):
             org = entry.form.organisation.data
@@ -963,8 +1090,8 @@ class FlowForm(_BasisAnswers, RecordForm):
     programme = TextField("Programme or service")
     agreement = Choice("Agreement that covers it")
     status = Choice("Status", choices=_options(LABELS["flow_status"]), default="active")
-    start_date = DateField("Start date")
-    end_date = DateField("End date")
+    start_date = GovukDateField("Start date")
+    end_date = GovukDateField("End date")
     identifiability = Choice(
         "Can people be identified from the data?",
         choices=_options(LABELS["identifiability"]),
@@ -1157,7 +1284,7 @@ class SignForm(RecordForm):
 
     signed_by = TextField("Name of the person who signed")
     signatory_role = TextField("Their role")
-    signed_on = DateField("Date signed", what="date signed")
+    signed_on = GovukDateField("Date signed", what="date signed")
 
     def validate_signed_by(self, field: Any) -> None:
         _required(field, "Enter the name of the person who signed")

@@ -250,6 +250,18 @@ def _multi(query: list[tuple[str, str]]) -> dict[str, list[str]]:
     return args
 
 
+def _left_out(checked: CheckedRegistry, data_map: graph.DataMap, filters: graph.MapFilters) -> int:
+    """How many of the flows the filters select are left out for not being live on the date: of
+    the map shown, not of the whole registry (which is what the map holds without filters)."""
+    if not data_map.left_out or not filters.narrowing:
+        return data_map.left_out
+    undated = graph.filter_graph(graph.build_graph(checked.live, checked.findings), filters)
+    flows = checked.live.flows
+    return sum(
+        1 for _, _, key in undated.edges(keys=True) if not graph.flow_live_on(flows[key], checked.as_of)
+    )
+
+
 def _picture_label(data_map: graph.DataMap) -> str:
     drawing = data_map.drawing
     return (
@@ -310,6 +322,7 @@ def index() -> Response:
     html = render_template(
         "map/_body.html",
         data_map=data_map,
+        left_out=_left_out(checked, data_map, filters),
         svg=svg,
         picture_error=picture_error,
         names=data_map.names,

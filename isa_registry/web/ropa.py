@@ -6,14 +6,14 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, abort, make_response, render_template, request, send_file, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..core import ropa
 from ..core.spreadsheet import write_template
 from ..store.queries import checked_registry, per_revision
-from .as_of import as_of_or_400
+from .as_of import parse_as_of_boxes
 
 bp = Blueprint("ropa", __name__)
 
@@ -57,23 +57,34 @@ def _controllers(as_of: date) -> list[dict[str, object]]:
 
 @bp.get("/ropa")
 @login_required
-def index() -> str:
+def index() -> Response:
     """Each controller with its processing activities and download links."""
-    as_of = as_of_or_400(request.args)
+    return _page()
+
+
+def _page() -> Response:
+    """The page for the date asked (the boxes, or ``as_of`` in a link); when that is not a date,
+    the page as of today with the GOV.UK error summary and the boxes as typed, answered with 400."""
+    as_of, parts, date_error = parse_as_of_boxes(request.args, date.today())
     day = as_of.isoformat()
     controllers = _controllers(as_of)
-    return render_template(
+    body = render_template(
         "ropa/index.html",
         as_of=as_of,
+        date_parts=parts,
+        date_error=date_error,
         controllers=controllers,
         activities=sum(c["activities"] for c in controllers),
         partnership_xlsx=url_for("ropa.download_xlsx", as_of=day),
         partnership_csv=url_for("ropa.download_csv", as_of=day),
     )
+    return make_response(body, 400 if date_error else 200)
 
 
 def _download(fmt: str) -> Response:
-    as_of = as_of_or_400(request.args)
+    as_of, _, date_error = parse_as_of_boxes(request.args, date.today())
+    if date_error:
+        return _page()
     return ropa_file(_record(as_of), fmt, as_of)
 
 

@@ -78,4 +78,22 @@ if (form) {
 
   form.addEventListener('change', update)
   update()
+
+  // A new flow under a draft agreement is planned until the agreement is signed: choosing a
+  // draft agreement chooses "planned", and another agreement "active", until the editor picks a
+  // status themselves.
+  const drafts = new Set((form.dataset.draftAgreements || '').split(' ').filter(Boolean))
+  const agreement = form.querySelector('select[name="agreement"]')
+  let statusChosen = false
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'status') statusChosen = true
+  })
+  if (agreement && drafts.size > 0) {
+    agreement.addEventListener('change', () => {
+      if (statusChosen) return
+      const wanted = drafts.has(agreement.value) ? 'planned' : 'active'
+      const radio = form.querySelector(`input[name="status"][value="${wanted}"]`)
+      if (radio) radio.checked = true
+    })
+  }
 }

@@ -94,7 +94,9 @@ def test_an_editor_records_a_flow_signs_its_agreement_and_reports_it(
         page.click(f"tr[data-party='{org}'] a:has-text('Record sign-off')")
         page.fill("#signed_by", "Alex Example")
         page.fill("#signatory_role", "Head of Service")
-        page.fill("#signed_on", "2026-11-20")
+        page.fill("#signed_on", "20")  # the day box of the GOV.UK date input
+        page.fill("#signed_on-month", "11")
+        page.fill("#signed_on-year", "2026")
         page.click("button:has-text('Save sign-off')")
         expect(page).to_have_url(f"{live_server.url}/agreements/{ISA}#parties")
     expect(page.locator("#all-signed")).to_be_visible()
