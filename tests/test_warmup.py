@@ -75,3 +75,21 @@ def test_gunicorn_warms_each_worker_unless_told_not_to(dudley, monkeypatch) -> N
     monkeypatch.setenv("ISA_WARM_UP", "0")
     hooks["post_worker_init"](worker)
     assert warmed == [dudley]
+
+
+def test_the_warm_up_builds_the_maps_graph_so_the_first_map_does_not(dudley, monkeypatch) -> None:
+    from datetime import date
+
+    from isa_registry.core import graph
+    from isa_registry.store.queries import checked_registry
+    from isa_registry.web import map as map_page
+
+    assert warm_up(dudley) > 0
+
+    def built_again(*args, **kwargs):
+        raise AssertionError("the map's graph was built again after the warm-up")
+
+    monkeypatch.setattr(graph, "build_graph", built_again)
+    with dudley.app_context():
+        graph_kept, _ = map_page.full_graph(checked_registry(date.today()))
+    assert graph_kept.number_of_nodes() > 0
