@@ -30,9 +30,8 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
@@ -46,6 +45,9 @@ from ..store.queries import CheckedRegistry, checked_registry, per_revision, reg
 from ..store.services import slice_page
 from .as_of import shown_parts, typed_parts
 from .map_query import DATE_PROBLEM, DATE_RANGE_PROBLEM, MapLinks, filters_from_query, query_items
+
+if TYPE_CHECKING:  # networkx is imported when a map is drawn, not when the app starts
+    import networkx as nx
 
 bp = Blueprint("map", __name__)
 
