@@ -398,7 +398,8 @@ def test_a_drawing_with_many_connections_is_laid_out_as_a_network() -> None:
     small = lay_out(graph.build_graph(dense(10), []), threshold=50)
     assert len(small.edges) == 90 and small.layout == "dot"
     assert 'rankdir="LR"' in graph.to_dot(small)
-    big = lay_out(graph.build_graph(dense(20), []), threshold=50)
+    # The detailed map: the overview would group the twenty into one node.
+    big = lay_out(graph.build_graph(dense(20), []), MapFilters(detail=True), threshold=50)
     assert len(big.edges) == 380 and big.layout == "neato"
     source = graph.to_dot(big)
     assert 'layout="neato"' in source and 'splines="false"' in source and "rankdir" not in source
@@ -406,7 +407,7 @@ def test_a_drawing_with_many_connections_is_laid_out_as_a_network() -> None:
 
 @needs_dot
 def test_a_network_layout_draws_hundreds_of_connections_quickly() -> None:
-    big = lay_out(graph.build_graph(dense(20), []), threshold=50)
+    big = lay_out(graph.build_graph(dense(20), []), MapFilters(detail=True), threshold=50)
     svg = graph.run_dot(graph.to_dot(big), "svg", timeout=30)
     assert svg.count(b'class="edge"') == 380
 
@@ -428,9 +429,11 @@ def test_edges_are_coloured_by_worst_severity_and_dissolved_organisations_dashed
     reg.organisations["family-action"].status = "dissolved"
     reg.flows["F9"] = flow("F9", "wmp", "bcicb", None, status="planned")
     dot = graph.to_dot(lay_out(graph.build_graph(reg, [finding("F1", "error"), finding("F4", "warning")])))
-    assert re.search(r'"wmp" -> "dudley" \[color="#d4351c".*penwidth="3"', dot)
+    # F1 carries criminal offence data: a double line, marked C.
+    assert re.search(r'"wmp" -> "dudley" \[color="#d4351c:invis:#d4351c".*penwidth="3".*label="C"', dot)
     assert re.search(r'"dudley" -> "family-action" \[color="#f47738"', dot)
-    assert re.search(r'"dudley" -> "bcicb" \[color="#505a5f".*label="2"', dot)
+    # F2 carries health data (special category): a double line, its count marked S.
+    assert re.search(r'"dudley" -> "bcicb" \[color="#505a5f:invis:#505a5f".*label="2 S"', dot)
     assert re.search(r'"wmp" -> "bcicb" \[.*style="dashed"', dot)
     assert re.search(r'"family-action" \[.*style="filled,dashed"', dot)
     assert re.search(r'"wmp" \[.*shape="hexagon"', dot) and re.search(r'"dudley" \[.*shape="house"', dot)
@@ -448,7 +451,7 @@ def hostile() -> Registry:
 def test_hostile_names_stay_inside_their_dot_strings() -> None:
     dot = graph.to_dot(lay_out(graph.build_graph(hostile(), [])))
     node_lines = [line for line in dot.splitlines() if re.match(r'\s+"[^"]+" \[', line)]
-    assert len(node_lines) == 5  # no extra node was injected
+    assert len(node_lines) == 4  # no extra node was injected (the research body, with no flow, is not drawn)
     assert "label=<" not in dot.replace("label=<<table", "")  # no HTML-like label from user text
 
 
@@ -498,15 +501,16 @@ def test_inline_svg_refuses_anything_that_could_run_script() -> None:
             graph.inline_svg(bad, "map")
 
 
-def test_inline_svg_drops_the_prolog_and_fits_a_wide_drawing_to_the_page() -> None:
+def test_inline_svg_drops_the_prolog_and_never_shrinks_a_wide_drawing_below_legible() -> None:
     wide = (
         b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n'
         b'<svg width="2000pt" height="500pt" viewBox="0 0 2000 500" xmlns="http://www.w3.org/2000/svg"></svg>'
     )
     out = graph.inline_svg(wide, "map")
-    assert out.startswith("<svg ") and 'width="100%"' in out and "height=" not in out
+    # One CSS pixel per point: 10 pt text is 10 CSS px; a wide picture scrolls inside its box.
+    assert out.startswith("<svg ") and 'width="2000" height="500" viewBox="0 0 2000 500"' in out
     narrow = wide.replace(b"2000pt", b"300pt")
-    assert 'width="300pt"' in graph.inline_svg(narrow, "map")
+    assert 'width="300"' in graph.inline_svg(narrow, "map")
 
 
 def test_a_missing_dot_program_is_reported_as_such() -> None:
