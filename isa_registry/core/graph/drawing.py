@@ -48,11 +48,13 @@ CLUSTER_THRESHOLD = 12
 LAYERED_MAX_EDGES = 200
 SPRING_MAX_NODES = 300
 
-#: The overview groups the organisations when more than this many would be drawn. Measured on the
-#: demo and the benchmark's M registry in Chromium at 1280 px (tests/browser/test_map_layout.py):
-#: a layered drawing of more organisations than this is wider than the page at the scale that keeps
-#: its text at 10 CSS px or more.
-OVERVIEW_MAX_ORGANISATIONS = 16
+#: The overview groups the organisations when more than this many would be drawn. Measured by
+#: drawing every organisation's map (depth 1 and 2) of the demo and of the benchmark's M registry:
+#: drawn in columns, maps of up to 27 organisations were at most 1,019 pt wide (1,121 CSS px at
+#: :data:`~.render.PAGE_PX_PER_PT`), within the 1,220 CSS px a 1280 px window leaves; maps of 29
+#: or more were up to 2,758 pt wide. The overviews of the demo and of M are 1,009 and 1,072 pt
+#: wide; tests/browser/test_map_layout.py measures their text and width on the page.
+OVERVIEW_MAX_ORGANISATIONS = 24
 
 #: A group's node id is its grouping and key ("kind:education"); an organisation's key never holds
 #: ':' (isa-registry/1), so the two never clash.

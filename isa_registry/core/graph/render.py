@@ -147,9 +147,11 @@ _FORBIDDEN_TAGS = frozenset(
     {"script", "foreignObject", "iframe", "object", "embed", "handler", "animate", "set"}
 )
 #: CSS pixels per point of the drawing on a page: the smallest text Graphviz writes (edge labels,
-#: 10 pt) is then 10 CSS px at the default zoom. A drawing wider than its box scrolls inside it
-#: (the page's CSS) rather than being shrunk out of legibility.
-PAGE_PX_PER_PT = 1.0
+#: 10 pt) is then 11 CSS px at the default zoom, a margin above the 10 px the page promises. A
+#: drawing wider than its box scrolls inside it (the page's CSS) rather than being shrunk out of
+#: legibility.
+PAGE_PX_PER_PT = 1.1
+_VIEW_BOX = re.compile(r'\sviewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) ([\d.]+)"')
 
 
 def _local(name: str) -> str:
@@ -168,7 +170,7 @@ def inline_svg(svg: bytes, label: str) -> str:
     Examples
     --------
     >>> print(inline_svg(b'<?xml version="1.0"?>\n<svg width="90pt" height="20pt"><g/></svg>', 'A "map"'))
-    <svg class="app-map__svg" role="group" aria-label="A &quot;map&quot;" width="90" height="20"><g/></svg>
+    <svg class="app-map__svg" role="group" aria-label="A &quot;map&quot;" width="99" height="22"><g/></svg>
     >>> inline_svg(b'<svg><script>alert(1)</script></svg>', "A map")
     Traceback (most recent call last):
     ...
@@ -193,7 +195,16 @@ def inline_svg(svg: bytes, label: str) -> str:
             if local == "href" and value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
                 raise RenderError("The picture holds a link that is not allowed.")
     tag = start.group(0)
-    new_tag = _SIZE_ATTR.sub(lambda m: f' {m.group(1)}="{float(m.group(2)) * PAGE_PX_PER_PT:g}"', tag)
+    # Sized from the viewBox where there is one (Graphviz rounds the width and height), so the
+    # scale is exactly PAGE_PX_PER_PT.
+    view_box = _VIEW_BOX.search(tag)
+    exact = dict(zip(("width", "height"), view_box.groups(), strict=True)) if view_box else {}
+
+    def size(match: re.Match[str]) -> str:
+        points = float(exact.get(match.group(1), match.group(2)))
+        return f' {match.group(1)}="{round(points * PAGE_PX_PER_PT, 2):g}"'
+
+    new_tag = _SIZE_ATTR.sub(size, tag)
     extra = f' class="app-map__svg" role="group" aria-label="{html_escape(label, quote=True)}"'
     new_tag = new_tag[:4] + extra + new_tag[4:]
     return new_tag + text[len(tag) :]
