@@ -721,3 +721,14 @@ def test_the_map_page_uses_the_full_width_of_the_window(signed_in: FlaskClient) 
     assert 'class="govuk-width-container app-width-container--full"' in page(signed_in)
     other = signed_in.get("/flows/").get_data(as_text=True)
     assert 'class="govuk-width-container">' in other and "app-width-container--full" not in other
+
+
+def test_the_filters_form_keeps_the_detail_and_the_grouping(app: Flask, signed_in: FlaskClient) -> None:
+    def form(html: str) -> str:
+        start = html.index('id="map-filters"')
+        return html[start : html.index("</form>", start)]
+
+    kept = form(page(signed_in, "?detail=1&group=programme"))
+    assert '<input type="hidden" name="detail" value="1">' in kept
+    assert '<input type="hidden" name="group" value="programme">' in kept
+    assert 'name="detail"' not in form(page(signed_in)) and 'name="group"' not in form(page(signed_in))
