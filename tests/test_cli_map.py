@@ -172,3 +172,55 @@ def test_render_map_colours_edges_by_open_findings_and_names_decided_ones(
     dot = tmp_path / "map.dot"
     assert runner.invoke(args=["render-map", str(dot)]).exit_code == 0
     assert f"decided (error): {errors[0]['message']}" in dot.read_text()
+
+
+@pytest.fixture()
+def crowded(app: Flask) -> Flask:
+    """Forty schools sending the council special category data, and a research body with no flow."""
+    schools = [organisation(f"school-{i:02d}", name=f"School {i:02d}", kind="education") for i in range(40)]
+    reg = registry(
+        [organisation("dudley"), organisation("wmp"), organisation("evaluators"), *schools],
+        [],
+        [
+            flow("F1", "wmp", "dudley", None),
+            *(
+                flow(f"S{i:02d}", f"school-{i:02d}", "dudley", None, data_categories=["health"])
+                for i in range(40)
+            ),
+        ],
+    )
+    store(app, reg)
+    return app
+
+
+def test_render_map_draws_the_overview_unless_asked_for_the_detail(
+    crowded: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "map.json"
+    result = runner.invoke(args=["render-map", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "drawn as the overview in 1 group" in result.output
+    drawn = json.loads(out.read_text())["drawn"]
+    assert drawn["overview"] is True and [g["id"] for g in drawn["groups"]] == ["kind:education"]
+    assert len(drawn["groups"][0]["members"]) == 40 and drawn["not_drawn"] == ["evaluators"]
+    source = tmp_path / "map.dot"
+    assert runner.invoke(args=["render-map", str(source)]).exit_code == 0
+    assert '"kind:education" -> "dudley"' in source.read_text() and 'label="40 S"' in source.read_text()
+
+    result = runner.invoke(args=["render-map", str(out), "--detail", "--expand", "education"])
+    assert result.exit_code == 0, result.output
+    drawn = json.loads(out.read_text())["drawn"]
+    assert drawn["overview"] is False and drawn["groups"] == [] and "school-07" in drawn["nodes"]
+
+
+def test_render_map_groups_the_overview_by_programme_on_request(
+    crowded: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "map.json"
+    result = runner.invoke(args=["render-map", str(out), "--group", "programme"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert document["filters"]["group"] == "programme"
+    assert [g["id"] for g in document["drawn"]["groups"]] == ["programme:none"]
+    result = runner.invoke(args=["render-map", str(out), "--group", "programme", "--expand", "nothing"])
+    assert result.exit_code == 1 and "There is no programme 'nothing' to expand." in result.output

@@ -398,7 +398,8 @@ def test_a_drawing_with_many_connections_is_laid_out_as_a_network() -> None:
     small = lay_out(graph.build_graph(dense(10), []), threshold=50)
     assert len(small.edges) == 90 and small.layout == "dot"
     assert 'rankdir="LR"' in graph.to_dot(small)
-    big = lay_out(graph.build_graph(dense(20), []), threshold=50)
+    # The detailed map: the overview would group the twenty into one node.
+    big = lay_out(graph.build_graph(dense(20), []), MapFilters(detail=True), threshold=50)
     assert len(big.edges) == 380 and big.layout == "neato"
     source = graph.to_dot(big)
     assert 'layout="neato"' in source and 'splines="false"' in source and "rankdir" not in source
@@ -406,7 +407,7 @@ def test_a_drawing_with_many_connections_is_laid_out_as_a_network() -> None:
 
 @needs_dot
 def test_a_network_layout_draws_hundreds_of_connections_quickly() -> None:
-    big = lay_out(graph.build_graph(dense(20), []), threshold=50)
+    big = lay_out(graph.build_graph(dense(20), []), MapFilters(detail=True), threshold=50)
     svg = graph.run_dot(graph.to_dot(big), "svg", timeout=30)
     assert svg.count(b'class="edge"') == 380
 
@@ -428,9 +429,11 @@ def test_edges_are_coloured_by_worst_severity_and_dissolved_organisations_dashed
     reg.organisations["family-action"].status = "dissolved"
     reg.flows["F9"] = flow("F9", "wmp", "bcicb", None, status="planned")
     dot = graph.to_dot(lay_out(graph.build_graph(reg, [finding("F1", "error"), finding("F4", "warning")])))
-    assert re.search(r'"wmp" -> "dudley" \[color="#d4351c".*penwidth="3"', dot)
+    # F1 carries criminal offence data: a double line, marked C.
+    assert re.search(r'"wmp" -> "dudley" \[color="#d4351c:invis:#d4351c".*penwidth="3".*label="C"', dot)
     assert re.search(r'"dudley" -> "family-action" \[color="#f47738"', dot)
-    assert re.search(r'"dudley" -> "bcicb" \[color="#505a5f".*label="2"', dot)
+    # F2 carries health data (special category): a double line, its count marked S.
+    assert re.search(r'"dudley" -> "bcicb" \[color="#505a5f:invis:#505a5f".*label="2 S"', dot)
     assert re.search(r'"wmp" -> "bcicb" \[.*style="dashed"', dot)
     assert re.search(r'"family-action" \[.*style="filled,dashed"', dot)
     assert re.search(r'"wmp" \[.*shape="hexagon"', dot) and re.search(r'"dudley" \[.*shape="house"', dot)
@@ -448,7 +451,7 @@ def hostile() -> Registry:
 def test_hostile_names_stay_inside_their_dot_strings() -> None:
     dot = graph.to_dot(lay_out(graph.build_graph(hostile(), [])))
     node_lines = [line for line in dot.splitlines() if re.match(r'\s+"[^"]+" \[', line)]
-    assert len(node_lines) == 5  # no extra node was injected
+    assert len(node_lines) == 4  # no extra node was injected (the research body, with no flow, is not drawn)
     assert "label=<" not in dot.replace("label=<<table", "")  # no HTML-like label from user text
 
 
@@ -498,15 +501,16 @@ def test_inline_svg_refuses_anything_that_could_run_script() -> None:
             graph.inline_svg(bad, "map")
 
 
-def test_inline_svg_drops_the_prolog_and_fits_a_wide_drawing_to_the_page() -> None:
+def test_inline_svg_drops_the_prolog_and_never_shrinks_a_wide_drawing_below_legible() -> None:
     wide = (
         b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n'
         b'<svg width="2000pt" height="500pt" viewBox="0 0 2000 500" xmlns="http://www.w3.org/2000/svg"></svg>'
     )
     out = graph.inline_svg(wide, "map")
-    assert out.startswith("<svg ") and 'width="100%"' in out and "height=" not in out
-    narrow = wide.replace(b"2000pt", b"300pt")
-    assert 'width="300pt"' in graph.inline_svg(narrow, "map")
+    # 1.1 CSS px per point: 10 pt text is 11 CSS px; a wide picture scrolls inside its box.
+    assert out.startswith("<svg ") and 'width="2200" height="550" viewBox="0 0 2000 500"' in out
+    narrow = wide.replace(b"2000pt", b"300pt").replace(b"0 0 2000 500", b"0 0 299.5 500")
+    assert 'width="329.45"' in graph.inline_svg(narrow, "map")  # from the viewBox, not the rounded width
 
 
 def test_a_missing_dot_program_is_reported_as_such() -> None:
@@ -640,3 +644,162 @@ def test_a_name_with_graphviz_escapes_is_shown_as_typed_in_labels_and_tooltips()
     # The label is wrapped over lines, so each word is looked for on its own.
     for word in ESCAPES.split():
         assert word in texts, word
+
+
+# --- The overview ------------------------------------------------------------------------------
+
+
+def crowded(schools_: int = 20, charities: int = 8) -> Registry:
+    """The partnership, ``schools_`` schools sending the council special category data (one with
+    an error), and ``charities`` charities that the council sends to (one flow planned)."""
+    reg = partnership()
+    for i in range(schools_):
+        key = f"school-{i:02d}"
+        reg.organisations[key] = organisation(key, name=f"School {i:02d}", kind="education")
+        reg.flows[f"S{i:02d}"] = flow(
+            f"S{i:02d}", key, "dudley", None, data_categories=["health"], programme="Early help"
+        )
+    for i in range(charities):
+        key = f"charity-{i}"
+        reg.organisations[key] = organisation(key, name=f"Charity {i}", kind="voluntary")
+        reg.flows[f"C{i}"] = flow(f"C{i}", "dudley", key, "ISA-2", data_categories=["identity_contact"])
+    return reg
+
+
+def test_the_overview_groups_each_kind_when_more_organisations_would_be_drawn_than_fit() -> None:
+    g = graph.build_graph(crowded(), [finding("S03", "error")])
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(), overview_max=10)
+    assert drawing.overview
+    nodes = {n.id: n for n in drawing.nodes}
+    # Kinds with two or more organisations become one node saying how many; a kind of one stays itself.
+    assert nodes["kind:education"].label == "Schools and colleges (20)"
+    assert nodes["kind:voluntary"].label == "Voluntary organisations (9)"  # family-action and 8 charities
+    assert {"wmp", "dudley", "bcicb"} <= set(nodes) and "kind:police" not in nodes
+    assert nodes["kind:education"].url == "/map?expand=education"
+    assert [(g.grouping, g.key, g.count) for g in drawing.groups] == [
+        ("kind", "education", 20),
+        ("kind", "voluntary", 9),
+    ]
+
+
+def test_edges_between_groups_are_merged_counted_and_coloured_by_their_worst_open_finding() -> None:
+    decided = [finding("S05", "error", code="DECIDED")]
+    g = graph.build_graph(crowded(), [finding("S03", "warning")], decided=decided)
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(), overview_max=10)
+    edge = next(e for e in drawing.edges if e.source == "kind:education")
+    assert edge.recipient == "dudley" and edge.count == 20 and edge.clustered
+    assert edge.severity == "warning"  # the decided error does not colour it
+    assert edge.decided == ("DECIDED (S05)",)
+    assert edge.special and not edge.criminal
+    assert edge.url == "/map?expand=education"
+    dot = graph.to_dot(drawing)
+    assert re.search(r'"kind:education" -> "dudley" \[color="#f47738:invis:#f47738".*label="20 S"', dot)
+    # A group's edge of one flow still says its count, on the edge itself.
+    single = next(e for e in drawing.edges if e.source == "dudley" and e.recipient == "kind:voluntary")
+    assert graph.edge_label(single) == "9"
+
+
+def test_below_the_threshold_the_overview_draws_each_organisation() -> None:
+    g = graph.build_graph(crowded(5, 2), [])
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(), overview_max=20)
+    assert not drawing.overview and drawing.groups == () and len(drawing.nodes) == 4 + 5 + 2
+
+
+def test_the_detailed_map_draws_each_organisation_whatever_their_number() -> None:
+    g = graph.build_graph(crowded(), [])
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(detail=True), threshold=50, overview_max=10)
+    assert not drawing.overview and not any(n.is_cluster for n in drawing.nodes)
+    assert len(drawing.nodes) == 4 + 20 + 8
+    assert 'rankdir="LR"' in graph.to_dot(drawing)
+
+
+def test_the_overview_is_laid_out_as_a_network_that_stays_about_as_wide_as_tall() -> None:
+    drawing = graph.lay_out(graph.build_graph(crowded(), []), MapLinks(), MapFilters(), overview_max=10)
+    source = graph.to_dot(drawing)
+    assert 'layout="neato"' in source and 'mode="KK"' in source and 'splines="true"' in source
+
+
+def test_an_expanded_group_is_drawn_one_by_one_in_the_overview() -> None:
+    g = graph.build_graph(crowded(), [])
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(expand=frozenset({"education"})), overview_max=10)
+    ids = {n.id for n in drawing.nodes}
+    assert "school-07" in ids and "kind:education" not in ids and "kind:voluntary" in ids
+    to_charities = next(e for e in drawing.edges if e.recipient == "kind:voluntary")
+    assert to_charities.url == "/map?expand=education&expand=voluntary"
+
+
+def test_the_overview_can_group_by_programme_or_agreement() -> None:
+    g = graph.build_graph(crowded(), [])
+    by_programme = graph.lay_out(g, MapLinks(), MapFilters(group="programme"), overview_max=10)
+    groups = {grp.key: grp for grp in by_programme.groups}
+    # An organisation joins the programme most of its flows run under (the first by name on a
+    # tie: bcicb's MASH and Early help flows); with none, the "none" group.
+    assert set(groups) == {"Early help", "none"}
+    assert groups["Early help"].count == 22 and {"dudley", "bcicb"} <= set(groups["Early help"].members)
+    assert set(groups["none"].members) == {"wmp", "family-action"} | {f"charity-{i}" for i in range(8)}
+    assert groups["Early help"].url == "/map?group=programme&expand=Early+help"
+    labels = {n.label for n in by_programme.nodes}
+    assert labels == {"Early help (22)", "In no programme (10)"}
+    by_agreement = graph.lay_out(g, MapLinks(), MapFilters(group="agreement"), overview_max=10)
+    labels = {n.label for n in by_agreement.nodes if n.is_cluster}
+    # ISA-2 covers the council's flows to health and the charities; the schools share under none.
+    assert labels == {"Under no agreement (20)", "MASH information sharing (ISA-2) (11)"}
+
+
+def test_organisations_with_no_live_flow_are_listed_not_drawn() -> None:
+    reg = partnership()
+    reg.flows["F4"].status = "ceased"
+    reg.flows["F4"].end_date = days(-5)
+    drawing = lay_out(graph.build_graph(reg, [], AS_OF))
+    assert drawing.unlinked == (("evaluators", "Evaluation Partners Ltd"), ("family-action", "Family Action"))
+    assert {n.id for n in drawing.nodes} == {"wmp", "dudley", "bcicb"}
+    assert '"evaluators"' not in graph.to_dot(drawing)
+    # The organisation chosen stays drawn, alone, even with no flow.
+    alone = MapFilters(organisation="evaluators")
+    chosen = lay_out(graph.filter_graph(graph.build_graph(reg, [], AS_OF), alone), alone)
+    assert [n.id for n in chosen.nodes] == ["evaluators"] and chosen.unlinked == ()
+
+
+def test_filters_naming_an_unknown_grouping_or_group_are_named() -> None:
+    reg = crowded()
+    assert graph.filter_problems(reg, MapFilters(group="colour")) == [
+        "Organisations cannot be grouped by 'colour'."
+    ]
+    assert graph.filter_problems(
+        reg, MapFilters(group="programme", expand=frozenset({"Early help", "x"}))
+    ) == ["There is no programme 'x' to expand."]
+    assert (
+        graph.filter_problems(reg, MapFilters(group="agreement", expand=frozenset({"ISA-2", "none"}))) == []
+    )
+    # The detailed map groups by kind whatever the overview's grouping.
+    assert (
+        graph.filter_problems(reg, MapFilters(detail=True, group="programme", expand=frozenset({"health"})))
+        == []
+    )
+
+
+def test_the_json_says_which_groups_were_drawn() -> None:
+    data_map = graph.build_map(crowded(), [], MapFilters(), AS_OF, MapLinks())
+    drawn = json.loads(json.dumps(graph.map_json(data_map)))["drawn"]
+    assert drawn["overview"] is True
+    assert [(g["id"], len(g["members"])) for g in drawn["groups"]] == [
+        ("kind:education", 20),
+        ("kind:voluntary", 9),
+    ]
+    assert "kind:education" in drawn["nodes"] and drawn["not_drawn"] == ["evaluators"]
+    assert json.loads(json.dumps(graph.map_json(data_map)))["filters"]["group"] == "kind"
+
+
+def test_the_key_draws_each_kind_in_its_map_shape_and_fill_and_each_line_style() -> None:
+    lines, organisations = graph.legend()
+    by_label = {item.label: item.svg for item in organisations.items}
+    for kind, (_, fill) in graph.KIND_STYLES.items():
+        svg = by_label[graph.KIND_LABELS[kind]]
+        assert f'fill="{fill}"' in svg and 'aria-hidden="true"' in svg
+        ET.fromstring(svg)  # noqa: S314 - well-formed, our own constants
+    assert "<ellipse" in by_label["Health"] and 'rx="6"' in by_label["School or college"]
+    assert by_label["Probation"].count("<polygon") == 2  # a double octagon
+    double = next(i.svg for i in lines.items if "special category" in i.label)
+    assert double.count("<line") == 2 and ">S C</text>" in double
+    assert any('stroke-dasharray="5,3"' in i.svg for i in lines.items if "Planned" in i.label)
+    assert any(graph.SEVERITY_COLOURS["error"] in i.svg for i in lines.items if "error" in i.label)

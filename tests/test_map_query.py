@@ -27,6 +27,16 @@ def test_filters_round_trip_through_the_url() -> None:
     assert parsed == filters and problems == []
 
 
+def test_the_detailed_map_and_the_overviews_grouping_round_trip_through_the_url() -> None:
+    filters = MapFilters(detail=True, group="agreement", expand=frozenset({"ISA-1"}))
+    items = query_items(filters)
+    assert items == [("detail", "1"), ("group", "agreement"), ("expand", "ISA-1")]
+    parsed, problems = filters_from_query(MultiDict(items))
+    assert parsed == filters and problems == []
+    # The default, the overview grouped by kind, adds nothing to the URL.
+    assert query_items(MapFilters()) == [] and filters_from_query({})[0] == MapFilters()
+
+
 def test_the_gov_uk_date_input_gives_the_as_of_date() -> None:
     parsed, problems = filters_from_query({"as_of-day": "1", "as_of-month": "4", "as_of-year": "2025"})
     assert parsed.as_of == date(2025, 4, 1) and problems == []

@@ -640,3 +640,109 @@ def test_the_left_out_sentence_counts_the_flows_of_the_map_shown(
     auth.sign_in(client)
     assert "1 flow is not live on that date" in page(client, "?organisation=wmp")
     assert 'id="map-left-out"' not in page(client, "?organisation=dudley")  # OLD is not dudley's
+
+
+# --- The overview ------------------------------------------------------------------------------
+
+
+@needs_dot
+def test_the_page_opens_on_the_overview_when_more_organisations_share_than_fit(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    store(app, schools(30))
+    auth.sign_in(client)
+    html = page(client)
+    assert 'id="map-overview"' in html and "grouped by\n  kind of organisation" in html
+    svg = ET.tostring(inline_svg(html), encoding="unicode")
+    assert "Schools and colleges (30)" in svg and "/organisations/school-005" not in svg
+    assert "30 S" in svg  # the group's edge: its count and the special category data it carries
+    links = {
+        a.get("{http://www.w3.org/1999/xlink}href")
+        for a in inline_svg(html).iter("{http://www.w3.org/2000/svg}a")
+    }
+    assert "/map?expand=education" in links
+    assert 'href="/map?group=programme"' in html and 'href="/map?group=agreement"' in html
+    assert 'href="/map?detail=1">draw every organisation</a>' in html
+    rows = table_rows(html)
+    assert any("Schools and colleges (30)" in row and ">30<" in row for row in rows)
+    expanded = page(client, "?expand=education")
+    assert "/organisations/school-005" in expanded and "drawn one by one" in expanded
+
+
+@needs_dot
+def test_the_detailed_map_draws_each_organisation(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    store(app, schools(30))
+    auth.sign_in(client)
+    html = page(client, "?detail=1")
+    assert 'id="map-detail"' in html and 'id="map-overview"' not in html
+    svg = ET.tostring(inline_svg(html), encoding="unicode")
+    # Thirty schools is more than the detailed map's cluster threshold (12): they are still one node.
+    assert "Schools and colleges (30)" in svg
+    assert "/organisations/school-005" in page(client, "?detail=1&expand=education")
+
+
+@needs_dot
+def test_the_overview_groups_by_agreement_on_request(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    store(app, schools(30))
+    auth.sign_in(client)
+    html = page(client, "?group=agreement")
+    assert "by\n  the agreement most of their flows run under" in html
+    assert "<strong>agreement</strong>" in html and 'href="/map">kind of organisation</a>' in html
+
+
+def test_an_unknown_grouping_is_refused_not_drawn(
+    app: Flask, signed_in: FlaskClient, dot_calls: list[str]
+) -> None:
+    response = signed_in.get("/map?group=colour")
+    assert response.status_code == 400
+    assert "Organisations cannot be grouped by &#39;colour&#39;." in response.get_data(as_text=True)
+    assert signed_in.get("/map.svg?group=programme&expand=nothing").status_code == 400
+    assert dot_calls == [] and cache_files(app) == set()
+
+
+@needs_dot
+def test_organisations_with_no_live_flow_are_listed_under_the_map_not_drawn(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    reg = partnership()
+    reg.organisations["evaluators"] = organisation(
+        "evaluators", name="Evaluation Partners Ltd", kind="research"
+    )
+    store(app, reg)
+    auth.sign_in(client)
+    html = page(client)
+    listed = html[html.index('id="map-not-drawn-list"') :]
+    listed = listed[: listed.index("</ul>")]
+    assert '<a class="govuk-link" href="/organisations/evaluators">Evaluation Partners Ltd</a>' in listed
+    assert "Evaluation Partners" not in ET.tostring(inline_svg(html), encoding="unicode")
+    assert html.index('id="picture"') < html.index('id="not-drawn"') < html.index('id="connections"')
+
+
+@needs_dot
+def test_the_key_draws_the_shapes_and_lines_as_symbols(signed_in: FlaskClient) -> None:
+    html = page(signed_in)
+    key = html[html.index('id="map-legend"') :]
+    key = key[: key.index('id="connections"')]
+    symbols = re.findall(r'<svg class="app-map-legend__symbol"', key)
+    assert len(symbols) >= len(graph.KIND_STYLES) + 6
+    assert "Carries special category data (S) or criminal offence data (C)" in key
+    # The picture on the page no longer draws a key of its own; the download still does.
+    assert "cluster_legend" not in html and "Flow with an error finding" not in html
+    assert b"Flow with an error finding" in signed_in.get("/map.svg").data
+
+
+def test_the_map_page_uses_the_full_width_of_the_window(signed_in: FlaskClient) -> None:
+    assert 'class="govuk-width-container app-width-container--full"' in page(signed_in)
+    other = signed_in.get("/flows/").get_data(as_text=True)
+    assert 'class="govuk-width-container">' in other and "app-width-container--full" not in other
+
+
+def test_the_filters_form_keeps_the_detail_and_the_grouping(app: Flask, signed_in: FlaskClient) -> None:
+    def form(html: str) -> str:
+        start = html.index('id="map-filters"')
+        return html[start : html.index("</form>", start)]
+
+    kept = form(page(signed_in, "?detail=1&group=programme"))
+    assert '<input type="hidden" name="detail" value="1">' in kept
+    assert '<input type="hidden" name="group" value="programme">' in kept
+    assert 'name="detail"' not in form(page(signed_in)) and 'name="group"' not in form(page(signed_in))

@@ -47,7 +47,23 @@ def _fail(message: str) -> NoReturn:
 @click.option("--flagged-only", is_flag=True, help="Only flows with an error or warning finding.")
 @click.option("--as-of", "as_of", type=AS_OF, help="The date to draw (default today).")
 @click.option(
-    "--expand", metavar="KIND", multiple=True, help="Never group organisations of this kind (repeatable)."
+    "--expand",
+    metavar="GROUP",
+    multiple=True,
+    help="Draw this group one by one: a kind, or with --group a programme or agreement key (repeatable).",
+)
+@click.option(
+    "--overview/--detail",
+    default=True,
+    show_default=True,
+    help="The overview groups organisations when more than fit a page; --detail draws each one.",
+)
+@click.option(
+    "--group",
+    type=click.Choice(list(graph.GROUPINGS)),
+    default="kind",
+    show_default=True,
+    help="What the overview groups organisations by.",
 )
 @with_appcontext
 def render_map_command(
@@ -60,12 +76,19 @@ def render_map_command(
     flagged_only: bool,
     as_of: date | None,
     expand: tuple[str, ...],
+    overview: bool,
+    group: str,
 ) -> None:
     """Draw the data map to OUT: .svg, .png, .pdf, .dot (Graphviz source) or .json.
 
-    The JSON is networkx node-link data of the organisations themselves (never groups), with the
-    hubs, the recipients of special category and criminal offence data, the onward chains with a
-    flagged later leg, and each agreement's reach.
+    As on the map page, the picture is an overview unless --detail: when more organisations share
+    than fit a page, they are grouped (by kind, or --group programme or agreement). Organisations
+    with no flow in view are not drawn.
+
+    The JSON is networkx node-link data of the organisations themselves (never groups), with what
+    the picture drew ("drawn": whether it is the overview, its groups and their members, and the
+    organisations not drawn), the hubs, the recipients of special category and criminal offence
+    data, the onward chains with a flagged later leg, and each agreement's reach.
     """
     fmt = Path(out).suffix.lower().lstrip(".")
     if fmt not in EXTENSIONS:
@@ -83,6 +106,8 @@ def render_map_command(
         flagged_only=flagged_only,
         as_of=as_of,
         expand=frozenset(expand),
+        detail=not overview,
+        group=group,
     )
     day = filters.as_of or date.today()
     checked = checked_registry(day)
@@ -111,9 +136,15 @@ def render_map_command(
         Path(out).write_bytes(body)
     except OSError as exc:
         _fail(f"Cannot write {out}: {exc.strerror or exc}")
+    groups = data_map.drawing.groups
+    drawn_as = (
+        f", drawn as the overview in {len(groups)} group{'s' * (len(groups) != 1)}"
+        if data_map.drawing.overview
+        else ""
+    )
     click.echo(
         f"Wrote {out}: {data_map.graph.number_of_nodes()} organisations and "
-        f"{data_map.graph.number_of_edges()} flows as of {day.isoformat()}.",
+        f"{data_map.graph.number_of_edges()} flows as of {day.isoformat()}{drawn_as}.",
         err=True,
     )
 

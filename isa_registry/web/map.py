@@ -146,12 +146,15 @@ class _DiskCache:
     revision: tuple[int, str]
     filters: graph.MapFilters
     as_of: date
+    #: Kept apart from the downloads of the same format: the page's picture has no key of its own.
+    prefix: str = ""
 
     def get(self, fmt: str) -> bytes | None:
-        return _read(_cache_file(self.revision, self.filters, self.as_of, fmt))
+        return _read(_cache_file(self.revision, self.filters, self.as_of, self.prefix + fmt))
 
     def put(self, fmt: str, body: bytes) -> None:
-        _store_quietly(_cache_file(self.revision, self.filters, self.as_of, fmt), body, self.revision[0])
+        path = _cache_file(self.revision, self.filters, self.as_of, self.prefix + fmt)
+        _store_quietly(path, body, self.revision[0])
 
 
 def _store_quietly(path: Path, body: bytes, revision: int) -> None:
@@ -174,8 +177,11 @@ def full_graph(checked: CheckedRegistry) -> tuple[nx.MultiDiGraph[str], list[Fin
     return full, open_findings
 
 
-def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> graph.MapFile:
-    """The map in ``fmt``, its pictures kept on disk, its whole graph kept per registry revision."""
+def _draw(
+    checked: CheckedRegistry, filters: graph.MapFilters, fmt: str, on_page: bool = False
+) -> graph.MapFile:
+    """The map in ``fmt``, its pictures kept on disk, its whole graph kept per registry revision;
+    ``on_page``: the picture for the page, without the key drawn in it (the page draws its own)."""
     full, open_findings = full_graph(checked)
     return graph.draw(
         checked.live,
@@ -186,8 +192,9 @@ def _draw(checked: CheckedRegistry, filters: graph.MapFilters, fmt: str) -> grap
         links=MapLinks(root=request.script_root),
         options=_options(),
         full=full,
-        cache=_DiskCache(checked.revision, filters, checked.as_of),
+        cache=_DiskCache(checked.revision, filters, checked.as_of, "page." if on_page else ""),
         extra={"revision": checked.revision[0]},
+        legend=not on_page,
     )
 
 
@@ -197,6 +204,18 @@ def _filter_problems(registry: Registry, filters: graph.MapFilters) -> list[str]
     if filters.programme and filters.programme not in _programmes(registry):
         problems.append(f"There is no programme '{filters.programme}'.")
     return problems
+
+
+def _group_name(registry: Registry, grouping: str, key: str) -> str:
+    """What the page calls a group of ``grouping`` (to name one drawn one by one)."""
+    if grouping == "kind":
+        return graph.CLUSTER_LABELS.get(key, key)
+    if key == graph.NO_GROUP:
+        none = {"programme": "in no programme", "agreement": "under no agreement"}
+        return f"Organisations {none[grouping]}"
+    if grouping == "agreement" and key in registry.agreements:
+        return f"Agreement {registry.agreements[key].title} ({key})"
+    return f"Programme {key}" if grouping == "programme" else key
 
 
 def _programmes(registry: Registry) -> list[str]:
@@ -303,7 +322,7 @@ def index() -> Response:
     }
     if problems:
         return _page(render_template("map/_body.html", data_map=None, **context).encode(), problems, 400)
-    drawn = _draw(checked, filters, "svg")
+    drawn = _draw(checked, filters, "svg", on_page=True)
     data_map = drawn.data_map
     svg, picture_error = None, None
     try:
@@ -336,13 +355,18 @@ def index() -> Response:
         widest_reach=sorted(data_map.reach, key=lambda r: (-len(r.flows), r.agreement))[:REACH_SHOWN],
         selected_reach=reach.get(filters.agreement or ""),
         downloads=_download_urls(filters),
-        collapsed=[
-            (kind, count, links.map(filters, expand=filters.expand | {kind}))
-            for kind, count in sorted(data_map.drawing.clusters.items())
-        ],
+        collapsed=data_map.drawing.groups,
         expanded=[
-            (kind, links.map(filters, expand=filters.expand - {kind})) for kind in sorted(filters.expand)
+            (_group_name(registry, filters.grouping, key), links.map(filters, expand=filters.expand - {key}))
+            for key in sorted(filters.expand)
         ],
+        overview_url=links.map(filters, detail=False, expand=frozenset()),
+        detail_url=links.map(filters, detail=True, group="kind", expand=frozenset()),
+        grouping_urls=[
+            (grouping, label, links.map(filters, group=grouping, expand=frozenset()))
+            for grouping, label in graph.GROUPINGS.items()
+        ],
+        legend=graph.legend(),
         map_url=links.map,
         connections=connections,
         connections_url=lambda number: f"{table_base}page={number}#connections",

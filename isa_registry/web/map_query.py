@@ -52,6 +52,10 @@ def query_items(filters: MapFilters, **changes: Any) -> list[tuple[str, str]]:
         items.append(("flagged", "1"))
     if f.as_of:
         items.append(("as_of", f.as_of.isoformat()))
+    if f.detail:
+        items.append(("detail", "1"))
+    if f.group != "kind":
+        items.append(("group", f.group))
     items.extend(("expand", kind) for kind in sorted(f.expand))
     return items
 
@@ -103,6 +107,8 @@ def filters_from_query(args: Mapping[str, Any]) -> tuple[MapFilters, list[str]]:
         flagged_only=text("flagged") in ("1", "true", "yes", "on"),
         as_of=as_of,
         expand=expand,
+        detail=text("detail") in ("1", "true", "yes", "on"),
+        group=text("group") or "kind",
     )
     return filters, problems
 

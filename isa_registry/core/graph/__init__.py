@@ -11,9 +11,11 @@ through :func:`draw`:
    and :func:`filter_graph` narrows it by the filters.
 3. :mod:`.analyses`: :func:`hubs`, :func:`sensitive_recipients`, :func:`flagged_chains` and
    :func:`agreement_reach`.
-4. :mod:`.drawing`: :func:`lay_out` draws the graph for people: organisations of one kind beyond a
-   threshold become one cluster node, and the flows between the same two nodes one edge with a
-   count, each linked where the caller's :class:`Links` say.
+4. :mod:`.drawing`: :func:`lay_out` draws the graph for people: an overview that groups the
+   organisations (by kind, programme or agreement) when more would be drawn than fit a page, or in
+   detail, where only kinds beyond a threshold become one cluster node; the flows between the same
+   two nodes become one edge with a count, each linked where the caller's :class:`Links` say.
+   Organisations with no flow in view are listed, not drawn. :mod:`.legend` draws the key.
 5. :mod:`.dot`: :func:`to_dot` writes the drawing as DOT, escaping every user-entered string
    (:func:`dot_string`), in the styles of :mod:`.styles`.
 6. :mod:`.render`: :func:`run_dot` renders it, and :func:`inline_svg` makes the SVG safe to place
@@ -59,20 +61,40 @@ if TYPE_CHECKING:
         sensitive_recipients,
     )
     from .build import build_graph, filter_graph, flow_live_on, worst
-    from .datamap import FORMATS, DataMap, DrawOptions, MapFile, PictureCache, build_map, draw, map_json
-    from .dot import RENDER_VERSION, dot_string, to_dot
+    from .datamap import (
+        FORMATS,
+        DataMap,
+        DrawOptions,
+        MapFile,
+        PictureCache,
+        build_map,
+        draw,
+        drawing_json,
+        map_json,
+    )
+    from .dot import RENDER_VERSION, SENSITIVE_MARKS, dot_string, edge_label, to_dot
     from .drawing import (
         CLUSTER_THRESHOLD,
         LAYERED_MAX_EDGES,
+        OVERVIEW_MAX_ORGANISATIONS,
         SPRING_MAX_NODES,
         Drawing,
         Links,
         MapEdge,
+        MapGroup,
         MapNode,
         lay_out,
     )
+    from .legend import LegendItem, LegendSection, legend
     from .render import DotNotFound, RenderError, inline_svg, run_dot
-    from .selection import CATEGORY_GROUPS, FLAGGED_SEVERITIES, MapFilters, filter_problems
+    from .selection import (
+        CATEGORY_GROUPS,
+        FLAGGED_SEVERITIES,
+        GROUPINGS,
+        NO_GROUP,
+        MapFilters,
+        filter_problems,
+    )
     from .styles import CLUSTER_LABELS, KIND_LABELS, KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
 
 #: The module that defines each name of the package. networkx is a large import, so the
@@ -105,22 +127,32 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "PictureCache",
         "build_map",
         "draw",
+        "drawing_json",
         "map_json",
     ),
     "dot": (
         "RENDER_VERSION",
+        "SENSITIVE_MARKS",
         "dot_string",
+        "edge_label",
         "to_dot",
     ),
     "drawing": (
         "CLUSTER_THRESHOLD",
         "LAYERED_MAX_EDGES",
+        "OVERVIEW_MAX_ORGANISATIONS",
         "SPRING_MAX_NODES",
         "Drawing",
         "Links",
         "MapEdge",
+        "MapGroup",
         "MapNode",
         "lay_out",
+    ),
+    "legend": (
+        "LegendItem",
+        "LegendSection",
+        "legend",
     ),
     "render": (
         "DotNotFound",
@@ -131,6 +163,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "selection": (
         "CATEGORY_GROUPS",
         "FLAGGED_SEVERITIES",
+        "GROUPINGS",
+        "NO_GROUP",
         "MapFilters",
         "filter_problems",
     ),
@@ -164,10 +198,14 @@ __all__ = [
     "CLUSTER_THRESHOLD",
     "FLAGGED_SEVERITIES",
     "FORMATS",
+    "GROUPINGS",
     "KIND_LABELS",
     "KIND_STYLES",
     "LAYERED_MAX_EDGES",
+    "NO_GROUP",
+    "OVERVIEW_MAX_ORGANISATIONS",
     "RENDER_VERSION",
+    "SENSITIVE_MARKS",
     "SEVERITY_COLOURS",
     "SEVERITY_PENWIDTHS",
     "SPRING_MAX_NODES",
@@ -177,10 +215,13 @@ __all__ = [
     "DrawOptions",
     "Drawing",
     "Hub",
+    "LegendItem",
+    "LegendSection",
     "Links",
     "MapEdge",
     "MapFile",
     "MapFilters",
+    "MapGroup",
     "MapNode",
     "OnwardChain",
     "PictureCache",
@@ -193,6 +234,8 @@ __all__ = [
     "build_map",
     "dot_string",
     "draw",
+    "drawing_json",
+    "edge_label",
     "filter_graph",
     "filter_problems",
     "flagged_chains",
@@ -200,6 +243,7 @@ __all__ = [
     "hubs",
     "inline_svg",
     "lay_out",
+    "legend",
     "map_json",
     "run_dot",
     "sensitive_recipients",

@@ -35,7 +35,17 @@ from .dot import to_dot
 from .drawing import CLUSTER_THRESHOLD, Drawing, Links, lay_out
 from .selection import MapFilters
 
-__all__ = ["FORMATS", "DataMap", "DrawOptions", "MapFile", "PictureCache", "build_map", "draw", "map_json"]
+__all__ = [
+    "FORMATS",
+    "DataMap",
+    "DrawOptions",
+    "MapFile",
+    "PictureCache",
+    "build_map",
+    "draw",
+    "drawing_json",
+    "map_json",
+]
 
 #: What each output format is served as.
 FORMATS: dict[str, str] = {
@@ -139,9 +149,23 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def drawing_json(drawing: Drawing) -> dict[str, Any]:
+    """What the picture drew: whether it is the grouped overview, the groups drawn as one node
+    (with their members), and the organisations not drawn because no flow in view touches them."""
+    return {
+        "overview": drawing.overview,
+        "groups": [
+            {"id": g.id, "grouping": g.grouping, "key": g.key, "name": g.name, "members": list(g.members)}
+            for g in drawing.groups
+        ],
+        "nodes": [n.id for n in drawing.nodes],
+        "not_drawn": [key for key, _ in drawing.unlinked],
+    }
+
+
 def map_json(data_map: DataMap, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The map as JSON: networkx node-link data of the organisations in view (never clusters),
-    with the filters, the date and the analyses."""
+    """The map as JSON: networkx node-link data of the organisations in view (never groups),
+    with the filters, the date, what the picture drew (:func:`drawing_json`) and the analyses."""
     links = nx.node_link_data(data_map.graph, edges="edges")
     # _json_value maps a dict to a dict.
     return cast(
@@ -153,6 +177,7 @@ def map_json(data_map: DataMap, extra: Mapping[str, Any] | None = None) -> dict[
                 "filters": data_map.filters.as_dict(),
                 "flows_left_out": data_map.left_out,
                 **(extra or {}),
+                "drawn": drawing_json(data_map.drawing),
                 "graph": links,
                 "analyses": {
                     "hubs": [asdict(h) for h in data_map.hubs],
@@ -265,6 +290,7 @@ def draw(
     full: nx.MultiDiGraph[str] | None = None,
     cache: PictureCache | None = None,
     extra: Mapping[str, Any] | None = None,
+    legend: bool = True,
 ) -> MapFile:
     """The map of ``registry`` on ``as_of``, as ``filters`` select it, as a file in ``fmt``.
 
@@ -291,6 +317,8 @@ def draw(
         Where pictures already drawn are kept; a picture drawn here is put there.
     extra : mapping, optional
         More top-level members of the JSON (the registry's revision).
+    legend : bool
+        Whether the picture holds its key (a page shows its own, :func:`~.legend.legend`).
 
     Returns
     -------
@@ -323,8 +351,8 @@ def draw(
         if fmt == "json":
             return json.dumps(map_json(data_map, extra), indent=2).encode()
         if fmt == "dot":
-            return data_map.dot().encode()
-        return _picture(data_map.dot, fmt, options, cache)
+            return data_map.dot(legend).encode()
+        return _picture(lambda: data_map.dot(legend), fmt, options, cache)
 
     return MapFile(data_map, fmt, make)
 

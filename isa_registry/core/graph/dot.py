@@ -9,14 +9,18 @@ from __future__ import annotations
 import re
 import textwrap
 
-from .drawing import Drawing
+from .drawing import Drawing, MapEdge
 from .selection import FLAGGED_SEVERITIES
 from .styles import KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
 
-__all__ = ["RENDER_VERSION", "dot_string", "to_dot", "tooltip_string"]
+__all__ = ["RENDER_VERSION", "SENSITIVE_MARKS", "dot_string", "edge_label", "to_dot", "tooltip_string"]
+
+#: What an edge's label adds when its flows carry special category or criminal offence data (the
+#: edge is also drawn as a double line).
+SENSITIVE_MARKS = {"special": "S", "criminal": "C"}
 
 #: Bump when the drawing changes, so that renders cached by an older release are not served.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -81,8 +85,26 @@ _LEGEND = """<<table border="0" cellborder="0" cellspacing="2" cellpadding="2">
 <tr><td width="36" height="1" bgcolor="#505a5f"></td><td align="left">Flow with no problem found</td></tr>
 <tr><td align="center">- - -</td><td align="left">Planned flow</td></tr>
 <tr><td align="center">[- -]</td><td align="left">Dissolved organisation</td></tr>
-<tr><td align="center">n</td><td align="left">Number of flows between the two, if more than one</td></tr>
+<tr><td align="center">n</td><td align="left">Number of flows it stands for</td></tr>
+<tr><td align="center">S C</td><td align="left">Double line: special (S) or criminal (C) data</td></tr>
+<tr><td align="center">[n]</td><td align="left">A 3D box: a group of n organisations</td></tr>
 </table>>"""
+
+
+def edge_label(edge: MapEdge) -> str | None:
+    """What is written on an edge: its number of flows when more than one or when it joins a
+    group, then S and C when they carry special category or criminal offence data.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> edge = MapEdge("a", "b", "A", "B", ("F1", "F2"), ("health",), None, False, "/f", "")
+    >>> edge_label(edge), edge_label(replace(edge, flows=("F1",), categories=()))
+    ('2 S', None)
+    """
+    parts = [str(edge.count)] if edge.count > 1 or edge.clustered else []
+    parts += [mark for name, mark in SENSITIVE_MARKS.items() if getattr(edge, name)]
+    return " ".join(parts) or None
 
 
 def to_dot(drawing: Drawing, legend: bool = True) -> str:
@@ -90,16 +112,21 @@ def to_dot(drawing: Drawing, legend: bool = True) -> str:
 
     Nodes are shaped and filled by kind (:data:`KIND_STYLES`), outlined in the colour of their own
     worst finding, dashed when dissolved; clusters are drawn as 3D boxes. Edges are coloured and
-    thickened by worst severity (:data:`SEVERITY_COLOURS`), dashed when every flow is planned, and
-    labelled with their count when there is more than one flow. Every node and edge carries a
+    thickened by worst severity (:data:`SEVERITY_COLOURS`), dashed when every flow is planned,
+    drawn as a double line when they carry special category or criminal offence data, and
+    labelled on the edge by :func:`edge_label`. Every node and edge carries a
     link (``URL``) and a tooltip. The optional legend is fixed text. The layout is
     :attr:`Drawing.layout`, named in the source so that ``dot`` itself picks the engine.
     """
-    if drawing.layout == "dot":
+    if drawing.overview:
+        # A few group nodes and many edges between them: a spring layout (Kamada-Kawai, curved
+        # edges) keeps it about as wide as it is tall, where columns would run off the page.
+        layout = {"layout": "neato", "mode": "KK", "overlap": "prism", "splines": "true", "sep": "+10"}
+    elif drawing.layout == "dot":
         layout = {"rankdir": "LR", "ranksep": "1.1", "nodesep": "0.3"}
     else:
         layout = {"layout": drawing.layout, "overlap": "prism", "splines": "false", "sep": "+6"}
-    title = {"label": drawing.title, "tooltip": drawing.title, "labelloc": "t"}
+    title = {"label": _wrap(drawing.title, 70, 3), "tooltip": drawing.title, "labelloc": "t"}
     graph_attrs = _attrs(fontname="Helvetica", fontsize="16", pad="0.3", **title, **layout)
     lines = [
         "digraph map {",
@@ -132,13 +159,14 @@ def to_dot(drawing: Drawing, legend: bool = True) -> str:
         lines.append(f"  {dot_string(node.id)} [{attrs}];")
     for edge in drawing.edges:
         colour = SEVERITY_COLOURS[edge.severity]
+        marks = edge_label(edge)
         attrs = _attrs(
-            color=colour,
+            color=f"{colour}:invis:{colour}" if edge.special or edge.criminal else colour,
             fontcolor=colour,
             penwidth=SEVERITY_PENWIDTHS.get(edge.severity or "", "1.2"),
             style="dashed" if edge.planned else None,
-            label=str(edge.count) if edge.count > 1 else None,
-            labeltooltip=edge.tooltip if edge.count > 1 else None,
+            label=marks,
+            labeltooltip=edge.tooltip if marks else None,
             URL=edge.url,
             tooltip=edge.tooltip,
             target="_top",

@@ -3,29 +3,37 @@
 :func:`lay_out` turns a graph from :func:`~.build.build_graph` into a :class:`Drawing` of
 :class:`MapNode` and :class:`MapEdge`, each with a label, a tooltip and a link. Where the links go
 is the caller's business (:class:`Links`): the web app's pages, for the page and the command alike.
+
+By default the drawing is an *overview*: when more organisations would be drawn than fit a page
+(:data:`OVERVIEW_MAX_ORGANISATIONS`), they are grouped by kind (or by the programme or agreement
+most of their flows run under) into one node per group, and the flows between two groups into one
+edge. Organisations with no flow in view are never drawn: the drawing lists them
+(:attr:`Drawing.unlinked`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import networkx as nx
 
 from ..domain import Finding
 from ..law import CATEGORIES
 from .build import worst
-from .selection import MapFilters
+from .selection import CATEGORY_GROUPS, GROUPINGS, NO_GROUP, MapFilters
 from .styles import CLUSTER_LABELS, KIND_LABELS
 
 __all__ = [
     "CLUSTER_THRESHOLD",
     "LAYERED_MAX_EDGES",
+    "OVERVIEW_MAX_ORGANISATIONS",
     "SPRING_MAX_NODES",
     "Drawing",
     "Links",
     "MapEdge",
+    "MapGroup",
     "MapNode",
     "lay_out",
 ]
@@ -40,7 +48,17 @@ CLUSTER_THRESHOLD = 12
 LAYERED_MAX_EDGES = 200
 SPRING_MAX_NODES = 300
 
-_CLUSTER_PREFIX = "kind:"  # keys cannot hold ':' (isa-registry/1), so cluster ids never clash
+#: The overview groups the organisations when more than this many would be drawn. Measured by
+#: drawing every organisation's map (depth 1 and 2) of the demo and of the benchmark's M registry:
+#: drawn in columns, maps of up to 27 organisations were at most 1,019 pt wide (1,121 CSS px at
+#: :data:`~.render.PAGE_PX_PER_PT`), within the 1,220 CSS px a 1280 px window leaves; maps of 29
+#: or more were up to 2,758 pt wide. The overviews of the demo and of M are 1,009 and 1,072 pt
+#: wide; tests/browser/test_map_layout.py measures their text and width on the page.
+OVERVIEW_MAX_ORGANISATIONS = 24
+
+#: A group's node id is its grouping and key ("kind:education"); an organisation's key never holds
+#: ':' (isa-registry/1), so the two never clash.
+_GROUP_PREFIXES = tuple(f"{grouping}:" for grouping in GROUPINGS)
 _TOOLTIP_FLOWS = 8
 _TOOLTIP_FINDINGS = 3
 _TOOLTIP_MEMBERS = 10
@@ -111,18 +129,53 @@ class MapEdge:
 
     @property
     def clustered(self) -> bool:
-        """Whether either end is a cluster (the edge then links to the map with it expanded)."""
-        return self.source.startswith(_CLUSTER_PREFIX) or self.recipient.startswith(_CLUSTER_PREFIX)
+        """Whether either end is a group (the edge then links to the map with it expanded)."""
+        return self.source.startswith(_GROUP_PREFIXES) or self.recipient.startswith(_GROUP_PREFIXES)
+
+    @property
+    def special(self) -> bool:
+        """Whether one of its flows carries special category data (UK GDPR Art 9)."""
+        return any(c in CATEGORY_GROUPS["special"] for c in self.categories)
+
+    @property
+    def criminal(self) -> bool:
+        """Whether one of its flows carries criminal offence data (UK GDPR Art 10)."""
+        return any(c in CATEGORY_GROUPS["criminal"] for c in self.categories)
+
+
+@dataclass(frozen=True)
+class MapGroup:
+    """Organisations drawn as one node: their ``grouping`` (``kind``, ``programme`` or
+    ``agreement``), its ``key`` (:data:`~.selection.NO_GROUP` for none), and the map that draws
+    them one by one."""
+
+    id: str
+    grouping: str
+    key: str
+    name: str
+    members: tuple[str, ...]
+    url: str
+
+    @property
+    def count(self) -> int:
+        """How many organisations it holds."""
+        return len(self.members)
 
 
 @dataclass(frozen=True)
 class Drawing:
-    """The map as drawn: nodes, merged edges, and the kinds collapsed into clusters."""
+    """The map as drawn: nodes, merged edges, the groups drawn as one node, and the organisations
+    not drawn because no flow in view touches them."""
 
     title: str
     nodes: tuple[MapNode, ...]
     edges: tuple[MapEdge, ...]
     clusters: dict[str, int] = field(default_factory=dict)
+    groups: tuple[MapGroup, ...] = ()
+    #: ``(key, name)`` of each organisation with no flow in view, by name.
+    unlinked: tuple[tuple[str, str], ...] = ()
+    #: Whether it is the overview, grouped because more organisations would be drawn than fit.
+    overview: bool = False
 
     @property
     def layout(self) -> str:
@@ -205,13 +258,41 @@ def _title(graph: nx.MultiDiGraph[str], filters: MapFilters) -> str:
     return "; ".join(parts)
 
 
+def _group_names(graph: nx.MultiDiGraph[str], grouping: str) -> dict[str, str]:
+    """What each group of ``grouping`` is called on the map, by key."""
+    if grouping == "kind":
+        return dict(CLUSTER_LABELS)
+    if grouping == "agreement":
+        agreements: dict[str, dict[str, Any]] = graph.graph.get("agreements", {})
+        named = {key: f"{a.get('title') or key} ({key})" for key, a in agreements.items()}
+        return {NO_GROUP: "Under no agreement", **named}
+    return {NO_GROUP: "In no programme"}
+
+
+def _group_keys(graph: nx.MultiDiGraph[str], nodes: Iterable[str], grouping: str) -> dict[str, str]:
+    """Each organisation's group: its kind, or the programme (agreement) most of its flows in view
+    run under, the first by name on a tie, :data:`NO_GROUP` if none has one."""
+    keys: dict[str, str] = {}
+    for node in nodes:
+        if grouping == "kind":
+            keys[node] = graph.nodes[node].get("kind", "other")
+            continue
+        counts: dict[str, int] = {}
+        for _, _, value in [*graph.out_edges(node, data=grouping), *graph.in_edges(node, data=grouping)]:
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+        keys[node] = min(counts, key=lambda k: (-counts[k], k)) if counts else NO_GROUP
+    return keys
+
+
 def lay_out(
     graph: nx.MultiDiGraph[str],
     links: Links,
     filters: MapFilters = MapFilters(),
     threshold: int = CLUSTER_THRESHOLD,
+    overview_max: int = OVERVIEW_MAX_ORGANISATIONS,
 ) -> Drawing:
-    """Lay ``graph`` out for people: cluster crowded kinds and merge parallel flows.
+    """Lay ``graph`` out for people: group organisations where they are many, merge parallel flows.
 
     Parameters
     ----------
@@ -220,47 +301,87 @@ def lay_out(
     links : Links
         Where nodes and edges link to.
     filters : MapFilters
-        Kinds in ``filters.expand`` are never clustered, nor is ``filters.organisation``; links to
-        clusters keep the other filters.
+        Groups in ``filters.expand`` are never collapsed, nor is ``filters.organisation``; links to
+        groups keep the other filters. Without ``filters.detail``, the drawing is an overview.
     threshold : int
-        A kind with more organisations than this becomes one node, e.g. "Schools and colleges (104)".
+        In the detailed map, a kind with more organisations than this becomes one node, e.g.
+        "Schools and colleges (104)".
+    overview_max : int
+        In the overview, when more organisations than this would be drawn, every group of
+        ``filters.group`` with two or more of them becomes one node.
 
     Returns
     -------
     Drawing
         Nodes sorted by kind and name; one edge per (drawn source, drawn recipient), linking to the
-        flow (one flow), the flows list for the pair (several), or the map with the cluster
-        expanded (an edge of a cluster).
+        flow (one flow), the flows list for the pair (several), or the map with the group
+        expanded (an edge of a group). Organisations with no flow in view (other than
+        ``filters.organisation``) are not drawn but listed in :attr:`Drawing.unlinked`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> g = nx.MultiDiGraph()
+    >>> for i in range(4):
+    ...     g.add_node(f"s{i}", name=f"School {i}", kind="education")
+    >>> g.add_node("c", name="Council", kind="local_authority")
+    >>> g.add_node("r", name="Research unit", kind="research")
+    >>> for i in range(4):
+    ...     _ = g.add_edge(f"s{i}", "c", key=f"F{i}", categories=("health",))
+    >>> paths = SimpleNamespace(organisation="/o/{}".format, flow="/f/{}".format,
+    ...     flows=lambda s, r: "/f", map=lambda f, **c: "/map?expand=" + ",".join(sorted(c["expand"])))
+    >>> drawing = lay_out(g, paths, overview_max=3)
+    >>> [(n.label, n.url) for n in drawing.nodes], drawing.unlinked
+    ([('Schools and colleges (4)', '/map?expand=education'), ('Council', '/o/c')], (('r', 'Research unit'),))
+    >>> [(e.source, e.recipient, e.count, e.special) for e in drawing.edges]
+    [('kind:education', 'c', 4, True)]
     """
-    by_kind: dict[str, list[str]] = {}
-    # The stubs type nodes(data=<attribute>) as yielding the whole attribute dict, not its value.
-    for node, kind in cast(Iterable[tuple[str, str]], graph.nodes(data="kind", default="other")):
-        by_kind.setdefault(kind, []).append(node)
-    drawn_as: dict[str, str] = {n: n for n in graph.nodes}
+    centre = filters.organisation if filters.organisation in graph else None
+    drawn = [n for n in graph.nodes if graph.degree(n) > 0 or n == centre]
+    shown = set(drawn)
+    unlinked = sorted(
+        ((n, str(graph.nodes[n].get("name", n))) for n in graph.nodes if n not in shown),
+        key=lambda pair: (pair[1].casefold(), pair[0]),
+    )
+    overview = not filters.detail and len(drawn) > overview_max
+    grouping = filters.grouping
+    group_keys = _group_keys(graph, (n for n in drawn if n != centre), grouping)
+    by_group: dict[str, list[str]] = {}
+    for node, key in group_keys.items():
+        by_group.setdefault(key, []).append(node)
+    names = _group_names(graph, grouping)
+    drawn_as: dict[str, str] = {n: n for n in drawn}
     clusters: dict[str, int] = {}
+    groups: list[MapGroup] = []
     nodes: list[MapNode] = []
-    for kind, members in by_kind.items():
-        members = [m for m in members if m != filters.organisation]
-        if len(members) <= threshold or kind in filters.expand:
+    for key, members in by_group.items():
+        if key in filters.expand or len(members) < 2:
             continue
-        cluster_id = _CLUSTER_PREFIX + kind
-        clusters[kind] = len(members)
-        members.sort(key=lambda m: graph.nodes[m].get("name", m))
+        if not overview and len(members) <= threshold:
+            continue
+        group_id = f"{grouping}:{key}"
+        if grouping == "kind":
+            clusters[key] = len(members)
+        members.sort(key=lambda m: (str(graph.nodes[m].get("name", m)).casefold(), m))
         for m in members:
-            drawn_as[m] = cluster_id
-        label = f"{CLUSTER_LABELS.get(kind, kind)} ({len(members)})"
-        names = [graph.nodes[m].get("name", m) for m in members[:_TOOLTIP_MEMBERS]]
-        more = len(members) - len(names)
+            drawn_as[m] = group_id
+        name = names.get(key, key)
+        label = f"{name} ({len(members)})"
+        member_names = [graph.nodes[m].get("name", m) for m in members[:_TOOLTIP_MEMBERS]]
+        more = len(members) - len(member_names)
+        url = links.map(filters, expand=filters.expand | {key})
+        groups.append(MapGroup(group_id, grouping, key, name, tuple(members), url))
+        kinds = {graph.nodes[m].get("kind", "other") for m in members}
         nodes.append(
             MapNode(
-                id=cluster_id,
+                id=group_id,
                 label=label,
-                kind=kind,
-                url=links.map(filters, expand=filters.expand | {kind}),
+                kind=kinds.pop() if len(kinds) == 1 else "other",
+                url=url,
                 tooltip="\n".join(
                     [
                         f"{label}: drawn as one node",
-                        *names,
+                        *member_names,
                         *([f"… and {more} more"] if more else []),
                         "Select to show each one",
                     ]
@@ -269,9 +390,10 @@ def lay_out(
                 members=tuple(members),
             )
         )
-    for node, data in graph.nodes(data=True):
+    for node in drawn:
         if drawn_as[node] != node:
             continue
+        data = graph.nodes[node]
         nodes.append(
             MapNode(
                 id=node,
@@ -285,6 +407,7 @@ def lay_out(
         )
     labels = {n.id: n.label for n in nodes}
     nodes.sort(key=lambda n: (n.kind, n.label.casefold(), n.id))
+    keys_of = {g.id: g.key for g in groups}
 
     grouped: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     for u, v, k in graph.edges(keys=True):
@@ -293,9 +416,9 @@ def lay_out(
     for (du, dv), flows in grouped.items():
         flows.sort(key=lambda e: e[2])
         datas = [graph.edges[e] for e in flows]
-        kinds = [n[len(_CLUSTER_PREFIX) :] for n in (du, dv) if n.startswith(_CLUSTER_PREFIX)]
-        if kinds:
-            url = links.map(filters, expand=filters.expand | set(kinds))
+        expand = {keys_of[n] for n in (du, dv) if n in keys_of}
+        if expand:
+            url = links.map(filters, expand=filters.expand | expand)
         elif len(flows) == 1:
             url = links.flow(flows[0][2])
         else:
@@ -320,4 +443,13 @@ def lay_out(
             )
         )
     edges.sort(key=lambda e: (e.source_label.casefold(), e.recipient_label.casefold(), e.source, e.recipient))
-    return Drawing(title=_title(graph, filters), nodes=tuple(nodes), edges=tuple(edges), clusters=clusters)
+    groups.sort(key=lambda g: (g.name.casefold(), g.key))
+    return Drawing(
+        title=_title(graph, filters),
+        nodes=tuple(nodes),
+        edges=tuple(edges),
+        clusters=clusters,
+        groups=tuple(groups),
+        unlinked=tuple(unlinked),
+        overview=overview,
+    )

@@ -146,8 +146,12 @@ _SIZE_ATTR = re.compile(r'\s(width|height)="([\d.]+)pt"')
 _FORBIDDEN_TAGS = frozenset(
     {"script", "foreignObject", "iframe", "object", "embed", "handler", "animate", "set"}
 )
-#: Drawings wider than this (in points, about the width of the page's content) are scaled to fit.
-_FIT_WIDTH_PT = 720.0
+#: CSS pixels per point of the drawing on a page: the smallest text Graphviz writes (edge labels,
+#: 10 pt) is then 11 CSS px at the default zoom, a margin above the 10 px the page promises. A
+#: drawing wider than its box scrolls inside it (the page's CSS) rather than being shrunk out of
+#: legibility.
+PAGE_PX_PER_PT = 1.1
+_VIEW_BOX = re.compile(r'\sviewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) ([\d.]+)"')
 
 
 def _local(name: str) -> str:
@@ -157,16 +161,16 @@ def _local(name: str) -> str:
 def inline_svg(svg: bytes, label: str) -> str:
     r"""dot's SVG made ready to place inside an HTML page.
 
-    Drops the XML prolog and DOCTYPE, scales a drawing wider than the page to the page's width,
-    and labels the picture for assistive technology. As a second line of defence behind
-    :func:`~.dot.dot_string`, the SVG is parsed and refused (:class:`RenderError`) if it holds anything
-    that could run script: a ``script`` or ``foreignObject`` element, an ``on…`` attribute, or a
-    ``javascript:`` or ``data:`` link.
+    Drops the XML prolog and DOCTYPE, sizes the picture in CSS pixels at :data:`PAGE_PX_PER_PT`
+    (never scaled to fit: its text stays legible), and labels it for assistive technology. As a
+    second line of defence behind :func:`~.dot.dot_string`, the SVG is parsed and refused
+    (:class:`RenderError`) if it holds anything that could run script: a ``script`` or
+    ``foreignObject`` element, an ``on…`` attribute, or a ``javascript:`` or ``data:`` link.
 
     Examples
     --------
-    >>> print(inline_svg(b'<?xml version="1.0"?>\n<svg width="90pt"><g/></svg>', 'A "map"'))
-    <svg class="app-map__svg" role="group" aria-label="A &quot;map&quot;" width="90pt"><g/></svg>
+    >>> print(inline_svg(b'<?xml version="1.0"?>\n<svg width="90pt" height="20pt"><g/></svg>', 'A "map"'))
+    <svg class="app-map__svg" role="group" aria-label="A &quot;map&quot;" width="99" height="22"><g/></svg>
     >>> inline_svg(b'<svg><script>alert(1)</script></svg>', "A map")
     Traceback (most recent call last):
     ...
@@ -191,11 +195,16 @@ def inline_svg(svg: bytes, label: str) -> str:
             if local == "href" and value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
                 raise RenderError("The picture holds a link that is not allowed.")
     tag = start.group(0)
-    sizes = dict(_SIZE_ATTR.findall(tag))
-    new_tag = tag
-    if float(sizes.get("width", 0)) > _FIT_WIDTH_PT:
-        new_tag = _SIZE_ATTR.sub("", new_tag)
-        new_tag = new_tag[:-1] + ' width="100%"' + new_tag[-1]
+    # Sized from the viewBox where there is one (Graphviz rounds the width and height), so the
+    # scale is exactly PAGE_PX_PER_PT.
+    view_box = _VIEW_BOX.search(tag)
+    exact = dict(zip(("width", "height"), view_box.groups(), strict=True)) if view_box else {}
+
+    def size(match: re.Match[str]) -> str:
+        points = float(exact.get(match.group(1), match.group(2)))
+        return f' {match.group(1)}="{round(points * PAGE_PX_PER_PT, 2):g}"'
+
+    new_tag = _SIZE_ATTR.sub(size, tag)
     extra = f' class="app-map__svg" role="group" aria-label="{html_escape(label, quote=True)}"'
     new_tag = new_tag[:4] + extra + new_tag[4:]
     return new_tag + text[len(tag) :]

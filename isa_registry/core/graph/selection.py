@@ -14,7 +14,7 @@ from typing import Any
 from ..domain import ORGANISATION_KINDS, Registry
 from ..law import CATEGORIES, CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
 
-__all__ = ["CATEGORY_GROUPS", "FLAGGED_SEVERITIES", "MapFilters", "filter_problems"]
+__all__ = ["CATEGORY_GROUPS", "FLAGGED_SEVERITIES", "GROUPINGS", "NO_GROUP", "MapFilters", "filter_problems"]
 
 #: Severities that make a flow "flagged". Info findings (a provision not in the catalogue, a
 #: review coming up) are notes, not problems with the sharing.
@@ -26,6 +26,16 @@ CATEGORY_GROUPS: dict[str, frozenset[str]] = {
     "special": frozenset(SPECIAL_CATEGORIES),
     "criminal": frozenset(CRIMINAL_CATEGORIES),
 }
+
+#: What the overview groups organisations by: their kind (the default), or the programme or the
+#: agreement most of their flows in view run under.
+GROUPINGS: dict[str, str] = {
+    "kind": "kind of organisation",
+    "programme": "programme",
+    "agreement": "agreement",
+}
+#: The group of organisations none of whose flows in view has a programme (or an agreement).
+NO_GROUP = "none"
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,13 @@ class MapFilters:
     as_of : date or None
         The date the map is drawn for; None means today.
     expand : frozenset of str
-        Organisation kinds never collapsed into a cluster.
+        Groups drawn one by one: organisation kinds, or with ``group`` a programme or an
+        agreement key (:data:`NO_GROUP` for those without).
+    detail : bool
+        Draw every organisation (only kinds more crowded than the cluster threshold grouped), not
+        the overview, which groups the organisations when there are more than fit the page.
+    group : str
+        What the overview groups by, one of :data:`GROUPINGS`.
 
     Examples
     --------
@@ -64,10 +80,18 @@ class MapFilters:
     flagged_only: bool = False
     as_of: date | None = None
     expand: frozenset[str] = frozenset()
+    detail: bool = False
+    group: str = "kind"
+
+    @property
+    def grouping(self) -> str:
+        """What groups are made of: the overview's ``group``, or kinds in the detailed map."""
+        return "kind" if self.detail else self.group
 
     @property
     def narrowing(self) -> bool:
-        """Whether any filter leaves flows out (the as-of date and expansion do not count)."""
+        """Whether any filter leaves flows out (the as-of date, expansion, detail and grouping do not
+        count)."""
         return bool(
             self.organisation or self.category or self.programme or self.agreement or self.flagged_only
         )
@@ -89,6 +113,8 @@ class MapFilters:
             "flagged_only": self.flagged_only,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "expand": sorted(self.expand),
+            "detail": self.detail,
+            "group": self.group,
         }
 
 
@@ -109,6 +135,19 @@ def filter_problems(registry: Registry, filters: MapFilters) -> list[str]:
         problems.append(f"There is no data category '{filters.category}'.")
     if filters.agreement and filters.agreement not in registry.agreements:
         problems.append(f"There is no agreement with the key '{filters.agreement}'.")
-    for kind in sorted(filters.expand - set(ORGANISATION_KINDS)):
-        problems.append(f"There is no kind of organisation '{kind}' to expand.")
+    if filters.group not in GROUPINGS:
+        problems.append(f"Organisations cannot be grouped by '{filters.group}'.")
+        return problems
+    grouping = filters.grouping
+    if grouping == "kind":
+        for kind in sorted(filters.expand - set(ORGANISATION_KINDS)):
+            problems.append(f"There is no kind of organisation '{kind}' to expand.")
+    else:
+        known = {NO_GROUP} | (
+            set(registry.agreements)
+            if grouping == "agreement"
+            else {f.programme for f in registry.flows.values() if f.programme}
+        )
+        for key in sorted(filters.expand - known):
+            problems.append(f"There is no {GROUPINGS[grouping]} '{key}' to expand.")
     return problems
