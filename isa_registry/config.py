@@ -17,6 +17,9 @@ Single sign-on with OpenID Connect is on when ``OIDC_ISSUER`` is set (with ``OID
 ``OIDC_CLIENT_SECRET``); ``OIDC_GROUPS_CLAIM`` and ``OIDC_GROUP_ROLES`` (``group=role,...``) give
 roles from the provider's groups, ``OIDC_AUTO_CREATE=1`` creates accounts on first sign-in, and
 ``PASSWORD_LOGIN=0`` switches password sign-in off. See :mod:`isa_registry.web.oidc`.
+
+``DPO_REVIEW=1`` makes an agreement wait for the approval of the data protection officer of the
+organisation that owns it before it can be activated (:mod:`isa_registry.store.lifecycle`).
 """
 
 from __future__ import annotations
@@ -158,5 +161,7 @@ def defaults(instance_path: str) -> dict[str, object]:
         "AUDIT_ANCHOR": os.environ.get("AUDIT_ANCHOR") or str(Path(instance_path) / "audit-anchor.log"),
         "AUDIT_SYSLOG": os.environ.get("AUDIT_SYSLOG", "0") == "1",
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
+        # An agreement needs its owning organisation's DPO to approve it before it is activated.
+        "DPO_REVIEW": flag("DPO_REVIEW", False),
         **single_sign_on(),
     }

@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import object_session, selectinload
 
 from . import audit
 from .db import Session
@@ -118,7 +118,7 @@ def _now() -> datetime:
 
 def list_users(session: Session) -> Sequence[User]:
     """Every account, by email."""
-    return session.scalars(select(User).order_by(User.email)).all()
+    return session.scalars(select(User).options(selectinload(User.organisation)).order_by(User.email)).all()
 
 
 def find(session: Session, email: str) -> User | None:

@@ -13,8 +13,9 @@ from ..core.decisions import DECIDED, OPEN, FindingId, Reviewed
 from ..core.domain import SEVERITIES, Finding, Registry
 from ..core.rules import CODES, summarise, worst_severity
 from ..core.vocabulary import FINDING_STATE
-from ..store.queries import CheckedRegistry, checked_registry, per_revision
+from ..store.queries import CheckedRegistry, per_revision
 from ..store.services import RECORD_TYPES, RecordType, slice_page
+from . import visible
 from ._options import Options
 from ._records import can_edit
 from .as_of import parse_as_of_boxes
@@ -206,7 +207,7 @@ def index() -> tuple[str, int]:
     today = date.today()
     as_of, date_parts, date_error = parse_as_of_boxes(request.args, today)
     filters = Filters.from_args(request.args)
-    checked = checked_registry(as_of)
+    checked = visible.checked(as_of)
     registry = checked.live
     selection = selection_for(checked, filters)
     keep: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}

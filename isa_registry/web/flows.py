@@ -22,8 +22,9 @@ from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CAT
 from ..core.law.adequacy import adequacy_status
 from ..store import services
 from ..store.db import db
-from ..store.queries import checked_registry, per_revision, registry_revision
+from ..store.queries import per_revision
 from ..store.services import FLOW, NotFound
+from . import visible
 from ._options import Options
 from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
 from .auth import editor_required
@@ -77,7 +78,7 @@ def index() -> str:
     severity = params.filters.get("severity", "")
     if severity in SEVERITIES or severity == "none":
         flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
-        for finding in checked_registry(date.today()).findings:
+        for finding in visible.checked(date.today()).findings:
             if finding.subject_type == FLOW.subject_type:
                 flagged[finding.severity].add(finding.subject_key)
         if severity == "none":
@@ -120,19 +121,17 @@ def filter_options() -> dict[str, object]:
     once per registry revision."""
 
     def options() -> dict[str, object]:
-        organisations = services.organisation_choices(db.session)
-        agreements = services.agreement_choices(db.session)
+        organisations = visible.organisation_choices()
+        agreements = visible.agreement_choices()
         return {
             "organisation_options": Options.of([("", "Any organisation"), *organisations]),
             "agreement_options": Options.of(
                 [("", "Any agreement"), ("none", "No agreement"), *((k, f"{k} {t}") for k, t in agreements)]
             ),
-            "programme_options": Options.of(
-                [("", "Any programme"), *((p, p) for p in services.programmes(db.session))]
-            ),
+            "programme_options": Options.of([("", "Any programme"), *((p, p) for p in visible.programmes())]),
         }
 
-    return per_revision(registry_revision(), "flows-filters", None, options)
+    return per_revision(visible.revision(), "flows-filters", None, options)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from ...core import exchange
 from ...core.domain import SEVERITIES
 from ...store import services, validation
 from ...store.db import db
-from ...store.queries import checked_registry
 from ...store.services import (
     AGREEMENT,
     FLOW,
@@ -33,7 +32,7 @@ from ...store.services import (
     RecordType,
     StaleRecord,
 )
-from .base import ApiError, bp, caller, json_body, json_response, requires
+from .base import ApiError, bp, caller, checked, json_body, json_response, requires, scope
 
 __all__ = ["FILTERS", "MAX_PER_PAGE", "PER_PAGE", "SORTS", "TYPES"]
 
@@ -104,6 +103,7 @@ def _params(section: str) -> ListParams:
         page=_whole("page", 1, 1),
         per_page=_whole("per_page", PER_PAGE, 1, MAX_PER_PAGE),
         include_archived=request.args.get("include_archived") in ("1", "yes", "on", "true"),
+        visible_to=scope(),
     )
 
 
@@ -207,7 +207,7 @@ def _flow_page(params: ListParams) -> services.Page:
     severity = params.filters.get("severity", "")
     if severity in SEVERITIES or severity == "none":
         flagged: dict[str, set[str]] = {s: set() for s in SEVERITIES}
-        for finding in checked_registry(date.today()).findings:
+        for finding in checked(date.today()).findings:
             if finding.subject_type == FLOW.subject_type:
                 flagged[finding.severity].add(finding.subject_key)
         if severity == "none":
@@ -221,7 +221,7 @@ def list_records(section: str) -> Response:
     rt = TYPES[section]
     params = _params(section)
     page = _flow_page(params) if section == "flows" else _LISTS[section](db.session, params)
-    held = rt.records(checked_registry(date.today()).full)
+    held = rt.records(checked(date.today()).full)
     items = []
     for row in page.items:
         record = held.get(row["key"])
@@ -234,6 +234,8 @@ def list_records(section: str) -> Response:
 
 def get_record(section: str, key: str) -> Response:
     rt = TYPES[section]
+    if scope() is not None and key not in rt.records(checked(date.today()).full):
+        raise ApiError(404, f"There is no {rt.subject_type} with key {key}")
     record, version = _record(rt, key)
     return _record_response(rt, record, version)
 

@@ -21,7 +21,8 @@ from ...store.queries import checked_registry, per_revision, registry_revision
 from ...store.services import slice_page
 from ..findings import Filters, selection_for
 from ..map_query import MapLinks, filters_from_query
-from .base import ApiError, bp, caller, json_body, json_response, requires
+from .base import ApiError, bp, caller, json_body, json_response, requires, scope
+from .base import checked as visible_checked
 from .records import MAX_PER_PAGE, PER_PAGE, _link_header, _whole
 
 _MIMETYPES = {
@@ -49,7 +50,7 @@ def findings() -> Response:
     if filters.code and filters.code not in CODES:
         message = f"{filters.code} is not a finding code"
         raise ApiError(400, message, [{"field": "code", "message": message}])
-    checked = checked_registry(as_of)
+    checked = visible_checked(as_of)
     selection = selection_for(checked, filters)
     page = slice_page(selection.shown, _whole("page", 1, 1), _whole("per_page", PER_PAGE, 1, MAX_PER_PAGE))
     body = {
@@ -70,7 +71,7 @@ def data_map() -> Response:
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
     as_of = filters.as_of or date.today()
-    checked = checked_registry(as_of)
+    checked = visible_checked(as_of)
     problems = graph.filter_problems(checked.live, filters)
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
@@ -97,8 +98,13 @@ def data_map() -> Response:
 def _ropa(fmt: str) -> Response:
     as_of = _as_of()
     controller = (request.args.get("controller") or "").strip() or None
+    own = scope()
+    if own is not None:  # a partner's token has its own organisation's record alone
+        if controller not in (None, own.organisation):
+            raise ApiError(404, f"There is no controller with key {controller}")
+        controller = own.organisation or ""
     try:
-        record = ropa.build_ropa(checked_registry(as_of).live, as_of, controller)
+        record = ropa.build_ropa(visible_checked(as_of).live, as_of, controller)
     except ropa.UnknownController:
         raise ApiError(404, f"There is no controller with key {controller}") from None
     stream = ropa.generate_xlsx(record) if fmt == "xlsx" else ropa.generate_csv(record)
