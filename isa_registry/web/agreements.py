@@ -61,6 +61,16 @@ COLUMNS = [
 ]
 FIELD_LABELS = {**field_labels(AgreementForm), "parties": "Parties"}
 
+#: A party's sign-off: what only the sign-off pages record, never the edit form.
+SIGN_OFF_FIELDS = (
+    "signed_on",
+    "signed_by",
+    "signatory_role",
+    "signed_by_account",
+    "recorded_by",
+    "signed_at",
+)
+
 #: The words of each lifecycle action, by the status it moves to.
 ACTIONS = {
     "under_review": "Send for review",
@@ -251,7 +261,7 @@ def _with_saved_sign_offs(submitted: Agreement, stale: StaleRecord) -> dict[str,
     signed = {p["organisation"]: p for p in (stale.current or {}).get("parties", [])}
     theirs = agreement_to_dict(submitted)
     theirs["parties"] = [
-        {**p, **{k: signed[p["organisation"]][k] for k in ("signed_on", "signed_by", "signatory_role")}}
+        {**p, **{k: signed[p["organisation"]][k] for k in SIGN_OFF_FIELDS}}
         if p["organisation"] in signed
         else p
         for p in theirs["parties"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
+from flask import abort, has_request_context, request
 from flask_login import current_user
 
 from ..store import services
@@ -73,8 +73,11 @@ PARTNER_ENDPOINTS = frozenset(
 
 
 def scope() -> Scope | None:
-    """The signed-in account's scope: None when it sees the whole registry."""
-    return scope_of(current_user) if current_user.is_authenticated else None
+    """The signed-in account's scope: None when it sees the whole registry (and outside a request:
+    the warm-up works out what everyone else sees)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return scope_of(current_user)
 
 
 def is_partner() -> bool:
