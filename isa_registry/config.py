@@ -23,6 +23,9 @@ command only prints what it would send), on ``MAIL_PORT`` (default 587 with ``MA
 is on unless set to 0, else 25), signing in with ``MAIL_USERNAME`` and ``MAIL_PASSWORD`` when set,
 from ``MAIL_DEFAULT_SENDER``. The weekly digest goes to ``DIGEST_TO`` (addresses separated by
 commas). Links in messages start with ``PUBLIC_URL`` (else ``https://`` and ``SERVER_NAME``).
+
+``DPO_REVIEW=1`` makes an agreement wait for the approval of the data protection officer of the
+organisation that owns it before it can be activated (:mod:`isa_registry.store.lifecycle`).
 """
 
 from __future__ import annotations
@@ -189,6 +192,8 @@ def defaults(instance_path: str) -> dict[str, object]:
         "AUDIT_ANCHOR": os.environ.get("AUDIT_ANCHOR") or str(Path(instance_path) / "audit-anchor.log"),
         "AUDIT_SYSLOG": os.environ.get("AUDIT_SYSLOG", "0") == "1",
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Dudley Safeguarding Partnership ISA Registry"),
+        # An agreement needs its owning organisation's DPO to approve it before it is activated.
+        "DPO_REVIEW": flag("DPO_REVIEW", False),
         **single_sign_on(),
         **mail(),
     }

@@ -109,3 +109,28 @@ def test_the_recipient_basis_migration_adds_its_columns_and_takes_them_away_agai
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_the_partners_migration_lets_an_account_be_a_partner_of_an_organisation(tmp_path: Path) -> None:
+    from flask_migrate import downgrade
+
+    url, drop = _fresh_database(tmp_path)
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        with app.app_context():
+            upgrade()
+            insert = (
+                "INSERT INTO user_account (email, password_hash, role, active, created_at, "
+                "session_generation, is_dpo) VALUES (:email, 'x', :role, true, CURRENT_TIMESTAMP, 0, false)"
+            )
+            with db.engine.begin() as conn:
+                conn.execute(text(insert), {"email": "p@example.org", "role": "partner"})
+            with pytest.raises(Exception), db.engine.begin() as conn:  # noqa: B017 - the CHECK constraint
+                conn.execute(text(insert), {"email": "q@example.org", "role": "owner"})
+            downgrade(revision="oidc_subject")
+            with db.engine.connect() as conn:
+                row = conn.execute(text("SELECT role, active FROM user_account")).one()
+            assert (row.role, bool(row.active)) == ("viewer", False)  # never widened to everything
+            db.engine.dispose()
+    finally:
+        drop()

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
@@ -325,3 +326,166 @@ def test_an_unknown_address_sends_anonymous_users_to_sign_in(demo: Flask) -> Non
     response = demo.test_client().get("/no-such-page")
     assert response.status_code == 302
     assert urlsplit(response.location).path == "/login"
+
+
+# --- Partners ----------------------------------------------------------------------------------
+
+#: A partner account of Barnardo's, a party to DSPP-ISA-008 and DSPP-ISA-009 only, and what it
+#: must never see: the agreement between Dudley MBC and Cafcass, its title and the key of its flow.
+PARTNER = ("partner@barnardos.example.org", "barnardos partner password")
+HIDDEN = (
+    "DSPP-ISA-011",
+    "Public law proceedings: information sharing protocol between Dudley MBC and Cafcass",
+    "FLOW-018",
+)
+#: A key no record has, to count how often a page echoes what was asked for.
+ECHO = "NO-SUCH-RECORD-KEY"
+#: URL values the partner may see, and values of the records it may not.
+PARTNER_VALUES = {
+    "own": {"organisations": "barnardos", "agreements": "DSPP-ISA-008", "flows": "FLOW-054"},
+    "hidden": {"organisations": "cafcass", "agreements": "DSPP-ISA-011", "flows": "FLOW-018"},
+}
+#: Searches and filters that would find the hidden agreement for anyone else.
+SEARCHES = (
+    "/agreements/?q=DSPP-ISA-011",
+    "/agreements/?party=cafcass",
+    "/flows/?agreement=DSPP-ISA-011",
+    "/flows/?q=FLOW-018",
+    "/flows/?severity=error",
+    "/organisations/?q=cafcass",
+    "/findings?subject_type=agreement",
+    "/map?organisation=cafcass",
+    "/map.json?organisation=cafcass",
+    "/ropa.csv?controller=cafcass",
+    "/ropa.csv?controller=dudley-mbc",
+    "/analyses/who-receives?subjects=children&category=health&from=dudley-mbc",
+    "/analyses/breach-impact?organisation=dudley-mbc",
+)
+
+
+def partner_client(app: Flask) -> FlaskClient:
+    """A client signed in as the partner account of Barnardo's (made if missing)."""
+    from isa_registry.store import users
+
+    with app.app_context():
+        if users.find(db.session, PARTNER[0]) is None:
+            users.create_user(db.session, "test", PARTNER[0], "partner", PARTNER[1], organisation="barnardos")
+    client = app.test_client()
+    Auth.sign_in_as(client, *PARTNER)
+    return client
+
+
+def partner_token(app: Flask) -> str:
+    from isa_registry.store import tokens, users
+
+    partner_client(app)
+    with app.app_context():
+        user = users.find(db.session, PARTNER[0])
+        assert user is not None
+        return tokens.create(db.session, "test", user, "partner")[1]
+
+
+def readable(response: Any) -> str:
+    """A response's text, a workbook's sheets unpacked (its XML is compressed in the file)."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(response.data)) as book:
+            return "".join(
+                book.read(name).decode("utf-8") for name in book.namelist() if name.endswith(".xml")
+            )
+    return response.get_data().decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("which", ["own", "hidden"])
+def test_a_partner_sees_nothing_of_an_agreement_its_organisation_is_not_party_to(
+    demo: Flask, which: str
+) -> None:
+    values = {**url_values(demo), **PARTNER_VALUES[which]}
+    client, token = partner_client(demo), partner_token(demo)
+    leaks, answered = [], 0
+    urls = [(rule, build_url(rule, values)) for _, rule in routes(demo, ("GET",))]
+    urls += [(None, url) for url in SEARCHES]
+
+    def get(rule: Rule | None, url: str) -> Any:
+        if rule is not None and is_api(rule):
+            return demo.test_client().get(url, headers={"Authorization": f"Bearer {token}"})
+        return client.get(url)
+
+    for rule, url in urls:
+        if rule is not None and rule.endpoint in PUBLIC_GET:
+            continue
+        response = get(rule, url)
+        assert response.status_code < 500, f"GET {url} answered {response.status_code}"
+        answered += response.status_code == 200
+        body = readable(response)
+        for text in HIDDEN:
+            # What the partner typed may be echoed back (a search box): as often as a key no
+            # record has would be, and no more.
+            echoed = readable(get(rule, url.replace(text, ECHO))).count(ECHO) if text in url else 0
+            if body.count(text) > echoed:
+                leaks.append(f"GET {url} shows {text!r}")
+    assert leaks == []
+    assert answered > 20  # the walk read pages, not only refusals
+
+
+def test_a_partner_is_shown_its_own_agreements(demo: Flask) -> None:
+    client = partner_client(demo)
+    listed = client.get("/agreements/?include_archived=1").text
+    assert "DSPP-ISA-008" in listed and "DSPP-ISA-009" in listed
+    assert "DSPP-ISA-001" not in listed
+    assert "FLOW-054" in client.get("/flows/").text
+    assert "Reflect" in client.get("/agreements/DSPP-ISA-008").text
+    assert client.get("/agreements/DSPP-ISA-001").status_code == 404
+
+
+def test_a_partner_is_refused_every_change_but_signing_for_its_own_organisation(demo: Flask) -> None:
+    client, token = partner_client(demo), partner_token(demo)
+    before = snapshot(demo)
+    wrong = []
+    for which in ("own", "hidden"):
+        values = {**url_values(demo), **PARTNER_VALUES[which]}
+        for method, rule in routes(demo, STATE_CHANGING):
+            if rule.endpoint in ("auth.login", "auth.logout") or is_own_account(rule):
+                continue
+            if rule.endpoint == "agreements.sign" and which == "own":
+                continue  # signing for its own organisation: tests/test_partners.py
+            url = build_url(rule, values)
+            if is_api(rule):
+                response = demo.test_client().open(
+                    url,
+                    method=method,
+                    json={"name": "Changed by a partner"},
+                    headers={"Authorization": f"Bearer {token}", "If-Match": "*"},
+                )
+            else:
+                response = client.open(
+                    url,
+                    method=method,
+                    data={"name": "Changed by a partner", "role": "admin", "outcome": "approved"},
+                )
+            if response.status_code not in (403, 404):
+                wrong.append(f"{method} {url} answered {response.status_code}")
+    assert wrong == []
+    assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/users", "/users/new", "/audit", "/agreements/new", "/agreements/DSPP-ISA-008/edit", "/my-actions"],
+)
+def test_a_partner_cannot_open_the_pages_it_must_not_use(demo: Flask, url: str) -> None:
+    assert partner_client(demo).get(url).status_code == 403
+
+
+def test_a_partner_signs_only_for_its_own_organisation(demo: Flask) -> None:
+    client = partner_client(demo)
+    response = client.post(
+        "/agreements/DSPP-ISA-009/parties/dudley-mbc/sign",
+        data={"signed_by": "Someone Else", "signatory_role": "Director"},
+    )
+    assert response.status_code == 403
+    with demo.app_context():
+        parties = db.session.scalars(select(Agreement).where(Agreement.key == "DSPP-ISA-009")).one().parties
+        assert all(p.signed_on is None for p in parties)

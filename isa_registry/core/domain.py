@@ -90,6 +90,12 @@ class Party:
     # Extensions to isa-registry/1: who signed for the party, and in what capacity (a job title).
     signed_by: str | None = None
     signatory_role: str | None = None
+    #: The e-mail of the account of the party's own organisation that signed in the registry.
+    signed_by_account: str | None = None
+    #: The e-mail of the editor who recorded a signature made on paper.
+    recorded_by: str | None = None
+    #: When it was signed in the registry or recorded, in UTC (``2026-05-01T09:30:00Z``).
+    signed_at: str | None = None
 
 
 @dataclass

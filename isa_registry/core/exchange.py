@@ -879,6 +879,9 @@ def agreement_to_dict(a: Agreement) -> dict[str, Any]:
             "contract_reference": p.contract_reference,
             "signed_by": p.signed_by,
             "signatory_role": p.signatory_role,
+            "signed_by_account": p.signed_by_account,
+            "recorded_by": p.recorded_by,
+            "signed_at": p.signed_at,
         }
         for p in a.parties
     ]

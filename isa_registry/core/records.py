@@ -42,6 +42,7 @@ __all__ = [
     "RECORD",
     "RECORDS",
     "REFERENCE",
+    "SIGNED_AT_PATTERN",
     "TEXT",
     "TRANSFER",
     "Field",
@@ -78,6 +79,9 @@ END_BEFORE_START_MESSAGE = "End date must be the same as or after the start date
 LEGISLATION_ID_PATTERN = r"^[a-z]{2,10}/[A-Za-z0-9]+(/[A-Za-z0-9._-]+)*$"
 
 _LISTS = (CHOICES, LIST, RECORDS)
+
+#: A moment in UTC, to the second, as the exchange format writes ``exported_at``.
+SIGNED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
 #: The most characters a free text (an address, a purpose, a retention period...) may have.
 LONG_TEXT_LIMIT = 10_000
@@ -209,6 +213,19 @@ PARTY: tuple[Field, ...] = (
     Field("contract_reference", TEXT, "Processing contract reference", max_length=300),
     Field("signed_by", TEXT, "Name of the person who signed", max_length=300, extension=True),
     Field("signatory_role", TEXT, "Their role", max_length=300, extension=True),
+    # How the sign-off came to be recorded: signed in the registry by an account of the party's own
+    # organisation (``signed_by_account``), or recorded from a paper copy by an editor
+    # (``recorded_by``); ``signed_at`` is when, in UTC.
+    Field("signed_by_account", TEXT, "Signed in the registry by", max_length=320, extension=True),
+    Field("recorded_by", TEXT, "Recorded from a paper copy by", max_length=320, extension=True),
+    Field(
+        "signed_at",
+        TEXT,
+        "When it was signed or recorded",
+        max_length=20,
+        pattern=SIGNED_AT_PATTERN,
+        extension=True,
+    ),
 )
 
 AGREEMENT: tuple[Field, ...] = (

@@ -7,7 +7,11 @@ Decided here, documented for the pages and the tests:
 * an agreement becomes ``active`` only when it has at least one party and every party has signed;
   signing does **not** activate it on its own, even when the last party signs: bringing an
   agreement into force is a separate, audited decision of its owner (its start date may be later);
-* the allowed status changes are in :data:`TRANSITIONS`; ``terminated`` is final.
+* the allowed status changes are in :data:`TRANSITIONS`; ``terminated`` is final;
+* with ``DPO_REVIEW`` switched on, an agreement becomes ``active`` only once the data protection
+  officer of the organisation that owns it has approved it, and not since returned it or seen its
+  terms edited (:func:`dpo_review_error`). A party's sign-off or a status change needs no new
+  review. Returning an agreement records the comments and leaves its status as it is.
 
 These are the rules only: :mod:`~isa_registry.store.validation` checks a sign-off, and
 :mod:`~isa_registry.store.writes` records sign-offs and status changes.
@@ -21,7 +25,7 @@ from ..core import domain
 from ..core.domain import Agreement
 from ..core.vocabulary import AGREEMENT_STATUS
 
-__all__ = ["INITIAL_STATUSES", "TRANSITIONS", "status_error", "unsigned_parties"]
+__all__ = ["INITIAL_STATUSES", "TRANSITIONS", "dpo_review_error", "status_error", "unsigned_parties"]
 
 #: The status changes an agreement may make (``terminated`` is final).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -72,3 +76,19 @@ def status_error(
                 f"not yet signed: {', '.join((names or {}).get(k, k) for k in missing)}"
             )
     return None
+
+
+def dpo_review_error(a: Agreement, before: Agreement, approved: bool) -> str | None:
+    """Why, under DPO review, the agreement may not become active yet (``approved``: its owner's
+    DPO approved it and its terms have not been edited since), or None."""
+    if a.status != "active" or before.status == "active" or approved:
+        return None
+    if a.owner is None:
+        return (
+            "Status: an agreement needs its owner's data protection officer to approve it before it is "
+            "activated; record which organisation owns it first"
+        )
+    return (
+        "Status: the data protection officer of the organisation that owns this agreement has not "
+        "approved it (or its terms have changed since): ask them to review it, then activate it"
+    )

@@ -22,6 +22,7 @@ from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 from .queries import per_revision, registry_revision
 from .validation import known_categories
+from .visibility import Scope, agreement_clause, flow_clause, organisation_clause
 
 __all__ = [
     "PER_PAGE",
@@ -48,6 +49,9 @@ class ListParams:
     include_archived: bool = False
     #: Rows on a page: the pages show :data:`PER_PAGE`; the API lets its callers choose.
     per_page: int = PER_PAGE
+    #: A partner's scope: only the records it may see are searched, counted and listed
+    #: (:mod:`~isa_registry.store.visibility`); None for the whole registry.
+    visible_to: Scope | None = None
 
 
 @dataclass
@@ -144,7 +148,13 @@ def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams,
     filters (a severity filter stands for the findings on today's date, hence the date), and
     whether archived records are included."""
     revision = registry_revision(session)
-    search = (params.q.strip(), tuple(sorted(params.filters.items())), params.include_archived, date.today())
+    search = (
+        params.q.strip(),
+        tuple(sorted(params.filters.items())),
+        params.include_archived,
+        date.today(),
+        params.visible_to,
+    )
     total = per_revision(
         revision,
         f"{kind}-count",
@@ -182,6 +192,8 @@ def list_organisations(session: Session, params: ListParams) -> Page:
         stmt = stmt.where(o.c.public_authority.is_(params.filters["public_authority"] == "yes"))
     if not params.include_archived:
         stmt = stmt.where(o.c.archived.is_(False))
+    if params.visible_to is not None:
+        stmt = stmt.where(organisation_clause(params.visible_to))
     columns = {
         "key": o.c.key,
         "name": o.c.name,
@@ -236,6 +248,8 @@ def list_agreements(session: Session, params: ListParams) -> Page:
         )
     if not params.include_archived:
         stmt = stmt.where(a.c.archived.is_(False))
+    if params.visible_to is not None:
+        stmt = stmt.where(agreement_clause(params.visible_to))
     columns = {
         "key": a.c.key,
         "title": a.c.title,
@@ -324,6 +338,8 @@ def list_flows(
         stmt = stmt.where(f.c.key.not_in(sorted(exclude)))
     if not params.include_archived:
         stmt = stmt.where(f.c.archived.is_(False))
+    if params.visible_to is not None:
+        stmt = stmt.where(flow_clause(params.visible_to, f))
     columns = {
         "key": f.c.key,
         "name": f.c.name,

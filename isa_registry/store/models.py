@@ -43,6 +43,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "AuditHead",
+    "DpoReview",
     "FindingAction",
     "FindingDecision",
     "Flow",
@@ -53,7 +54,9 @@ __all__ = [
     "User",
 ]
 
-ROLES = ("viewer", "editor", "admin")
+#: A partner is an account of one partner organisation: it reads only what its organisation is a
+#: party to and signs for its organisation (:mod:`isa_registry.store.visibility`).
+ROLES = ("viewer", "editor", "admin", "partner")
 
 
 def _utcnow() -> datetime:
@@ -263,7 +266,8 @@ _declare_columns(Flow, records.FLOW)
 
 
 class User(Model):
-    """Someone who signs in: a viewer (auditor), an editor (business unit) or an admin."""
+    """Someone who signs in: a viewer (auditor), an editor (business unit), an admin, or a partner
+    (an account of one partner organisation)."""
 
     __tablename__ = "user_account"
 
@@ -279,6 +283,15 @@ class User(Model):
     #: The single sign-on identity that signs in as this account: the provider's issuer and its
     #: subject identifier, ``"<issuer> <sub>"`` (None until the account first signs in that way).
     oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True, default=None)
+    #: The organisation the account belongs to: a partner's sees and signs for it alone; a data
+    #: protection officer's (``is_dpo``) reviews the agreements it owns.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True, default=None
+    )
+    #: The account is its organisation's data protection officer.
+    is_dpo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    organisation: Mapped[Organisation | None] = relationship()
 
     # Flask-Login's user protocol.
     @property
@@ -303,6 +316,10 @@ class User(Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == "partner"
 
 
 class SignInThrottle(Model):
@@ -374,6 +391,23 @@ class AuditHead(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+
+
+class DpoReview(Model):
+    """A data protection officer's review of an agreement before it is activated (``DPO_REVIEW``):
+    approved, or returned with comments. Never changed; the latest counts."""
+
+    __tablename__ = "dpo_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_key: Mapped[str] = mapped_column(String(100), index=True)
+    outcome: Mapped[str] = mapped_column(_enum(("approved", "returned"), "dpo_review_outcome"))
+    comments: Mapped[str] = mapped_column(Text, default="")
+    #: The reviewer's e-mail, kept as text like the audit log's actor.
+    reviewer: Mapped[str] = mapped_column(String(320))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    #: The audit entry that recorded it: a later change to the agreement's terms asks for a new review.
+    audit_seq: Mapped[int] = mapped_column(Integer)
 
 
 class FindingDecision(Model):

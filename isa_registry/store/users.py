@@ -38,15 +38,17 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session, selectinload
 
 from . import audit
 from .db import Session
 from .errors import InvalidRecord
-from .models import SignInThrottle, User
+from .models import Organisation, SignInThrottle, User
 from .passwords import hash_password, needs_rehash, verify_password
 
 __all__ = [
     "EMAIL_TAKEN",
+    "NO_ORGANISATION",
     "NO_PASSWORD",
     "SSO_ACTOR",
     "ProviderIdentity",
@@ -63,17 +65,41 @@ __all__ = [
     "end_sessions",
     "find",
     "list_users",
+    "set_organisation",
     "set_password",
     "sign_in_with_provider",
     "snapshot",
 ]
 
 EMAIL_TAKEN = "An account with this email address already exists"
+NO_ORGANISATION = "There is no organisation with the key {key}: check the key on the organisation's page"
 
 
 def snapshot(user: User) -> dict[str, Any]:
-    """What the audit log records of an account."""
-    return {"email": user.email, "role": user.role, "active": user.active}
+    """What the audit log records of an account: its organisation and whether it is the DPO only
+    when it has them."""
+    out: dict[str, Any] = {"email": user.email, "role": user.role, "active": user.active}
+    if user.organisation_id is not None:
+        session = object_session(user)
+        out["organisation"] = (
+            session.scalar(select(Organisation.key).where(Organisation.id == user.organisation_id))
+            if session is not None
+            else None
+        )
+    if user.is_dpo:
+        out["dpo"] = True
+    return out
+
+
+def _organisation_id(session: Session, key: str | None) -> int | None:
+    """The id of the organisation with this key (None for none); raises InvalidRecord for a key no
+    organisation has."""
+    if not key:
+        return None
+    found = session.scalar(select(Organisation.id).where(Organisation.key == key))
+    if found is None:
+        raise InvalidRecord({"organisation": NO_ORGANISATION.format(key=key)})
+    return found
 
 
 def _audit(session: Session, actor: str, action: str, user: User, before: dict[str, Any] | None) -> None:
@@ -91,7 +117,7 @@ def _now() -> datetime:
 
 def list_users(session: Session) -> Sequence[User]:
     """Every account, by email."""
-    return session.scalars(select(User).order_by(User.email)).all()
+    return session.scalars(select(User).options(selectinload(User.organisation)).order_by(User.email)).all()
 
 
 def find(session: Session, email: str) -> User | None:
@@ -113,11 +139,27 @@ def end_sessions(session: Session, user: User) -> None:
 # --- What an admin does (audited) --------------------------------------------------------------
 
 
-def create_user(session: Session, actor: str, email: str, role: str, password: str) -> User:
-    """Create an active account with a first password; raises InvalidRecord when the email is taken."""
+def create_user(
+    session: Session,
+    actor: str,
+    email: str,
+    role: str,
+    password: str,
+    organisation: str | None = None,
+    dpo: bool = False,
+) -> User:
+    """Create an active account with a first password, belonging to ``organisation`` (a key) and
+    its DPO when ``dpo``; raises InvalidRecord when the email is taken or the organisation unknown."""
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidRecord({"email": EMAIL_TAKEN})
-    user = User(email=email, role=role, active=True, password_hash=hash_password(password))
+    user = User(
+        email=email,
+        role=role,
+        active=True,
+        password_hash=hash_password(password),
+        organisation_id=_organisation_id(session, organisation),
+        is_dpo=dpo,
+    )
     session.add(user)
     try:
         session.flush()
@@ -137,6 +179,21 @@ def change_role(session: Session, actor: str, user: User, role: str) -> bool:
     user.role = role
     _end_sessions(user)
     _audit(session, actor, "change_role", user, before)
+    session.commit()
+    return True
+
+
+def set_organisation(session: Session, actor: str, user: User, organisation: str | None, dpo: bool) -> bool:
+    """Make the account belong to ``organisation`` (a key, or None for none) and its DPO or not,
+    ending its sessions (what it may see changes); whether anything changed. Raises InvalidRecord
+    for a key no organisation has."""
+    organisation_id = _organisation_id(session, organisation)
+    if organisation_id == user.organisation_id and dpo == user.is_dpo:
+        return False
+    before = snapshot(user)
+    user.organisation_id, user.is_dpo = organisation_id, dpo
+    _end_sessions(user)
+    _audit(session, actor, "change_organisation", user, before)
     session.commit()
     return True
 
@@ -171,12 +228,29 @@ def activate(session: Session, actor: str, user: User, now: datetime | None = No
 # --- The command line (audited as the person who ran it) ----------------------------------------
 
 
-def set_password(session: Session, actor: str, email: str, role: str, password: str) -> bool:
-    """Create the account, or give it this role and password, lift any delay and end its sessions;
-    whether it is new. Audited as ``create`` or ``set_password``."""
+def set_password(
+    session: Session,
+    actor: str,
+    email: str,
+    role: str,
+    password: str,
+    organisation: str | None = None,
+    dpo: bool = False,
+) -> bool:
+    """Create the account, or give it this role, organisation (a key, or None), DPO flag and
+    password, lift any delay and end its sessions; whether it is new. Audited as ``create`` or
+    ``set_password``. Raises InvalidRecord for a key no organisation has."""
+    organisation_id = _organisation_id(session, organisation)
     user = find(session, email)
     if user is None:
-        user = User(email=email, role=role, active=True, password_hash=hash_password(password))
+        user = User(
+            email=email,
+            role=role,
+            active=True,
+            password_hash=hash_password(password),
+            organisation_id=organisation_id,
+            is_dpo=dpo,
+        )
         session.add(user)
         session.flush()
         _audit(session, actor, "create", user, None)
@@ -184,6 +258,7 @@ def set_password(session: Session, actor: str, email: str, role: str, password: 
         return True
     before = snapshot(user)
     user.role, user.password_hash = role, hash_password(password)
+    user.organisation_id, user.is_dpo = organisation_id, dpo
     _end_sessions(user)
     _forget_account(session, email)
     session.flush()

@@ -23,7 +23,8 @@ from ..core.domain import Agreement, Flow, Organisation
 from . import audit, validation
 from .db import Session
 from .errors import ArchiveBlocked, InvalidRecord, NotFound, ServiceError, StaleRecord
-from .lifecycle import status_error
+from .lifecycle import dpo_review_error, status_error
+from .models import AuditEntry, AuditHead, DpoReview
 from .record_types import AGREEMENT, FLOW, ORGANISATION, RECORD_TYPES, RecordType
 
 __all__ = [
@@ -33,12 +34,15 @@ __all__ = [
     "create_agreement",
     "create_flow",
     "create_organisation",
+    "dpo_approved",
+    "dpo_reviews",
     "duplicate_key",
     "get",
     "get_agreement",
     "get_flow",
     "get_organisation",
     "restore",
+    "review_agreement",
     "set_agreement_status",
     "sign_agreement",
     "update",
@@ -266,6 +270,11 @@ def get_flow(session: Session, key: str) -> tuple[Flow, int]:
 # --- The agreement lifecycle (see :mod:`~isa_registry.store.lifecycle`) -------------------------
 
 
+def signed_at(moment: datetime | None = None) -> str:
+    """A moment as a sign-off records it: UTC, to the second (``2026-05-01T09:30:00Z``)."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def sign_agreement(
     session: Session,
     actor: str,
@@ -276,13 +285,28 @@ def sign_agreement(
     signed_on: date | None,
     version_id: int | None,
     today: date | None = None,
+    *,
+    as_partner_of: str | None = None,
+    now: datetime | None = None,
 ) -> Agreement:
-    """Record one party's sign-off: who signed, in what capacity, on what date.
+    """Record one party's sign-off: who signed, in what capacity, on what date, and when.
 
-    Signing never changes the agreement's status. Raises NotFound when the organisation is not a
-    party, InvalidRecord, or StaleRecord.
+    Signed by the party itself (``as_partner_of``: the actor is an account of that organisation,
+    which may sign for it alone), the sign-off keeps the signing account; otherwise it is an
+    editor recording a signature made on paper, and keeps the editor as ``recorded_by``. Signing
+    never changes the agreement's status. Raises NotFound when the organisation is not a party,
+    InvalidRecord (a partner signing for another organisation too), or StaleRecord.
     """
     today = today or date.today()
+    if as_partner_of is not None and as_partner_of != organisation:
+        raise InvalidRecord(
+            {
+                "organisation": (
+                    f"An account of {as_partner_of} can sign agreement {key} only for {as_partner_of}"
+                )
+            }
+        )
+    when = signed_at(now)
 
     def change(before: Agreement) -> Agreement:
         if organisation not in before.party_keys():
@@ -292,7 +316,13 @@ def sign_agreement(
             raise InvalidRecord(errors)
         parties = [
             replace(
-                p, signed_by=signed_by.strip(), signatory_role=signatory_role.strip(), signed_on=signed_on
+                p,
+                signed_by=signed_by.strip(),
+                signatory_role=signatory_role.strip(),
+                signed_on=signed_on,
+                signed_by_account=actor if as_partner_of is not None else None,
+                recorded_by=None if as_partner_of is not None else actor,
+                signed_at=when,
             )
             if p.organisation == organisation
             else p
@@ -304,12 +334,20 @@ def sign_agreement(
 
 
 def set_agreement_status(
-    session: Session, actor: str, key: str, status: str, version_id: int | None
+    session: Session,
+    actor: str,
+    key: str,
+    status: str,
+    version_id: int | None,
+    *,
+    dpo_review: bool = False,
 ) -> Agreement:
     """Move an agreement through its lifecycle (:data:`~isa_registry.store.lifecycle.TRANSITIONS`).
 
-    Activation is refused, naming the parties, unless every party has signed. Raises InvalidRecord
-    (with the reason under ``status``) or StaleRecord.
+    Activation is refused, naming the parties, unless every party has signed, and, with
+    ``dpo_review`` (the ``DPO_REVIEW`` setting), unless its owner's DPO has approved it since its
+    terms last changed (:func:`dpo_approved`). Raises InvalidRecord (with the reason under
+    ``status``) or StaleRecord.
     """
 
     def change(before: Agreement) -> Agreement:
@@ -319,11 +357,103 @@ def set_agreement_status(
             )
         record = replace(before, status=status)
         problem = status_error(record, before, validation.known(session).organisation_names)
+        if problem is None and dpo_review:
+            problem = dpo_review_error(record, before, dpo_approved(session, key))
         if problem:
             raise InvalidRecord({"status": problem})
         return record
 
     return _edit(session, actor, AGREEMENT, key, version_id, "status", change)
+
+
+# --- DPO review (see :mod:`~isa_registry.store.lifecycle`) --------------------------------------
+
+
+def dpo_reviews(session: Session, key: str) -> list[DpoReview]:
+    """The DPO reviews of an agreement, the latest first."""
+    return list(
+        session.scalars(
+            select(DpoReview).where(DpoReview.agreement_key == key).order_by(DpoReview.audit_seq.desc())
+        )
+    )
+
+
+def dpo_approved(session: Session, key: str) -> bool:
+    """Whether the agreement's latest DPO review approved it and its terms have not been edited
+    since (a sign-off or a status change needs no new review)."""
+    latest = session.scalars(
+        select(DpoReview).where(DpoReview.agreement_key == key).order_by(DpoReview.audit_seq.desc()).limit(1)
+    ).one_or_none()
+    if latest is None or latest.outcome != "approved":
+        return False
+    edited = session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.subject_type == AGREEMENT.subject_type,
+            AuditEntry.subject_key == key,
+            AuditEntry.action == "update",
+            AuditEntry.seq > latest.audit_seq,
+        )
+    )
+    return not edited
+
+
+#: What a DPO may decide, and the audit action of each.
+DPO_OUTCOMES = {"approved": "dpo_approve", "returned": "dpo_return"}
+
+
+def review_agreement(
+    session: Session, actor: str, key: str, owner_of_reviewer: str | None, outcome: str, comments: str
+) -> DpoReview:
+    """Record a DPO's review of an agreement: approved, or returned with comments (required then).
+
+    ``owner_of_reviewer`` is the organisation the reviewing DPO belongs to: only the owning
+    organisation's DPO may review. Audited as ``dpo_approve`` or ``dpo_return`` on a
+    ``dpo_review`` keyed by the agreement. Raises NotFound or InvalidRecord.
+    """
+    agreement, _ = get(session, AGREEMENT, key)
+    comments = comments.strip()
+    errors: dict[str, str] = {}
+    if outcome not in DPO_OUTCOMES:
+        errors["outcome"] = "Select whether you approve the agreement or return it"
+    if outcome == "returned" and not comments:
+        errors["comments"] = (
+            f"Enter your comments: say what must change before agreement {key} can be approved"
+        )
+    if agreement.owner is None or owner_of_reviewer != agreement.owner:
+        errors["outcome"] = (
+            f"Only the data protection officer of the organisation that owns agreement {key} can review it"
+        )
+    if agreement.status in ("expired", "terminated") or agreement.archived:
+        state = "archived" if agreement.archived else agreement.status
+        errors["outcome"] = f"Agreement {key} is {state}: it cannot be reviewed"
+    if errors:
+        raise InvalidRecord(errors)
+    try:
+        audit.append(
+            session,
+            actor,
+            [
+                audit.Change(
+                    DPO_OUTCOMES[outcome],
+                    "dpo_review",
+                    key,
+                    None,
+                    {"agreement": key, "outcome": outcome, "comments": comments, "reviewer": actor},
+                )
+            ],
+        )
+        seq = session.scalar(select(AuditHead.seq))
+        review = DpoReview(
+            agreement_key=key, outcome=outcome, comments=comments, reviewer=actor, audit_seq=seq
+        )
+        session.add(review)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return review
 
 
 # --- Archiving ---------------------------------------------------------------------------------

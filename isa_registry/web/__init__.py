@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from ..core.records import CONTROL_CHARACTERS, LONG_TEXT_LIMIT
 from ..store.db import db
 from ..store.models import User
+from . import visible
 
 #: The service navigation: (blueprint, label, who sees it). A blueprint that is not installed, or
 #: has no page without URL variables, is left out.
@@ -255,6 +256,8 @@ def navigation() -> list[dict[str, Any]]:
     items = []
     for blueprint, label, audience in NAVIGATION:
         if blueprint not in urls or (audience == "admin" and not current_user.is_admin):
+            continue
+        if current_user.role == "partner" and not visible.partner_may_open(f"{blueprint}.index"):
             continue
         href = urls[blueprint]
         items.append(

@@ -20,7 +20,6 @@ from ..core.domain import Finding, Registry
 from ..core.rules import findings_for
 from ..store import services
 from ..store.db import db
-from ..store.queries import checked_registry
 from ..store.services import (
     ArchiveBlocked,
     Difference,
@@ -32,6 +31,7 @@ from ..store.services import (
     differences,
     duplicate_key,
 )
+from . import visible
 from .auth import editor_required
 from .forms import ArchiveForm
 
@@ -86,6 +86,7 @@ def list_params(args: Mapping[str, str], filters: tuple[str, ...]) -> ListParams
         dir="desc" if args.get("dir") == "desc" else "asc",
         page=page,
         include_archived=args.get("include_archived") in ("1", "yes", "on", "true"),
+        visible_to=visible.scope(),
     )
 
 
@@ -134,7 +135,7 @@ def record_context(rt: RecordType[Any], key: str) -> RecordContext:
     Archived records are loaded so that their pages still open; the rules leave them out.
     """
     today = date.today()
-    checked = checked_registry(today)
+    checked = visible.checked(today)
     registry = checked.full
     records = rt.records(registry)
     if key not in records:

@@ -9,18 +9,20 @@ signing never activates it by itself.
 from __future__ import annotations
 
 import functools
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..core.domain import Agreement
 from ..core.exchange import agreement_to_dict
 from ..store import services
 from ..store.db import db
-from ..store.queries import per_revision, registry_revision
+from ..store.queries import per_revision
 from ..store.services import AGREEMENT, TRANSITIONS, InvalidRecord, NotFound, StaleRecord, unsigned_parties
-from . import documents
+from . import documents, visible
 from ._options import Options
 from ._records import (
     actor,
@@ -36,6 +38,7 @@ from .auth import editor_required
 from .forms import (
     LABELS,
     AgreementForm,
+    DpoReviewForm,
     SignForm,
     StatusForm,
     agreement_data,
@@ -57,6 +60,16 @@ COLUMNS = [
     ("signed", "Signed", False),
 ]
 FIELD_LABELS = {**field_labels(AgreementForm), "parties": "Parties"}
+
+#: A party's sign-off: what only the sign-off pages record, never the edit form.
+SIGN_OFF_FIELDS = (
+    "signed_on",
+    "signed_by",
+    "signatory_role",
+    "signed_by_account",
+    "recorded_by",
+    "signed_at",
+)
 
 #: The words of each lifecycle action, by the status it moves to.
 ACTIONS = {
@@ -87,13 +100,13 @@ def filter_options() -> dict[str, Options]:
     """The options of the list's owner and party filters, written out once per registry revision."""
 
     def options() -> dict[str, Options]:
-        organisations = services.organisation_choices(db.session)
+        organisations = visible.organisation_choices()
         return {
             "owner_options": Options.of([("", "Any owner"), *organisations]),
             "party_options": Options.of([("", "Any party"), *organisations]),
         }
 
-    return per_revision(registry_revision(), "agreements-filters", None, options)
+    return per_revision(visible.revision(), "agreements-filters", None, options)
 
 
 def _show(
@@ -127,8 +140,41 @@ def _show(
             can_edit=can_edit(),
             can_sign=agreement.status not in ("expired", "terminated") and not agreement.archived,
             **documents.page_context(key, upload_error),
+            sign_as=_signs_for(),
+            **_dpo_review(agreement),
         ),
         status,
+    )
+
+
+def _signs_for() -> str | None:
+    """The organisation a partner signs for (None for everyone else)."""
+    scope = visible.scope()
+    return scope.organisation if scope else None
+
+
+def _dpo_review(agreement: Agreement) -> dict[str, Any]:
+    """What the agreement's page says of its DPO review: nothing unless ``DPO_REVIEW`` is on."""
+    if not current_app.config["DPO_REVIEW"]:
+        return {"dpo_review": False}
+    return {
+        "dpo_review": True,
+        "dpo_reviews": services.dpo_reviews(db.session, agreement.key),
+        "dpo_approved": services.dpo_approved(db.session, agreement.key),
+        "may_review": _may_review(agreement),
+    }
+
+
+def _may_review(agreement: Agreement) -> bool:
+    """Whether the signed-in account is the DPO of the organisation that owns ``agreement``."""
+    if not (current_app.config["DPO_REVIEW"] and current_user.is_dpo):
+        return False
+    own = current_user.organisation
+    return bool(
+        own is not None
+        and agreement.owner == own.key
+        and agreement.status not in ("expired", "terminated")
+        and not agreement.archived
     )
 
 
@@ -220,7 +266,7 @@ def _with_saved_sign_offs(submitted: Agreement, stale: StaleRecord) -> dict[str,
     signed = {p["organisation"]: p for p in (stale.current or {}).get("parties", [])}
     theirs = agreement_to_dict(submitted)
     theirs["parties"] = [
-        {**p, **{k: signed[p["organisation"]][k] for k in ("signed_on", "signed_by", "signatory_role")}}
+        {**p, **{k: signed[p["organisation"]][k] for k in SIGN_OFF_FIELDS}}
         if p["organisation"] in signed
         else p
         for p in theirs["parties"]
@@ -229,9 +275,12 @@ def _with_saved_sign_offs(submitted: Agreement, stale: StaleRecord) -> dict[str,
 
 
 @bp.route("/<key>/parties/<org_key>/sign", methods=["GET", "POST"])
-@editor_required
 def sign(key: str, org_key: str) -> Response | tuple[str, int]:
-    """Record one party's sign-off: who signed, their role, and the date."""
+    """Sign for one's own organisation (a partner), or record a signature made on paper (an editor):
+    who signed, their role, and the date."""
+    partner_of = _signs_for() if visible.is_partner() else None
+    if not can_edit() and not (partner_of and partner_of == org_key):
+        abort(403 if partner_of is None or _party_visible(key) else 404)
     try:
         agreement, version_id = services.get_agreement(db.session, key)
     except NotFound:
@@ -247,10 +296,20 @@ def sign(key: str, org_key: str) -> Response | tuple[str, int]:
             "version_id": version_id,
         }
     )
-    status, stale_message = 200, None
+    if partner_of:
+        del form.signed_on  # signed today, by the person at the keyboard
+    status, stale_message, refusal = 200, None, None
+    if partner_of and (party.signed_on is not None or agreement.status in ("expired", "terminated")):
+        state = LABELS["agreement_status"][agreement.status].lower()
+        refusal = (
+            f"{services.organisation_name(db.session, org_key)} signed agreement {key} on "
+            f"{party.signed_on:%-d %B %Y}. To change a sign-off, ask the business unit."
+            if party.signed_on
+            else f"Agreement {key} is {state}: it cannot be signed."
+        )
     if request.method == "POST":
-        status = 400
-        if form.validate():
+        status = 409 if refusal else 400
+        if refusal is None and form.validate():
             try:
                 services.sign_agreement(
                     db.session,
@@ -259,8 +318,9 @@ def sign(key: str, org_key: str) -> Response | tuple[str, int]:
                     org_key,
                     form.signed_by.data or "",
                     form.signatory_role.data or "",
-                    form.signed_on.data,
+                    date.today() if partner_of else form.signed_on.data,
                     form.loaded_version(),
+                    as_partner_of=partner_of,
                 )
             except InvalidRecord as exc:
                 form.add_errors(exc.errors)
@@ -273,7 +333,10 @@ def sign(key: str, org_key: str) -> Response | tuple[str, int]:
                 )
             else:
                 org_name = services.organisation_name(db.session, org_key)
-                flash(f"Sign-off by {org_name} recorded for agreement {key}", "success")
+                if partner_of:
+                    flash(f"You have signed agreement {key} for {org_name}", "success")
+                else:
+                    flash(f"Sign-off by {org_name} recorded for agreement {key}", "success")
                 return redirect(url_for(".show", key=key, _anchor="parties"))
     return (
         render_template(
@@ -285,6 +348,62 @@ def sign(key: str, org_key: str) -> Response | tuple[str, int]:
             labels=LABELS,
             error_list=form.error_list(),
             stale_message=stale_message,
+            partner=bool(partner_of),
+            refusal=refusal,
+        ),
+        status,
+    )
+
+
+def _party_visible(key: str) -> bool:
+    """Whether the signed-in partner may see agreement ``key`` (else it is not found, for it)."""
+    return key in visible.checked(date.today()).full.agreements
+
+
+@bp.route("/<key>/dpo-review", methods=["GET", "POST"])
+def dpo_review(key: str) -> Response | tuple[str, int]:
+    """The owning organisation's DPO approves the agreement, or returns it with comments
+    (``DPO_REVIEW`` on; 404 otherwise)."""
+    if not current_user.is_dpo:
+        abort(403)
+    if not current_app.config["DPO_REVIEW"]:
+        abort(404)
+    if visible.is_partner() and not _party_visible(key):
+        abort(404)
+    try:
+        agreement, _ = services.get_agreement(db.session, key)
+    except NotFound:
+        abort(404)
+    if not _may_review(agreement):
+        abort(403)
+    form = DpoReviewForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            try:
+                services.review_agreement(
+                    db.session,
+                    actor(),
+                    key,
+                    current_user.organisation.key,
+                    form.outcome.data or "",
+                    form.comments.data or "",
+                )
+            except InvalidRecord as exc:
+                form.add_errors(exc.errors)
+            else:
+                words = "approved" if form.outcome.data == "approved" else "returned with your comments"
+                flash(f"Agreement {key} {words}", "success")
+                return redirect(url_for(".show", key=key, _anchor="dpo-review"))
+    return (
+        render_template(
+            "agreements/dpo_review.html",
+            form=form,
+            agreement=agreement,
+            reviews=services.dpo_reviews(db.session, key),
+            error_list=form.error_list(),
+            labels=LABELS,
         ),
         status,
     )
@@ -298,7 +417,14 @@ def change_status(key: str) -> Response | tuple[str, int]:
     if not form.validate():
         return _show(key, errors=form.error_list(), status=400)
     try:
-        services.set_agreement_status(db.session, actor(), key, form.status.data or "", form.loaded_version())
+        services.set_agreement_status(
+            db.session,
+            actor(),
+            key,
+            form.status.data or "",
+            form.loaded_version(),
+            dpo_review=current_app.config["DPO_REVIEW"],
+        )
     except NotFound:
         abort(404)
     except InvalidRecord as exc:

@@ -22,7 +22,7 @@ from ..core.analyses import AnalysisError
 from ..core.domain import Registry
 from ..core.law import CATEGORIES, category_label
 from ..core.vocabulary import AGREEMENT_STATUS
-from ..store.queries import checked_registry
+from . import visible
 from .as_of import parse_as_of_boxes
 
 bp = Blueprint("analyses", __name__)
@@ -164,7 +164,7 @@ def index() -> str:
 def who_receives() -> tuple[str, int]:
     """Who receives a kind of person's data of a category on a date, from one organisation or any."""
     asked = _read_date(request.args)
-    registry = checked_registry(asked.as_of).live
+    registry = visible.checked(asked.as_of).live
     answer = None
     if request.args:  # the form was sent: every choice is checked
         asked = _who_asked(registry, request.args)
@@ -195,7 +195,7 @@ def who_receives() -> tuple[str, int]:
 def who_receives_download(fmt: str) -> Response:
     """The answer of ``/analyses/who-receives`` as CSV or JSON, for the query in the URL."""
     asked = _read_date(request.args)
-    registry = checked_registry(asked.as_of).live
+    registry = visible.checked(asked.as_of).live
     asked = _who_asked(registry, request.args)
     if asked.problems:
         return _problem_response(asked)
@@ -216,7 +216,7 @@ def who_receives_download(fmt: str) -> Response:
 def breach_impact() -> tuple[str, int]:
     """What a breach at an organisation on a date touches."""
     asked = _read_date(request.args)
-    registry = checked_registry(asked.as_of).live
+    registry = visible.checked(asked.as_of).live
     impact = None
     if request.args:  # the form was sent: every choice is checked
         asked = _breach_asked(registry, request.args)
@@ -246,7 +246,7 @@ def breach_impact() -> tuple[str, int]:
 def breach_impact_download(fmt: str) -> Response:
     """The answer of ``/analyses/breach-impact`` as CSV or JSON, for the organisation in the URL."""
     asked = _read_date(request.args)
-    registry = checked_registry(asked.as_of).live
+    registry = visible.checked(asked.as_of).live
     asked = _breach_asked(registry, request.args)
     if asked.problems:
         return _problem_response(asked)

@@ -2,7 +2,9 @@
 
 Every endpoint needs a signed-in user except signing in, the health check, static files and the
 views marked :func:`public` (``require_login``). Viewers may read everything; ``editor_required``
-and ``admin_required`` guard the views that change data or manage accounts.
+and ``admin_required`` guard the views that change data or manage accounts. A partner may open only
+the pages listed in :data:`.visible.PARTNER_ENDPOINTS`, each narrowed to what its organisation is a
+party to.
 
 A session holds the account's ``session_generation`` (see :mod:`isa_registry.store.users`), when it
 started and when it was last used. On every request it is checked: a session whose account has
@@ -56,7 +58,7 @@ from werkzeug.wrappers import Response
 from ..store import users
 from ..store.db import db
 from ..store.models import User
-from . import oidc
+from . import oidc, visible
 from .auth_forms import LoginForm
 from .extensions import login_manager
 
@@ -262,6 +264,7 @@ def require_login() -> Response | None:
         flash(ended, "important")
     if signed_in:
         session[SESSION_SEEN] = int(now().timestamp())
+        visible.refuse_partners()  # a partner opens only the pages listed for it
         return None
     if endpoint in PUBLIC_ENDPOINTS:
         return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, render_template
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..core.decisions import DECIDED, Reviewed
 from ..core.domain import SEVERITIES, Agreement, Registry
@@ -14,7 +14,7 @@ from ..core.rules import summarise
 from ..core.scope import REVIEW_NOTICE_DAYS, review_due, review_overdue
 from ..store.db import db
 from ..store.models import AuditEntry
-from ..store.queries import checked_registry
+from . import visible
 
 bp = Blueprint("dashboard", __name__)
 
@@ -73,22 +73,32 @@ def reviews(registry: Registry, as_of: date, notice_days: int = REVIEW_NOTICE_DA
 def index() -> str:
     """Counts, findings by severity, reviews due and recent changes."""
     today = date.today()
-    checked = checked_registry(today)
+    checked = visible.checked(today)
     registry = checked.live
     summary = summarise(checked.findings)
     counts = finding_counts(checked.reviewed, today)
-    recent = db.session.execute(
-        select(
-            AuditEntry.seq,
-            AuditEntry.at,
-            AuditEntry.actor,
-            AuditEntry.action,
-            AuditEntry.subject_type,
-            AuditEntry.subject_key,
+    recent_changes = select(
+        AuditEntry.seq,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.action,
+        AuditEntry.subject_type,
+        AuditEntry.subject_key,
+    )
+    if visible.is_partner():  # only changes to the records it may see
+        recent_changes = recent_changes.where(
+            or_(
+                *(
+                    and_(AuditEntry.subject_type == kind, AuditEntry.subject_key.in_(sorted(keys)))
+                    for kind, keys in (
+                        ("organisation", checked.full.organisations),
+                        ("agreement", checked.full.agreements),
+                        ("flow", checked.full.flows),
+                    )
+                )
+            )
         )
-        .order_by(AuditEntry.seq.desc())
-        .limit(RECENT_CHANGES)
-    ).all()
+    recent = db.session.execute(recent_changes.order_by(AuditEntry.seq.desc()).limit(RECENT_CHANGES)).all()
     return render_template(
         "dashboard/index.html",
         today=today,

@@ -17,8 +17,9 @@ from ..core.rules._common import agreement_label, flow_label, organisation_label
 from ..core.rules.incremental import about_subjects, with_inserted, without_subjects
 from ..core.scope import SEVERITY_RANK
 from ..core.vocabulary import FINDING_STATE
-from ..store.queries import CheckedRegistry, Since, checked_registry, per_revision
+from ..store.queries import CheckedRegistry, Since, per_revision
 from ..store.services import RECORD_TYPES, RecordType, slice_page
+from . import visible
 from ._options import Options
 from ._records import can_edit
 from .as_of import parse_as_of_boxes
@@ -314,7 +315,7 @@ def index() -> tuple[str, int]:
     today = date.today()
     as_of, date_parts, date_error = parse_as_of_boxes(request.args, today)
     filters = Filters.from_args(request.args)
-    checked = checked_registry(as_of)
+    checked = visible.checked(as_of)
     registry = checked.live
     selection = selection_for(checked, filters)
     keep: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("severity", "page") and v}

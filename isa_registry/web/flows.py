@@ -24,8 +24,9 @@ from ..core.law.adequacy import adequacy_status
 from ..store import services
 from ..store.db import db
 from ..store.models import Agreement as AgreementModel
-from ..store.queries import checked_registry, per_revision, registry_revision
+from ..store.queries import per_revision
 from ..store.services import FLOW, NotFound
+from . import visible
 from ._options import Options
 from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
 from .auth import editor_required
@@ -75,9 +76,7 @@ def index() -> str:
     everything else is done in SQL.
     """
     params = list_params(request.args, FILTERS)
-    page = services.list_flows_by_severity(
-        db.session, params, lambda: checked_registry(date.today()).findings
-    )
+    page = services.list_flows_by_severity(db.session, params, lambda: visible.checked(date.today()).findings)
     return render_template(
         "flows/index.html",
         page=page,
@@ -113,19 +112,17 @@ def filter_options() -> dict[str, object]:
     once per registry revision."""
 
     def options() -> dict[str, object]:
-        organisations = services.organisation_choices(db.session)
-        agreements = services.agreement_choices(db.session)
+        organisations = visible.organisation_choices()
+        agreements = visible.agreement_choices()
         return {
             "organisation_options": Options.of([("", "Any organisation"), *organisations]),
             "agreement_options": Options.of(
                 [("", "Any agreement"), ("none", "No agreement"), *((k, f"{k} {t}") for k, t in agreements)]
             ),
-            "programme_options": Options.of(
-                [("", "Any programme"), *((p, p) for p in services.programmes(db.session))]
-            ),
+            "programme_options": Options.of([("", "Any programme"), *((p, p) for p in visible.programmes())]),
         }
 
-    return per_revision(registry_revision(), "flows-filters", None, options)
+    return per_revision(visible.revision(), "flows-filters", None, options)
 
 
 @dataclass(frozen=True)

@@ -1301,6 +1301,17 @@ class SignForm(RecordForm):
             raise ValidationError("Date signed must be today or in the past")
 
 
+class DpoReviewForm(RecordForm):
+    """A data protection officer's review of an agreement: approve it, or return it with comments."""
+
+    outcome = Choice(
+        "Your decision",
+        choices=[("approved", "Approve it"), ("returned", "Return it with comments")],
+        required="Select whether you approve the agreement or return it",
+    )
+    comments = LongTextField("Comments")
+
+
 class StatusForm(RecordForm):
     """A change of an agreement's status (activate, submit for review, expire, terminate)."""
 

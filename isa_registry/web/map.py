@@ -41,8 +41,9 @@ from ..core.decisions import open_and_decided
 from ..core.domain import Finding, Registry
 from ..core.graph.render import DotBusy
 from ..core.law import CATEGORIES
-from ..store.queries import CheckedRegistry, checked_registry, per_revision, registry_revision
+from ..store.queries import CheckedRegistry, per_revision
 from ..store.services import slice_page
+from . import visible
 from .as_of import shown_parts, typed_parts
 from .map_query import DATE_PROBLEM, DATE_RANGE_PROBLEM, MapLinks, filters_from_query, query_items
 
@@ -300,13 +301,13 @@ def index() -> Response:
     table_page = max(1, request.args.get("page", 1, type=int))
     if not problems:
         # Pages past the last are the last page, kept once under its own number.
-        kept_revision = registry_revision()
+        kept_revision = visible.revision()
         pages = _kept_pages(kept_revision, filters, as_of)
         if pages is not None:
             kept = _read(_cache_file(kept_revision, filters, as_of, "html", min(table_page, pages)))
             if kept is not None:
                 return _page(kept, problems, 200)
-    checked = checked_registry(as_of)
+    checked = visible.checked(as_of)
     # Key what is stored by the revision the registry was read at, never a later one.
     revision, registry = checked.revision, checked.live
     problems += _filter_problems(registry, filters)
@@ -415,10 +416,10 @@ def download(fmt: str) -> Response:
     as_of = filters.as_of or date.today()
     name = f"data-map-{as_of.isoformat()}.{fmt}"
     if fmt in ("svg", "png", "pdf"):
-        cached = _read(_cache_file(registry_revision(), filters, as_of, fmt))
+        cached = _read(_cache_file(visible.revision(), filters, as_of, fmt))
         if cached is not None:
             return _file_response(cached, fmt, name)
-    checked = checked_registry(as_of)
+    checked = visible.checked(as_of)
     problems = _filter_problems(checked.live, filters)
     if problems:
         return _problem_response(problems)

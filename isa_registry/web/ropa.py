@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from ..core import ropa
 from ..core.spreadsheet import write_template
-from ..store.queries import checked_registry, per_revision
+from ..store.queries import per_revision
+from . import visible
 from .as_of import parse_as_of_boxes
 
 bp = Blueprint("ropa", __name__)
@@ -23,19 +24,32 @@ _MIMETYPES = {
 }
 
 
+def _own_organisation() -> str | None:
+    """A partner's organisation, whose record alone it may have; None for everyone else."""
+    scope = visible.scope()
+    return None if scope is None else scope.organisation or ""
+
+
 def _record(as_of: date) -> ropa.Ropa:
     """The record as of ``as_of``, for the ``controller`` in the URL or the whole partnership, from
-    the registry the process keeps (:func:`~isa_registry.store.queries.checked_registry`)."""
+    the registry the process keeps (:func:`~isa_registry.store.queries.checked_registry`). A
+    partner has only its own organisation's record (404 for another's)."""
     controller = request.args.get("controller", "").strip() or None
+    own = _own_organisation()
+    if own is not None:
+        if controller not in (None, own):
+            abort(404)
+        controller = own
     try:
-        return ropa.build_ropa(checked_registry(as_of).live, as_of, controller)
+        return ropa.build_ropa(visible.checked(as_of).live, as_of, controller)
     except ropa.UnknownController:
         abort(404)
 
 
 def _controllers(as_of: date) -> list[dict[str, object]]:
     """Each controller's line on the page, worked out once per registry revision and date."""
-    checked = checked_registry(as_of)
+    checked = visible.checked(as_of)
+    own = _own_organisation()
 
     def lines() -> list[dict[str, object]]:
         day = as_of.isoformat()
@@ -50,6 +64,7 @@ def _controllers(as_of: date) -> list[dict[str, object]]:
                 "csv": url_for("ropa.download_csv", controller=r.organisation.key, as_of=day),
             }
             for r in ropa.build_ropa(checked.live, as_of).records
+            if own is None or r.organisation.key == own
         ]
 
     return per_revision(checked.revision, "ropa-controllers", (as_of, request.script_root), lines)
@@ -75,8 +90,10 @@ def _page() -> Response:
         date_error=date_error,
         controllers=controllers,
         activities=sum(c["activities"] for c in controllers),
-        partnership_xlsx=url_for("ropa.download_xlsx", as_of=day),
-        partnership_csv=url_for("ropa.download_csv", as_of=day),
+        partnership_xlsx=None
+        if _own_organisation() is not None
+        else url_for("ropa.download_xlsx", as_of=day),
+        partnership_csv=None if _own_organisation() is not None else url_for("ropa.download_csv", as_of=day),
     )
     return make_response(body, 400 if date_error else 200)
 

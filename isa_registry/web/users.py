@@ -1,7 +1,10 @@
-"""User accounts (admins only): list, create, change role, deactivate and reactivate.
+"""User accounts (admins only): list, create, change role and organisation, deactivate and
+reactivate.
 
 Every change is written to the audit log by :mod:`isa_registry.store.users`, as a ``user`` record
-keyed by email, with the account's email, role and whether it is active: never its password hash.
+keyed by email, with the account's email, role, whether it is active and, when it has them, its
+organisation and whether it is the organisation's DPO: never its password hash. A partner account
+must belong to an organisation.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..store import users
+from ..store import services, users
 from ..store.db import db
 from ..store.errors import InvalidRecord
 from ..store.models import User
 from . import format_datetime
 from .auth import admin_required, now
-from .auth_forms import ConfirmForm, NewUserForm, RoleForm
+from .auth_forms import NEEDS_ORGANISATION, ConfirmForm, MembershipForm, NewUserForm, RoleForm
 
 bp = Blueprint("users", __name__)
 
@@ -44,6 +47,14 @@ def _user(user_id: int) -> User:
     return user
 
 
+def _organisations(form: NewUserForm | MembershipForm, keep: str | None = None) -> None:
+    """Offer every organisation not archived (and the account's own) as the form's choices."""
+    form.organisation.choices = [
+        ("", "None"),
+        *services.organisation_choices(db.session, keep=[keep, form.organisation.data]),
+    ]
+
+
 @bp.get("/users")
 @admin_required
 def index() -> str:
@@ -57,14 +68,22 @@ def index() -> str:
 def new() -> str | Response | tuple[str, int]:
     """Create an account with a first password."""
     form = NewUserForm()
-    if form.validate_on_submit():
+    _organisations(form)
+    if form.is_submitted() and (form.validate() & form.membership_errors(form.role.data)):
         assert form.email.data is not None and form.password.data is not None  # both required
         try:
             user = users.create_user(
-                db.session, current_user.email, form.email.data, form.role.data, form.password.data
+                db.session,
+                current_user.email,
+                form.email.data,
+                form.role.data,
+                form.password.data,
+                organisation=form.organisation.data or None,
+                dpo=bool(form.dpo.data),
             )
         except InvalidRecord as refused:
-            form.email.errors = [*form.email.errors, refused.errors["email"]]
+            for name, message in refused.errors.items():
+                form[name].errors = [*form[name].errors, message]
         else:
             flash(f"Account created for {user.email} ({user.role}).", "success")
             return redirect(url_for("users.index"))
@@ -80,9 +99,19 @@ def show(user_id: int) -> str:
     return _show(user, form)
 
 
-def _show(user: User, form: RoleForm) -> str:
+def _show(user: User, form: RoleForm, membership: MembershipForm | None = None) -> str:
+    if membership is None:
+        membership = MembershipForm(
+            organisation=user.organisation.key if user.organisation else "", dpo=user.is_dpo
+        )
+    _organisations(membership, user.organisation.key if user.organisation else None)
     return render_template(
-        "users/show.html", user=user, form=form, confirm=ConfirmForm(), delayed=_delayed([user]).get(user.id)
+        "users/show.html",
+        user=user,
+        form=form,
+        membership=membership,
+        confirm=ConfirmForm(),
+        delayed=_delayed([user]).get(user.id),
     )
 
 
@@ -104,9 +133,44 @@ def change_role(user_id: int) -> str | Response | tuple[str, int]:
     form = RoleForm()
     if not form.validate_on_submit():
         return _show(user, form), 400
+    if form.role.data == "partner" and user.organisation_id is None:
+        form.role.errors = [*form.role.errors, f"{NEEDS_ORGANISATION} first, under Organisation"]
+        return _show(user, form), 400
     if users.change_role(db.session, current_user.email, user, form.role.data):
         flash(f"{user.email} is now {'an' if user.role == 'admin' else 'a'} {user.role}.", "success")
     return redirect(url_for("users.index"))
+
+
+@bp.post("/users/<int:user_id>/organisation")
+@admin_required
+def change_organisation(user_id: int) -> str | Response | tuple[str, int]:
+    """Set the organisation the account belongs to, and whether it is that organisation's DPO."""
+    user = _user(user_id)
+    membership = MembershipForm()
+    _organisations(membership, user.organisation.key if user.organisation else None)
+    if not (membership.validate_on_submit() & membership.membership_errors(user.role)):
+        return _show(user, RoleForm(role=user.role), membership), 400
+    try:
+        changed = users.set_organisation(
+            db.session,
+            current_user.email,
+            user,
+            membership.organisation.data or None,
+            bool(membership.dpo.data),
+        )
+    except InvalidRecord as refused:
+        membership.organisation.errors = [refused.errors["organisation"]]
+        return _show(user, RoleForm(role=user.role), membership), 400
+    if changed:
+        organisation = membership.organisation.data
+        flash(
+            f"{user.email} now belongs to {services.organisation_name(db.session, organisation)}"
+            + (" as its data protection officer." if membership.dpo.data else ".")
+            if organisation
+            else f"{user.email} now belongs to no organisation.",
+            "success",
+        )
+    return redirect(url_for("users.show", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/deactivate")

@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -25,6 +26,8 @@ from werkzeug.wrappers import Response
 from ...store import tokens
 from ...store.db import db
 from ...store.models import User
+from ...store.queries import CheckedRegistry, checked_registry
+from ...store.visibility import Scope, scope_of, visible_registry
 from ..extensions import csrf, limiter
 
 __all__ = [
@@ -33,10 +36,12 @@ __all__ = [
     "Caller",
     "bp",
     "caller",
+    "checked",
     "json_body",
     "json_response",
     "problem",
     "requires",
+    "scope",
 ]
 
 PREFIX = "/api/v1"
@@ -48,7 +53,7 @@ csrf.exempt(bp)
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: What each role may do through the API.
-ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+ROLE_RANK = {"partner": 0, "viewer": 0, "editor": 1, "admin": 2}
 
 TITLES = {
     400: "Your request could not be read",
@@ -257,6 +262,17 @@ def requires(role: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def scope() -> Scope | None:
+    """The token's scope: a partner's token reads only what its organisation is a party to
+    (:mod:`isa_registry.store.visibility`); None for the whole registry."""
+    return scope_of(caller().user)
+
+
+def checked(as_of: date) -> CheckedRegistry:
+    """The registry and its findings on ``as_of``, as the token's user may see them."""
+    return visible_registry(checked_registry(as_of), scope())
 
 
 def json_body() -> Any:

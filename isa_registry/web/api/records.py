@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response
 from ...core import exchange
 from ...store import services, validation
 from ...store.db import db
-from ...store.queries import checked_registry
 from ...store.services import (
     AGREEMENT,
     FLOW,
@@ -32,7 +31,7 @@ from ...store.services import (
     RecordType,
     StaleRecord,
 )
-from .base import ApiError, bp, caller, json_body, json_response, requires
+from .base import ApiError, bp, caller, checked, json_body, json_response, requires, scope
 
 __all__ = ["FILTERS", "MAX_PER_PAGE", "PER_PAGE", "SORTS", "TYPES"]
 
@@ -103,6 +102,7 @@ def _params(section: str) -> ListParams:
         page=_whole("page", 1, 1),
         per_page=_whole("per_page", PER_PAGE, 1, MAX_PER_PAGE),
         include_archived=request.args.get("include_archived") in ("1", "yes", "on", "true"),
+        visible_to=scope(),
     )
 
 
@@ -202,16 +202,14 @@ def _link_header(page: services.Page) -> str:
 
 
 def _flow_page(params: ListParams) -> services.Page:
-    return services.list_flows_by_severity(
-        db.session, params, lambda: checked_registry(date.today()).findings
-    )
+    return services.list_flows_by_severity(db.session, params, lambda: checked(date.today()).findings)
 
 
 def list_records(section: str) -> Response:
     rt = TYPES[section]
     params = _params(section)
     page = _flow_page(params) if section == "flows" else _LISTS[section](db.session, params)
-    held = rt.records(checked_registry(date.today()).full)
+    held = rt.records(checked(date.today()).full)
     items = []
     for row in page.items:
         record = held.get(row["key"])
@@ -224,6 +222,8 @@ def list_records(section: str) -> Response:
 
 def get_record(section: str, key: str) -> Response:
     rt = TYPES[section]
+    if scope() is not None and key not in rt.records(checked(date.today()).full):
+        raise ApiError(404, f"There is no {rt.subject_type} with key {key}")
     record, version = _record(rt, key)
     return _record_response(rt, record, version)
 

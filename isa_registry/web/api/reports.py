@@ -15,13 +15,14 @@ from ...core.rules import CODES, summarise
 from ...core.vocabulary import FINDING_STATE
 from ...store import imports
 from ...store.db import db
-from ...store.queries import checked_registry, registry_revision
+from ...store.queries import registry_revision
 from ...store.services import slice_page
 from ..findings import Filters, selection_for
 from ..map import full_graph
 from ..map_query import MapLinks, filters_from_query
 from ..ropa import ropa_file
-from .base import ApiError, bp, caller, json_body, json_response, requires
+from .base import ApiError, bp, caller, json_body, json_response, requires, scope
+from .base import checked as visible_checked
 from .records import MAX_PER_PAGE, PER_PAGE, _link_header, _whole
 
 
@@ -51,7 +52,7 @@ def findings() -> Response:
     if filters.state and filters.state not in FINDING_STATE:
         message = f"state must be one of {', '.join(FINDING_STATE.codes)}"
         raise ApiError(400, message, [{"field": "state", "message": message}])
-    checked = checked_registry(as_of)
+    checked = visible_checked(as_of)
     # By the finding itself (equal, not the same object: the selection is kept apart from the
     # checked registry), as one record can have two findings of one code with two messages.
     reviewed = {r.finding: r for r in checked.reviewed}
@@ -76,7 +77,7 @@ def data_map() -> Response:
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
     as_of = filters.as_of or date.today()
-    checked = checked_registry(as_of)
+    checked = visible_checked(as_of)
     problems = graph.filter_problems(checked.live, filters)
     if problems:
         raise ApiError(400, " ".join(problems), [{"field": "", "message": p} for p in problems])
@@ -98,8 +99,13 @@ def data_map() -> Response:
 def _ropa(fmt: str) -> Response:
     as_of = _as_of()
     controller = (request.args.get("controller") or "").strip() or None
+    own = scope()
+    if own is not None:  # a partner's token has its own organisation's record alone
+        if controller not in (None, own.organisation):
+            raise ApiError(404, f"There is no controller with key {controller}")
+        controller = own.organisation or ""
     try:
-        record = ropa.build_ropa(checked_registry(as_of).live, as_of, controller)
+        record = ropa.build_ropa(visible_checked(as_of).live, as_of, controller)
     except ropa.UnknownController:
         raise ApiError(404, f"There is no controller with key {controller}") from None
     return ropa_file(record, fmt, as_of)
