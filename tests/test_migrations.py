@@ -117,6 +117,7 @@ def test_the_partners_migration_lets_an_account_be_a_partner_of_an_organisation(
     url, drop = _fresh_database(tmp_path)
     try:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        init_migrate(app)
         with app.app_context():
             upgrade()
             insert = (
