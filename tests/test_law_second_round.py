@@ -62,10 +62,59 @@ def test_every_legislation_entry_has_a_source_and_no_identifier_is_catalogued_tw
         "ukpga/2021/17",
         "ukpga/1970/42/section/7",
         "ukpga/2003/31/section/5B",
+        # Third round: the duties to refer to the DBS, the serious violence duty, Channel, and
+        # others the 2024 advice and Working Together 2023 name.
+        *(f"ukpga/2006/47/section/{n}" for n in (36, 37, 39, 40, 41, 42, 46)),
+        *(f"ukpga/2022/32/section/{n}" for n in range(8, 20)),
+        "ukpga/2022/32/schedule/1",
+        "ukpga/2022/32/schedule/2",
+        "ukpga/2015/6/section/26",
+        "ukpga/2015/6/section/37",
+        "ukpga/2015/6/section/38",
+        "ukpga/2015/6/schedule/7",
+        "ukpga/2004/31/section/16M",
+        "ukpga/2004/31/section/16N",
+        "ukpga/1998/37/section/17A",
+        "ukpga/2015/30/section/52",
+        "ukpga/2004/28/section/9",
+        *(f"ukpga/2021/17/section/{n}" for n in (15, 16, 17, 18)),
+        "ukpga/2012/7/section/251C",
+        "ukpga/1983/20/section/117",
+        "ukpga/2014/12/section/104",
+        "ukpga/2014/12/schedule/4",
+        "ukpga/2017/30/section/48",
+        "ukpga/2017/30/section/56",
     ],
 )
 def test_the_commonly_named_safeguarding_gateways_are_catalogued(identifier: str) -> None:
-    assert lookup_legislation(identifier) is not None
+    entry = lookup_legislation(identifier)
+    assert entry is not None and entry.status == "in_force"
+    assert entry.url == _BASE + identifier
+
+
+@pytest.mark.parametrize(
+    ("identifier", "heading"),
+    [
+        ("ukpga/2006/47/section/36", "Personnel suppliers: duty to refer"),
+        ("ukpga/2006/47/section/39", "Local authorities: duty to refer"),
+        ("ukpga/2006/47/section/41", "Registers: duty to refer"),
+        ("ukpga/2022/32/section/16", "Disclosure of information"),
+        ("ukpga/2022/32/section/17", "Supply of information to local policing bodies"),
+        ("ukpga/2015/6/section/36", "Assessment and support: local panels"),
+        ("ukpga/2015/6/section/38", "Co-operation"),
+    ],
+)
+def test_the_third_rounds_provisions_carry_their_headings(identifier: str, heading: str) -> None:
+    assert LEGISLATION[identifier].title == heading
+
+
+def test_a_section_whose_heading_could_not_be_checked_is_left_out() -> None:
+    for identifier in ("ukpga/2006/47/section/38", "ukpga/2015/6/section/39", "ukpga/1999/33/section/20"):
+        assert lookup_legislation(identifier) is None, identifier
+
+
+def test_the_depersonalised_information_duty_says_personal_data_needs_section_115() -> None:
+    assert "s115" in LEGISLATION["ukpga/1998/37/section/17A"].note
 
 
 @pytest.mark.parametrize("section", ["67", "68"])
@@ -91,7 +140,8 @@ def test_the_bodies_a_gateway_binds_are_organisation_kinds_with_the_subsection_t
         assert bodies.kinds | bodies.some_kinds | bodies.serves <= kinds, entry.id
         assert not bodies.kinds & bodies.some_kinds, entry.id
         assert bodies.provision, entry.id
-        assert bodies.any_person or bodies.kinds, entry.id
+        assert bodies.any_person or bodies.kinds or bodies.some_kinds, entry.id
+        assert not (bodies.any_person and (bodies.kinds or bodies.some_kinds)), entry.id
 
 
 @pytest.mark.parametrize(

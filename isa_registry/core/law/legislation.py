@@ -12,6 +12,13 @@ Government and Elections (Wales) Act 2021 explanatory notes (well-being power), 
 ContactPoint briefing SN/SP/5171 and the Children Act 2004 Information Database (England)
 (Revocation) Regulations 2012 debate, and the privacy notices in ``shared/seeds`` (every provision
 they cite is catalogued here, including the wrong or outdated ones, so the rules can flag them).
+For the third round's additions also: the Safeguarding Vulnerable Groups Act 2006 (Commencement
+No. 2) Order 2008 (SI 2008/1320, art 4, which names each referral section), the Act's explanatory
+notes and the Prescribed Information Regulations 2008 (SI 2008/3265); the explanatory notes to the
+Police, Crime, Sentencing and Courts Act 2022 and the Counter-Terrorism and Security Act 2015;
+Home Office Circular 025/2015 (the modern slavery duty to notify); the Children and Social Work Act
+2017 as enacted (ss24-25, child death reviews); the Crime and Disorder (Prescribed Information)
+Regulations 2007 (SI 2007/1831).
 
 Points worth knowing:
 
@@ -34,11 +41,19 @@ Points worth knowing:
   replaced by Criminal Justice Act 2003 ss325-327. Police Act 1997 s115 (enhanced certificates)
   is superseded by s113B. Children and Social Work Act 2017 s16 is an amending section: the law
   it made is Children Act 2004 ss16E-16K.
-* Not catalogued because their exact headings or commencement could not be checked against the
-  text when this catalogue was written: Safeguarding Vulnerable Groups Act 2006 ss36-44, the
-  Police, Crime, Sentencing and Courts Act 2022 serious violence duty sections, and the
-  Counter-Terrorism and Security Act 2015 Channel co-operation sections beyond s36. A flow naming
-  them gets FLOW_LEGISLATION_UNKNOWN (info) and a person checks.
+* Safeguarding Vulnerable Groups Act 2006 ss35-46 (the duties to refer to and inform the
+  Disclosure and Barring Service), the Police, Crime, Sentencing and Courts Act 2022 serious
+  violence duty (Part 2 Chapter 1, ss8-19 and Schedules 1-2) and the Counter-Terrorism and Security
+  Act 2015 Channel sections (ss36-38 and Schedule 7) are catalogued with the headings their text,
+  commencement orders or explanatory notes give. Still not catalogued, because their headings could
+  not be checked against the text: SVGA 2006 s38, s43, s44 and s47-50 (among them the DBS's own
+  duties to inform registers and supervisory authorities), CTSA 2015 ss39-41 and Schedule 6,
+  Children Act 2004 s16Q, Immigration and Asylum Act 1999 s20 (its heading and scope were changed
+  by the Immigration Act 2016) and DPA 2018 Schedule 2 paragraphs (Schedule 2 is catalogued as a
+  whole). A flow naming them gets FLOW_LEGISLATION_UNKNOWN (info) and a person checks. The headings
+  of Children Act 2004 ss16C, 16D, 16G and 16I-16K are still paraphrased (their notes say so).
+* Crime and Disorder Act 1998 s17A is a duty to share depersonalised information only (SI
+  2007/1831); it is catalogued so that a flow naming it is checked, but personal data needs s115.
 * ``_BODIES`` records, for the provisions that place their duty or power to disclose on named
   bodies, which organisation kinds those are and the subsection that says so (see the comment
   above it); FLOW_GATEWAY_NOT_FOR_SOURCE reads it.
@@ -55,7 +70,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from ..vocabulary import LEGISLATION_STATUS
+from ..vocabulary import LEGISLATION_STATUS, ORGANISATION_KIND
 from .types import LEGISLATION_STATUSES, Bodies, Legislation
 
 __all__ = [
@@ -236,6 +251,23 @@ _s(
 _s(CA2004, "16I", "Local safeguarding arrangements: further provision", note="Heading paraphrased.")
 _s(CA2004, "16J", "Local safeguarding arrangements: further provision", note="Heading paraphrased.")
 _s(CA2004, "16K", "Local safeguarding arrangements: further provision", note="Heading paraphrased.")
+_s(
+    CA2004,
+    "16M",
+    "Child death reviews",
+    note="Inserted by the Children and Social Work Act 2017 s24 (in force 29 June 2018, SI 2018/497 "
+    "reg 3(m)), whose heading it carries: the child death review partners (the local authority and "
+    "the integrated care board) must arrange a review of each death of a child normally resident in "
+    "the area (the child death overview panel).",
+)
+_s(
+    CA2004,
+    "16N",
+    "Information",
+    note="Inserted by the Children and Social Work Act 2017 s25: a child death review partner may "
+    "request a person or body to provide information for the s16M reviews, and the person or body "
+    "must comply (enforceable by injunction).",
+)
 
 CSWA2017 = "ukpga/2017/16"
 _act(
@@ -404,6 +436,15 @@ _prov(
 CDA1998 = "ukpga/1998/37"
 _act(CDA1998, "Crime and Disorder Act 1998")
 _s(CDA1998, 17, "Duty to consider crime and disorder implications")
+_s(
+    CDA1998,
+    "17A",
+    "Sharing of information",
+    note="Inserted by the Police and Justice Act 2006: a duty on the relevant authorities to share "
+    "information of a prescribed description, and the Crime and Disorder (Prescribed Information) "
+    "Regulations 2007 (SI 2007/1831, reg 2) prescribe depersonalised information only. A flow of "
+    "personal data cannot rest on it; s115 is the power to disclose personal data.",
+)
 _s(CDA1998, 37, "Aim of the youth justice system")
 _s(CDA1998, 39, "Youth offending teams")
 _s(
@@ -474,7 +515,34 @@ DA2021 = "ukpga/2021/17"
 _act(DA2021, "Domestic Abuse Act 2021")
 _s(DA2021, 1, "Definition of domestic abuse")
 _s(DA2021, 3, "Children as victims of domestic abuse")
+_s(DA2021, 15, "Duty to co-operate with Commissioner")
+_s(DA2021, 16, "Duty to respond to Commissioner's recommendations")
+_s(DA2021, 17, "Duty to send conclusions of domestic homicide review to Commissioner")
+_s(DA2021, 18, "Disclosure of information", note="In Part 2 (the Domestic Abuse Commissioner).")
 _s(DA2021, 57, "Duty of relevant local authority to assess need for accommodation-based support")
+
+DVCVA2004 = "ukpga/2004/28"
+_act(DVCVA2004, "Domestic Violence, Crime and Victims Act 2004")
+_s(
+    DVCVA2004,
+    9,
+    "Establishment and conduct of reviews",
+    note="Domestic homicide reviews, in force 13 April 2011; the bodies in s9(4) (chief officers of "
+    "police, local authorities, providers of probation services, NHS England, integrated care "
+    "boards, NHS trusts) establish or take part in them. The Victims and Prisoners Act 2024 s19 "
+    "amends the 2004 Act to provide for domestic abuse related death reviews: check its "
+    "commencement and its effect on s9.",
+)
+
+MSA2015 = "ukpga/2015/30"
+_act(MSA2015, "Modern Slavery Act 2015")
+_s(
+    MSA2015,
+    52,
+    "Duty to notify Secretary of State about suspected victims of slavery or human trafficking",
+    note="In force 1 November 2015 (Home Office Circular 025/2015). The regulations must provide "
+    "that a notification about an adult does not identify them without their consent (s52(3)).",
+)
 
 PACE1984 = "ukpga/1984/60"
 _act(PACE1984, "Police and Criminal Evidence Act 1984")
@@ -519,19 +587,110 @@ _act(
     note="The Independent Safeguarding Authority's functions passed to the Disclosure and Barring "
     "Service on 1 December 2012 (Protection of Freedoms Act 2012).",
 )
-_s(SVGA2006, 35, "Regulated activity providers: duty to refer")
-_s(SVGA2006, 45, "Supervisory authorities: duty to refer")
+_SVGA_REFERRALS = (
+    "One of the duties to give the Disclosure and Barring Service prescribed information (the "
+    "Safeguarding Vulnerable Groups Act 2006 (Prescribed Information) Regulations 2008, SI "
+    "2008/3265), brought into force for making regulations on 19 May 2008 (SI 2008/1320 art 4)."
+)
+_s(SVGA2006, 35, "Regulated activity providers: duty to refer", note=_SVGA_REFERRALS)
+_s(SVGA2006, 36, "Personnel suppliers: duty to refer", note=_SVGA_REFERRALS)
+_s(
+    SVGA2006,
+    37,
+    "Regulated activity providers: duty to provide information on request &c.",
+    note=_SVGA_REFERRALS,
+)
+_s(SVGA2006, 39, "Local authorities: duty to refer", note=_SVGA_REFERRALS)
+_s(SVGA2006, 40, "Local authorities: duty to provide information on request", note=_SVGA_REFERRALS)
+_s(SVGA2006, 41, "Registers: duty to refer", note=_SVGA_REFERRALS)
+_s(SVGA2006, 42, "Registers: duty to provide information on request", note=_SVGA_REFERRALS)
+_s(SVGA2006, 45, "Supervisory authorities: duty to refer", note=_SVGA_REFERRALS)
+_s(
+    SVGA2006,
+    46,
+    "Supervisory authorities: duty to provide information on request",
+    note=_SVGA_REFERRALS,
+)
 
 CTSA2015 = "ukpga/2015/6"
 _act(CTSA2015, "Counter-Terrorism and Security Act 2015")
-_s(CTSA2015, 26, "General duty on specified authorities (Prevent)")
-_s(CTSA2015, 36, "Assessment and support: local panels (Channel)")
+_s(
+    CTSA2015,
+    26,
+    "General duty on specified authorities",
+    note="The Prevent duty: the specified authorities in Schedule 6 must have due regard to the need "
+    "to prevent people from being drawn into terrorism. A duty of due regard, not a power to share.",
+)
+_s(
+    CTSA2015,
+    36,
+    "Assessment and support: local panels",
+    note="Channel: each local authority must have a panel, and a chief officer of police or (since "
+    "an amendment in force 12 April 2019) a local authority may refer an individual to it "
+    "(s36(2)-(3)).",
+)
+_s(CTSA2015, 37, "Membership and proceedings of panels")
+_s(
+    CTSA2015,
+    38,
+    "Co-operation",
+    note="The partners of a panel (Schedule 7) must co-operate with the panel and with the police and "
+    "local authorities, including by giving information (s38(3)(a)), but nothing requires or "
+    "authorises a disclosure that would contravene the data protection legislation (s38(4)).",
+)
+_prov(CTSA2015, "schedule", "7", "Partners of local panels")
 
 PCSCA2022 = "ukpga/2022/32"
 _act(
     PCSCA2022,
     "Police, Crime, Sentencing and Courts Act 2022",
-    note="Part 2 Chapter 1 contains the serious violence duty and its information-sharing provisions.",
+    note="Part 2 Chapter 1 (ss8-23, Schedules 1 and 2) contains the serious violence duty and its "
+    "information-sharing provisions; legislation.gov.uk gives s16 as in force from 31 January "
+    "2023, when the duty began (check the commencement of any other section relied on).",
+)
+_SERIOUS_VIOLENCE = "Part 2 Chapter 1: the serious violence duty."
+for _num, _heading in (
+    ("8", "Duties to collaborate and plan to prevent and reduce serious violence"),
+    ("9", "Powers to collaborate and plan to prevent and reduce serious violence"),
+    ("10", "Power to authorise collaboration etc. with other persons"),
+    ("11", "Specified authorities and local government areas"),
+    ("12", "Educational, prison and youth custody authorities"),
+    ("13", "Preventing and reducing serious violence"),
+    ("14", "Involvement of local policing bodies"),
+    ("15", "Involvement of educational, prison and youth custody authorities"),
+    ("17", "Supply of information to local policing bodies"),
+    ("18", "Directions"),
+    ("19", "Guidance"),
+):
+    _s(PCSCA2022, _num, _heading, note=_SERIOUS_VIOLENCE)
+_s(
+    PCSCA2022,
+    16,
+    "Disclosure of information",
+    note="A power for the persons in s16(2) to disclose to one another for the others' functions "
+    "under the Chapter. It does not authorise disclosing patient information, nor personal "
+    "information by a specified authority that is a health or social care authority, nor anything "
+    "contrary to the data protection legislation (s16(4)).",
+)
+_prov(PCSCA2022, "schedule", "1", "Specified authorities and local government areas")
+_prov(PCSCA2022, "schedule", "2", "Educational, prison and youth custody authorities")
+
+ASBCPA2014 = "ukpga/2014/12"
+_act(ASBCPA2014, "Anti-social Behaviour, Crime and Policing Act 2014")
+_s(
+    ASBCPA2014,
+    104,
+    "Review of response to complaints",
+    note="The ASB case review (community trigger); the relevant bodies are in s105.",
+)
+_prov(
+    ASBCPA2014,
+    "schedule",
+    "4",
+    "ASB case reviews: supplementary provision",
+    note="Paragraph 7 (as the explanatory notes put it): the relevant bodies may request any person "
+    "to disclose information for a case review; where the information relates to a public function "
+    "the person must comply unless that would contravene data protection law or RIPA Part 1.",
 )
 
 CCA2004 = "ukpga/2004/36"
@@ -551,6 +710,18 @@ _s(CARE2014, 42, "Enquiry by local authority")
 _s(CARE2014, 43, "Safeguarding Adults Boards")
 _s(CARE2014, 44, "Safeguarding adults reviews")
 _s(CARE2014, 45, "Supply of information")
+
+MHA1983 = "ukpga/1983/20"
+_act(MHA1983, "Mental Health Act 1983")
+_s(
+    MHA1983,
+    117,
+    "After-care",
+    note="The integrated care board (before July 2022 the clinical commissioning group) and the local "
+    "social services authority must provide after-care "
+    "for people who leave hospital after detention under s3, s37, s45A, s47 or s48 (amended by the "
+    "Care Act 2014 s75).",
+)
 
 MCA2005 = "ukpga/2005/9"
 _act(MCA2005, "Mental Capacity Act 2005")
@@ -591,6 +762,16 @@ _s(
     note="Inserted by the Health and Social Care (Safety and Quality) Act 2015: health and adult "
     "social care bodies must share information to facilitate a person's care where it is in their "
     "best interests.",
+)
+
+_s(
+    HSCA2012,
+    "251C",
+    "Continuity of information: interpretation",
+    note="Inserted by the Health and Social Care (Safety and Quality) Act 2015 s4: s251C(2) defines "
+    "the 'relevant health or adult social care commissioner or provider' on whom ss251A-251B place "
+    "their duties (public bodies exercising functions in connection with health services or adult "
+    "social care in England, and those providing such services under arrangements with them).",
 )
 
 HSCSQA2015 = "ukpga/2015/28"
@@ -726,6 +907,8 @@ _s(
     "Disclosure of information to improve public service delivery",
     note="Amended by the Data (Use and Access) Act 2025.",
 )
+_s(DEA2017, 48, "Disclosure of information to reduce debt owed to the public sector")
+_s(DEA2017, 56, "Disclosure of information to combat fraud against the public sector")
 _s(DEA2017, 64, "Disclosure of information for research purposes")
 
 
@@ -734,10 +917,28 @@ _s(DEA2017, 64, "Disclosure of information for research purposes")
 # trusts and integrated care boards, which statutes name, and GP practices, which they mostly do not;
 # "education" holds maintained schools (Education Act 2002 s175(2)) and academies and independent
 # schools (s157, the independent school standards); "government" holds HMPPS and the DfE alike.
-# Such kinds go in ``some_kinds``: FLOW_GATEWAY_NOT_FOR_SOURCE never fires for them. Provisions not
-# listed here (most Acts as a whole, and sections that give no duty or power to disclose to named
-# bodies, such as Children Act 1989 s20 or Care Act 2014 s43) have no ``bodies`` and never fire it.
+# Such kinds go in ``some_kinds``: FLOW_GATEWAY_NOT_FOR_SOURCE never fires for them. A provision
+# that binds whoever holds a role any kind of organisation may hold (a regulated activity provider,
+# Safeguarding Vulnerable Groups Act 2006 s6) has every kind among ``some_kinds``. Provisions not
+# listed here (most Acts as a whole, sections that give no duty or power to disclose to named bodies,
+# such as Children Act 1989 s20 or Care Act 2014 s43, and those whose list of bodies could not be read
+# in full, such as Counter-Terrorism and Security Act 2015 s38 and Schedule 7 or Safeguarding
+# Vulnerable Groups Act 2006 s45(7)) have no ``bodies`` and never fire it.
 _NHS = "NHS England, integrated care boards, NHS trusts and foundation trusts are named; GP practices are not"
+_EVERY_KIND = frozenset(ORGANISATION_KIND.codes) - {"other"}
+_REGULATED_ACTIVITY_PROVIDER = (
+    "A regulated activity provider is whoever manages or controls regulated activity and arranges "
+    "for people to engage in it (s6), and the Act binds the Crown: a council, an NHS body, a "
+    "school, a charity, a government department or a business alike, so no organisation kind can "
+    "be ruled out."
+)
+_REGISTER_KEEPERS = (
+    "The keepers of the professional registers in the table in s41(7) (the General Medical Council's "
+    "registrar and the other health and care regulators, the keeper of the register of teachers, the "
+    "social care register). A regulator may be recorded as a government, health or education body, "
+    "so those kinds cannot decide; councils, police forces, probation, youth justice, courts, "
+    "Cafcass, charities and research bodies keep no such register."
+)
 _BODIES: dict[str, Bodies] = {
     f"{CA1989}/section/17": Bodies(
         frozenset({"local_authority"}),
@@ -840,6 +1041,85 @@ _BODIES: dict[str, Bodies] = {
         provision="s113B(4)",
         note="Chief officers of police provide information to the Disclosure and Barring Service, "
         "which issues the certificate.",
+    ),
+    f"{CA2004}/section/16N": Bodies(
+        any_person=True,
+        provision="s16N(1)-(2)",
+        note="A child death review partner may request any person or body to provide information.",
+    ),
+    f"{SVGA2006}/section/35": Bodies(
+        some_kinds=_EVERY_KIND, provision="s35(1), s6", note=_REGULATED_ACTIVITY_PROVIDER
+    ),
+    f"{SVGA2006}/section/36": Bodies(
+        some_kinds=_EVERY_KIND,
+        provision="s36(1)-(3)",
+        note="Personnel suppliers: employment agencies and businesses (s36(2)) and educational "
+        "institutions that supply students (s36(3)). An NHS staff bank, a council's agency or a "
+        "university may be one, so no organisation kind can be ruled out.",
+    ),
+    f"{SVGA2006}/section/37": Bodies(
+        some_kinds=_EVERY_KIND, provision="s37(2), s6", note=_REGULATED_ACTIVITY_PROVIDER
+    ),
+    f"{SVGA2006}/section/39": Bodies(
+        frozenset({"local_authority"}),
+        provision="s39(1), (5), (7)",
+        note="'Local authority' as in the Local Authorities (Goods and Services) Act 1970 s1(4): the "
+        "councils of counties, districts and London boroughs, the Common Council, the Council of the "
+        "Isles of Scilly, joint boards and committees and combined authorities.",
+    ),
+    f"{SVGA2006}/section/40": Bodies(
+        frozenset({"local_authority"}),
+        provision="s40(2)-(3)",
+        note="The DBS may require a local authority (as in s39) to provide prescribed information.",
+    ),
+    f"{SVGA2006}/section/41": Bodies(
+        some_kinds=frozenset({"government", "health", "education"}),
+        provision="s41(1), (5), (7)",
+        note=_REGISTER_KEEPERS,
+    ),
+    f"{SVGA2006}/section/42": Bodies(
+        some_kinds=frozenset({"government", "health", "education"}),
+        provision="s42(2), s41(7)",
+        note=_REGISTER_KEEPERS,
+    ),
+    f"{CTSA2015}/section/36": Bodies(
+        frozenset({"police", "local_authority"}),
+        serves=frozenset({"local_authority"}),
+        provision="s36(2)-(3)",
+        note="Only a chief officer of police or a local authority may refer an individual to a Channel "
+        "panel. A disclosure to the local authority for its panel names s36 for its purpose, whoever "
+        "discloses; the panel's partners co-operate under s38 and Schedule 7.",
+    ),
+    f"{PCSCA2022}/section/16": Bodies(
+        frozenset({"police", "probation", "youth_justice"}),
+        frozenset({"local_authority", "health", "education", "government", "research"}),
+        provision="s16(1)-(2), (4)(b)",
+        note="The specified authorities (Schedule 1: councils, chief officers of police, fire and "
+        "rescue authorities, specified health authorities, providers of probation services, youth "
+        "offending teams), local policing bodies and the educational, prison and youth custody "
+        "authorities (Schedule 2: the governing bodies and proprietors of schools and academies, "
+        "other than schools wholly for children under compulsory school age, and others). Personal "
+        "information may not be disclosed under s16 by a specified authority that is a health or "
+        "social care authority (s16(4)(b)), so councils and health bodies cannot be decided by kind; "
+        "nor can schools (nurseries are not educational authorities), government bodies (prison and "
+        "youth custody authorities are, departments are not) or universities. Charities, courts and "
+        "Cafcass are not among them.",
+    ),
+    f"{MSA2015}/section/52": Bodies(
+        frozenset({"police", "local_authority"}),
+        frozenset({"government", "youth_justice"}),
+        provision="s52(1), (5)",
+        note="The public authorities to which the duty applies: chief officers of police, the British "
+        "Transport Police, the National Crime Agency, county, county borough, district and London "
+        "borough councils, the Greater London Authority, the Common Council, the Council of the Isles "
+        "of Scilly and the Gangmasters and Labour Abuse Authority (the National Crime Agency and the "
+        "Authority are government bodies; a youth offending team may be a council's service). Health "
+        "bodies, schools, charities and probation are not among them.",
+    ),
+    f"{ASBCPA2014}/schedule/4": Bodies(
+        any_person=True,
+        provision="Sch 4 para 7",
+        note="The relevant bodies may request any person to disclose information for an ASB case review.",
     ),
     f"{FGMA2003}/section/5B": Bodies(
         frozenset({"health"}),

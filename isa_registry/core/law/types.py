@@ -78,7 +78,9 @@ class Bodies:
     ``kinds``: every organisation of these kinds is one of the bodies the provision names.
     ``some_kinds``: the provision names some organisations of these kinds and not others (a
     maintained school but not an academy, an NHS trust but not a GP practice), so the kind alone
-    cannot decide. ``any_person``: the power falls on any person (then the kinds are empty).
+    cannot decide; a provision that binds a role any kind may hold (a regulated activity provider)
+    has every kind here and no ``kinds``. ``any_person``: the power falls on any person (then the
+    kinds are empty).
     ``serves``: the kinds of body whose enquiry or request the provision sets up (the local
     authority's enquiry under Children Act 1989 s47): a disclosure to one of them names the
     provision for its purpose, whoever discloses. ``provision``: the subsection that says so

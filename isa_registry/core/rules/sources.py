@@ -136,10 +136,13 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
 
     Fires for each named provision whose bodies cannot include the source's kind, unless the
     recipient is of a kind whose enquiry or request the provision sets up (``serves``: the local
-    authority under Children Act 1989 s47 and s27). Where the kind is
-    too coarse (a maintained school, named in Education Act 2002 s175(2), and an academy, which is
-    not, are both ``education``; an NHS trust and a GP practice are both ``health``), the catalogue
-    records it among ``some_kinds`` and the rule does not fire; nor for ``other``.
+    authority under Children Act 1989 s47 and s27, and its Channel panel under Counter-Terrorism
+    and Security Act 2015 s36). Where the kind is too coarse (a maintained school, named in
+    Education Act 2002 s175(2), and an academy, which is not, are both ``education``; an NHS trust
+    and a GP practice are both ``health``), the catalogue records it among ``some_kinds`` and the
+    rule does not fire; nor for ``other``. A duty on a role any kind may hold (a regulated activity
+    provider, Safeguarding Vulnerable Groups Act 2006 s35) has every kind among ``some_kinds``, so
+    it never fires.
 
     Where the law and the spec's wording part: a flow often names the recipient's function beside
     the source's own gateway (a police referral to a Children Act 1989 s47 enquiry, naming s47 and
