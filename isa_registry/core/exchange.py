@@ -16,9 +16,10 @@ import binascii
 import functools
 import hashlib
 import json
+import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -774,8 +775,21 @@ def attachment_to_dict(a: Attachment, with_content: bool = True) -> dict[str, An
     }
 
 
+@functools.cache
+def _field_names(cls: type[DataclassInstance]) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
+@functools.cache
+def _getter(cls: type[DataclassInstance]) -> Callable[[Any], dict[str, Any]]:
+    """A function giving every field of a ``cls`` by name, in the fields' order."""
+    names = tuple(f.name for f in fields(cls))
+    values = operator.attrgetter(*names)
+    return lambda record: dict(zip(names, values(record), strict=True))
+
+
 def _pick(cls: type[_Dataclass], record: dict[str, Any], **overrides: Any) -> _Dataclass:
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     values = {k: v for k, v in record.items() if k in names}
     values.update(overrides)
     return cls(**values)
@@ -909,12 +923,12 @@ def _iso(value: date | None) -> str | None:
 
 def organisation_to_dict(o: Organisation) -> dict[str, Any]:
     """One organisation in the format."""
-    return {f.name: getattr(o, f.name) for f in fields(Organisation)}
+    return _getter(Organisation)(o)
 
 
 def agreement_to_dict(a: Agreement) -> dict[str, Any]:
     """One agreement in the format."""
-    out = {f.name: getattr(a, f.name) for f in fields(Agreement)}
+    out = _getter(Agreement)(a)
     for name in ("start_date", "review_date", "end_date"):
         out[name] = _iso(out[name])
     out["parties"] = [
@@ -939,7 +953,7 @@ def basis_to_dict(b: Basis | None) -> dict[str, Any] | None:
     """A recipient's basis in the format: every field, or None when not recorded."""
     if b is None:
         return None
-    out = {f.name: getattr(b, f.name) for f in fields(Basis)}
+    out = _getter(Basis)(b)
     for name in _BASIS_LISTS:
         out[name] = list(out[name])
     return out
@@ -947,7 +961,7 @@ def basis_to_dict(b: Basis | None) -> dict[str, Any] | None:
 
 def flow_to_dict(f: Flow) -> dict[str, Any]:
     """One flow in the format."""
-    out = {fl.name: getattr(f, fl.name) for fl in fields(Flow)}
+    out = _getter(Flow)(f)
     out["start_date"], out["end_date"] = _iso(f.start_date), _iso(f.end_date)
     out["international_transfer"] = (
         {"country": f.international_transfer.country, "safeguard": f.international_transfer.safeguard}
