@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from pathlib import Path
 
@@ -111,3 +112,44 @@ def test_audit_entries_verify_and_read_back_as_the_records(app, runner, tmp_path
         update = [e for e in entries if e.action == "update"]
         assert len(update) == 1 and update[0].after["retention"] == "7 years"
         assert update[0].before["retention"] != "7 years"
+
+
+def test_the_cycle_collector_is_held_off_while_an_import_runs_and_on_again_after(
+    app, runner, tmp_path, monkeypatch
+) -> None:
+    from isa_registry.store import persist
+
+    seen: list[tuple[str, bool]] = []
+
+    def watched(module: object, name: str) -> None:
+        real = getattr(module, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            seen.append((name, gc.isenabled()))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, call)
+
+    watched(exchange, "parse_document")
+    watched(persist, "apply_registry")
+    assert gc.isenabled()
+    assert runner.invoke(args=["import-registry", _write(tmp_path, small_document())]).exit_code == 0
+    assert seen == [("parse_document", False), ("apply_registry", False)]
+    assert gc.isenabled()
+    # A document that is refused, or a write that fails, turns it back on too.
+    bad = small_document()
+    bad["flows"][0]["source"] = "nobody"
+    assert runner.invoke(args=["import-registry", _write(tmp_path, bad)]).exit_code == 1
+    assert gc.isenabled()
+    monkeypatch.setattr(persist, "apply_registry", lambda *args, **kwargs: 1 / 0)
+    assert runner.invoke(args=["import-registry", _write(tmp_path, small_document())]).exit_code != 0
+    assert gc.isenabled()
+
+
+def test_an_import_leaves_the_cycle_collector_off_when_it_was_off(app, runner, tmp_path) -> None:
+    gc.disable()
+    try:
+        assert runner.invoke(args=["import-registry", _write(tmp_path, small_document())]).exit_code == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

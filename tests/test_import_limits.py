@@ -98,6 +98,39 @@ def test_json_nested_deeper_than_the_format_but_readable_is_refused_before_valid
     assert problems_of(doc) == ["document: is nested more than 20 levels deep"]
 
 
+def _admitted_depth(node: dict[str, Any]) -> int:
+    """How deeply the values a schema admits may nest; fails on an object or array left open."""
+    if "anyOf" in node:
+        return max(_admitted_depth(branch) for branch in node["anyOf"])
+    if "const" in node:
+        return 0
+    types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+    deepest = 0
+    if "object" in types:
+        assert node["additionalProperties"] is False, node
+        inner = [*node["properties"].values(), *node.get("patternProperties", {}).values()]
+        deepest = max(deepest, 1 + max((_admitted_depth(n) for n in inner), default=0))
+    if "array" in types:
+        deepest = max(deepest, 1 + _admitted_depth(node["items"]))
+    return deepest
+
+
+def test_a_document_the_schema_accepts_nests_no_deeper_than_the_limit() -> None:
+    # validate_document measures the depth only of a document the compiled schema refuses: every
+    # object and array of the schema (and of the compiled one) must be closed, and nest less deeply.
+    assert _admitted_depth(exchange.schema()) == 5  # a party of an agreement, a flow's basis's list
+    fast = exchange._without_any_of(exchange.schema())
+    assert _admitted_depth(fast) == 5 < exchange.MAX_DEPTH
+
+
+def test_json_nested_deeper_than_the_format_anywhere_is_refused_before_validation() -> None:
+    for at in ("organisations", "flows"):
+        doc = small_document()
+        doc[at][0]["unknown"] = json.loads("[" * 500 + "]" * 500)
+        assert problems_of(doc) == ["document: is nested more than 20 levels deep"]
+    assert problems_of(json.loads("[" * 30 + "]" * 30)) == ["document: is nested more than 20 levels deep"]
+
+
 def test_json_that_is_not_utf8_is_refused_plainly() -> None:
     with pytest.raises(InvalidDocument) as caught:
         exchange.load_document(b'{"format": "\xff\xfe\xfa"}')

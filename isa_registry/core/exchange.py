@@ -16,9 +16,10 @@ import binascii
 import functools
 import hashlib
 import json
+import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -447,10 +448,12 @@ def validate_document(
     registry that the document is imported into: a document may refer to them without repeating
     them (a decision may be about a record the document does not hold).
     """
-    if _depth(doc) > MAX_DEPTH:
-        return [Problem("document", "", f"is nested more than {MAX_DEPTH} levels deep")]
+    # A document the schema accepts nests no deeper than the schema does (every object and array
+    # of it is closed: tests/test_import_limits.py), so only one it refuses is measured.
     if isinstance(doc, dict) and _quickly_valid(doc):
         problems: list[Problem] = []
+    elif _depth(doc) > MAX_DEPTH:
+        return [Problem("document", "", f"is nested more than {MAX_DEPTH} levels deep")]
     else:
         problems = list({_schema_problem(doc, e) for e in _validator().iter_errors(doc)})
     if isinstance(doc, dict):
@@ -484,53 +487,97 @@ _SECTIONS = {
 }
 _TEXTS = (records.TEXT, records.LONG_TEXT)
 
+#: What no text may hold (:func:`records.text_problem` says which and words it): a control
+#: character (a multi-line text may hold a tab, a line feed or a carriage return) or half of a
+#: surrogate pair. One search tells that a text is fine; only a text it finds is looked at again.
+_BAD_TEXT = re.compile(r"[\x00-\x1f\ud800-\udfff]")
+_BAD_LONG_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What :func:`_value_problems` looks at in a record of ``declared`` fields, by kind: its
+    texts (each with the search that finds a bad one), its lists of texts, its dates, its nested
+    records and its lists of them."""
+
+    texts: tuple[tuple[str, records.Field, re.Pattern[str]], ...]
+    lists: tuple[tuple[str, records.Field], ...]
+    dates: tuple[str, ...]
+    nested: tuple[tuple[str, _Checks], ...]
+    nested_lists: tuple[tuple[str, _Checks], ...]
+
+    @classmethod
+    def of(cls, declared: tuple[records.Field, ...]) -> _Checks:
+        # The schema checks lengths: a text's problem here is only what it holds.
+        unlimited = {f.name: replace(f, max_length=None) for f in declared}
+        return cls(
+            texts=tuple(
+                (f.name, unlimited[f.name], _BAD_LONG_TEXT if f.kind == records.LONG_TEXT else _BAD_TEXT)
+                for f in declared
+                if f.kind in _TEXTS
+            ),
+            lists=tuple((f.name, unlimited[f.name]) for f in declared if f.kind == records.LIST),
+            dates=tuple(f.name for f in declared if f.kind == records.DATE),
+            nested=tuple((f.name, cls.of(f.fields)) for f in declared if f.kind == records.RECORD),
+            nested_lists=tuple((f.name, cls.of(f.fields)) for f in declared if f.kind == records.RECORDS),
+        )
+
+
+@functools.cache
+def _section_checks() -> dict[str, _Checks]:
+    return {section: _Checks.of(declared) for section, declared in _SECTIONS.items()}
+
 
 def _value_problems(doc: dict[str, Any]) -> list[Problem]:
     """What the schema does not say about the values: a text holding a control character or half a
     surrogate pair (:func:`records.text_problem`; lengths are the schema's), or a date outside
     1900 to 2200. Each record is looked at only as far as it has the right shape."""
-    problems: list[Problem] = []
+    found: list[tuple[str, int, str, str]] = []  # section, index, field, message
 
-    def check(where: str, prefix: str, declared: tuple[records.Field, ...], record: Any) -> None:
+    def check(section: str, index: int, prefix: str, checks: _Checks, record: Any) -> None:
         if not isinstance(record, dict):
             return
-        for f in declared:
-            value = record.get(f.name)
-            name = prefix + f.name
-            if value is None:
-                continue
-            if f.kind in _TEXTS and isinstance(value, str):
-                texts = [(name, value)]
-            elif f.kind == records.LIST and isinstance(value, list):
-                texts = [(f"{name}.{i}", item) for i, item in enumerate(value) if isinstance(item, str)]
-            elif f.kind == records.DATE and isinstance(value, str):
+        get = record.get
+        for name, f, bad in checks.texts:
+            value = get(name)
+            if isinstance(value, str) and bad.search(value):
+                problem = records.text_problem(f, value)
+                if problem:
+                    found.append((section, index, prefix + name, problem))
+        for name, f in checks.lists:
+            value = get(name)
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, str) and _BAD_TEXT.search(item):
+                        problem = records.text_problem(f, item)
+                        if problem:
+                            found.append((section, index, f"{prefix}{name}.{i}", problem))
+        for name in checks.dates:
+            value = get(name)
+            if isinstance(value, str):
                 try:
                     day = date.fromisoformat(value)
                 except ValueError:
                     continue  # the schema says so
                 if not dates.in_range(day):
-                    problems.append(Problem(where, name, f"{value} is not {dates.RANGE_WORDS}"))
-                continue
-            elif f.kind == records.RECORD:
-                check(where, f"{name}.", f.fields, value)
-                continue
-            elif f.kind == records.RECORDS and isinstance(value, list):
+                    found.append((section, index, prefix + name, f"{value} is not {dates.RANGE_WORDS}"))
+        for name, nested in checks.nested:
+            value = get(name)
+            if value is not None:
+                check(section, index, f"{prefix}{name}.", nested, value)
+        for name, nested in checks.nested_lists:
+            value = get(name)
+            if isinstance(value, list):
                 for i, item in enumerate(value):
-                    check(where, f"{name}.{i}.", f.fields, item)
-                continue
-            else:
-                continue
-            for at, text in texts:
-                problem = records.text_problem(replace(f, max_length=None), text)
-                if problem:
-                    problems.append(Problem(where, at, problem))
+                    check(section, index, f"{prefix}{name}.{i}.", nested, item)
 
-    for section, declared in _SECTIONS.items():
+    for section, checks in _section_checks().items():
         items = doc.get(section)
         if isinstance(items, list):
             for i, record in enumerate(items):
-                check(_record_label(doc, section, i), "", declared, record)
-    return problems
+                check(section, i, "", checks, record)
+    # Only a record with a problem is labelled (a label is looked up from the document).
+    return [Problem(_record_label(doc, section, i), field, message) for section, i, field, message in found]
 
 
 def _cross_record_problems(
@@ -728,8 +775,21 @@ def attachment_to_dict(a: Attachment, with_content: bool = True) -> dict[str, An
     }
 
 
+@functools.cache
+def _field_names(cls: type[DataclassInstance]) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
+@functools.cache
+def _getter(cls: type[DataclassInstance]) -> Callable[[Any], dict[str, Any]]:
+    """A function giving every field of a ``cls`` by name, in the fields' order."""
+    names = tuple(f.name for f in fields(cls))
+    values = operator.attrgetter(*names)
+    return lambda record: dict(zip(names, values(record), strict=True))
+
+
 def _pick(cls: type[_Dataclass], record: dict[str, Any], **overrides: Any) -> _Dataclass:
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     values = {k: v for k, v in record.items() if k in names}
     values.update(overrides)
     return cls(**values)
@@ -863,12 +923,12 @@ def _iso(value: date | None) -> str | None:
 
 def organisation_to_dict(o: Organisation) -> dict[str, Any]:
     """One organisation in the format."""
-    return {f.name: getattr(o, f.name) for f in fields(Organisation)}
+    return _getter(Organisation)(o)
 
 
 def agreement_to_dict(a: Agreement) -> dict[str, Any]:
     """One agreement in the format."""
-    out = {f.name: getattr(a, f.name) for f in fields(Agreement)}
+    out = _getter(Agreement)(a)
     for name in ("start_date", "review_date", "end_date"):
         out[name] = _iso(out[name])
     out["parties"] = [
@@ -893,7 +953,7 @@ def basis_to_dict(b: Basis | None) -> dict[str, Any] | None:
     """A recipient's basis in the format: every field, or None when not recorded."""
     if b is None:
         return None
-    out = {f.name: getattr(b, f.name) for f in fields(Basis)}
+    out = _getter(Basis)(b)
     for name in _BASIS_LISTS:
         out[name] = list(out[name])
     return out
@@ -901,7 +961,7 @@ def basis_to_dict(b: Basis | None) -> dict[str, Any] | None:
 
 def flow_to_dict(f: Flow) -> dict[str, Any]:
     """One flow in the format."""
-    out = {fl.name: getattr(f, fl.name) for fl in fields(Flow)}
+    out = _getter(Flow)(f)
     out["start_date"], out["end_date"] = _iso(f.start_date), _iso(f.end_date)
     out["international_transfer"] = (
         {"country": f.international_transfer.country, "safeguard": f.international_transfer.safeguard}

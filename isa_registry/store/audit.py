@@ -129,8 +129,13 @@ class Change:
     after: dict[str, Any] | None
 
 
+#: The canonical JSON encoding: ``json.dumps(value, sort_keys=True, separators=(",", ":"),
+#: default=str)``, with one encoder made once rather than one per value (it keeps no state).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _CANONICAL.encode(value)
 
 
 def _timestamp(at: datetime) -> str:
@@ -217,10 +222,11 @@ def _head(session: Session) -> AuditHead:
 def _entry_body(
     seq: int, at: str, actor: str, action: str, subject_type: str, subject_key: str, before: str, after: str
 ) -> str:
-    """``_canonical`` of an entry, put together from its parts' canonical JSON (keys in order)."""
+    """``_canonical`` of an entry, put together from its parts' canonical JSON (keys in order):
+    ``at``, ``actor``, ``before`` and ``after`` come as canonical JSON already."""
     return (
-        f'{{"action":{_canonical(action)},"actor":{_canonical(actor)},"after":{after},'
-        f'"at":{_canonical(at)},"before":{before},"seq":{_canonical(seq)},'
+        f'{{"action":{_canonical(action)},"actor":{actor},"after":{after},'
+        f'"at":{at},"before":{before},"seq":{seq:d},'
         f'"subject_key":{_canonical(subject_key)},"subject_type":{_canonical(subject_type)}}}'
     )
 
@@ -254,6 +260,8 @@ def append(
     now = datetime.now(UTC)
     at = _timestamp(now)
     rows = []
+    # The same in every entry of the transaction: encoded once.
+    actor_json, at_json = _canonical(actor), _canonical(at)
     for change in changes:
         seq += 1
         # Each side is serialised once: its canonical JSON is what is hashed and what is stored, so
@@ -261,7 +269,7 @@ def append(
         before = _canonical(change.before)
         after = _canonical(change.after)
         body = _entry_body(
-            seq, at, actor, change.action, change.subject_type, change.subject_key, before, after
+            seq, at_json, actor_json, change.action, change.subject_type, change.subject_key, before, after
         )
         digest = _keyed(chosen.key, (prev + body).encode())
         rows.append(

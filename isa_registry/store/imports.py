@@ -8,7 +8,9 @@ and decisions (:func:`parse`), then written in one transaction (:func:`apply`): 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +27,7 @@ from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 from .queries import load_registry
 
-__all__ = ["Known", "apply", "export", "known", "parse"]
+__all__ = ["Known", "apply", "collector_paused", "export", "known", "parse"]
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,30 @@ def known(session: Session) -> Known:
     )
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off while the block runs, and turned back on after it (if it
+    was on before: there is one collector for the whole process).
+
+    Checking and writing a document makes hundreds of thousands of objects (its records, their rows,
+    their audit entries) that live until the import ends and hold no cycles the collector could
+    free: every full collection walks all of them, and everything else the process holds, for
+    nothing (a fifth of an import of 20,000 flows). Reference counting frees what it always frees.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def parse(doc: Any, held: Known) -> tuple[Registry, list[Decision]]:
     """The records and decisions of ``doc``, checked whole; raises ``InvalidDocument``."""
-    registry = exchange.parse_document(doc, held.organisations, held.agreements, held.flows)
-    return registry, exchange.decisions_of(doc)
+    with collector_paused():
+        registry = exchange.parse_document(doc, held.organisations, held.agreements, held.flows)
+        return registry, exchange.decisions_of(doc)
 
 
 def apply(
@@ -66,6 +88,18 @@ def apply(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> persist.ImportReport:
     """Write the records and decisions in one transaction (rolled back for a dry run)."""
+    with collector_paused():
+        return _apply(session, registry, decisions, actor, dry_run, progress)
+
+
+def _apply(
+    session: Session,
+    registry: Registry,
+    decisions: list[Decision],
+    actor: str,
+    dry_run: bool,
+    progress: Callable[[str, int, int], None] | None,
+) -> persist.ImportReport:
     try:
         report = persist.apply_registry(session, registry, actor, progress=progress)
         report.decisions = store_decisions.apply_decisions(session, decisions, actor)
