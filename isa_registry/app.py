@@ -10,7 +10,7 @@ from flask import Flask
 from . import config
 from .store.db import db
 from .web import oidc
-from .web.extensions import csrf, limiter, login_manager
+from .web.extensions import csrf, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,9 +44,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     # The API's rate-limit counters are kept in our database unless configured otherwise
-    # (``memory://`` counts per process only; ``redis://host:6379`` needs a Redis server).
+    # (``memory://`` counts per process only; ``redis://host:6379`` needs a Redis server); the
+    # limiter is made on the API's first request (:func:`isa_registry.store.rate_limits.limiter_of`).
     app.config.setdefault("RATELIMIT_STORAGE_URI", "isa-database://")
-    limiter.init_app(app)
     oidc.init_app(app)
 
 

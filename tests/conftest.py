@@ -61,7 +61,8 @@ def _cheap_password_hashing() -> Iterator[None]:
     from isa_registry.store import passwords as security
 
     production = security._hasher
-    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    security._hasher = lambda: cheap  # type: ignore[assignment]
     yield
     security._hasher = production
 

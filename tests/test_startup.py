@@ -1,5 +1,6 @@
 """Starting the app or a command imports only what it needs: the large libraries that one page or
-one command uses (Alembic, networkx, the spreadsheet writers, JSON Schema, Authlib) wait for it."""
+one command uses (Alembic, networkx, the spreadsheet writers, JSON Schema, Authlib, python-docx, Argon2,
+the rate limiter) wait for it."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ LARGE = (
     "jsonschema",
     "fastjsonschema",
     "authlib",
+    "docx",
+    "lxml",
+    "argon2",
+    "limits",
+    "flask_limiter",
+    "rich",
 )
 
 _REPORT = (

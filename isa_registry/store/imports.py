@@ -8,15 +8,14 @@ and decisions (:func:`parse`), then written in one transaction (:func:`apply`): 
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from ..core import exchange
+from ..core.collector import collector_paused
 from ..core.decisions import Decision
 from ..core.domain import Registry
 from . import decisions as store_decisions
@@ -27,7 +26,7 @@ from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 from .queries import load_registry
 
-__all__ = ["Known", "apply", "collector_paused", "export", "known", "parse"]
+__all__ = ["Known", "apply", "export", "known", "parse"]
 
 
 @dataclass(frozen=True)
@@ -51,25 +50,6 @@ def known(session: Session) -> Known:
         set(persist.agreement_ids(session)),
         set(session.scalars(select(FlowModel.key))),
     )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off while the block runs, and turned back on after it (if it
-    was on before: there is one collector for the whole process).
-
-    Checking and writing a document makes hundreds of thousands of objects (its records, their rows,
-    their audit entries) that live until the import ends and hold no cycles the collector could
-    free: every full collection walks all of them, and everything else the process holds, for
-    nothing (a fifth of an import of 20,000 flows). Reference counting frees what it always frees.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def parse(doc: Any, held: Known) -> tuple[Registry, list[Decision]]:

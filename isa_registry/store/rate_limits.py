@@ -9,14 +9,22 @@ on its own connection and transaction, so it never mixes with the request's sess
 fixed-window strategy is supported (the ``limits`` default), which needs no more than
 ``incr``/``get``/``get_expiry``. Redis stays available through its own URI (``redis://...``) for
 a deployment that runs one.
+
+The API counts each token's requests itself (:func:`isa_registry.web.api.base`'s ``_rate_limit``)
+with the ``limits`` library's fixed-window strategy, the engine Flask-Limiter is built on. Flask-
+Limiter's own layer (per-route decorators, default limits, response headers, its ``flask limiter``
+command, Rich for that command's output) had nothing to do here and cost every command and worker
+about a tenth of a second to start, so the limiter is made from ``limits`` directly, on the API's
+first request (:func:`limiter_of`), and this module is imported only then.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from limits.storage import Storage
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import case, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +32,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from .db import db
 from .models import RateLimitCounter
 
-__all__ = ["DatabaseStorage"]
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["DatabaseStorage", "limiter_of"]
 
 SCHEME = "isa-database"
 
@@ -104,3 +115,14 @@ class DatabaseStorage(Storage):
         table = RateLimitCounter.__table__
         with self._engine().begin() as conn:
             conn.execute(delete(table).where(table.c.key == key))
+
+
+def limiter_of(app: Flask) -> FixedWindowRateLimiter:
+    """The app's rate limiter, counting in the storage ``RATELIMIT_STORAGE_URI`` names; made on first
+    use and kept in ``app.extensions`` (the counts themselves live in that storage, so every worker
+    and host shares them)."""
+    limiter = app.extensions.get("isa-rate-limiter")
+    if limiter is None:
+        limiter = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+        app.extensions["isa-rate-limiter"] = limiter
+    return limiter

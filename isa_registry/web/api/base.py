@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, g, request
 from flask.sansio.blueprints import BlueprintSetupState
-from limits import parse as parse_limit
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -28,7 +27,7 @@ from ...store.db import db
 from ...store.models import User
 from ...store.queries import CheckedRegistry, checked_registry
 from ...store.visibility import Scope, scope_of, visible_registry
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 
 __all__ = [
     "PREFIX",
@@ -233,8 +232,12 @@ def _nul_path(value: Any, path: str = "") -> str | None:
 def _rate_limit(token_id: int) -> None:
     """Count the request against its token's limit (``API_RATE_LIMIT``, such as "600 per minute"),
     in the limiter's storage, shared by every worker (:mod:`isa_registry.store.rate_limits`)."""
+    from limits import parse as parse_limit
+
+    from ...store.rate_limits import limiter_of
+
     item = parse_limit(current_app.config["API_RATE_LIMIT"])
-    strategy = limiter.limiter
+    strategy = limiter_of(current_app)
     if not strategy.hit(item, "api-token", str(token_id)):
         reset = strategy.get_window_stats(item, "api-token", str(token_id)).reset_time
         wait = max(1, math.ceil(reset - time.time()))
