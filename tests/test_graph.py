@@ -722,6 +722,15 @@ def test_the_overview_is_laid_out_as_a_network_that_stays_about_as_wide_as_tall(
     assert 'overlap="prism"' in source and 'overlap_scaling="-2"' in source
 
 
+def test_an_overview_with_more_edges_than_a_layered_map_takes_has_straight_edges() -> None:
+    # 210 schools shown one by one: 210 edges to the council, too many to route curved in time.
+    g = graph.build_graph(crowded(210, 2), [])
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(expand=frozenset({"education"})), overview_max=10)
+    assert drawing.overview and len(drawing.edges) > graph.LAYERED_MAX_EDGES
+    source = graph.to_dot(drawing)
+    assert 'mode="KK"' in source and 'splines="false"' in source
+
+
 def test_an_expanded_group_is_drawn_one_by_one_in_the_overview() -> None:
     g = graph.build_graph(crowded(), [])
     drawing = graph.lay_out(g, MapLinks(), MapFilters(expand=frozenset({"education"})), overview_max=10)
