@@ -717,6 +717,18 @@ def test_the_overview_is_laid_out_as_a_network_that_stays_about_as_wide_as_tall(
     drawing = graph.lay_out(graph.build_graph(crowded(), []), MapLinks(), MapFilters(), overview_max=10)
     source = graph.to_dot(drawing)
     assert 'layout="neato"' in source and 'mode="KK"' in source and 'splines="true"' in source
+    # Spread before overlaps are removed by twice the average label, not four times (Graphviz's
+    # default), which ran the M registry's overview by agreement off the window.
+    assert 'overlap="prism"' in source and 'overlap_scaling="-2"' in source
+
+
+def test_an_overview_with_more_edges_than_a_layered_map_takes_has_straight_edges() -> None:
+    # 210 schools shown one by one: 210 edges to the council, too many to route curved in time.
+    g = graph.build_graph(crowded(210, 2), [])
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(expand=frozenset({"education"})), overview_max=10)
+    assert drawing.overview and len(drawing.edges) > graph.LAYERED_MAX_EDGES
+    source = graph.to_dot(drawing)
+    assert 'mode="KK"' in source and 'splines="false"' in source
 
 
 def test_an_expanded_group_is_drawn_one_by_one_in_the_overview() -> None:
@@ -744,6 +756,74 @@ def test_the_overview_can_group_by_programme_or_agreement() -> None:
     labels = {n.label for n in by_agreement.nodes if n.is_cluster}
     # ISA-2 covers the council's flows to health and the charities; the schools share under none.
     assert labels == {"Under no agreement (20)", "MASH information sharing (ISA-2) (11)"}
+    # A long group label is wrapped, so that the node stays narrow; a kind's stays on one line.
+    source = graph.to_dot(by_agreement)
+    assert 'label="MASH information sharing\\n(ISA-2) (11)"' in source
+    assert 'label="Voluntary organisations (9)"' in graph.to_dot(
+        graph.lay_out(g, MapLinks(), overview_max=10)
+    )
+
+
+def programmes(sizes: list[int]) -> Registry:
+    """The partnership with a programme ``P00``, ``P01``... for each of ``sizes``: that many schools
+    each sending the council one flow under it."""
+    reg = partnership()
+    for number, size in enumerate(sizes):
+        for i in range(size):
+            key = f"school-{number:02d}-{i}"
+            reg.organisations[key] = organisation(key, name=f"School {number:02d}-{i}", kind="education")
+            reg.flows[f"S{number:02d}-{i}"] = flow(
+                f"S{number:02d}-{i}",
+                key,
+                "dudley",
+                None,
+                data_categories=["education"],
+                programme=f"P{number:02d}",
+            )
+    return reg
+
+
+def test_the_overview_draws_the_organisations_of_its_smaller_groups_together() -> None:
+    g = graph.build_graph(programmes([3, 3, 3, 3] + [1] * 10), [])
+    drawing = graph.lay_out(g, MapLinks(), MapFilters(group="programme"), overview_max=10)
+    # 16 groups: P00 (the council and three schools), P01 to P03, ten of one school, Early help
+    # (bcicb, the first by name of its two) and none (wmp, family-action). No more than twelve are
+    # drawn: none, the largest, then those with the most flows, and the rest as one.
+    assert len(drawing.nodes) == graph.OVERVIEW_MAX_GROUPS == 12
+    groups = {grp.key: grp for grp in drawing.groups}
+    assert set(groups) == {"P00", "P01", "P02", "P03", "none", "others"}
+    assert groups["P00"].count == 4 and "bcicb" in {n.id for n in drawing.nodes}
+    assert set(groups["others"].members) == {f"school-{p:02d}-0" for p in range(9, 14)}
+    others = next(n for n in drawing.nodes if n.id == "programme:others")
+    assert others.label == "In other programmes (5)"
+    assert others.url == "/map?group=programme&expand=others"
+    assert (
+        graph.filter_problems(programmes([1]), MapFilters(group="programme", expand=frozenset({"others"})))
+        == []
+    )
+    # Shown one by one, the others leave the other groups as they were.
+    expanded = graph.lay_out(
+        g, MapLinks(), MapFilters(group="programme", expand=frozenset({"others"})), overview_max=10
+    )
+    assert {grp.key for grp in expanded.groups} == {"P00", "P01", "P02", "P03", "none"}
+    assert {f"school-{p:02d}-0" for p in range(9, 14)} <= {n.id for n in expanded.nodes}
+
+
+def test_agreements_beyond_the_largest_are_drawn_as_one_group_under_other_agreements() -> None:
+    reg = partnership()
+    for i in range(14):
+        key = f"school-{i:02d}"
+        reg.organisations[key] = organisation(key, name=f"School {i:02d}", kind="education")
+        reg.agreements[f"ISA-S{i:02d}"] = agreement(f"ISA-S{i:02d}", parties=(key, "dudley"))
+        reg.flows[f"S{i:02d}"] = flow(f"S{i:02d}", key, "dudley", f"ISA-S{i:02d}", data_categories=["health"])
+    drawing = graph.lay_out(
+        graph.build_graph(reg, []), MapLinks(), MapFilters(group="agreement"), overview_max=10
+    )
+    # ISA-2 (the council, bcicb, family-action), then ISA-1 (wmp) and ISA-S00 to ISA-S08 by key.
+    assert len(drawing.nodes) == 12
+    assert [(grp.key, grp.count) for grp in drawing.groups] == [("ISA-2", 3), ("others", 5)]
+    others = next(n for n in drawing.nodes if n.id == "agreement:others")
+    assert others.label == "Under other agreements (5)" and others.members[0] == "school-09"
 
 
 def test_organisations_with_no_live_flow_are_listed_not_drawn() -> None:

@@ -688,6 +688,16 @@ def test_the_overview_groups_by_agreement_on_request(app: Flask, client: FlaskCl
     html = page(client, "?group=agreement")
     assert "by\n  the agreement most of their flows run under" in html
     assert "<strong>agreement</strong>" in html and 'href="/map">kind of organisation</a>' in html
+    # Thirty schools each under an agreement of its own: no more than twelve groups are drawn, the
+    # council and the police under ISA-1, the nine schools first by key, bcicb under none, and the
+    # other twenty-one schools together.
+    svg = inline_svg(html)
+    assert len(svg.findall(".//{http://www.w3.org/2000/svg}g[@class='node']")) == graph.OVERVIEW_MAX_GROUPS
+    assert "Under other agreements (21) are drawn as one node." in html
+    assert "They fall into more agreements than fit" in html
+    expanded = page(client, "?group=agreement&expand=others")
+    assert "Organisations under other agreements: drawn one by one." in expanded
+    assert "/organisations/school-029" in expanded
 
 
 def test_an_unknown_grouping_is_refused_not_drawn(

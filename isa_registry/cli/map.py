@@ -50,7 +50,10 @@ def _fail(message: str) -> NoReturn:
     "--expand",
     metavar="GROUP",
     multiple=True,
-    help="Draw this group one by one: a kind, or with --group a programme or agreement key (repeatable).",
+    help=(
+        "Draw this group one by one: a kind, or with --group a programme or agreement key, 'none' or "
+        "'others' (repeatable)."
+    ),
 )
 @click.option(
     "--overview/--detail",

@@ -214,6 +214,9 @@ def _group_name(registry: Registry, grouping: str, key: str) -> str:
     if key == graph.NO_GROUP:
         none = {"programme": "in no programme", "agreement": "under no agreement"}
         return f"Organisations {none[grouping]}"
+    if key == graph.OTHER_GROUPS:
+        others = {"programme": "in other programmes", "agreement": "under other agreements"}
+        return f"Organisations {others[grouping]}"
     if grouping == "agreement" and key in registry.agreements:
         return f"Agreement {registry.agreements[key].title} ({key})"
     return f"Programme {key}" if grouping == "programme" else key
@@ -357,6 +360,7 @@ def index() -> Response:
         selected_reach=reach.get(filters.agreement or ""),
         downloads=_download_urls(filters),
         collapsed=data_map.drawing.groups,
+        others_drawn=graph.OTHER_GROUPS in {g.key for g in data_map.drawing.groups} | filters.expand,
         expanded=[
             (_group_name(registry, filters.grouping, key), links.map(filters, expand=filters.expand - {key}))
             for key in sorted(filters.expand)

@@ -24,26 +24,13 @@ def widest(page: Page) -> list[str]:
     return page.evaluate(
         """() => Array.from(document.querySelectorAll('body *'))
             .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-            .filter((e) => !e.parentElement.closest('.app-table-scroll'))
+            .filter((e) => !e.parentElement.closest('.app-table-scroll, .app-map'))
             .slice(0, 5)
             .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`)"""
     )
 
 
-#: The map's connections table is drawn by the map's own templates, which are being reworked for
-#: an overview (issue 16, section 1); until it sits in an ``app-table-scroll`` box it widens the page
-#: on a phone. Strict: the test fails once it fits, so that this entry is removed.
-_MAP_ON_A_PHONE = pytest.param(
-    "map",
-    390,
-    marks=pytest.mark.xfail(strict=True, reason="the map's table is not in a scroll box yet"),
-)
-
-
-@pytest.mark.parametrize(
-    ("name", "width"),
-    [(n, w) for n in MAIN_PAGES for w in WIDTHS if (n, w) != ("map", 390)] + [_MAP_ON_A_PHONE],
-)
+@pytest.mark.parametrize(("name", "width"), [(n, w) for n in MAIN_PAGES for w in WIDTHS])
 def test_the_page_does_not_scroll_sideways(
     page: Page, live_server: LiveServer, name: str, width: int
 ) -> None:
@@ -64,4 +51,28 @@ def test_a_wide_table_scrolls_in_its_own_labelled_box_on_a_phone(page: Page, liv
     assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
     assert box.get_attribute("aria-label")
     assert box.evaluate("(e) => e.scrollWidth > e.clientWidth")  # the table scrolls inside it
+    assert sideways_overflow(page) <= 0
+
+
+def test_every_table_on_the_map_page_scrolls_in_its_own_labelled_box_on_a_phone(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 900})
+    login(page, "viewer")
+    page.goto("/map")
+    tables = page.evaluate(
+        """() => [...document.querySelectorAll('main table')].map((t) => {
+          const box = t.parentElement
+          return {
+            table: t.id,
+            boxed: box.classList.contains('app-table-scroll') && box.getAttribute('tabindex') === '0'
+              && box.getAttribute('role') === 'region' && Boolean(box.getAttribute('aria-label')),
+          }
+        })"""
+    )
+    assert len(tables) >= 5, tables  # the connections, and the analyses' four
+    assert [t for t in tables if not t["boxed"]] == []
+    assert page.locator("#map-edges").evaluate(
+        "(t) => t.parentElement.scrollWidth > t.parentElement.clientWidth"
+    )
     assert sideways_overflow(page) <= 0

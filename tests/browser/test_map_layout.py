@@ -1,6 +1,7 @@
-"""The map page at 1280 px in Chromium, on the demo and on the benchmark's M registry: the overview
-is drawn with no text smaller than 10 CSS px, inside the window (the page never scrolls sideways),
-with its key drawn as symbols and GOV.UK's focus style on the picture's links; it passes axe.
+"""The map page at 1280 px in Chromium, on the demo and on the benchmark's M registry: the overview,
+grouped by kind, by programme and by agreement, is drawn with no text smaller than 10 CSS px,
+inside the window (the page never scrolls sideways), with its key drawn as symbols and GOV.UK's
+focus style on the picture's links; it passes axe.
 
 The smallest text is measured as the browser draws it: each SVG ``text`` element's computed font
 size times the scale of its transform to the screen (``getScreenCTM``), checked against the height
@@ -20,6 +21,7 @@ from werkzeug.serving import make_server
 
 from bench.generate import generate
 from isa_registry import create_app
+from isa_registry.core.graph import GROUPINGS
 from isa_registry.store.db import db
 from tests.conftest import DEMO_ACCOUNTS
 
@@ -112,11 +114,22 @@ def overview(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]
     page.context.close()
 
 
+@pytest.fixture(params=[(r, g) for r in ("demo", "M") for g in GROUPINGS], ids="-".join)
+def grouped(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """The overview grouped by kind (the default), by programme and by agreement."""
+    registry, grouping = request.param
+    server = request.getfixturevalue("live_server" if registry == "demo" else "m_server")
+    page = open_map(browser, server, "" if grouping == "kind" else f"?group={grouping}")
+    assert page.locator("#map-grouping strong").inner_text() == GROUPINGS[grouping]
+    yield page
+    page.context.close()
+
+
 def test_the_overview_text_is_never_smaller_than_10_css_px_and_the_page_never_scrolls_sideways(
-    overview: Page,
+    grouped: Page,
 ) -> None:
-    assert overview.locator("#map-overview").count() == 1  # more organisations share than fit: grouped
-    measured = overview.evaluate(MEASURE)
+    assert grouped.locator("#map-overview").count() == 1  # more organisations share than fit: grouped
+    measured = grouped.evaluate(MEASURE)
     assert measured["texts"] > 10, measured
     assert measured["smallest"] >= 10 - 1e-6, measured
     assert measured["smallestBox"] >= 10, measured
@@ -170,6 +183,6 @@ def test_the_key_draws_each_kind_and_line_as_a_symbol(overview: Page) -> None:
     assert "Police" in overview.locator("#map-legend").inner_text()
 
 
-def test_the_map_page_passes_axe_with_its_overview(overview: Page) -> None:
-    assert serious_violations(overview) == []
-    assert csp_problems(overview) == []
+def test_the_map_page_passes_axe_with_its_overview(grouped: Page) -> None:
+    assert serious_violations(grouped) == []
+    assert csp_problems(grouped) == []

@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from .drawing import (
         CLUSTER_THRESHOLD,
         LAYERED_MAX_EDGES,
+        OVERVIEW_MAX_GROUPS,
         OVERVIEW_MAX_ORGANISATIONS,
         SPRING_MAX_NODES,
         Drawing,
@@ -92,6 +93,7 @@ if TYPE_CHECKING:
         FLAGGED_SEVERITIES,
         GROUPINGS,
         NO_GROUP,
+        OTHER_GROUPS,
         MapFilters,
         filter_problems,
     )
@@ -140,6 +142,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "drawing": (
         "CLUSTER_THRESHOLD",
         "LAYERED_MAX_EDGES",
+        "OVERVIEW_MAX_GROUPS",
         "OVERVIEW_MAX_ORGANISATIONS",
         "SPRING_MAX_NODES",
         "Drawing",
@@ -165,6 +168,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "FLAGGED_SEVERITIES",
         "GROUPINGS",
         "NO_GROUP",
+        "OTHER_GROUPS",
         "MapFilters",
         "filter_problems",
     ),
@@ -203,6 +207,8 @@ __all__ = [
     "KIND_STYLES",
     "LAYERED_MAX_EDGES",
     "NO_GROUP",
+    "OTHER_GROUPS",
+    "OVERVIEW_MAX_GROUPS",
     "OVERVIEW_MAX_ORGANISATIONS",
     "RENDER_VERSION",
     "SENSITIVE_MARKS",

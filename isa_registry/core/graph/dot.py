@@ -20,7 +20,7 @@ __all__ = ["RENDER_VERSION", "SENSITIVE_MARKS", "dot_string", "edge_label", "to_
 SENSITIVE_MARKS = {"special": "S", "criminal": "C"}
 
 #: Bump when the drawing changes, so that renders cached by an older release are not served.
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -69,6 +69,11 @@ def _attrs(**attrs: str | None) -> str:
         for name, value in attrs.items()
         if value is not None
     )
+
+
+#: A group's label is wrapped wider than an organisation's, so that every kind's ("Voluntary
+#: organisations (24)") stays on one line; an agreement's long title takes several.
+_GROUP_WIDTH = 30
 
 
 def _wrap(text: str, width: int = 24, lines: int = 4) -> str:
@@ -120,8 +125,22 @@ def to_dot(drawing: Drawing, legend: bool = True) -> str:
     """
     if drawing.overview:
         # A few group nodes and many edges between them: a spring layout (Kamada-Kawai, curved
-        # edges) keeps it about as wide as it is tall, where columns would run off the page.
-        layout = {"layout": "neato", "mode": "KK", "overlap": "prism", "splines": "true", "sep": "+10"}
+        # edges) keeps it about as wide as it is tall, where columns would run off the page. Before
+        # removing overlaps, prism spreads the layout by a multiple of the average label's size
+        # (4 by default); programmes' and agreements' labels run to four lines, and spread 4 times
+        # they pushed the M registry's agreement overview to 1,337 pt wide; 2 times, 849 pt.
+        # Routing curved edges round the nodes is what takes the time once a group is expanded
+        # into many organisations (M's other agreements, 179 nodes and 885 edges: over 150 s,
+        # against 0.5 s with straight edges), so past LAYERED_MAX_EDGES the edges are straight,
+        # as the page says of a map drawn as a network.
+        layout = {
+            "layout": "neato",
+            "mode": "KK",
+            "overlap": "prism",
+            "overlap_scaling": "-2",
+            "splines": "true" if drawing.layout == "dot" else "false",
+            "sep": "+10",
+        }
     elif drawing.layout == "dot":
         layout = {"rankdir": "LR", "ranksep": "1.1", "nodesep": "0.3"}
     else:
@@ -143,7 +162,7 @@ def to_dot(drawing: Drawing, legend: bool = True) -> str:
             style, fill = "filled,dashed", "#f3f2f1"
         if node.kind == "education" and not node.is_cluster:
             style += ",rounded"
-        label = node.label if node.is_cluster else _wrap(node.label)
+        label = _wrap(node.label, _GROUP_WIDTH) if node.is_cluster else _wrap(node.label)
         colour = SEVERITY_COLOURS[node.severity] if node.severity in FLAGGED_SEVERITIES else "#0b0c0c"
         attrs = _attrs(
             label=label,

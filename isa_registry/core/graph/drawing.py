@@ -6,9 +6,9 @@ is the caller's business (:class:`Links`): the web app's pages, for the page and
 
 By default the drawing is an *overview*: when more organisations would be drawn than fit a page
 (:data:`OVERVIEW_MAX_ORGANISATIONS`), they are grouped by kind (or by the programme or agreement
-most of their flows run under) into one node per group, and the flows between two groups into one
-edge. Organisations with no flow in view are never drawn: the drawing lists them
-(:attr:`Drawing.unlinked`).
+most of their flows run under) into one node per group, at most :data:`OVERVIEW_MAX_GROUPS` of them,
+and the flows between two groups into one edge. Organisations with no flow in view are never drawn:
+the drawing lists them (:attr:`Drawing.unlinked`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ import networkx as nx
 from ..domain import Finding
 from ..law import CATEGORIES
 from .build import worst
-from .selection import CATEGORY_GROUPS, GROUPINGS, NO_GROUP, MapFilters
+from .selection import CATEGORY_GROUPS, GROUPINGS, NO_GROUP, OTHER_GROUPS, MapFilters
 from .styles import CLUSTER_LABELS, KIND_LABELS
 
 __all__ = [
     "CLUSTER_THRESHOLD",
     "LAYERED_MAX_EDGES",
+    "OVERVIEW_MAX_GROUPS",
     "OVERVIEW_MAX_ORGANISATIONS",
     "SPRING_MAX_NODES",
     "Drawing",
@@ -52,9 +53,18 @@ SPRING_MAX_NODES = 300
 #: drawing every organisation's map (depth 1 and 2) of the demo and of the benchmark's M registry:
 #: drawn in columns, maps of up to 27 organisations were at most 1,019 pt wide (1,121 CSS px at
 #: :data:`~.render.PAGE_PX_PER_PT`), within the 1,220 CSS px a 1280 px window leaves; maps of 29
-#: or more were up to 2,758 pt wide. The overviews of the demo and of M are 1,009 and 1,072 pt
-#: wide; tests/browser/test_map_layout.py measures their text and width on the page.
+#: or more were up to 2,758 pt wide. The overviews of the demo and of M, by kind, programme and
+#: agreement, are 927, 764, 827 and 906, 565, 849 pt wide; tests/browser/test_map_layout.py
+#: measures their text and width on the page.
 OVERVIEW_MAX_ORGANISATIONS = 24
+
+#: The overview draws at most this many groups (as many as there are kinds of organisation): when
+#: the organisations fall into more programmes (agreements) than this, the largest keep a node of
+#: their own and the rest are drawn together as one (:data:`~.selection.OTHER_GROUPS`). On the
+#: benchmark's M registry the agreement most of an organisation's flows run under makes 153 groups,
+#: most of one organisation: an overview of every one of them was 3,232 pt wide and took ``neato``
+#: 107 s to lay out; on the demo, its 18 programmes made an overview 1,407 pt wide.
+OVERVIEW_MAX_GROUPS = 12
 
 #: A group's node id is its grouping and key ("kind:education"); an organisation's key never holds
 #: ':' (isa-registry/1), so the two never clash.
@@ -265,8 +275,32 @@ def _group_names(graph: nx.MultiDiGraph[str], grouping: str) -> dict[str, str]:
     if grouping == "agreement":
         agreements: dict[str, dict[str, Any]] = graph.graph.get("agreements", {})
         named = {key: f"{a.get('title') or key} ({key})" for key, a in agreements.items()}
-        return {NO_GROUP: "Under no agreement", **named}
-    return {NO_GROUP: "In no programme"}
+        return {NO_GROUP: "Under no agreement", OTHER_GROUPS: "Under other agreements", **named}
+    return {NO_GROUP: "In no programme", OTHER_GROUPS: "In other programmes"}
+
+
+def _fold_groups(graph: nx.MultiDiGraph[str], keys: dict[str, str], most: int) -> dict[str, str]:
+    """``keys`` (each organisation's group) with at most ``most`` groups: when there are more, the
+    largest keep theirs (by organisations, then by the flows they touch, then by key), as does
+    :data:`NO_GROUP`, and the others become :data:`OTHER_GROUPS`.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph([("a", "b"), ("a", "c"), ("d", "e")])
+    >>> _fold_groups(g, {"a": "P1", "b": "P1", "c": "P2", "d": "P3", "e": "none"}, 3)
+    {'a': 'P1', 'b': 'P1', 'c': 'others', 'd': 'others', 'e': 'none'}
+    """
+    members: dict[str, list[str]] = {}
+    for node, key in keys.items():
+        members.setdefault(key, []).append(node)
+    if len(members) <= most:
+        return keys
+    flows = {key: sum(graph.degree(n) for n in nodes) for key, nodes in members.items()}
+    ranked = sorted(
+        (key for key in members if key != NO_GROUP), key=lambda k: (-len(members[k]), -flows[k], k)
+    )
+    kept = {NO_GROUP, *ranked[: most - 1 - (NO_GROUP in members)]}
+    return {node: key if key in kept else OTHER_GROUPS for node, key in keys.items()}
 
 
 def _group_keys(graph: nx.MultiDiGraph[str], nodes: Iterable[str], grouping: str) -> dict[str, str]:
@@ -291,6 +325,7 @@ def lay_out(
     filters: MapFilters = MapFilters(),
     threshold: int = CLUSTER_THRESHOLD,
     overview_max: int = OVERVIEW_MAX_ORGANISATIONS,
+    overview_max_groups: int = OVERVIEW_MAX_GROUPS,
 ) -> Drawing:
     """Lay ``graph`` out for people: group organisations where they are many, merge parallel flows.
 
@@ -309,6 +344,9 @@ def lay_out(
     overview_max : int
         In the overview, when more organisations than this would be drawn, every group of
         ``filters.group`` with two or more of them becomes one node.
+    overview_max_groups : int
+        The overview draws at most this many groups: the organisations of the smaller ones are
+        drawn together (:func:`_fold_groups`).
 
     Returns
     -------
@@ -346,6 +384,8 @@ def lay_out(
     overview = not filters.detail and len(drawn) > overview_max
     grouping = filters.grouping
     group_keys = _group_keys(graph, (n for n in drawn if n != centre), grouping)
+    if overview:
+        group_keys = _fold_groups(graph, group_keys, overview_max_groups)
     by_group: dict[str, list[str]] = {}
     for node, key in group_keys.items():
         by_group.setdefault(key, []).append(node)

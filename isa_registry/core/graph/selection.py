@@ -14,7 +14,15 @@ from typing import Any
 from ..domain import ORGANISATION_KINDS, Registry
 from ..law import CATEGORIES, CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
 
-__all__ = ["CATEGORY_GROUPS", "FLAGGED_SEVERITIES", "GROUPINGS", "NO_GROUP", "MapFilters", "filter_problems"]
+__all__ = [
+    "CATEGORY_GROUPS",
+    "FLAGGED_SEVERITIES",
+    "GROUPINGS",
+    "NO_GROUP",
+    "OTHER_GROUPS",
+    "MapFilters",
+    "filter_problems",
+]
 
 #: Severities that make a flow "flagged". Info findings (a provision not in the catalogue, a
 #: review coming up) are notes, not problems with the sharing.
@@ -36,6 +44,9 @@ GROUPINGS: dict[str, str] = {
 }
 #: The group of organisations none of whose flows in view has a programme (or an agreement).
 NO_GROUP = "none"
+#: The group the overview draws the organisations of its smaller programmes (or agreements) in,
+#: when they have more groups than fit the window (:data:`~.drawing.OVERVIEW_MAX_GROUPS`).
+OTHER_GROUPS = "others"
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,8 @@ class MapFilters:
         The date the map is drawn for; None means today.
     expand : frozenset of str
         Groups drawn one by one: organisation kinds, or with ``group`` a programme or an
-        agreement key (:data:`NO_GROUP` for those without).
+        agreement key (:data:`NO_GROUP` for those without, :data:`OTHER_GROUPS` for those the
+        overview draws together).
     detail : bool
         Draw every organisation (only kinds more crowded than the cluster threshold grouped), not
         the overview, which groups the organisations when there are more than fit the page.
@@ -143,7 +155,7 @@ def filter_problems(registry: Registry, filters: MapFilters) -> list[str]:
         for kind in sorted(filters.expand - set(ORGANISATION_KINDS)):
             problems.append(f"There is no kind of organisation '{kind}' to expand.")
     else:
-        known = {NO_GROUP} | (
+        known = {NO_GROUP, OTHER_GROUPS} | (
             set(registry.agreements)
             if grouping == "agreement"
             else {f.programme for f in registry.flows.values() if f.programme}
