@@ -700,14 +700,10 @@ def _attachment_problems(where: str, attachments: list[dict[str, Any]]) -> list[
 def attachment_from_dict(record: dict[str, Any]) -> Attachment:
     """One signed copy from the format (valid already)."""
     content = record.get("content")
-    return Attachment(
-        name=record["name"],
-        media_type=record["media_type"],
-        size=record["size"],
-        sha256=record["sha256"],
-        uploaded_by=record["uploaded_by"],
+    return _pick(
+        Attachment,
+        record,
         uploaded_on=datetime.strptime(record["uploaded_on"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
-        note=record.get("note"),
         content=base64.b64decode(content) if content is not None else None,
     )
 
@@ -728,9 +724,17 @@ def attachment_to_dict(a: Attachment, with_content: bool = True) -> dict[str, An
     }
 
 
-def _pick(cls: type[_Dataclass], record: dict[str, Any], **overrides: Any) -> _Dataclass:
+def _pick(
+    cls: type[_Dataclass],
+    record: dict[str, Any],
+    declared: tuple[records.Field, ...] = (),
+    **overrides: Any,
+) -> _Dataclass:
+    """A ``cls`` from the format's object: its fields as they are, the dates among the ``declared``
+    fields read, and the ``overrides`` for what the format holds otherwise."""
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in record.items() if k in names}
+    values.update((f.name, _date(record.get(f.name))) for f in declared if f.kind == records.DATE)
     values.update(overrides)
     return cls(**values)
 
@@ -745,11 +749,9 @@ def agreement_from_dict(record: dict[str, Any]) -> Agreement:
     return _pick(
         Agreement,
         record,
+        records.AGREEMENT,
         purpose=record.get("purpose") or "",
-        start_date=_date(record.get("start_date")),
-        review_date=_date(record.get("review_date")),
-        end_date=_date(record.get("end_date")),
-        parties=[_pick(Party, p, signed_on=_date(p.get("signed_on"))) for p in record["parties"]],
+        parties=[_pick(Party, p, records.PARTY) for p in record["parties"]],
         data_categories=list(record.get("data_categories", [])),
     )
 
@@ -761,7 +763,9 @@ def basis_from_dict(record: dict[str, Any] | None) -> Basis | None:
     """A recipient's basis from the format (valid already); None when not recorded."""
     if record is None:
         return None
-    return _pick(Basis, record, **{name: list(record.get(name) or []) for name in _BASIS_LISTS})
+    return _pick(
+        Basis, record, records.BASIS, **{name: list(record.get(name) or []) for name in _BASIS_LISTS}
+    )
 
 
 def flow_from_dict(record: dict[str, Any]) -> Flow:
@@ -770,9 +774,8 @@ def flow_from_dict(record: dict[str, Any]) -> Flow:
     return _pick(
         Flow,
         record,
+        records.FLOW,
         purpose=record.get("purpose") or "",
-        start_date=_date(record.get("start_date")),
-        end_date=_date(record.get("end_date")),
         international_transfer=Transfer(**transfer) if transfer else None,
         recipient_basis=basis_from_dict(record.get("recipient_basis")),
     )
@@ -782,16 +785,11 @@ def decision_from_dict(record: dict[str, Any]) -> Decision:
     """One decision from the format (valid already)."""
     decided_on = _date(record["decided_on"])
     assert decided_on is not None  # required by the schema
-    return Decision(
-        subject_type=record["subject_type"],
-        subject_key=record["subject_key"],
-        code=record["code"],
-        decision=record["decision"],
-        reason=record["reason"],
-        decided_by=record["decided_by"],
+    return _pick(
+        Decision,
+        record,
         decided_on=decided_on,
         review_by=_date(record.get("review_by")),
-        message=record["message"],
         withdrawn_on=_date(record.get("withdrawn_on")),
     )
 
