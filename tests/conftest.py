@@ -236,3 +236,15 @@ class Auth:
 def auth(app: Flask) -> Auth:
     """Sign in through the sign-in form: ``auth.sign_in(client, "editor")``, ``auth.client("admin")``."""
     return Auth(app)
+
+
+@pytest.fixture()
+def editor(dudley: Flask, client: FlaskClient, auth: Auth) -> FlaskClient:
+    """The client, signed in as an editor, with the Dudley demo partnership loaded."""
+    return auth.sign_in(client, "editor")
+
+
+@pytest.fixture()
+def viewer(dudley: Flask, client: FlaskClient, auth: Auth) -> FlaskClient:
+    """The client, signed in as a viewer, with the Dudley demo partnership loaded."""
+    return auth.sign_in(client, "viewer")
