@@ -176,6 +176,18 @@ def dudley(app: Flask) -> Flask:
     return app
 
 
+#: The finding of ``clean_registry(flow={"retention": None})``, as a decision's or an action's row
+#: names it: FLOW-012 records no retention.
+NO_RETENTION = {"subject_type": "flow", "subject_key": "FLOW-012", "code": "FLOW_NO_RETENTION"}
+
+
+def add_rows(app: Flask, *rows: Any) -> None:
+    """Put ``rows`` straight into the database, not through the services (so with no audit entry)."""
+    with app.app_context():
+        db.session.add_all(rows)
+        db.session.commit()
+
+
 @contextmanager
 def statements(app: Flask) -> Iterator[list[str]]:
     """The SQL statements run inside the block, in order."""
