@@ -577,6 +577,13 @@ class RecordForm(FlaskForm):
         """The values of the fields added from their declarations, for ``to_domain``."""
         return {declared.name: self[declared.name].data for declared in self.declared_extras}
 
+    def record_key(self, key: str | None) -> str:
+        """The key of the record the form describes: ``key`` when given (an edit form has no key
+        field), else the key field's, which is required."""
+        record_key = key or self.key.data
+        assert record_key is not None
+        return record_key
+
     def loaded_version(self) -> int | None:
         """The record version the form was read at, or None (a new record)."""
         if self.version_id.data is None:
@@ -727,10 +734,8 @@ class OrganisationForm(RecordForm):
 
     def to_domain(self, key: str | None = None) -> Organisation:
         """The organisation the form describes (``key`` when the form has no key field)."""
-        record_key = key or self.key.data
-        assert record_key is not None  # the key field is required; a form without one is given the key
         return Organisation(
-            key=record_key,
+            key=self.record_key(key),
             name=self.name.data or "",
             kind=self.kind.data,
             public_authority=self.public_authority.data == "yes",
@@ -851,10 +856,8 @@ class AgreementForm(RecordForm):
 
     def to_domain(self, key: str | None = None) -> Agreement:
         """The agreement the form describes; parties carry no sign-off (the services keep them)."""
-        record_key = key or self.key.data
-        assert record_key is not None  # the key field is required; a form without one is given the key
         return Agreement(
-            key=record_key,
+            key=self.record_key(key),
             title=self.title.data or "",
             status=self.status.data,
             purpose=self.purpose.data or "",
@@ -1180,10 +1183,8 @@ class FlowForm(_BasisAnswers, RecordForm):
         others = [s.strip() for s in (self.data_subjects_other.data or "").split(",") if s.strip()]
         transfer = self.international_transfer.form
         adm = self.automated_decision_making.data
-        record_key = key or self.key.data
-        assert record_key is not None  # the key field is required; a form without one is given the key
         return Flow(
-            key=record_key,
+            key=self.record_key(key),
             name=self.name.data or "",
             source=self.source.data,
             recipient=self.recipient.data,
