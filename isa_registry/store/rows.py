@@ -17,6 +17,13 @@ from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 
 __all__ = [
+    "AGREEMENT_COLUMNS",
+    "BASIS_LISTS",
+    "FLOW_COLUMNS",
+    "FLOW_LISTS",
+    "ORGANISATION_COLUMNS",
+    "PARTY_COLUMNS",
+    "RECIPIENT_BASIS_PREFIX",
     "agreement_columns",
     "basis_columns",
     "flow_columns",
