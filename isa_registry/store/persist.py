@@ -110,9 +110,15 @@ def _new_row(now: datetime, archived: bool) -> dict[str, Any]:
 def _insert(
     session: Session, model: Any, new: Sequence[Any], columns: Callable[[Any], dict[str, Any]], now: datetime
 ) -> None:
-    """One multi-row INSERT of ``new`` records: each one's columns, and what every new row gets."""
-    if new:
-        session.execute(insert(model.__table__), [{**_new_row(now, r.archived), **columns(r)} for r in new])
+    """One multi-row INSERT of ``new`` records: what every new row gets, and each one's columns."""
+    if not new:
+        return
+    rows = []
+    for r in new:
+        row = _new_row(now, r.archived)
+        row.update(columns(r))
+        rows.append(row)
+    session.execute(insert(model.__table__), rows)
 
 
 def _set_new_successors(
