@@ -724,17 +724,19 @@ def attachment_to_dict(a: Attachment, with_content: bool = True) -> dict[str, An
     }
 
 
-def _pick(
-    cls: type[_Dataclass],
-    record: dict[str, Any],
-    declared: tuple[records.Field, ...] = (),
-    **overrides: Any,
-) -> _Dataclass:
-    """A ``cls`` from the format's object: its fields as they are, the dates among the ``declared``
-    fields read, and the ``overrides`` for what the format holds otherwise."""
+#: The fields the format holds as ISO dates, by the class they are read into (from the declarations).
+_DATE_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in declared if f.kind == records.DATE)
+    for cls, declared in ((Agreement, records.AGREEMENT), (Party, records.PARTY), (Flow, records.FLOW))
+}
+
+
+def _pick(cls: type[_Dataclass], record: dict[str, Any], **overrides: Any) -> _Dataclass:
+    """A ``cls`` from the format's object: its fields as they are, its dates read, and the
+    ``overrides`` for what the format holds otherwise."""
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in record.items() if k in names}
-    values.update((f.name, _date(record.get(f.name))) for f in declared if f.kind == records.DATE)
+    values.update((name, _date(record.get(name))) for name in _DATE_FIELDS.get(cls, ()))
     values.update(overrides)
     return cls(**values)
 
@@ -749,9 +751,8 @@ def agreement_from_dict(record: dict[str, Any]) -> Agreement:
     return _pick(
         Agreement,
         record,
-        records.AGREEMENT,
         purpose=record.get("purpose") or "",
-        parties=[_pick(Party, p, records.PARTY) for p in record["parties"]],
+        parties=[_pick(Party, p) for p in record["parties"]],
         data_categories=list(record.get("data_categories", [])),
     )
 
@@ -763,9 +764,7 @@ def basis_from_dict(record: dict[str, Any] | None) -> Basis | None:
     """A recipient's basis from the format (valid already); None when not recorded."""
     if record is None:
         return None
-    return _pick(
-        Basis, record, records.BASIS, **{name: list(record.get(name) or []) for name in _BASIS_LISTS}
-    )
+    return _pick(Basis, record, **{name: list(record.get(name) or []) for name in _BASIS_LISTS})
 
 
 def flow_from_dict(record: dict[str, Any]) -> Flow:
@@ -774,7 +773,6 @@ def flow_from_dict(record: dict[str, Any]) -> Flow:
     return _pick(
         Flow,
         record,
-        records.FLOW,
         purpose=record.get("purpose") or "",
         international_transfer=Transfer(**transfer) if transfer else None,
         recipient_basis=basis_from_dict(record.get("recipient_basis")),
