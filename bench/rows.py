@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, func, insert, select, text
 
 from isa_registry.core.exchange import basis_from_dict
 from isa_registry.store.models import Agreement, AgreementParty, Flow, Organisation
-from isa_registry.store.persist import basis_columns
+from isa_registry.store.rows import basis_columns
 
 __all__ = ["TABLES", "insert_rows", "load_document_rows", "table_rows"]
 

@@ -177,6 +177,18 @@ def dudley(app: Flask) -> Flask:
     return app
 
 
+#: The finding of ``clean_registry(flow={"retention": None})``, as a decision's or an action's row
+#: names it: FLOW-012 records no retention.
+NO_RETENTION = {"subject_type": "flow", "subject_key": "FLOW-012", "code": "FLOW_NO_RETENTION"}
+
+
+def add_rows(app: Flask, *rows: Any) -> None:
+    """Put ``rows`` straight into the database, not through the services (so with no audit entry)."""
+    with app.app_context():
+        db.session.add_all(rows)
+        db.session.commit()
+
+
 @contextmanager
 def statements(app: Flask) -> Iterator[list[str]]:
     """The SQL statements run inside the block, in order."""
@@ -237,3 +249,15 @@ class Auth:
 def auth(app: Flask) -> Auth:
     """Sign in through the sign-in form: ``auth.sign_in(client, "editor")``, ``auth.client("admin")``."""
     return Auth(app)
+
+
+@pytest.fixture()
+def editor(dudley: Flask, client: FlaskClient, auth: Auth) -> FlaskClient:
+    """The client, signed in as an editor, with the Dudley demo partnership loaded."""
+    return auth.sign_in(client, "editor")
+
+
+@pytest.fixture()
+def viewer(dudley: Flask, client: FlaskClient, auth: Auth) -> FlaskClient:
+    """The client, signed in as a viewer, with the Dudley demo partnership loaded."""
+    return auth.sign_in(client, "viewer")

@@ -13,16 +13,6 @@ from tests.conftest import statements
 from tests.test_organisation_views import count_rows, error_summary, rows
 
 
-@pytest.fixture()
-def editor(dudley, client, auth):
-    return auth.sign_in(client, "editor")
-
-
-@pytest.fixture()
-def viewer(dudley, client, auth):
-    return auth.sign_in(client, "viewer")
-
-
 def new_agreement(
     client, key: str = "ISA-NEW", status: str = "under_review", parties=("wmp", "dudley-mbc"), **extra
 ):

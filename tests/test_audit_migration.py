@@ -9,34 +9,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from isa_registry import create_app
 from isa_registry.store import audit
-from isa_registry.store.db import db, init_migrate
+from isa_registry.store.db import db
 from isa_registry.store.models import AuditEntry, AuditHead
-from tests.test_migrations import _fresh_database
+from tests.test_migrations import migrating_app
 
 pytestmark = pytest.mark.db
 
 ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
-def _app(url: str, tmp_path: Path) -> Flask:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "x",
-            "AUDIT_KEY": "migration-test-key",
-            "AUDIT_ANCHOR": str(tmp_path / "anchor.log"),
-        }
-    )
-    init_migrate(app)  # what flask_migrate's functions need (the db commands do it themselves)
-    return app
+def _audit_config(tmp_path: Path) -> dict[str, str]:
+    return {"AUDIT_KEY": "migration-test-key", "AUDIT_ANCHOR": str(tmp_path / "anchor.log")}
 
 
 def _legacy_chain(count: int, tamper_at: int | None = None) -> None:
@@ -78,9 +66,7 @@ def _legacy_chain(count: int, tamper_at: int | None = None) -> None:
 
 
 def test_an_old_chain_is_rekeyed_by_the_upgrade_and_verifies(tmp_path: Path) -> None:
-    url, drop = _fresh_database(tmp_path)
-    try:
-        app = _app(url, tmp_path)
+    with migrating_app(tmp_path, **_audit_config(tmp_path)) as app:
         with app.app_context():
             upgrade(revision="0002")
             _legacy_chain(5)
@@ -95,72 +81,47 @@ def test_an_old_chain_is_rekeyed_by_the_upgrade_and_verifies(tmp_path: Path) -> 
         result = app.test_cli_runner().invoke(args=["verify-audit"])
         assert result.exit_code == 0, result.output
         assert "6 entries verified; the 1 heads recorded in" in result.output
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        drop()
 
 
 def test_an_old_chain_already_broken_is_rekeyed_with_what_was_wrong_on_record(tmp_path: Path) -> None:
-    url, drop = _fresh_database(tmp_path)
-    try:
-        app = _app(url, tmp_path)
-        with app.app_context():
-            upgrade(revision="0002")
-            _legacy_chain(4, tamper_at=2)
-            upgrade()
-            note = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "rekey")).one()
-            assert note.after["problems_found_before_rekeying"] == [
-                "entry 2's contents had changed after it was written"
-            ]
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        drop()
+    with migrating_app(tmp_path, **_audit_config(tmp_path)) as app, app.app_context():
+        upgrade(revision="0002")
+        _legacy_chain(4, tamper_at=2)
+        upgrade()
+        note = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "rekey")).one()
+        assert note.after["problems_found_before_rekeying"] == [
+            "entry 2's contents had changed after it was written"
+        ]
 
 
 def test_the_downgrade_puts_the_old_hashes_back(tmp_path: Path) -> None:
-    url, drop = _fresh_database(tmp_path)
-    try:
-        app = _app(url, tmp_path)
-        with app.app_context():
-            upgrade(revision="0002")
-            _legacy_chain(3)
-            before = db.session.scalars(select(AuditEntry.hash).order_by(AuditEntry.seq)).all()
-            db.session.remove()
-            upgrade()
-            downgrade(revision="0002")
-            after = db.session.scalars(select(AuditEntry.hash).order_by(AuditEntry.seq)).all()
-            assert after[:3] == before and len(after) == 4  # the re-key note stays, hashed the old way
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        drop()
+    with migrating_app(tmp_path, **_audit_config(tmp_path)) as app, app.app_context():
+        upgrade(revision="0002")
+        _legacy_chain(3)
+        before = db.session.scalars(select(AuditEntry.hash).order_by(AuditEntry.seq)).all()
+        db.session.remove()
+        upgrade()
+        downgrade(revision="0002")
+        after = db.session.scalars(select(AuditEntry.hash).order_by(AuditEntry.seq)).all()
+        assert after[:3] == before and len(after) == 4  # the re-key note stays, hashed the old way
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the append-only trigger is PostgreSQL's; SQLite has none")
 def test_on_postgresql_audit_entries_cannot_be_updated_deleted_or_truncated(tmp_path: Path) -> None:
-    url, drop = _fresh_database(tmp_path)
-    try:
-        app = _app(url, tmp_path)
-        with app.app_context():
-            upgrade()
-            audit.append(db.session, "test", [audit.Change("create", "organisation", "a", None, {"n": 1})])
-            db.session.commit()
-            attempts = (
-                update(AuditEntry).values(actor="someone-else"),
-                delete(AuditEntry).where(AuditEntry.seq == 1),
-                text("TRUNCATE audit_entry"),
-            )
-            for statement in attempts:
-                with pytest.raises(DBAPIError, match="audit_entry is append-only"):
-                    db.session.execute(statement)
-                db.session.rollback()
-            assert db.session.scalars(select(AuditEntry.actor)).all() == ["test"]
-            audit.append(db.session, "test", [audit.Change("create", "organisation", "b", None, {"n": 2})])
-            db.session.commit()  # appending still works
-            assert db.session.scalar(select(AuditHead.seq)) == 2
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        drop()
+    with migrating_app(tmp_path, **_audit_config(tmp_path)) as app, app.app_context():
+        upgrade()
+        audit.append(db.session, "test", [audit.Change("create", "organisation", "a", None, {"n": 1})])
+        db.session.commit()
+        attempts = (
+            update(AuditEntry).values(actor="someone-else"),
+            delete(AuditEntry).where(AuditEntry.seq == 1),
+            text("TRUNCATE audit_entry"),
+        )
+        for statement in attempts:
+            with pytest.raises(DBAPIError, match="audit_entry is append-only"):
+                db.session.execute(statement)
+            db.session.rollback()
+        assert db.session.scalars(select(AuditEntry.actor)).all() == ["test"]
+        audit.append(db.session, "test", [audit.Change("create", "organisation", "b", None, {"n": 2})])
+        db.session.commit()  # appending still works
+        assert db.session.scalar(select(AuditHead.seq)) == 2

@@ -58,16 +58,6 @@ def _organisations(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(OrganisationModel)) or 0
 
 
-@pytest.fixture()
-def viewer(dudley: Flask, client: FlaskClient, auth) -> FlaskClient:
-    return auth.sign_in(client, "viewer")
-
-
-@pytest.fixture()
-def editor(dudley: Flask, client: FlaskClient, auth) -> FlaskClient:
-    return auth.sign_in(client, "editor")
-
-
 # --- Request size (item 2) ---------------------------------------------------------------------
 
 

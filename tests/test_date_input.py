@@ -19,11 +19,6 @@ from tests.test_flow_views import VALID, saved_flow
 from tests.test_organisation_views import error_summary
 
 
-@pytest.fixture()
-def editor(dudley, client, auth):
-    return auth.sign_in(client, "editor")
-
-
 def boxes(html: str, name: str) -> dict[str, str]:
     """The date input ``name``'s boxes: part -> the input's HTML."""
     found = {}

@@ -12,7 +12,7 @@ from flask import Flask
 from isa_registry.store.db import db
 from isa_registry.store.decisions import load_decisions
 from tests.builders import clean_registry
-from tests.conftest import Auth, store
+from tests.conftest import Auth, add_rows, store
 
 ERROR_URL = "/findings/flow/FLOW-012/FLOW_NO_LAWFUL_BASIS"
 WARNING_URL = "/findings/flow/FLOW-012/FLOW_NO_RETENTION"
@@ -226,19 +226,18 @@ def test_the_dashboard_lists_overdue_actions_and_decisions_lapsing_soon(registry
     )
     from isa_registry.store.models import FindingAction
 
-    with registry.app_context():
-        db.session.add(
-            FindingAction(
-                subject_type="flow",
-                subject_key="FLOW-013",
-                code="FLOW_NO_RETENTION",
-                owner="admin@example.org",
-                due_on=date.today() - timedelta(days=1),
-                assigned_by="admin@example.org",
-                assigned_on=date.today() - timedelta(days=9),
-            )
-        )
-        db.session.commit()
+    add_rows(
+        registry,
+        FindingAction(
+            subject_type="flow",
+            subject_key="FLOW-013",
+            code="FLOW_NO_RETENTION",
+            owner="admin@example.org",
+            due_on=date.today() - timedelta(days=1),
+            assigned_by="admin@example.org",
+            assigned_on=date.today() - timedelta(days=9),
+        ),
+    )
     from isa_registry.store import cache
 
     cache.clear()  # the row went in without an audit entry

@@ -15,16 +15,6 @@ from tests.conftest import statements
 from tests.test_organisation_views import count_rows, error_summary
 
 
-@pytest.fixture()
-def editor(dudley, client, auth):
-    return auth.sign_in(client, "editor")
-
-
-@pytest.fixture()
-def viewer(dudley, client, auth):
-    return auth.sign_in(client, "viewer")
-
-
 def flow_keys(html: str) -> list[str]:
     """The keys of the flows listed, in order."""
     return re.findall(r'<td class="govuk-table__cell"><a class="govuk-link" href="/flows/([^"]+)">', html)

@@ -28,16 +28,6 @@ def count_rows(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture()
-def editor(dudley, client, auth):
-    return auth.sign_in(client, "editor")
-
-
-@pytest.fixture()
-def viewer(dudley, client, auth):
-    return auth.sign_in(client, "viewer")
-
-
 VALID = {
     "key": "new-charity",
     "name": "New Charity",

@@ -10,11 +10,6 @@ from isa_registry.store.db import db
 from tests.test_flow_views import VALID, saved_flow
 
 
-@pytest.fixture()
-def editor(dudley, client, auth):
-    return auth.sign_in(client, "editor")
-
-
 def new_agreement(client, parties=("wmp", "dudley-mbc"), **rows):
     """Post a new agreement with ``parties``; ``rows`` sets any party row field by its name."""
     data = {"key": "ISA-NEW", "title": "New sharing", "status": "under_review"}

@@ -22,7 +22,7 @@ from isa_registry.core.domain import Party
 from isa_registry.store.db import db
 from isa_registry.store.models import Agreement, FindingAction, FindingDecision, SentNotice, User
 from tests.builders import clean_registry
-from tests.conftest import store
+from tests.conftest import NO_RETENTION, add_rows, store
 
 REVIEW = date(2027, 6, 1)
 DPO = "dpo@dudley.example"
@@ -242,33 +242,30 @@ def test_actions_and_decisions_are_told_to_their_owner_and_to_whoever_decided(
 ) -> None:
     store(app, clean_registry(flow={"retention": None}, agreement={"review_date": REVIEW}))
     due = date(2027, 1, 20)
-    with app.app_context():
-        finding = {"subject_type": "flow", "subject_key": "FLOW-012", "code": "FLOW_NO_RETENTION"}
-        db.session.add(
-            FindingAction(
-                **finding, owner="owner@wmp.example", due_on=due, assigned_by="ed@x", assigned_on=due
-            )
-        )
-        db.session.commit()
+    add_rows(
+        app,
+        FindingAction(
+            **NO_RETENTION, owner="owner@wmp.example", due_on=due, assigned_by="ed@x", assigned_on=due
+        ),
+    )
     assert _run(runner, due - timedelta(days=8)).exit_code == 0
     assert smtp.take() == []
     assert _run(runner, due - timedelta(days=7)).exit_code == 0
     assert smtp.take() == [("owner@wmp.example", "Action on FLOW-012 due in 7 days")]
     assert _run(runner, due + timedelta(days=1)).exit_code == 0
     assert smtp.take() == [("owner@wmp.example", "Action on FLOW-012 is overdue")]
-    with app.app_context():
-        db.session.add(
-            FindingDecision(
-                **finding,
-                decision="accepted",
-                reason="Retention is set by the force's policy.",
-                decided_by="dpo@wmp.example",
-                decided_on=due,
-                review_by=date(2027, 3, 1),
-                message="x",
-            )
-        )
-        db.session.commit()
+    add_rows(
+        app,
+        FindingDecision(
+            **NO_RETENTION,
+            decision="accepted",
+            reason="Retention is set by the force's policy.",
+            decided_by="dpo@wmp.example",
+            decided_on=due,
+            review_by=date(2027, 3, 1),
+            message="x",
+        ),
+    )
     # the decision's message is not the finding's: it has lapsed already, and nothing is told
     assert _run(runner, date(2027, 2, 20)).exit_code == 0
     assert smtp.take() == []
@@ -282,21 +279,18 @@ def test_a_decision_about_to_lapse_is_told_to_whoever_decided(
     registry = clean_registry(flow={"retention": None}, agreement={"review_date": REVIEW})
     [finding] = run_rules(registry, date(2027, 2, 1))
     store(app, registry)
-    with app.app_context():
-        db.session.add(
-            FindingDecision(
-                subject_type="flow",
-                subject_key="FLOW-012",
-                code=finding.code,
-                decision="accepted",
-                reason="Retention is set by the force's policy.",
-                decided_by="DPO@wmp.example",
-                decided_on=date(2027, 1, 1),
-                review_by=date(2027, 3, 1),
-                message=finding.message,
-            )
-        )
-        db.session.commit()
+    add_rows(
+        app,
+        FindingDecision(
+            **NO_RETENTION,
+            decision="accepted",
+            reason="Retention is set by the force's policy.",
+            decided_by="DPO@wmp.example",
+            decided_on=date(2027, 1, 1),
+            review_by=date(2027, 3, 1),
+            message=finding.message,
+        ),
+    )
     assert _run(runner, date(2027, 2, 14)).exit_code == 0
     assert smtp.take() == []
     assert _run(runner, date(2027, 2, 15)).exit_code == 0

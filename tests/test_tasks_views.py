@@ -13,7 +13,7 @@ from isa_registry.core.rules import run_rules
 from isa_registry.store.db import db
 from isa_registry.store.models import FindingAction, FindingDecision, Organisation
 from tests.builders import clean_registry
-from tests.conftest import Auth, store
+from tests.conftest import NO_RETENTION, Auth, add_rows, store
 
 TODAY = date.today()
 
@@ -69,19 +69,16 @@ def test_a_signatory_with_an_account_sees_the_review(app: Flask, auth: Auth) -> 
 def test_actions_given_to_me_are_listed_with_their_due_dates(app: Flask, auth: Auth) -> None:
     store(app, clean_registry(flow={"retention": None}))
     due = TODAY + timedelta(days=5)
-    with app.app_context():
-        db.session.add(
-            FindingAction(
-                subject_type="flow",
-                subject_key="FLOW-012",
-                code="FLOW_NO_RETENTION",
-                owner="viewer@example.org",
-                due_on=due,
-                assigned_by="editor@example.org",
-                assigned_on=TODAY,
-            )
-        )
-        db.session.commit()
+    add_rows(
+        app,
+        FindingAction(
+            **NO_RETENTION,
+            owner="viewer@example.org",
+            due_on=due,
+            assigned_by="editor@example.org",
+            assigned_on=TODAY,
+        ),
+    )
     viewer = auth.client("viewer").get("/my-tasks").text
     assert 'id="my-actions"' in viewer and f"{due.day} {due:%B %Y}" in viewer and "Due soon" in viewer
     assert "/findings/flow/FLOW-012/FLOW_NO_RETENTION" not in viewer  # a viewer cannot open it
@@ -92,21 +89,18 @@ def test_my_decisions_about_to_lapse_are_listed(app: Flask, auth: Auth) -> None:
     registry = clean_registry(flow={"retention": None})
     [finding] = run_rules(registry, TODAY)
     store(app, registry)
-    with app.app_context():
-        db.session.add(
-            FindingDecision(
-                subject_type="flow",
-                subject_key="FLOW-012",
-                code=finding.code,
-                decision="accepted",
-                reason="Set by policy.",
-                decided_by="editor@example.org",
-                decided_on=TODAY,
-                review_by=TODAY + timedelta(days=10),
-                message=finding.message,
-            )
-        )
-        db.session.commit()
+    add_rows(
+        app,
+        FindingDecision(
+            **NO_RETENTION,
+            decision="accepted",
+            reason="Set by policy.",
+            decided_by="editor@example.org",
+            decided_on=TODAY,
+            review_by=TODAY + timedelta(days=10),
+            message=finding.message,
+        ),
+    )
     page = auth.client("editor").get("/my-tasks").text
     assert 'id="my-decisions"' in page
     assert 'href="/findings/flow/FLOW-012/FLOW_NO_RETENTION"' in page

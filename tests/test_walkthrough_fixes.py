@@ -6,13 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-
-@pytest.fixture()
-def editor(dudley, client, auth):
-    return auth.sign_in(client, "editor")
-
 
 def checked_status(html: str) -> str:
     """The value of the flow form's chosen status radio."""

@@ -747,14 +747,10 @@ def _attachment_problems(where: str, attachments: list[dict[str, Any]]) -> list[
 def attachment_from_dict(record: dict[str, Any]) -> Attachment:
     """One signed copy from the format (valid already)."""
     content = record.get("content")
-    return Attachment(
-        name=record["name"],
-        media_type=record["media_type"],
-        size=record["size"],
-        sha256=record["sha256"],
-        uploaded_by=record["uploaded_by"],
+    return _pick(
+        Attachment,
+        record,
         uploaded_on=datetime.strptime(record["uploaded_on"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
-        note=record.get("note"),
         content=base64.b64decode(content) if content is not None else None,
     )
 
@@ -788,9 +784,19 @@ def _getter(cls: type[DataclassInstance]) -> Callable[[Any], dict[str, Any]]:
     return lambda record: dict(zip(names, values(record), strict=True))
 
 
+#: The fields the format holds as ISO dates, by the class they are read into (from the declarations).
+_DATE_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in declared if f.kind == records.DATE)
+    for cls, declared in ((Agreement, records.AGREEMENT), (Party, records.PARTY), (Flow, records.FLOW))
+}
+
+
 def _pick(cls: type[_Dataclass], record: dict[str, Any], **overrides: Any) -> _Dataclass:
+    """A ``cls`` from the format's object: its fields as they are, its dates read, and the
+    ``overrides`` for what the format holds otherwise."""
     names = _field_names(cls)
     values = {k: v for k, v in record.items() if k in names}
+    values.update((name, _date(record.get(name))) for name in _DATE_FIELDS.get(cls, ()))
     values.update(overrides)
     return cls(**values)
 
@@ -806,10 +812,7 @@ def agreement_from_dict(record: dict[str, Any]) -> Agreement:
         Agreement,
         record,
         purpose=record.get("purpose") or "",
-        start_date=_date(record.get("start_date")),
-        review_date=_date(record.get("review_date")),
-        end_date=_date(record.get("end_date")),
-        parties=[_pick(Party, p, signed_on=_date(p.get("signed_on"))) for p in record["parties"]],
+        parties=[_pick(Party, p) for p in record["parties"]],
         data_categories=list(record.get("data_categories", [])),
     )
 
@@ -831,8 +834,6 @@ def flow_from_dict(record: dict[str, Any]) -> Flow:
         Flow,
         record,
         purpose=record.get("purpose") or "",
-        start_date=_date(record.get("start_date")),
-        end_date=_date(record.get("end_date")),
         international_transfer=Transfer(**transfer) if transfer else None,
         recipient_basis=basis_from_dict(record.get("recipient_basis")),
     )
@@ -842,16 +843,11 @@ def decision_from_dict(record: dict[str, Any]) -> Decision:
     """One decision from the format (valid already)."""
     decided_on = _date(record["decided_on"])
     assert decided_on is not None  # required by the schema
-    return Decision(
-        subject_type=record["subject_type"],
-        subject_key=record["subject_key"],
-        code=record["code"],
-        decision=record["decision"],
-        reason=record["reason"],
-        decided_by=record["decided_by"],
+    return _pick(
+        Decision,
+        record,
         decided_on=decided_on,
         review_by=_date(record.get("review_by")),
-        message=record["message"],
         withdrawn_on=_date(record.get("withdrawn_on")),
     )
 

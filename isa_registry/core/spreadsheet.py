@@ -315,50 +315,45 @@ _A9_TITLES = _title_table(
 
 
 def _provision(
-    text: str, point: tuple[str, str], letters: str, titles: list[tuple[str, str]], what: str
-) -> str | None:
-    """A point of Art 6(1) or Art 9(2) from ``6(1)(e)``, ``e``, ``(e)``, ``public task`` or
-    ``Art 6(1)(e) public task``; None for a blank or N/A."""
-    words = normalise_title(text)
-    if words in _NONE_WORDS:
-        return None
-    lowered = text.lower()
-    by_point = re.search(
-        rf"{point[0]}\s*[(.]?\s*{point[1]}\s*[).]?\s*[(.]?\s*({letters})(?![a-z])", lowered
-    ) or re.fullmatch(rf"\W*({letters})\W*", lowered)
-    by_title = next((code for title, code in titles if re.search(rf"\b{title}\b", words)), None)
-    if by_point and by_title and by_point[1] != by_title:
-        raise _Bad(f"'{text}' names two different {what}s: ({by_point[1]}) and ({by_title})")
-    code = by_point[1] if by_point else by_title
-    if code is None:
-        raise _Bad(f"'{text}' is not {what}")
-    return code
+    point: tuple[str, str], letters: str, titles: list[tuple[str, str]], what: str
+) -> Callable[[Any], str | None]:
+    """How a point of Art 6(1) or Art 9(2) is read: from ``6(1)(e)``, ``e``, ``(e)``, ``public
+    task`` or ``Art 6(1)(e) public task``; None for a blank or N/A."""
+
+    def parse(value: Any) -> str | None:
+        text = _text(value)
+        if text is None:
+            return None
+        words = normalise_title(text)
+        if words in _NONE_WORDS:
+            return None
+        lowered = text.lower()
+        by_point = re.search(
+            rf"{point[0]}\s*[(.]?\s*{point[1]}\s*[).]?\s*[(.]?\s*({letters})(?![a-z])", lowered
+        ) or re.fullmatch(rf"\W*({letters})\W*", lowered)
+        by_title = next((code for title, code in titles if re.search(rf"\b{title}\b", words)), None)
+        if by_point and by_title and by_point[1] != by_title:
+            raise _Bad(f"'{text}' names two different {what}s: ({by_point[1]}) and ({by_title})")
+        code = by_point[1] if by_point else by_title
+        if code is None:
+            raise _Bad(f"'{text}' is not {what}")
+        return code
+
+    return parse
 
 
-def _parse_article6(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    return _provision(
-        text,
-        ("6", "1"),
-        "ea|[a-f]",
-        _A6_TITLES,
-        "an Article 6(1) lawful basis (write 6(1)(e), e or a name such as public task)",
-    )
-
-
-def _parse_article9(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    return _provision(
-        text,
-        ("9", "2"),
-        "[a-j]",
-        _A9_TITLES,
-        "an Article 9(2) condition (write 9(2)(g), g or a name such as substantial public interest)",
-    )
+_parse_article6 = _provision(
+    ("6", "1"),
+    "ea|[a-f]",
+    _A6_TITLES,
+    "an Article 6(1) lawful basis (write 6(1)(e), e or a name such as public task)",
+)
+_parse_article9 = _provision(
+    ("9", "2"),
+    "[a-j]",
+    _A9_TITLES,
+    "an Article 9(2) condition (write 9(2)(g), g or a name such as substantial public interest)",
+)
 
 
 def _paragraphs(conditions: Mapping[str, Any], schedule: str) -> Callable[[Any], list[str]]:

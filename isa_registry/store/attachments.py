@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ..core.domain import Attachment
 from ..core.exchange import attachment_to_dict
 from . import audit
-from .db import Session
+from .db import Session, committed
 from .errors import NotFound, ServiceError
 from .models import Agreement as AgreementModel
 from .models import Attachment as AttachmentModel
@@ -130,13 +130,9 @@ def add_attachment(
         note=(note or "").strip() or None,
         content=data,
     )
-    try:
+    with committed(session):
         _insert(session, agreement_id, attachment)
         audit.append(session, actor, [_change(key, attachment)])
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return attachment
 
 

@@ -174,40 +174,16 @@ def _keyed(key: bytes, text: bytes) -> str:
     return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
-def entry_hash(
-    prev_hash: str,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    subject_type: str,
-    subject_key: str,
-    before: Any,
-    after: Any,
-    *,
-    key: bytes,
-) -> str:
-    """The keyed hash of one entry, chained to the previous entry's hash."""
-    return _keyed(
-        key, _entry_text(prev_hash, seq, at, actor, action, subject_type, subject_key, before, after)
-    )
+def entry_hash(*fields: Any, key: bytes) -> str:
+    """The keyed hash of one entry, chained to the previous entry's hash: ``fields`` as
+    :func:`_entry_text` takes them (``prev_hash``, ``seq``, ``at`` ... ``after``)."""
+    return _keyed(key, _entry_text(*fields))
 
 
-def legacy_entry_hash(
-    prev_hash: str,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    subject_type: str,
-    subject_key: str,
-    before: Any,
-    after: Any,
-) -> str:
+def legacy_entry_hash(*fields: Any) -> str:
     """The hash entries had before the chain was keyed (plain SHA-256): only the re-keying
     migration reads it, to check an old chain before re-keying it."""
-    text = _entry_text(prev_hash, seq, at, actor, action, subject_type, subject_key, before, after)
-    return hashlib.sha256(text).hexdigest()
+    return hashlib.sha256(_entry_text(*fields)).hexdigest()
 
 
 def _head(session: Session) -> AuditHead:

@@ -1,6 +1,8 @@
 """The SQLAlchemy and Alembic extensions, created unbound so that any module can import them."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
@@ -58,6 +60,18 @@ else:
 #: What the store's functions take as their session: a plain SQLAlchemy session (tests, scripts) or
 #: Flask-SQLAlchemy's request-scoped ``db.session``, which proxies the same methods.
 Session: TypeAlias = orm.Session | scoped_session[Any]
+
+
+@contextmanager
+def committed(session: Session) -> Iterator[None]:
+    """One transaction: commit what the block wrote, or, when it raises, roll all of it back and let
+    the error through."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 @event.listens_for(Engine, "connect")

@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
-from ..core import records
-from ..core.domain import Agreement, Basis, Flow, Organisation, Registry
+from ..core.domain import Agreement, Organisation, Registry
 from ..core.exchange import agreement_to_dict, flow_to_dict, organisation_to_dict
 from . import attachments, audit
 from .db import Session
@@ -27,15 +26,21 @@ from .models import AgreementParty
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 from .queries import load_registry
+from .rows import (
+    agreement_columns,
+    flow_columns,
+    organisation_columns,
+    party_columns,
+    set_agreement,
+    set_flow,
+    set_organisation,
+)
 
 __all__ = [
     "ImportReport",
     "agreement_ids",
     "apply_registry",
     "org_ids",
-    "set_agreement",
-    "set_flow",
-    "set_organisation",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -84,70 +89,6 @@ def agreement_ids(session: Session) -> dict[str, int]:
     return {k: i for i, k in session.execute(select(t.c.id, t.c.key))}
 
 
-# The columns copied as they are (a text purpose of None is stored as empty text, after the copy).
-_ORGANISATION_COLUMNS = records.plain_fields(records.ORGANISATION)
-_AGREEMENT_COLUMNS = records.plain_fields(records.AGREEMENT)
-_FLOW_COLUMNS = records.plain_fields(records.FLOW)
-_FLOW_LISTS = records.list_fields(records.FLOW)
-_PARTY_COLUMNS = records.plain_fields(records.PARTY)
-_RECIPIENT_BASIS_PREFIX = records.by_name(records.FLOW)["recipient_basis"].prefix
-_BASIS_LISTS = records.list_fields(records.BASIS)
-
-
-def basis_columns(b: Basis | None) -> dict[str, Any]:
-    """The ``flow`` table's columns for a recipient's basis: each field under its prefixed name,
-    lists copied; every one null when the basis is not recorded."""
-    prefix = _RECIPIENT_BASIS_PREFIX
-    if b is None:
-        return {prefix + f.name: None for f in records.BASIS}
-    out = {prefix + f.name: getattr(b, f.name) for f in records.BASIS}
-    for name in _BASIS_LISTS:
-        out[prefix + name] = list(getattr(b, name))
-    return out
-
-
-def set_organisation(row: OrganisationModel, o: Organisation, ids: dict[str, int]) -> None:
-    """Copy a domain organisation onto its row (the successor must already have an id)."""
-    for name in _ORGANISATION_COLUMNS:
-        setattr(row, name, getattr(o, name))
-    row.successor_id = ids[o.successor] if o.successor else None
-
-
-def set_agreement(row: AgreementModel, a: Agreement, ids: dict[str, int]) -> None:
-    """Copy a domain agreement, parties included, onto its row."""
-    for name in _AGREEMENT_COLUMNS:
-        setattr(row, name, getattr(a, name))
-    row.purpose = a.purpose or ""
-    row.data_categories = list(a.data_categories)
-    row.owner_id = ids[a.owner] if a.owner else None
-    # Update parties in place, matched by organisation: replacing the rows would insert a party
-    # before the old row for the same organisation is deleted, against the unique constraint.
-    existing = {p.organisation_id: p for p in row.parties}
-    parties = []
-    for i, p in enumerate(a.parties):
-        party = existing.get(ids[p.organisation]) or AgreementParty(organisation_id=ids[p.organisation])
-        party.position = i
-        for name in _PARTY_COLUMNS:
-            setattr(party, name, getattr(p, name))
-        parties.append(party)
-    row.parties = parties
-
-
-def set_flow(row: FlowModel, f: Flow, orgs: dict[str, int], agreements: dict[str, int]) -> None:
-    """Copy a domain flow onto its row."""
-    for name in _FLOW_COLUMNS:
-        setattr(row, name, getattr(f, name))
-    row.purpose = f.purpose or ""
-    for name in _FLOW_LISTS:
-        setattr(row, name, list(getattr(f, name)))
-    row.source_id, row.recipient_id = orgs[f.source], orgs[f.recipient]
-    row.agreement_id = agreements[f.agreement] if f.agreement else None
-    row.transfer_country = f.international_transfer.country if f.international_transfer else None
-    row.transfer_safeguard = f.international_transfer.safeguard if f.international_transfer else None
-    for name, value in basis_columns(f.recipient_basis).items():
-        setattr(row, name, value)
-
-
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -166,17 +107,18 @@ def _new_row(now: datetime, archived: bool) -> dict[str, Any]:
     return {"archived": archived, "version_id": 1, "created_at": now, "updated_at": now}
 
 
-def _insert_organisations(session: Session, new: Sequence[Organisation], now: datetime) -> None:
+def _insert(
+    session: Session, model: Any, new: Sequence[Any], columns: Callable[[Any], dict[str, Any]], now: datetime
+) -> None:
+    """One multi-row INSERT of ``new`` records: what every new row gets, and each one's columns."""
     if not new:
         return
-    t = OrganisationModel.__table__
     rows = []
-    for o in new:
-        row = _new_row(now, o.archived)
-        row.update({name: getattr(o, name) for name in _ORGANISATION_COLUMNS})
-        row["successor_id"] = None
+    for r in new:
+        row = _new_row(now, r.archived)
+        row.update(columns(r))
         rows.append(row)
-    session.execute(insert(t), rows)
+    session.execute(insert(model.__table__), rows)
 
 
 def _set_new_successors(
@@ -192,49 +134,16 @@ def _set_new_successors(
     session.connection().execute(stmt, links)
 
 
-def _insert_agreements(
-    session: Session, new: Sequence[Agreement], ids: dict[str, int], now: datetime
+def _insert_parties(
+    session: Session, new: Sequence[Agreement], ids: dict[str, int], agreements: dict[str, int]
 ) -> None:
-    if not new:
-        return
-    t = AgreementModel.__table__
-    rows = []
-    for a in new:
-        row = _new_row(now, a.archived)
-        row.update({name: getattr(a, name) for name in _AGREEMENT_COLUMNS})
-        row["purpose"] = a.purpose or ""
-        row["data_categories"] = list(a.data_categories)
-        row["owner_id"] = ids[a.owner] if a.owner else None
-        rows.append(row)
-    session.execute(insert(t), rows)
-    agreements = agreement_ids(session)
     parties = [
-        {
-            "agreement_id": agreements[a.key],
-            "organisation_id": ids[p.organisation],
-            "position": i,
-            **{name: getattr(p, name) for name in _PARTY_COLUMNS},
-        }
+        {"agreement_id": agreements[a.key], "organisation_id": ids[p.organisation], **party_columns(p, i)}
         for a in new
         for i, p in enumerate(a.parties)
     ]
     if parties:
         session.execute(insert(AgreementParty.__table__), parties)
-
-
-def _flow_row(f: Flow, orgs: dict[str, int], agreements: dict[str, int], now: datetime) -> dict[str, Any]:
-    row = _new_row(now, f.archived)
-    row.update({name: getattr(f, name) for name in _FLOW_COLUMNS})
-    row["purpose"] = f.purpose or ""
-    for name in _FLOW_LISTS:
-        row[name] = list(getattr(f, name))
-    row["source_id"], row["recipient_id"] = orgs[f.source], orgs[f.recipient]
-    row["agreement_id"] = agreements[f.agreement] if f.agreement else None
-    transfer = f.international_transfer
-    row["transfer_country"] = transfer.country if transfer else None
-    row["transfer_safeguard"] = transfer.safeguard if transfer else None
-    row.update(basis_columns(f.recipient_basis))
-    return row
 
 
 def apply_registry(
@@ -279,7 +188,7 @@ def apply_registry(
     for o in changed:
         set_organisation(rows[o.key], Organisation(**{**o.__dict__, "successor": None}), {})
     session.flush()
-    _insert_organisations(session, new, now)
+    _insert(session, OrganisationModel, new, organisation_columns, now)
     ids = org_ids(session)
     for o in changed:
         rows[o.key].successor_id = ids[o.successor] if o.successor else None
@@ -295,9 +204,10 @@ def apply_registry(
     for a in changed:
         set_agreement(rows[a.key], a, ids)
     session.flush()
-    _insert_agreements(session, new, ids, now)
-    say("agreements", total, total)
+    _insert(session, AgreementModel, new, lambda a: agreement_columns(a, ids), now)
     agreements = agreement_ids(session)
+    _insert_parties(session, new, ids, agreements)
+    say("agreements", total, total)
 
     new, changed = plan("flow", incoming.flows, current.flows, flow_to_dict)
     total = len(new) + len(changed)
@@ -305,13 +215,12 @@ def apply_registry(
     pending = [*new, *changed]
     for start in range(0, total, 2000):
         chunk = pending[start : start + 2000]
-        inserts = [_flow_row(f, ids, agreements, now) for f in chunk if f.key not in rows]
         for f in chunk:
             if f.key in rows:
                 set_flow(rows[f.key], f, ids, agreements)
         session.flush()
-        if inserts:
-            session.execute(insert(FlowModel.__table__), inserts)
+        inserts = [f for f in chunk if f.key not in rows]
+        _insert(session, FlowModel, inserts, lambda f: flow_columns(f, ids, agreements), now)
         if len(chunk) == 2000:  # progress as every 2,000 flows
             say("flows", start + len(chunk), total)
     say("flows", total, total)

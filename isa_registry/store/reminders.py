@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core.reminders import Change
-from .db import Session
+from .db import Session, committed
 from .models import Agreement, AuditEntry, SentNotice, User
 
 __all__ = [
@@ -110,10 +110,6 @@ def record_sent(
     except IntegrityError:
         session.rollback()
         return False
-    try:
+    with committed(session):
         send()
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
     return True

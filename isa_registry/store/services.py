@@ -1,6 +1,7 @@
 """The record services in one namespace, for the pages and the tests: ``services.create_flow(...)``.
 
-Nothing is defined here. Each concern has its module:
+Nothing is defined here: each concern's module says what it offers (its ``__all__``), and this
+namespace is all of them. The concerns:
 
 * :mod:`~isa_registry.store.errors`: the typed errors and the differences a conflict shows;
 * :mod:`~isa_registry.store.record_types`: organisation, agreement and flow, each described once;
@@ -12,107 +13,32 @@ Nothing is defined here. Each concern has its module:
 * :mod:`~isa_registry.store.history`: a record's audited changes.
 """
 
+# ruff: noqa: F403 - the namespace is each module's public names, as its __all__ lists them.
 from __future__ import annotations
 
-from .choices import agreement_choices, organisation_choices, organisation_name, programmes
-from .errors import (
-    ArchiveBlocked,
-    Difference,
-    InvalidRecord,
-    NotFound,
-    ServiceError,
-    StaleRecord,
-    differences,
-)
-from .history import HistoryEntry, changed_fields, history
-from .lifecycle import INITIAL_STATUSES, TRANSITIONS, unsigned_parties
-from .lists import (
-    PER_PAGE,
-    ListParams,
-    Page,
-    list_agreements,
-    list_flows,
-    list_flows_by_severity,
-    list_organisations,
-    slice_page,
-)
-from .record_types import AGREEMENT, FLOW, ORGANISATION, RECORD_TYPES, RecordType
-from .writes import (
-    archive,
-    archive_blockers,
-    create,
-    create_agreement,
-    create_flow,
-    create_organisation,
-    dpo_approved,
-    dpo_reviews,
-    duplicate_key,
-    get,
-    get_agreement,
-    get_flow,
-    get_organisation,
-    restore,
-    review_agreement,
-    set_agreement_status,
-    sign_agreement,
-    update,
-    update_agreement,
-    update_flow,
-    update_organisation,
-    version_of,
-)
+from . import choices as _choices
+from . import errors as _errors
+from . import history as _history
+from . import lifecycle as _lifecycle
+from . import lists as _lists
+from . import record_types as _record_types
+from . import writes as _writes
+from .choices import *
+from .errors import *
+from .history import *
+from .lifecycle import *
+from .lists import *
+from .lists import list_flows_by_severity
+from .record_types import *
+from .writes import *
 
 __all__ = [
-    "AGREEMENT",
-    "FLOW",
-    "INITIAL_STATUSES",
-    "ORGANISATION",
-    "PER_PAGE",
-    "RECORD_TYPES",
-    "TRANSITIONS",
-    "ArchiveBlocked",
-    "Difference",
-    "HistoryEntry",
-    "InvalidRecord",
-    "ListParams",
-    "NotFound",
-    "Page",
-    "RecordType",
-    "ServiceError",
-    "StaleRecord",
-    "agreement_choices",
-    "archive",
-    "archive_blockers",
-    "changed_fields",
-    "create",
-    "create_agreement",
-    "create_flow",
-    "create_organisation",
-    "differences",
-    "dpo_approved",
-    "dpo_reviews",
-    "duplicate_key",
-    "get",
-    "get_agreement",
-    "get_flow",
-    "get_organisation",
-    "history",
-    "list_agreements",
-    "list_flows",
+    *_choices.__all__,
+    *_errors.__all__,
+    *_history.__all__,
+    *_lifecycle.__all__,
+    *_lists.__all__,
     "list_flows_by_severity",
-    "list_organisations",
-    "organisation_choices",
-    "organisation_name",
-    "programmes",
-    "restore",
-    "review_agreement",
-    "set_agreement_status",
-    "sign_agreement",
-    "slice_page",
-    "unsigned_parties",
-    "update",
-    "update_agreement",
-    "update_flow",
-    "update_organisation",
-    "version_of",
+    *_record_types.__all__,
+    *_writes.__all__,
 ]

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from . import audit
-from .db import Session
+from .db import Session, committed
 from .errors import InvalidRecord, NotFound
 from .models import ApiToken, User
 
@@ -113,19 +113,19 @@ def create(
         token_hash=hash_token(text),
         expires_at=_end_of(expires) if expires else None,
     )
-    try:
-        session.add(token)
-        session.flush()
-        audit.append(
-            session,
-            actor,
-            [audit.Change("create", "api_token", str(token.id), None, _snapshot(token, user.email))],
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    session.add(token)
+    _save(session, actor, "create", token, None, user.email)
     return token, text
+
+
+def _save(
+    session: Session, actor: str, action: str, token: ApiToken, before: dict[str, Any] | None, email: str
+) -> None:
+    """Write the token's change with its audit entry, in one transaction."""
+    with committed(session):
+        session.flush()
+        change = audit.Change(action, "api_token", str(token.id), before, _snapshot(token, email))
+        audit.append(session, actor, [change])
 
 
 def _works(token: ApiToken, now: datetime | None = None) -> bool:
@@ -152,19 +152,9 @@ def revoke(session: Session, actor: str, user: User, token_id: int) -> ApiToken:
         raise NotFound("API token", str(token_id))
     if token.revoked_at is not None:
         return token
-    try:
-        before = _snapshot(token, user.email)
-        token.revoked_at = datetime.now(UTC)
-        session.flush()
-        audit.append(
-            session,
-            actor,
-            [audit.Change("revoke", "api_token", str(token.id), before, _snapshot(token, user.email))],
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    before = _snapshot(token, user.email)
+    token.revoked_at = datetime.now(UTC)
+    _save(session, actor, "revoke", token, before, user.email)
     return token
 
 

@@ -106,6 +106,33 @@ def _audit(session: Session, actor: str, action: str, user: User, before: dict[s
     audit.append(session, actor, [audit.Change(action, "user", user.email, before, snapshot(user))])
 
 
+def _new_user(
+    session: Session, email: str, role: str, password: str, organisation_id: int | None, dpo: bool
+) -> User:
+    """A new active account with its first password, added to the session."""
+    user = User(
+        email=email,
+        role=role,
+        active=True,
+        password_hash=hash_password(password),
+        organisation_id=organisation_id,
+        is_dpo=dpo,
+    )
+    session.add(user)
+    return user
+
+
+def _change(session: Session, actor: str, action: str, user: User, **values: Any) -> None:
+    """Give the account these ``values``, end its sessions (what it may do has changed), audit the
+    change and commit."""
+    before = snapshot(user)
+    for name, value in values.items():
+        setattr(user, name, value)
+    _end_sessions(user)
+    _audit(session, actor, action, user, before)
+    session.commit()
+
+
 def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes: they were stored as UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -152,15 +179,7 @@ def create_user(
     its DPO when ``dpo``; raises InvalidRecord when the email is taken or the organisation unknown."""
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidRecord({"email": EMAIL_TAKEN})
-    user = User(
-        email=email,
-        role=role,
-        active=True,
-        password_hash=hash_password(password),
-        organisation_id=_organisation_id(session, organisation),
-        is_dpo=dpo,
-    )
-    session.add(user)
+    user = _new_user(session, email, role, password, _organisation_id(session, organisation), dpo)
     try:
         session.flush()
     except IntegrityError:
@@ -175,11 +194,7 @@ def change_role(session: Session, actor: str, user: User, role: str) -> bool:
     """Give the account another role and end its sessions; whether it changed."""
     if role == user.role:
         return False
-    before = snapshot(user)
-    user.role = role
-    _end_sessions(user)
-    _audit(session, actor, "change_role", user, before)
-    session.commit()
+    _change(session, actor, "change_role", user, role=role)
     return True
 
 
@@ -190,11 +205,7 @@ def set_organisation(session: Session, actor: str, user: User, organisation: str
     organisation_id = _organisation_id(session, organisation)
     if organisation_id == user.organisation_id and dpo == user.is_dpo:
         return False
-    before = snapshot(user)
-    user.organisation_id, user.is_dpo = organisation_id, dpo
-    _end_sessions(user)
-    _audit(session, actor, "change_organisation", user, before)
-    session.commit()
+    _change(session, actor, "change_organisation", user, organisation_id=organisation_id, is_dpo=dpo)
     return True
 
 
@@ -203,11 +214,7 @@ def deactivate(session: Session, actor: str, user: User) -> bool:
     was active."""
     if not user.active:
         return False
-    before = snapshot(user)
-    user.active = False
-    _end_sessions(user)
-    _audit(session, actor, "deactivate", user, before)
-    session.commit()
+    _change(session, actor, "deactivate", user, active=False)
     return True
 
 
@@ -243,27 +250,22 @@ def set_password(
     organisation_id = _organisation_id(session, organisation)
     user = find(session, email)
     if user is None:
-        user = User(
-            email=email,
-            role=role,
-            active=True,
-            password_hash=hash_password(password),
-            organisation_id=organisation_id,
-            is_dpo=dpo,
-        )
-        session.add(user)
+        user = _new_user(session, email, role, password, organisation_id, dpo)
         session.flush()
         _audit(session, actor, "create", user, None)
         session.commit()
         return True
-    before = snapshot(user)
-    user.role, user.password_hash = role, hash_password(password)
-    user.organisation_id, user.is_dpo = organisation_id, dpo
-    _end_sessions(user)
     _forget_account(session, email)
-    session.flush()
-    _audit(session, actor, "set_password", user, before)
-    session.commit()
+    _change(
+        session,
+        actor,
+        "set_password",
+        user,
+        role=role,
+        password_hash=hash_password(password),
+        organisation_id=organisation_id,
+        is_dpo=dpo,
+    )
     return False
 
 
@@ -275,8 +277,7 @@ def create_missing(
     created = []
     for email, role, password in accounts:
         if find(session, email) is None:
-            user = User(email=email, role=role, active=True, password_hash=hash_password(password))
-            session.add(user)
+            user = _new_user(session, email, role, password, None, False)
             session.flush()
             _audit(session, actor, "create", user, None)
             created.append((email, role))

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.domain import Agreement, Flow, Organisation
 from . import audit, validation
-from .db import Session
+from .db import Session, committed
 from .errors import ArchiveBlocked, InvalidRecord, NotFound, ServiceError, StaleRecord
 from .lifecycle import dpo_review_error, status_error
 from .models import AuditEntry, AuditHead, DpoReview
@@ -430,29 +430,14 @@ def review_agreement(
         errors["outcome"] = f"Agreement {key} is {state}: it cannot be reviewed"
     if errors:
         raise InvalidRecord(errors)
-    try:
-        audit.append(
-            session,
-            actor,
-            [
-                audit.Change(
-                    DPO_OUTCOMES[outcome],
-                    "dpo_review",
-                    key,
-                    None,
-                    {"agreement": key, "outcome": outcome, "comments": comments, "reviewer": actor},
-                )
-            ],
-        )
+    after = {"agreement": key, "outcome": outcome, "comments": comments, "reviewer": actor}
+    with committed(session):
+        audit.append(session, actor, [audit.Change(DPO_OUTCOMES[outcome], "dpo_review", key, None, after)])
         seq = session.scalar(select(AuditHead.seq))
         review = DpoReview(
             agreement_key=key, outcome=outcome, comments=comments, reviewer=actor, audit_seq=seq
         )
         session.add(review)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return review
 
 

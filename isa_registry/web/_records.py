@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..core.decisions import Reviewed
-from ..core.domain import Finding, Registry
+from ..core.domain import Agreement, Finding, Flow, Organisation, Registry
 from ..core.rules import findings_for
 from ..store import services
 from ..store.db import db
@@ -33,7 +33,7 @@ from ..store.services import (
 )
 from . import visible
 from .auth import editor_required
-from .forms import ArchiveForm
+from .forms import ArchiveForm, RecordForm
 
 __all__ = [
     "Column",
@@ -46,14 +46,19 @@ __all__ = [
     "columns",
     "conflict_rows",
     "display",
+    "edit_form",
     "list_params",
     "record_context",
+    "record_or_404",
     "restore_record",
     "save_edit",
     "save_new",
     "validate_new",
 ]
 
+
+R = TypeVar("R", Organisation, Agreement, Flow)
+F = TypeVar("F", bound=RecordForm)
 
 #: The highest page number a list is asked for (the list shows its last page for any beyond it).
 MAX_PAGE = 1_000_000
@@ -143,6 +148,25 @@ def record_context(rt: RecordType[Any], key: str) -> RecordContext:
     record = records[key]
     findings = [] if record.archived else findings_for(checked.findings, rt.subject_type, key)
     return RecordContext(registry, findings, today, checked.reviewed_by_id)
+
+
+def record_or_404(rt: RecordType[R], key: str) -> tuple[R, int]:
+    """The record to change and the version it was read at; 404 when there is none with this key."""
+    try:
+        return services.get(db.session, rt, key)
+    except NotFound:
+        abort(404)
+
+
+def edit_form(
+    rt: RecordType[R], key: str, form_class: type[F], data: Callable[[R, int], dict[str, Any]]
+) -> tuple[R, F]:
+    """The record and its edit form, filled in from it (``data``), without a key field: a record's
+    key is not edited. 404 when there is no record with this key."""
+    record, version_id = record_or_404(rt, key)
+    form = form_class(data=data(record, version_id))
+    del form.key
+    return record, form
 
 
 def validate_new(form: Any, rt: RecordType[Any]) -> bool:
@@ -294,10 +318,7 @@ def add_archive_routes(bp: Blueprint, rt: RecordType[Any]) -> None:
     records of type ``rt``."""
 
     def archive(key: str) -> Response | tuple[str, int]:
-        try:
-            record, version_id = services.get(db.session, rt, key)
-        except NotFound:
-            abort(404)
+        record, version_id = record_or_404(rt, key)
         return archive_page(rt, key, record, version_id)
 
     def restore(key: str) -> Response:

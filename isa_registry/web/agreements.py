@@ -29,8 +29,10 @@ from ._records import (
     add_archive_routes,
     can_edit,
     columns,
+    edit_form,
     list_params,
     record_context,
+    record_or_404,
     save_edit,
     save_new,
 )
@@ -238,12 +240,7 @@ def new() -> Response | tuple[str, int]:
 @editor_required
 def edit(key: str) -> Response | tuple[str, int]:
     """Edit an agreement and its parties; sign-offs of parties who stay are kept."""
-    try:
-        current, version_id = services.get_agreement(db.session, key)
-    except NotFound:
-        abort(404)
-    form = AgreementForm(data=agreement_data(current, version_id))
-    del form.key
+    current, form = edit_form(AGREEMENT, key, AgreementForm, agreement_data)
     _prepare(form, current)
     if request.method == "GET":
         return _form_page(form, key=key, current=current)
@@ -281,10 +278,7 @@ def sign(key: str, org_key: str) -> Response | tuple[str, int]:
     partner_of = _signs_for() if visible.is_partner() else None
     if not can_edit() and not (partner_of and partner_of == org_key):
         abort(403 if partner_of is None or _party_visible(key) else 404)
-    try:
-        agreement, version_id = services.get_agreement(db.session, key)
-    except NotFound:
-        abort(404)
+    agreement, version_id = record_or_404(AGREEMENT, key)
     party = next((p for p in agreement.parties if p.organisation == org_key), None)
     if party is None:
         abort(404)
@@ -370,10 +364,7 @@ def dpo_review(key: str) -> Response | tuple[str, int]:
         abort(404)
     if visible.is_partner() and not _party_visible(key):
         abort(404)
-    try:
-        agreement, _ = services.get_agreement(db.session, key)
-    except NotFound:
-        abort(404)
+    agreement, _ = record_or_404(AGREEMENT, key)
     if not _may_review(agreement):
         abort(403)
     form = DpoReviewForm()

@@ -9,7 +9,7 @@ answers come from :mod:`isa_registry.core.analyses` over the registry the proces
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -128,12 +128,6 @@ def _problem_response(asked: _Asked) -> Response:
     return Response(text, status=400, mimetype="text/plain")
 
 
-def _who_query(asked: _Asked) -> dict[str, Any]:
-    query: dict[str, Any] = {k: v for k, v in asked.values.items() if v}
-    query["as_of"] = asked.as_of.isoformat()
-    return query
-
-
 def _json(data: dict[str, Any], name: str) -> Response:
     response = Response(json.dumps(data, indent=2, ensure_ascii=False) + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -152,6 +146,108 @@ def _slug(*parts: str | None) -> str:
     return "-".join(words)
 
 
+@dataclass(frozen=True)
+class _Analysis:
+    """What the page and the downloads of one analysis differ in: the endpoint, how its query is
+    read and checked, how it is answered, the downloads' query and file name, and its CSV table."""
+
+    endpoint: str
+    ask: Callable[[Registry, Mapping[str, str]], _Asked]
+    answer: Callable[[Registry, _Asked], Any]
+    query: Callable[[_Asked, Any], dict[str, Any]]
+    name: Callable[[_Asked, Any], tuple[str | None, ...]]
+    rows: Callable[[Any], tuple[list[str], list[list[str]]]]
+
+
+def _who_answer(registry: Registry, asked: _Asked) -> analyses.WhoReceives:
+    values = asked.values
+    return analyses.who_receives(
+        registry, values["subjects"] or "", values["category"] or "", asked.as_of, values["from"]
+    )
+
+
+def _who_query(asked: _Asked, answer: analyses.WhoReceives) -> dict[str, Any]:
+    query: dict[str, Any] = {k: v for k, v in asked.values.items() if v}
+    query["as_of"] = asked.as_of.isoformat()
+    return query
+
+
+def _who_name(asked: _Asked, answer: analyses.WhoReceives) -> tuple[str | None, ...]:
+    values = asked.values
+    return "who-receives", values["subjects"], values["category"], values["from"], asked.as_of.isoformat()
+
+
+_WHO_RECEIVES = _Analysis(
+    endpoint="who_receives",
+    ask=_who_asked,
+    answer=_who_answer,
+    query=_who_query,
+    name=_who_name,
+    rows=analyses.who_receives_rows,
+)
+
+_BREACH_IMPACT = _Analysis(
+    endpoint="breach_impact",
+    ask=_breach_asked,
+    answer=lambda registry, asked: analyses.breach_impact(
+        registry, asked.values["organisation"] or "", asked.as_of
+    ),
+    query=lambda asked, impact: {"organisation": impact.organisation, "as_of": asked.as_of.isoformat()},
+    name=lambda asked, impact: ("breach-impact", impact.organisation, asked.as_of.isoformat()),
+    rows=analyses.breach_impact_rows,
+)
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """An analysis's page as asked: the query read, the registry it reads, the answer (None until
+    the form is sent and right) and the links to download it."""
+
+    asked: _Asked
+    registry: Registry
+    answer: Any
+    downloads: dict[str, str]
+
+
+def _answered(analysis: _Analysis) -> _Answered:
+    asked = _read_date(request.args)
+    registry = visible.checked(asked.as_of).live
+    answer = None
+    if request.args:  # the form was sent: every choice is checked
+        asked = analysis.ask(registry, request.args)
+        if not asked.problems:
+            answer = analysis.answer(registry, asked)
+    downloads = {}
+    if answer is not None:
+        query = analysis.query(asked, answer)
+        endpoint = f"analyses.{analysis.endpoint}_download"
+        downloads = {fmt: url_for(endpoint, fmt=fmt, **query) for fmt in ("csv", "json")}
+    return _Answered(asked, registry, answer, downloads)
+
+
+def _render(template: str, page: _Answered, **context: Any) -> tuple[str, int]:
+    """The page with its form and answer; a 400 when the query has a problem."""
+    asked = page.asked
+    return render_template(
+        template, asked=asked, downloads=page.downloads, title_error=bool(asked.problems), **context
+    ), (400 if asked.problems else 200)
+
+
+def _download(analysis: _Analysis, fmt: str) -> Response:
+    """An analysis's answer as CSV or JSON, for the query in the URL (a plain-text 400 naming each
+    problem with it)."""
+    asked = _read_date(request.args)
+    registry = visible.checked(asked.as_of).live
+    asked = analysis.ask(registry, request.args)
+    if asked.problems:
+        return _problem_response(asked)
+    answer = analysis.answer(registry, asked)
+    name = _slug(*analysis.name(asked, answer))
+    if fmt == "json":
+        return _json(answer.as_dict(), f"{name}.json")
+    return _csv(analysis.rows(answer), f"{name}.csv")
+
+
 @bp.get("/analyses")
 @login_required
 def index() -> str:
@@ -163,95 +259,41 @@ def index() -> str:
 @login_required
 def who_receives() -> tuple[str, int]:
     """Who receives a kind of person's data of a category on a date, from one organisation or any."""
-    asked = _read_date(request.args)
-    registry = visible.checked(asked.as_of).live
-    answer = None
-    if request.args:  # the form was sent: every choice is checked
-        asked = _who_asked(registry, request.args)
-        if not asked.problems:
-            values = asked.values
-            answer = analyses.who_receives(
-                registry, values["subjects"] or "", values["category"] or "", asked.as_of, values["from"]
-            )
-    downloads = {}
-    if answer is not None:
-        query = _who_query(asked)
-        downloads = {
-            fmt: url_for("analyses.who_receives_download", fmt=fmt, **query) for fmt in ("csv", "json")
-        }
-    return render_template(
+    page = _answered(_WHO_RECEIVES)
+    return _render(
         "analyses/who_receives.html",
-        asked=asked,
-        answer=answer,
-        choices=_who_choices(registry),
-        lines={f.key: f for f in answer.flows} if answer else {},
-        downloads=downloads,
-        title_error=bool(asked.problems),
-    ), (400 if asked.problems else 200)
+        page,
+        answer=page.answer,
+        choices=_who_choices(page.registry),
+        lines={f.key: f for f in page.answer.flows} if page.answer else {},
+    )
 
 
 @bp.get("/analyses/who-receives.<any(csv, json):fmt>")
 @login_required
 def who_receives_download(fmt: str) -> Response:
     """The answer of ``/analyses/who-receives`` as CSV or JSON, for the query in the URL."""
-    asked = _read_date(request.args)
-    registry = visible.checked(asked.as_of).live
-    asked = _who_asked(registry, request.args)
-    if asked.problems:
-        return _problem_response(asked)
-    values = asked.values
-    answer = analyses.who_receives(
-        registry, values["subjects"] or "", values["category"] or "", asked.as_of, values["from"]
-    )
-    name = _slug(
-        "who-receives", values["subjects"], values["category"], values["from"], asked.as_of.isoformat()
-    )
-    if fmt == "json":
-        return _json(answer.as_dict(), f"{name}.json")
-    return _csv(analyses.who_receives_rows(answer), f"{name}.csv")
+    return _download(_WHO_RECEIVES, fmt)
 
 
 @bp.get("/analyses/breach-impact")
 @login_required
 def breach_impact() -> tuple[str, int]:
     """What a breach at an organisation on a date touches."""
-    asked = _read_date(request.args)
-    registry = visible.checked(asked.as_of).live
-    impact = None
-    if request.args:  # the form was sent: every choice is checked
-        asked = _breach_asked(registry, request.args)
-        if not asked.problems:
-            impact = analyses.breach_impact(registry, asked.values["organisation"] or "", asked.as_of)
-    downloads = {}
-    if impact is not None:
-        query: dict[str, Any] = {"organisation": impact.organisation, "as_of": asked.as_of.isoformat()}
-        downloads = {
-            fmt: url_for("analyses.breach_impact_download", fmt=fmt, **query) for fmt in ("csv", "json")
-        }
-    return render_template(
+    page = _answered(_BREACH_IMPACT)
+    return _render(
         "analyses/breach_impact.html",
-        asked=asked,
-        impact=impact,
-        organisations=_organisation_items(registry, "Choose an organisation"),
+        page,
+        impact=page.answer,
+        organisations=_organisation_items(page.registry, "Choose an organisation"),
         category_label=category_label,
         agreement_statuses=AGREEMENT_STATUS.labels(),
         impact_duties={"controller": analyses.CONTROLLER_DUTY, "processor": analyses.PROCESSOR_DUTY},
-        downloads=downloads,
-        title_error=bool(asked.problems),
-    ), (400 if asked.problems else 200)
+    )
 
 
 @bp.get("/analyses/breach-impact.<any(csv, json):fmt>")
 @login_required
 def breach_impact_download(fmt: str) -> Response:
     """The answer of ``/analyses/breach-impact`` as CSV or JSON, for the organisation in the URL."""
-    asked = _read_date(request.args)
-    registry = visible.checked(asked.as_of).live
-    asked = _breach_asked(registry, request.args)
-    if asked.problems:
-        return _problem_response(asked)
-    impact = analyses.breach_impact(registry, asked.values["organisation"] or "", asked.as_of)
-    name = _slug("breach-impact", impact.organisation, asked.as_of.isoformat())
-    if fmt == "json":
-        return _json(impact.as_dict(), f"{name}.json")
-    return _csv(analyses.breach_impact_rows(impact), f"{name}.csv")
+    return _download(_BREACH_IMPACT, fmt)

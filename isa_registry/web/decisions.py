@@ -17,6 +17,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..core.decisions import Reviewed, needs_admin
+from ..core.domain import Finding
 from ..core.vocabulary import DECISION, FINDING_STATE
 from ..store import decisions as service
 from ..store.db import db
@@ -131,6 +132,26 @@ def _page(
     )
 
 
+def _decided(findings: list[Finding], answers: Answers) -> bool:
+    """Record the answered decision on ``findings``, as the signed-in user, today; False, with why
+    among the answers' errors, when the service refuses it."""
+    try:
+        service.decide_many(
+            db.session,
+            current_user.email,
+            current_user.is_admin,
+            findings,
+            answers.decision,
+            answers.reason,
+            answers.review_by,
+            date.today(),
+        )
+    except (InvalidRecord, service.NotAllowed) as exc:
+        answers.errors.update(exc.errors if isinstance(exc, InvalidRecord) else {"decision": str(exc)})
+        return False
+    return True
+
+
 @bp.get("/findings/<subject_type>/<key>/<code>")
 @editor_required
 def show(subject_type: str, key: str, code: str) -> str:
@@ -145,23 +166,9 @@ def decide(subject_type: str, key: str, code: str) -> Response | tuple[str, int]
     """Record a decision on the finding."""
     checked, reviewed = _finding(subject_type, key, code)
     answers = read_answers(request.form, reviewed.finding.severity, current_user.is_admin)
-    if not answers.errors:
-        try:
-            service.decide(
-                db.session,
-                current_user.email,
-                current_user.is_admin,
-                reviewed.finding,
-                answers.decision,
-                answers.reason,
-                answers.review_by,
-                date.today(),
-            )
-        except (InvalidRecord, service.NotAllowed) as exc:
-            answers.errors.update(exc.errors if isinstance(exc, InvalidRecord) else {"decision": str(exc)})
-        else:
-            flash(f"Decision recorded: {DECISION[answers.decision].label.lower()}.", "success")
-            return redirect(url_for("decisions.show", subject_type=subject_type, key=key, code=code))
+    if not answers.errors and _decided([reviewed.finding], answers):
+        flash(f"Decision recorded: {DECISION[answers.decision].label.lower()}.", "success")
+        return redirect(url_for("decisions.show", subject_type=subject_type, key=key, code=code))
     status = 403 if answers.errors.get("decision") == service.ADMIN_ONLY else 400
     return _page(checked, reviewed, answers), status
 
@@ -228,25 +235,9 @@ def decide_many() -> Response | str | tuple[str, int]:
     answers = Answers()
     if request.method == "POST" and not errors:
         answers = read_answers(request.form, severity, current_user.is_admin)
-        if not answers.errors:
-            try:
-                service.decide_many(
-                    db.session,
-                    current_user.email,
-                    current_user.is_admin,
-                    [r.finding for r in chosen],
-                    answers.decision,
-                    answers.reason,
-                    answers.review_by,
-                    date.today(),
-                )
-            except (InvalidRecord, service.NotAllowed) as exc:
-                answers.errors.update(
-                    exc.errors if isinstance(exc, InvalidRecord) else {"decision": str(exc)}
-                )
-            else:
-                flash(f"Decision recorded on {len(chosen)} findings.", "success")
-                return redirect(url_for("findings.index", code=codes[0]))
+        if not answers.errors and _decided([r.finding for r in chosen], answers):
+            flash(f"Decision recorded on {len(chosen)} findings.", "success")
+            return redirect(url_for("findings.index", code=codes[0]))
     page = render_template(
         "decisions/many.html",
         chosen=chosen,

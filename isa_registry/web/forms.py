@@ -577,6 +577,13 @@ class RecordForm(FlaskForm):
         """The values of the fields added from their declarations, for ``to_domain``."""
         return {declared.name: self[declared.name].data for declared in self.declared_extras}
 
+    def record_key(self, key: str | None) -> str:
+        """The key of the record the form describes: ``key`` when given (an edit form has no key
+        field), else the key field's, which is required."""
+        record_key = key or self.key.data
+        assert record_key is not None
+        return record_key
+
     def loaded_version(self) -> int | None:
         """The record version the form was read at, or None (a new record)."""
         if self.version_id.data is None:
@@ -727,10 +734,8 @@ class OrganisationForm(RecordForm):
 
     def to_domain(self, key: str | None = None) -> Organisation:
         """The organisation the form describes (``key`` when the form has no key field)."""
-        record_key = key or self.key.data
-        assert record_key is not None  # the key field is required; a form without one is given the key
         return Organisation(
-            key=record_key,
+            key=self.record_key(key),
             name=self.name.data or "",
             kind=self.kind.data,
             public_authority=self.public_authority.data == "yes",
@@ -851,10 +856,8 @@ class AgreementForm(RecordForm):
 
     def to_domain(self, key: str | None = None) -> Agreement:
         """The agreement the form describes; parties carry no sign-off (the services keep them)."""
-        record_key = key or self.key.data
-        assert record_key is not None  # the key field is required; a form without one is given the key
         return Agreement(
-            key=record_key,
+            key=self.record_key(key),
             title=self.title.data or "",
             status=self.status.data,
             purpose=self.purpose.data or "",
@@ -965,6 +968,20 @@ def basis_questions(whose: str) -> BasisQuestions:
     )
 
 
+B = TypeVar("B", bound=type)
+
+
+def _asks_basis(form_class: B) -> B:
+    """Give the form each question of the basis its body made (its ``_basis``), as a field of its
+    own. WTForms orders fields by when they were made, so the questions stand where the body made
+    them."""
+    questions = vars(form_class)["_basis"]
+    for question in dataclasses.fields(questions):
+        setattr(form_class, question.name, getattr(questions, question.name))
+    delattr(form_class, "_basis")
+    return form_class
+
+
 class _BasisAnswers:
     """What a form holding the questions of :func:`basis_questions` does with the answers."""
 
@@ -1047,21 +1064,11 @@ def basis_data(b: BasisOf | None) -> dict[str, Any]:
     }
 
 
+@_asks_basis
 class BasisForm(_BasisAnswers, Form):
     """The recipient's own basis for what it receives: the questions of the flow's own basis."""
 
-    _RECIPIENT = basis_questions("recipient")
-    regime = _RECIPIENT.regime
-    article6 = _RECIPIENT.article6
-    recognised_interest = _RECIPIENT.recognised_interest
-    article9 = _RECIPIENT.article9
-    schedule1 = _RECIPIENT.schedule1
-    official_authority = _RECIPIENT.official_authority
-    law_enforcement_basis = _RECIPIENT.law_enforcement_basis
-    schedule8 = _RECIPIENT.schedule8
-    legislation = _RECIPIENT.legislation
-    legislation_other = _RECIPIENT.legislation_other
-    del _RECIPIENT
+    _basis = basis_questions("recipient")
 
     def recorded_basis(self) -> Basis | None:
         """The recipient's basis, or None when no question is answered (the regime on its own, UK
@@ -1079,6 +1086,7 @@ class BasisForm(_BasisAnswers, Form):
 
 
 @_declared(records.FLOW)
+@_asks_basis
 class FlowForm(_BasisAnswers, RecordForm):
     """A flow of personal data, with the law it relies on: the source's basis, and the recipient's own."""
 
@@ -1101,18 +1109,7 @@ class FlowForm(_BasisAnswers, RecordForm):
     data_subjects_other = TextField("Other people (separate with commas)")
     data_categories = Choices("What data is shared?", choices=[(c, CATEGORIES[c].label) for c in CATEGORIES])
     # The source's basis, asked in the order the page asks it (after the data).
-    _SOURCE = basis_questions("source")
-    regime = _SOURCE.regime
-    article6 = _SOURCE.article6
-    recognised_interest = _SOURCE.recognised_interest
-    article9 = _SOURCE.article9
-    schedule1 = _SOURCE.schedule1
-    official_authority = _SOURCE.official_authority
-    law_enforcement_basis = _SOURCE.law_enforcement_basis
-    schedule8 = _SOURCE.schedule8
-    legislation = _SOURCE.legislation
-    legislation_other = _SOURCE.legislation_other
-    del _SOURCE
+    _basis = basis_questions("source")
     retention = LongTextField("Retention")
     international_transfer = FormField(TransferForm, label="International transfer")
     frequency_choice = Choice(
@@ -1186,10 +1183,8 @@ class FlowForm(_BasisAnswers, RecordForm):
         others = [s.strip() for s in (self.data_subjects_other.data or "").split(",") if s.strip()]
         transfer = self.international_transfer.form
         adm = self.automated_decision_making.data
-        record_key = key or self.key.data
-        assert record_key is not None  # the key field is required; a form without one is given the key
         return Flow(
-            key=record_key,
+            key=self.record_key(key),
             name=self.name.data or "",
             source=self.source.data,
             recipient=self.recipient.data,

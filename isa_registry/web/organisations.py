@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
 from ..core.exchange import organisation_to_dict
 from ..store import services
 from ..store.db import db
-from ..store.services import ORGANISATION, NotFound
-from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
+from ..store.services import ORGANISATION
+from ._records import (
+    add_archive_routes,
+    can_edit,
+    columns,
+    edit_form,
+    list_params,
+    record_context,
+    save_edit,
+    save_new,
+)
 from .auth import editor_required
 from .forms import LABELS, OrganisationForm, field_labels, organisation_data
 
@@ -112,12 +121,7 @@ def new() -> Response | tuple[str, int]:
 @editor_required
 def edit(key: str) -> Response | tuple[str, int]:
     """Edit an organisation; a save from an out-of-date form shows what changed meanwhile."""
-    try:
-        current, version_id = services.get_organisation(db.session, key)
-    except NotFound:
-        abort(404)
-    form = OrganisationForm(data=organisation_data(current, version_id))
-    del form.key
+    current, form = edit_form(ORGANISATION, key, OrganisationForm, organisation_data)
     form.successor.choices = services.organisation_choices(db.session, keep=[current.successor])
     if request.method == "GET":
         return _form_page(form, key=key)

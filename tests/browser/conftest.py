@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from isa_registry import create_app
@@ -41,10 +42,8 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app with the demo partnership and demo users, served on 127.0.0.1 and a free port."""
-    root: Path = tmp_path_factory.mktemp("browser")
+def browser_app(root: Path, **config: object) -> Flask:
+    """The real app on an empty database of its own in ``root``, with ``config`` besides."""
     app = create_app(
         {
             "SECRET_KEY": "browser-test-secret-key",
@@ -52,15 +51,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "MAP_CACHE_DIR": str(root / "map-cache"),
             "AUDIT_KEY": "browser-test-audit-key",
             "AUDIT_ANCHOR": str(root / "audit-anchor.log"),
-            # Tests sign in many times from one address.
-            "LOGIN_IP_MAX_FAILURES": 1000,
+            **config,
         }
     )
     with app.app_context():
         db.create_all()
-    result = app.test_cli_runner().invoke(args=["load-demo", "--with-demo-users"])
-    assert result.exit_code == 0, result.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@contextmanager
+def serving(app: Flask, port: int = 0) -> Iterator[LiveServer]:
+    """``app`` served on 127.0.0.1 (a free port unless ``port`` is given) in a thread, until the
+    block ends."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -70,6 +73,28 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+def watched_page(context: BrowserContext) -> Page:
+    """A new page of ``context`` whose ``page.problems`` collects console errors (CSP violations
+    among them) and uncaught exceptions."""
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    page.problems = problems  # type: ignore[attr-defined]
+    return page
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with the demo partnership and demo users, served on 127.0.0.1 and a free port."""
+    # Tests sign in many times from one address.
+    app = browser_app(tmp_path_factory.mktemp("browser"), LOGIN_IP_MAX_FAILURES=1000)
+    result = app.test_cli_runner().invoke(args=["load-demo", "--with-demo-users"])
+    assert result.exit_code == 0, result.output
+    with serving(app) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +111,7 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A fresh browser context and page; ``page.problems`` collects console errors (CSP
     violations among them) and uncaught exceptions."""
     context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
+    yield watched_page(context)
     context.close()
 
 

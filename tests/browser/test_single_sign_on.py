@@ -3,22 +3,18 @@ provider's pages and the way back, under the app's Content Security Policy."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from isa_registry import create_app
 from isa_registry.store.db import db
 from isa_registry.store.models import User
 from tests.oidc import CLIENT_ID, CLIENT_SECRET, OpenIDProvider, free_port
 
-from .conftest import LiveServer
+from .conftest import LiveServer, browser_app, serving, watched_page
 from .test_accessibility import csp_problems, serious_violations
 
 pytestmark = pytest.mark.browser
@@ -34,43 +30,26 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
         [f"{url}/login/oidc/callback"],
         {"pat": {"sub": "sub-pat", "email": "pat@council.example", "groups": ["isa-editors"]}},
     )
-    app: Flask = create_app(
-        {
-            "SECRET_KEY": "browser-test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(root / "browser.sqlite"),
-            "MAP_CACHE_DIR": str(root / "map-cache"),
-            "OIDC_ISSUER": provider.issuer,
-            "OIDC_CLIENT_ID": CLIENT_ID,
-            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "OIDC_GROUPS_CLAIM": "groups",
-            "OIDC_GROUP_ROLES": {"isa-editors": "editor"},
-            "OIDC_AUTO_CREATE": True,
-        }
+    app = browser_app(
+        root,
+        OIDC_ISSUER=provider.issuer,
+        OIDC_CLIENT_ID=CLIENT_ID,
+        OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        OIDC_GROUPS_CLAIM="groups",
+        OIDC_GROUP_ROLES={"isa-editors": "editor"},
+        OIDC_AUTO_CREATE=True,
     )
-    with app.app_context():
-        db.create_all()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield LiveServer(app, url)
+        with serving(app, port) as server:
+            yield server
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         provider.stop()
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture()
 def sso_page(browser: Browser, sso_server: LiveServer) -> Iterator[Page]:
     context = browser.new_context(base_url=sso_server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
+    yield watched_page(context)
     context.close()
 
 

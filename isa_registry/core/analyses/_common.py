@@ -7,7 +7,7 @@ nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -40,6 +40,7 @@ __all__ = [
     "category_query_label",
     "check_organisation",
     "check_subjects",
+    "fields_as_json",
     "flow_line",
     "planned_on",
     "reached",
@@ -52,6 +53,19 @@ CATEGORY_GROUP_LABELS = {
     "special": "Any special category data (UK GDPR Art 9)",
     "criminal": "Any criminal offence data (UK GDPR Art 10)",
 }
+
+
+def fields_as_json(record: Any) -> dict[str, Any]:
+    """A part of an answer as JSON: each field of the dataclass ``record`` under its name, tuples as
+    lists.
+
+    >>> fields_as_json(Reached("a", "A", None, 1, (), 0, None))["relation"]
+    []
+    """
+    return {
+        f.name: list(value) if isinstance(value := getattr(record, f.name), tuple) else value
+        for f in fields(record)
+    }
 
 
 class AnalysisError(ValueError):

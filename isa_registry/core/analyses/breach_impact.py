@@ -43,7 +43,7 @@ from ..domain import Registry
 from ..law import category_label
 from ..scope import agreement_in_force, flow_shares_personal_data_on
 from ..vocabulary import AGREEMENT_STATUS, PARTY_ROLE
-from ._common import FlowLine, Reached, check_organisation, flow_line, planned_on, reached
+from ._common import FlowLine, Reached, check_organisation, fields_as_json, flow_line, planned_on, reached
 
 __all__ = ["CONTROLLER_DUTY", "PROCESSOR_DUTY", "BreachImpact", "EngagedAgreement", "ToTell", "breach_impact"]
 
@@ -94,15 +94,7 @@ class ToTell:
 
     def as_dict(self) -> dict[str, Any]:
         """The organisation to tell, as JSON."""
-        return {
-            "key": self.key,
-            "name": self.name,
-            "dpo_contact": self.dpo_contact,
-            "flows": list(self.flows),
-            "duty": self.duty,
-            "duty_text": self.duty_text,
-            "reference": self.reference,
-        }
+        return {**fields_as_json(self), "duty_text": self.duty_text, "reference": self.reference}
 
 
 @dataclass(frozen=True)
@@ -133,14 +125,7 @@ class EngagedAgreement:
 
     def as_dict(self) -> dict[str, Any]:
         """The agreement as JSON."""
-        return {
-            "key": self.key,
-            "title": self.title,
-            "status": self.status,
-            "in_force": self.in_force,
-            "role": self.role,
-            "flows": list(self.flows),
-        }
+        return fields_as_json(self)
 
 
 @dataclass(frozen=True)

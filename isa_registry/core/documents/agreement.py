@@ -254,6 +254,17 @@ def _schedule(registry: Registry, flows: list[Flow]) -> Section:
     return Section("4. Schedule of data flows", tuple(blocks), sub)
 
 
+def _each_party(registry: Registry, agreement: Agreement, detail: str) -> tuple[tuple[str], ...]:
+    """A bullet for each party: its name and one of its organisation's details (``detail``, the
+    field's name), or that it is not recorded."""
+    out = []
+    for p in agreement.parties:
+        org = registry.organisations.get(p.organisation)
+        value = getattr(org, detail) if org else None
+        out.append((f"{registry.organisation_name(p.organisation)}: {value or words.NOT_RECORDED}",))
+    return tuple(out)
+
+
 def _rights(registry: Registry, agreement: Agreement, flows: list[Flow]) -> Section:
     blocks: list[Paragraph | Bullets | Table] = [
         Paragraph(
@@ -279,15 +290,6 @@ def _rights(registry: Registry, agreement: Agreement, flows: list[Flow]) -> Sect
         blocks.append(Bullets(tuple((f"{f.key} {f.name}",) for f in automated)))
     special = [f for f in flows if f.article9 or f.schedule1 or f.schedule8]
     if special:
-        apds = []
-        for p in agreement.parties:
-            org = registry.organisations.get(p.organisation)
-            apds.append(
-                (
-                    f"{registry.organisation_name(p.organisation)}: "
-                    f"{(org.appropriate_policy_document if org else None) or words.NOT_RECORDED}",
-                )
-            )
         blocks.append(
             Paragraph(
                 (
@@ -296,59 +298,52 @@ def _rights(registry: Registry, agreement: Agreement, flows: list[Flow]) -> Sect
                 )
             )
         )
-        blocks.append(Bullets(tuple(apds)))
+        blocks.append(Bullets(_each_party(registry, agreement, "appropriate_policy_document")))
     return Section("5. Individuals' rights and transparency", tuple(blocks))
 
 
-def _per_flow(
-    flows: list[Flow], caption: str, columns: tuple[str, ...], values: list[tuple[str, ...]]
-) -> Table:
-    return Table(
-        caption,
-        ("Flow", *columns),
-        tuple(
-            ((f"{f.key} {f.name}",), *((v or words.NOT_RECORDED,) for v in row))
-            for f, row in zip(flows, values, strict=True)
-        ),
-        row_headers=True,
-    )
+def _per_flow_section(
+    title: str, text: str, flows: list[Flow], caption: str, columns: dict[str, str]
+) -> Section:
+    """A section of what every party undertakes, then a table of what each flow records: a column
+    for each heading in ``columns``, of the flow's field it names (none when no flow is covered)."""
+    blocks: list[Paragraph | Bullets | Table] = [Paragraph((text,))]
+    if flows:
+        rows = tuple(
+            (
+                (f"{f.key} {f.name}",),
+                *((getattr(f, name) or words.NOT_RECORDED,) for name in columns.values()),
+            )
+            for f in flows
+        )
+        blocks.append(Table(caption, ("Flow", *columns), rows, row_headers=True))
+    return Section(title, tuple(blocks))
 
 
 def _security(flows: list[Flow]) -> Section:
-    blocks: list[Paragraph | Bullets | Table] = [
-        Paragraph(
-            (
-                "Each party keeps the data it receives secure, with measures appropriate to the risk "
-                "(UK GDPR Article 32), and limits access to the staff who need it for the purpose.",
-            )
-        ),
-    ]
-    if flows:
-        blocks.append(
-            _per_flow(
-                flows,
-                "Security of each flow",
-                ("Method", "Security measures", "Where the recipient stores it"),
-                [(f.method or "", f.security_measures or "", f.storage_location or "") for f in flows],
-            )
-        )
-    return Section("6. Security", tuple(blocks))
+    return _per_flow_section(
+        "6. Security",
+        "Each party keeps the data it receives secure, with measures appropriate to the risk "
+        "(UK GDPR Article 32), and limits access to the staff who need it for the purpose.",
+        flows,
+        "Security of each flow",
+        {
+            "Method": "method",
+            "Security measures": "security_measures",
+            "Where the recipient stores it": "storage_location",
+        },
+    )
 
 
 def _retention(flows: list[Flow]) -> Section:
-    blocks: list[Paragraph | Bullets | Table] = [
-        Paragraph(
-            (
-                "The recipient keeps the data no longer than the period below, then deletes or destroys "
-                "it securely, or anonymises it.",
-            )
-        ),
-    ]
-    if flows:
-        blocks.append(
-            _per_flow(flows, "Retention of each flow", ("Retention",), [(f.retention or "",) for f in flows])
-        )
-    return Section("7. Retention and deletion", tuple(blocks))
+    return _per_flow_section(
+        "7. Retention and deletion",
+        "The recipient keeps the data no longer than the period below, then deletes or destroys "
+        "it securely, or anonymises it.",
+        flows,
+        "Retention of each flow",
+        {"Retention": "retention"},
+    )
 
 
 def _review(agreement: Agreement) -> Section:
@@ -381,15 +376,7 @@ def _termination(agreement: Agreement) -> Section:
 
 
 def _breaches(registry: Registry, agreement: Agreement) -> Section:
-    contacts = []
-    for p in agreement.parties:
-        org = registry.organisations.get(p.organisation)
-        contacts.append(
-            (
-                f"{registry.organisation_name(p.organisation)}: "
-                f"{(org.dpo_contact if org else None) or words.NOT_RECORDED}",
-            )
-        )
+    contacts = _each_party(registry, agreement, "dpo_contact")
     return Section(
         "10. Personal data breaches",
         (
@@ -402,7 +389,7 @@ def _breaches(registry: Registry, agreement: Agreement) -> Section:
                     "risk to them is high (Article 34).",
                 )
             ),
-            Bullets(tuple(contacts)) if contacts else Paragraph(("No parties recorded.",)),
+            Bullets(contacts) if contacts else Paragraph(("No parties recorded.",)),
         ),
     )
 
