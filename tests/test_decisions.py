@@ -24,7 +24,7 @@ from isa_registry.core.domain import Finding
 from isa_registry.core.rules import AS_OF_WORDING, run_rules, without_as_of_wording
 from isa_registry.core.rules._common import days_until
 from isa_registry.core.vocabulary import DECISION, FINDING_STATE
-from tests.builders import AS_OF, clean_registry, days
+from tests.builders import AS_OF, basis, clean_registry, days
 
 ERROR = Finding(
     "FLOW_NO_AGREEMENT",
@@ -178,6 +178,24 @@ def test_a_review_due_finding_keeps_its_decision_as_the_days_go_by() -> None:
     changed = clean_registry(agreement={"review_date": days(61)})
     moved = next(f for f in run_rules(changed, days(7)) if f.code == "AGREEMENT_REVIEW_DUE")
     assert state(moved, [decision], days(7)) == LAPSED
+
+
+#: A flow whose recipient's basis fails two checks of one rule (FLOW_RECIPIENT_BASIS_INVALID): no
+#: Article 6 basis, and health data with no Article 9 condition.
+TWO_CHECKS = {"data_categories": ["health"], "article9": "g", "schedule1": ["18"]}
+
+
+def test_a_record_failing_two_checks_of_one_rule_is_decided_once_and_stays_decided() -> None:
+    registry = clean_registry(flow={**TWO_CHECKS, "recipient_basis": basis(article6=None)})
+
+    def invalid(as_of: date) -> list[Finding]:
+        return [f for f in run_rules(registry, as_of) if f.code == "FLOW_RECIPIENT_BASIS_INVALID"]
+
+    [finding] = invalid(AS_OF)
+    assert "fails 2 checks" in finding.message
+    decision = decided(finding, decided_on=AS_OF)
+    for as_of in (AS_OF, days(1), days(200)):
+        assert [r.state for r in review(invalid(as_of), [decision], as_of)] == [DECIDED]
 
 
 # --- Validation -----------------------------------------------------------------------------------

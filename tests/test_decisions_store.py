@@ -26,7 +26,7 @@ from isa_registry.store.decisions import (
 from isa_registry.store.errors import InvalidRecord
 from isa_registry.store.models import AuditEntry, AuditHead, FindingAction, FindingDecision
 from isa_registry.store.queries import checked_registry
-from tests.builders import AS_OF, clean_registry, days
+from tests.builders import AS_OF, basis, clean_registry, days
 from tests.conftest import store
 
 ADMIN, EDITOR = "dpo@dudley.gov.uk", "ig.officer@dudley.gov.uk"
@@ -203,6 +203,29 @@ def test_findings_of_different_codes_are_not_decided_together(findings: Flask) -
                 AS_OF,
             )
         assert "one code" in refused.value.errors["findings"]
+
+
+def test_a_record_failing_two_checks_of_one_rule_is_decided_once_and_stays_decided(app: Flask) -> None:
+    flow = {
+        "data_categories": ["health"],
+        "article9": "g",
+        "schedule1": ["18"],
+        "recipient_basis": basis(article6=None),
+    }
+    store(app, clean_registry(flow=flow))
+    with app.app_context():
+        [finding] = [f for f in checked_registry(AS_OF).findings if f.code == "FLOW_RECIPIENT_BASIS_INVALID"]
+        decide(
+            db.session, EDITOR, False, finding, "not_applicable", "Receives under a court order.", None, AS_OF
+        )
+        for as_of in (AS_OF, days(1), days(90)):
+            states = [
+                r.state
+                for r in checked_registry(as_of).reviewed
+                if r.finding.code == "FLOW_RECIPIENT_BASIS_INVALID"
+            ]
+            assert states == ["decided"]
+        assert len(load_decisions(db.session)) == 1
 
 
 # --- Import and export ------------------------------------------------------------------------------

@@ -18,12 +18,14 @@ from ..law.types import Bodies
 from ..vocabulary import ORGANISATION_KIND
 from ._common import (
     ENDS,
+    clauses,
     depends,
     finding,
     flow_label,
     flows_in_scope,
     gdpr_flows,
     listing,
+    plural,
     run_cache,
     schedule1_conditions,
 )
@@ -134,9 +136,10 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
     2004 s16H, Care Act 2014 s45) never fire it, nor do provisions whose bodies the catalogue does
     not record.
 
-    Fires for each named provision whose bodies cannot include the source's kind, unless the
+    Fires for a named provision whose bodies cannot include the source's kind, unless the
     recipient is of a kind whose enquiry or request the provision sets up (``serves``: the local
-    authority under Children Act 1989 s47 and s27). Where the kind is
+    authority under Children Act 1989 s47 and s27); one finding per flow names every such
+    provision, with the subsection of each in the reference. Where the kind is
     too coarse (a maintained school, named in Education Act 2002 s175(2), and an academy, which is
     not, are both ``education``; an NHS trust and a GP practice are both ``health``), the catalogue
     records it among ``some_kinds`` and the rule does not fire; nor for ``other``.
@@ -165,20 +168,29 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
             continue
         reference = "DPA 2018 s35(1)" if flow.regime == "law_enforcement" else "UK GDPR Art 6(3)"
         kind = ORGANISATION_KIND[source.kind].phrase or source.kind
-        for entry in named:
-            bodies = entry.bodies
-            assert bodies is not None
-            yield _flow_finding(
-                "FLOW_GATEWAY_NOT_FOR_SOURCE",
-                registry,
-                flow,
+        bound = [(entry, entry.bodies) for entry in named if entry.bodies is not None]
+        if len(bound) == 1:
+            [(entry, bodies)] = bound
+            problem = (
                 f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision}), and "
-                f"{source.name} ({kind}) is not one of them.",
-                f"Name the provision that gives {source.name} its own duty or power to share (for example "
-                f"Crime and Disorder Act 1998 s115 where it applies), keeping {entry.citation} only if it "
-                "describes the recipient's function.",
-                f"{reference}; {_act_of(entry)} {bodies.provision}",
+                f"{source.name} ({kind}) is not one of them."
             )
+        else:
+            problem = f"{len(bound)} gateways it names do not bind {source.name} ({kind}): " + clauses(
+                f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision})"
+                for entry, bodies in bound
+            )
+        yield _flow_finding(
+            "FLOW_GATEWAY_NOT_FOR_SOURCE",
+            registry,
+            flow,
+            problem,
+            f"Name the provision that gives {source.name} its own duty or power to share (for example "
+            f"Crime and Disorder Act 1998 s115 where it applies), keeping "
+            f"{listing(entry.citation for entry, _ in bound)} only if "
+            f"{plural(len(bound), 'it describes', 'they describe')} the recipient's function.",
+            "; ".join([reference, *(f"{_act_of(entry)} {bodies.provision}" for entry, bodies in bound)]),
+        )
 
 
 def _unfit_gateways(source_kind: str, recipient_kind: str, legislation: tuple[str, ...]) -> list[Legislation]:
