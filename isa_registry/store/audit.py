@@ -129,8 +129,13 @@ class Change:
     after: dict[str, Any] | None
 
 
+#: The encoder of canonical JSON (keys sorted, no spaces), made once: ``json.dumps`` with these
+#: options would make one on every call, and an append of many entries encodes several values each.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _CANONICAL.encode(value)
 
 
 def _timestamp(at: datetime) -> str:
@@ -217,11 +222,12 @@ def _head(session: Session) -> AuditHead:
 def _entry_body(
     seq: int, at: str, actor: str, action: str, subject_type: str, subject_key: str, before: str, after: str
 ) -> str:
-    """``_canonical`` of an entry, put together from its parts' canonical JSON (keys in order)."""
+    """``_canonical`` of an entry, put together from its parts' canonical JSON (keys in order): every
+    part but ``seq`` comes encoded already (:func:`_canonical`), so that what an append of many
+    entries shares is encoded once."""
     return (
-        f'{{"action":{_canonical(action)},"actor":{_canonical(actor)},"after":{after},'
-        f'"at":{_canonical(at)},"before":{before},"seq":{_canonical(seq)},'
-        f'"subject_key":{_canonical(subject_key)},"subject_type":{_canonical(subject_type)}}}'
+        f'{{"action":{action},"actor":{actor},"after":{after},"at":{at},"before":{before},'
+        f'"seq":{seq},"subject_key":{subject_key},"subject_type":{subject_type}}}'
     )
 
 
@@ -253,6 +259,9 @@ def append(
     seq, prev = head.seq, head.hash
     now = datetime.now(UTC)
     at = _timestamp(now)
+    at_json, actor_json = _canonical(at), _canonical(actor)
+    encoded: dict[str, str] = {}  # the actions and subject types, each encoded once
+    keyed = hmac.new(chosen.key, digestmod=hashlib.sha256)  # the key set up once, copied per entry
     rows = []
     for change in changes:
         seq += 1
@@ -260,10 +269,22 @@ def append(
         # what is hashed is exactly what the database will give back (as the round trip it was).
         before = _canonical(change.before)
         after = _canonical(change.after)
+        for word in (change.action, change.subject_type):
+            if word not in encoded:
+                encoded[word] = _canonical(word)
         body = _entry_body(
-            seq, at, actor, change.action, change.subject_type, change.subject_key, before, after
+            seq,
+            at_json,
+            actor_json,
+            encoded[change.action],
+            encoded[change.subject_type],
+            _canonical(change.subject_key),
+            before,
+            after,
         )
-        digest = _keyed(chosen.key, (prev + body).encode())
+        entry = keyed.copy()
+        entry.update((prev + body).encode())
+        digest = entry.hexdigest()
         rows.append(
             {
                 "seq": seq,
