@@ -136,31 +136,26 @@ def _known_records(session: Session, records: Iterable[tuple[str, str]]) -> set[
         model = _MODELS.get(subject_type)
         if model is None:
             continue
+        column = model.__table__.c.key
         for chunk in _chunks(keys):
-            found = session.scalars(select(model.key).where(model.key.in_(chunk)))
-            known.update((subject_type, key) for key in found)
+            found = session.execute(select(column).where(column.in_(chunk)))
+            known.update((subject_type, key) for (key,) in found)
     return known
 
 
 def _decided_on(session: Session, day: date, findings: Iterable[FindingId]) -> set[FindingId]:
     """Which of ``findings`` already took a decision on ``day``: one statement per record type and
-    code (per 900 keys)."""
+    code, reading that code's decisions of the day (few, and no list of keys to send)."""
     t = FindingDecision.__table__
-    grouped: dict[tuple[str, str], set[str]] = {}
-    for subject_type, key, code in findings:
-        grouped.setdefault((subject_type, code), set()).add(key)
+    wanted = set(findings)
     decided: set[FindingId] = set()
-    for (subject_type, code), keys in grouped.items():
-        for chunk in _chunks(keys):
-            rows = session.execute(
-                select(t.c.subject_key).where(
-                    t.c.subject_type == subject_type,
-                    t.c.code == code,
-                    t.c.decided_on == day,
-                    t.c.subject_key.in_(chunk),
-                )
+    for subject_type, code in {(subject_type, code) for subject_type, _, code in wanted}:
+        rows = session.execute(
+            select(t.c.subject_key).where(
+                t.c.subject_type == subject_type, t.c.code == code, t.c.decided_on == day
             )
-            decided.update((subject_type, key, code) for (key,) in rows)
+        )
+        decided.update(fid for (key,) in rows if (fid := (subject_type, key, code)) in wanted)
     return decided
 
 
