@@ -41,17 +41,16 @@ off, so nothing in it is a formula even before a user saves it again as CSV.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from . import records
+from .collector import paused
 from .domain import Agreement, BasisOf, Flow, Organisation, Registry, Transfer
 from .law import (
     CATEGORIES,
@@ -184,23 +183,6 @@ class Ropa:
     as_of: date
     records: list[ControllerRecord]
     partnership: bool = True
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a record is built or written.
-
-    Both make hundreds of thousands of small objects, and each would otherwise set off full
-    collections that walk every object of the loaded registry again; reference counting still frees
-    what is dropped, and a collection may run as usual once the block is left.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- Which flows, whose record ------------------------------------------------------------------
@@ -747,7 +729,7 @@ def build_ropa(
     keys = _sorted_controllers(registry, by_controller)
     if progress is not None:
         progress(f"Building the record for {len(keys)} controllers...")
-    with _gc_paused():
+    with paused():
         records = [_controller_record(lookups, k, by_controller[k]) for k in keys]
     return Ropa(as_of=as_of, records=records, partnership=True)
 
@@ -996,7 +978,7 @@ def write_xlsx(ropa: Ropa, stream: IO[bytes], progress: Callable[[str], None] | 
     fmt = _Formats(workbook)
     names = _sheet_names(ropa)
     total = len(ropa.records)
-    with _gc_paused():
+    with paused():
         if ropa.partnership:
             _write_summary_sheet(workbook, fmt, ropa, names)
         for n, (record, name) in enumerate(zip(ropa.records, names, strict=True), start=1):
