@@ -143,8 +143,8 @@ def _known_records(session: Session, records: Iterable[tuple[str, str]]) -> set[
             continue
         column = model.__table__.c.key
         for chunk in _chunks(keys):
-            found = session.execute(select(column).where(column.in_(chunk)))
-            known.update((subject_type, key) for (key,) in found)
+            found = session.execute(select(column).where(column.in_(chunk))).scalars().all()
+            known.update((subject_type, key) for key in found)
     return known
 
 
@@ -155,12 +155,12 @@ def _decided_on(session: Session, day: date, findings: Iterable[FindingId]) -> s
     wanted = set(findings)
     decided: set[FindingId] = set()
     for subject_type, code in {(subject_type, code) for subject_type, _, code in wanted}:
-        rows = session.execute(
+        keys = session.execute(
             select(t.c.subject_key).where(
                 t.c.subject_type == subject_type, t.c.code == code, t.c.decided_on == day
             )
-        )
-        decided.update(fid for (key,) in rows if (fid := (subject_type, key, code)) in wanted)
+        ).scalars()
+        decided.update(fid for key in keys.all() if (fid := (subject_type, key, code)) in wanted)
     return decided
 
 
