@@ -1,14 +1,14 @@
-"""Holding off Python's cyclic garbage collector while a step makes many objects and no cycles.
+"""Holding off Python's cycle collector while a block makes many objects that hold no cycles.
 
-A loaded registry is millions of objects. A step that makes tens or hundreds of thousands more
-(each finding's review, the record of processing, its workbook) sets off collections as it goes,
-and every so often a full one, which walks every object of the registry again: 0.3 s on the
-benchmark's L registry, for nothing, since such a step makes no reference cycles and reference
-counting frees whatever it drops. :func:`paused` holds the collector off for the step; a collection
-may run as usual once it is left.
+Loading the app (a few thousand classes, functions and mapper objects), checking and writing an
+imported document, and building or writing a ROPA each make hundreds of thousands of objects that
+live until the block ends. Every full collection the allocations set off walks all of them, and all
+else the process holds, and frees nothing; reference counting frees what it always frees. The
+collector runs as usual once the block is left. There is one collector per process, so a block
+turns it back on only if it was on before.
 
 >>> import gc
->>> with paused():
+>>> with collector_paused():
 ...     gc.isenabled()
 False
 >>> gc.isenabled()
@@ -21,16 +21,16 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["paused"]
+__all__ = ["collector_paused"]
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector inside the block (it stays off if it was off)."""
-    was_enabled = gc.isenabled()
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off while the block runs (see the module's docstring)."""
+    was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
+        if was_on:
             gc.enable()

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .collector import paused
+from .collector import collector_paused
 from .domain import Finding
 from .rules import CODES, without_as_of_wording
 from .vocabulary import DECISION, FINDING_STATE
@@ -238,13 +238,13 @@ def review(
 ) -> list[Reviewed]:
     """Each finding with its state on ``as_of``, in the order given.
 
-    A dictionary lookup per finding for its decision and its action; the cyclic garbage collector
-    is held off meanwhile (:func:`isa_registry.core.collector.paused`): a review per finding, tens of
-    thousands on a large registry, would otherwise set off a full collection of the whole registry.
+    A dictionary lookup per finding for its decision and its action; the cycle collector is held
+    off meanwhile (:func:`isa_registry.core.collector.collector_paused`): a review per finding, tens
+    of thousands on a large registry, would otherwise set off a full collection of the registry.
     """
     out: list[Reviewed] = []
     append = out.append
-    with paused():
+    with collector_paused():
         in_force = decisions_in_force(decisions)
         owners = latest_actions(actions)
         for f in findings:

@@ -50,7 +50,7 @@ from operator import attrgetter
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from . import records
-from .collector import paused
+from .collector import collector_paused
 from .domain import Agreement, BasisOf, Flow, Organisation, Registry, Transfer
 from .law import (
     CATEGORIES,
@@ -729,7 +729,7 @@ def build_ropa(
     keys = _sorted_controllers(registry, by_controller)
     if progress is not None:
         progress(f"Building the record for {len(keys)} controllers...")
-    with paused():
+    with collector_paused():
         records = [_controller_record(lookups, k, by_controller[k]) for k in keys]
     return Ropa(as_of=as_of, records=records, partnership=True)
 
@@ -978,7 +978,7 @@ def write_xlsx(ropa: Ropa, stream: IO[bytes], progress: Callable[[str], None] | 
     fmt = _Formats(workbook)
     names = _sheet_names(ropa)
     total = len(ropa.records)
-    with paused():
+    with collector_paused():
         if ropa.partnership:
             _write_summary_sheet(workbook, fmt, ropa, names)
         for n, (record, name) in enumerate(zip(ropa.records, names, strict=True), start=1):
