@@ -129,8 +129,8 @@ class Change:
     after: dict[str, Any] | None
 
 
-#: The encoder of canonical JSON (keys sorted, no spaces), made once: ``json.dumps`` with these
-#: options would make one on every call, and an append of many entries encodes several values each.
+#: The canonical JSON encoding: ``json.dumps(value, sort_keys=True, separators=(",", ":"),
+#: default=str)``, with one encoder made once rather than one per value (it keeps no state).
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -222,12 +222,12 @@ def _head(session: Session) -> AuditHead:
 def _entry_body(
     seq: int, at: str, actor: str, action: str, subject_type: str, subject_key: str, before: str, after: str
 ) -> str:
-    """``_canonical`` of an entry, put together from its parts' canonical JSON (keys in order): every
-    part but ``seq`` comes encoded already (:func:`_canonical`), so that what an append of many
-    entries shares is encoded once."""
+    """``_canonical`` of an entry, put together from its parts' canonical JSON (keys in order):
+    ``at``, ``actor``, ``before`` and ``after`` come as canonical JSON already."""
     return (
-        f'{{"action":{action},"actor":{actor},"after":{after},"at":{at},"before":{before},'
-        f'"seq":{seq},"subject_key":{subject_key},"subject_type":{subject_type}}}'
+        f'{{"action":{_canonical(action)},"actor":{actor},"after":{after},'
+        f'"at":{at},"before":{before},"seq":{seq:d},'
+        f'"subject_key":{_canonical(subject_key)},"subject_type":{_canonical(subject_type)}}}'
     )
 
 
@@ -259,32 +259,19 @@ def append(
     seq, prev = head.seq, head.hash
     now = datetime.now(UTC)
     at = _timestamp(now)
-    at_json, actor_json = _canonical(at), _canonical(actor)
-    encoded: dict[str, str] = {}  # the actions and subject types, each encoded once
-    keyed = hmac.new(chosen.key, digestmod=hashlib.sha256)  # the key set up once, copied per entry
     rows = []
+    # The same in every entry of the transaction: encoded once.
+    actor_json, at_json = _canonical(actor), _canonical(at)
     for change in changes:
         seq += 1
         # Each side is serialised once: its canonical JSON is what is hashed and what is stored, so
         # what is hashed is exactly what the database will give back (as the round trip it was).
         before = _canonical(change.before)
         after = _canonical(change.after)
-        for word in (change.action, change.subject_type):
-            if word not in encoded:
-                encoded[word] = _canonical(word)
         body = _entry_body(
-            seq,
-            at_json,
-            actor_json,
-            encoded[change.action],
-            encoded[change.subject_type],
-            _canonical(change.subject_key),
-            before,
-            after,
+            seq, at_json, actor_json, change.action, change.subject_type, change.subject_key, before, after
         )
-        entry = keyed.copy()
-        entry.update((prev + body).encode())
-        digest = entry.hexdigest()
+        digest = _keyed(chosen.key, (prev + body).encode())
         rows.append(
             {
                 "seq": seq,

@@ -136,10 +136,9 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
     2004 s16H, Care Act 2014 s45) never fire it, nor do provisions whose bodies the catalogue does
     not record.
 
-    Fires for a named provision whose bodies cannot include the source's kind, unless the
+    Fires for each named provision whose bodies cannot include the source's kind, unless the
     recipient is of a kind whose enquiry or request the provision sets up (``serves``: the local
-    authority under Children Act 1989 s47 and s27); one finding per flow names every such
-    provision, with the subsection of each in the reference. Where the kind is
+    authority under Children Act 1989 s47 and s27). Where the kind is
     too coarse (a maintained school, named in Education Act 2002 s175(2), and an academy, which is
     not, are both ``education``; an NHS trust and a GP practice are both ``health``), the catalogue
     records it among ``some_kinds`` and the rule does not fire; nor for ``other``.
@@ -153,6 +152,9 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
     s47(9)-(11) does not bind the police, schools or charities, but nothing in s47 stops them
     assisting under powers of their own, so naming s47 on such a disclosure is not flagged (a DPO
     may still ask which power the source uses: the catalogue's note on s47 says so).
+
+    One finding per flow: when several provisions it names do not bind its source, the finding
+    names each, with the subsection of each in its reference.
     """
     unfit = run_cache("gateway_unfit")
     for flow in flows_in_scope(registry, as_of):
