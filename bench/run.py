@@ -198,6 +198,8 @@ def edit_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
             TARGETS["bulk_decisions"],
             code=result["code"],
             next_page_seconds=result["next_page_seconds"],
+            cpu_seconds=result["cpu_seconds"],
+            floor_cpu_seconds=result["floor_cpu_seconds"],
         )
     )
     return rows

@@ -273,3 +273,34 @@ def test_the_audit_key_and_anchor_come_from_the_environment(tmp_path, monkeypatc
     assert not (tmp_path / "audit_key").exists()
     monkeypatch.delenv("AUDIT_ANCHOR")
     assert audit.settings(config.defaults(str(tmp_path))).anchor == tmp_path / "audit-anchor.log"
+
+
+def test_a_batch_of_mixed_entries_hashes_each_as_the_chain_is_verified(app) -> None:
+    """One append of many entries encodes what they share once; each entry's hash must still be the
+    keyed hash of the entry's canonical JSON, as :func:`audit.verify_chain` recomputes it."""
+    changes = [
+        audit.Change("decide", "decision", "FLOW-1", None, {"reason": "Café – “quoted”", "n": 1}),
+        audit.Change("create", "flow", "FLOW-2", None, {"list": [3, 1, 2], "nested": {"b": None, "a": True}}),
+        audit.Change("decide", "decision", 'key "with" quotes', {"before": "x"}, {"after": "y"}),
+        audit.Change("update", "organisation", "org-ü", {"when": "2026-11-23"}, None),
+    ]
+    with app.app_context():
+        audit.append(db.session, "editor@example.org", changes)
+        db.session.commit()
+        key = audit.settings().key
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        assert [e.subject_key for e in entries] == [c.subject_key for c in changes]
+        for entry in entries:
+            assert entry.hash == audit.entry_hash(
+                entry.prev_hash,
+                entry.seq,
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.subject_type,
+                entry.subject_key,
+                entry.before,
+                entry.after,
+                key=key,
+            )
+    assert _chain_problems(app) == []

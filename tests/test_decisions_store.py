@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,8 @@ from isa_registry.store.decisions import (
 from isa_registry.store.errors import InvalidRecord
 from isa_registry.store.models import AuditEntry, AuditHead, FindingAction, FindingDecision
 from isa_registry.store.queries import checked_registry
-from tests.builders import AS_OF, clean_registry, days
-from tests.conftest import store
+from tests.builders import AS_OF, basis, clean_registry, days
+from tests.conftest import statements, store
 
 ADMIN, EDITOR = "dpo@dudley.gov.uk", "ig.officer@dudley.gov.uk"
 
@@ -189,6 +190,52 @@ def test_several_findings_of_one_code_are_decided_together_or_not_at_all(app: Fl
         } == {"decided"}
 
 
+def _without_retention(app: Flask, flows: int) -> list[Finding]:
+    """A registry of ``flows`` flows with no retention recorded, stored; their FLOW_NO_RETENTION findings."""
+    registry = clean_registry(flow={"retention": None})
+    model = registry.flows["FLOW-012"]
+    for n in range(1, flows):
+        registry.flows[f"FLOW-9{n:02}"] = replace(model, key=f"FLOW-9{n:02}")
+    store(app, registry)
+    with app.app_context():
+        return [f for f in checked_registry(AS_OF).findings if f.code == "FLOW_NO_RETENTION"]
+
+
+def test_deciding_many_findings_at_once_runs_as_many_statements_as_deciding_two(app: Flask) -> None:
+    """Set-based: which records exist and which findings were decided today are each one statement
+    for the whole batch, and the rows and their audit entries one INSERT each."""
+    found = _without_retention(app, 40)
+    assert len(found) == 40
+    counts = []
+    for batch, day in ((found[:2], days(-1)), (found[2:], AS_OF)):
+        with statements(app) as seen, app.app_context():
+            decide_many(db.session, EDITOR, False, batch, "accepted", "Schedule agreed.", None, day)
+        counts.append(len(seen))
+    assert counts[0] == counts[1]
+    with app.app_context():
+        assert len(load_decisions(db.session)) == 40
+
+
+def test_a_batch_with_one_finding_decided_today_already_records_nothing(app: Flask) -> None:
+    found = _without_retention(app, 5)
+    with app.app_context():
+        decide(db.session, EDITOR, False, found[3], "accepted", "Schedule agreed.", None, AS_OF)
+        with pytest.raises(InvalidRecord) as refused:
+            decide_many(db.session, EDITOR, False, found, "not_applicable", "Kept elsewhere.", None, AS_OF)
+        assert "recorded today" in refused.value.errors["decision"]
+        assert len(load_decisions(db.session)) == 1
+
+
+def test_a_batch_naming_a_record_not_in_the_registry_is_refused_naming_it(app: Flask) -> None:
+    found = _without_retention(app, 3)
+    ghost = replace(found[1], subject_key="FLOW-GONE")
+    with app.app_context():
+        with pytest.raises(InvalidRecord) as refused:
+            decide_many(db.session, EDITOR, False, [*found, ghost], "accepted", "Agreed.", None, AS_OF)
+        assert "flow 'FLOW-GONE'" in refused.value.errors["subject_key"]
+        assert load_decisions(db.session) == []
+
+
 def test_findings_of_different_codes_are_not_decided_together(findings: Flask) -> None:
     with findings.app_context():
         with pytest.raises(InvalidRecord) as refused:
@@ -203,6 +250,29 @@ def test_findings_of_different_codes_are_not_decided_together(findings: Flask) -
                 AS_OF,
             )
         assert "one code" in refused.value.errors["findings"]
+
+
+def test_a_record_failing_two_checks_of_one_rule_is_decided_once_and_stays_decided(app: Flask) -> None:
+    flow = {
+        "data_categories": ["health"],
+        "article9": "g",
+        "schedule1": ["18"],
+        "recipient_basis": basis(article6=None),
+    }
+    store(app, clean_registry(flow=flow))
+    with app.app_context():
+        [finding] = [f for f in checked_registry(AS_OF).findings if f.code == "FLOW_RECIPIENT_BASIS_INVALID"]
+        decide(
+            db.session, EDITOR, False, finding, "not_applicable", "Receives under a court order.", None, AS_OF
+        )
+        for as_of in (AS_OF, days(1), days(90)):
+            states = [
+                r.state
+                for r in checked_registry(as_of).reviewed
+                if r.finding.code == "FLOW_RECIPIENT_BASIS_INVALID"
+            ]
+            assert states == ["decided"]
+        assert len(load_decisions(db.session)) == 1
 
 
 # --- Import and export ------------------------------------------------------------------------------

@@ -167,7 +167,9 @@ def test_criminal_offence_data_received_without_a_condition_is_invalid() -> None
     assert invalid(clean_registry(flow={**crime, "recipient_basis": basis(schedule1=["10"])})) == []
 
 
-def test_each_failing_check_is_a_finding_of_its_own() -> None:
+def test_every_failing_check_is_named_in_the_flows_one_finding() -> None:
+    """A finding is identified by its flow and code (a decision is kept by that), so the checks that
+    fail are one finding naming each, with each one's remedy and reference."""
     reg = clean_registry(
         flow={
             "data_categories": ["health", "criminal_offence"],
@@ -176,9 +178,16 @@ def test_each_failing_check_is_a_finding_of_its_own() -> None:
             "recipient_basis": basis(article6=None),
         }
     )
-    assert (
-        len(invalid(reg)) == 3
-    )  # no Art 6 basis, no Art 9 condition, no Sch 1 condition for the offence data
+    [finding] = [f for f in run_rules(reg, AS_OF) if f.code == INVALID]
+    assert "the recipient's own basis fails 3 checks: no UK GDPR Article 6 lawful basis" in finding.message
+    assert "; Dudley Metropolitan Borough Council receives health (physical and mental)" in finding.message
+    assert "; and Dudley Metropolitan Borough Council receives criminal offences" in finding.message
+    assert finding.reference == (
+        "UK GDPR Art 6(1); UK GDPR Art 9(1), (2); UK GDPR Art 10; DPA 2018 s10(5), s11(2), Sch 1 Parts 1 to 3"
+    )
+    assert finding.remedy.startswith("Record the Article 6(1) basis Dudley Metropolitan Borough Council")
+    assert "Record the Article 9(2) condition relied on" in finding.remedy
+    assert "or record that the processing is under the control of official authority." in finding.remedy
 
 
 def test_the_recipients_basis_does_not_change_the_disclosing_sides_findings() -> None:

@@ -733,6 +733,19 @@ def test_ceased_flow_from_a_dissolved_body_is_not_flagged() -> None:
     assert not fires(reg, "FLOW_ORGANISATION_DISSOLVED")
 
 
+def test_a_flow_with_both_ends_dissolved_is_one_finding_naming_both() -> None:
+    reg = _with_ccg(successor=None)
+    reg.flows["FLOW-012"] = replace(reg.flows["FLOW-012"], recipient="ccg", source="dudley")
+    reg.organisations["dudley"] = replace(reg.organisations["dudley"], status="dissolved", successor="bcicb")
+    finding = one(reg, "FLOW_ORGANISATION_DISSOLVED")
+    assert finding.message.endswith(
+        "its source, Dudley Metropolitan Borough Council, and its recipient, Dudley Clinical "
+        "Commissioning Group, have been dissolved."
+    )
+    assert "Change the flow's source to Black Country Integrated Care Board" in finding.remedy
+    assert "Record which body took over from Dudley Clinical Commissioning Group" in finding.remedy
+
+
 # --- FLOW_LEGISLATION_REPEALED / _UNKNOWN -------------------------------------------------------
 
 
@@ -775,6 +788,24 @@ def test_uncatalogued_section_of_an_act_in_force_is_unknown() -> None:
     reg = clean_registry(flow={"legislation": ["ukpga/2004/31/section/16LA"]})
     assert fires(reg, "FLOW_LEGISLATION_UNKNOWN")
     assert not fires(reg, "FLOW_LEGISLATION_REPEALED")
+
+
+def test_several_out_of_date_gateways_are_one_finding_naming_each_and_its_replacement() -> None:
+    reg = clean_registry(flow={"legislation": ["ukpga/2004/31/section/13", "ukpga/2000/22/section/2"]})
+    finding = one(reg, "FLOW_LEGISLATION_REPEALED")
+    assert (
+        "it names 2 gateways that are no longer current in England: Children Act 2004 s13" in finding.message
+    )
+    assert "; and Local Government Act 2000 s2 (ukpga/2000/22/section/2) no longer applies" in finding.message
+    assert "For Local Government Act 2000 s2, name what replaced it: Localism Act 2011 s1" in finding.remedy
+    assert finding.reference == "UK GDPR Art 6(3); Children Act 2004 s13; Local Government Act 2000 s2"
+
+
+def test_several_gateways_not_in_the_catalogue_are_one_finding_naming_each() -> None:
+    unknown = ["ukpga/1999/999/section/1", "ukpga/1989/41/section/999"]
+    finding = one(clean_registry(flow={"legislation": unknown}), "FLOW_LEGISLATION_UNKNOWN")
+    assert "the gateways ukpga/1999/999/section/1 and ukpga/1989/41/section/999 are not" in finding.message
+    assert "Check each identifier" in finding.remedy
 
 
 def test_gateways_of_a_law_enforcement_flow_are_checked_too() -> None:

@@ -329,6 +329,17 @@ def test_s47_named_by_the_police_on_a_disclosure_to_another_body_is_a_warning() 
     assert "s47(1), (9)-(11)" in finding.message
 
 
+def test_several_gateways_that_do_not_bind_the_source_are_one_finding_naming_each() -> None:
+    reg = _gateway("police", "ukpga/2012/7/section/251B", "ukpga/2002/32/section/175")
+    finding = one(reg, "FLOW_GATEWAY_NOT_FOR_SOURCE")
+    assert "2 gateways it names do not bind West Midlands Police (police): " in finding.message
+    assert "Health and Social Care Act 2012 s251B places its duty or power on" in finding.message
+    assert "; and Education Act 2002 s175 places its duty or power on" in finding.message
+    assert "only if they describe the recipient's function" in finding.remedy
+    assert finding.reference.startswith("UK GDPR Art 6(3); Health and Social Care Act 2012 s251B")
+    assert "; Education Act 2002 s175(1)-(2)" in finding.reference
+
+
 def test_health_and_social_care_act_s251b_named_by_the_police_is_a_warning() -> None:
     assert fires(_gateway("police", "ukpga/2012/7/section/251B"), "FLOW_GATEWAY_NOT_FOR_SOURCE")
     assert not fires(_gateway("health", "ukpga/2012/7/section/251B"), "FLOW_GATEWAY_NOT_FOR_SOURCE")

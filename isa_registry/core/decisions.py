@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from .collector import collector_paused
 from .domain import Finding
 from .rules import CODES, without_as_of_wording
 from .vocabulary import DECISION, FINDING_STATE
@@ -51,6 +52,7 @@ __all__ = [
     "action_problems",
     "decision_in_force",
     "decision_problems",
+    "decisions_in_force",
     "latest_actions",
     "needs_admin",
     "open_and_decided",
@@ -182,13 +184,35 @@ def same_message(decided: str, current: str) -> bool:
     >>> same_message("has not signed it.", "have not signed it.")
     False
     """
-    return without_as_of_wording(decided) == without_as_of_wording(current)
+    return decided == current or without_as_of_wording(decided) == without_as_of_wording(current)
 
 
 def decision_in_force(decisions: Iterable[Decision]) -> Decision | None:
     """Of one finding's decisions, the latest decided that is not withdrawn (None if none is)."""
     standing = [d for d in decisions if d.withdrawn_on is None]
     return max(standing, key=lambda d: d.decided_on) if standing else None
+
+
+def decisions_in_force(decisions: Iterable[Decision]) -> dict[FindingId, Decision]:
+    """The decision in force on each finding that has one (:func:`decision_in_force`), in one pass.
+
+    >>> from dataclasses import replace
+    >>> old = Decision("flow", "F1", "FLOW_NO_RETENTION", "accepted", "Drafting.", "dpo@example.org",
+    ...                date(2026, 1, 5), None, "No retention.")
+    >>> new = replace(old, decided_on=date(2026, 2, 1), reason="Agreed.")
+    >>> gone = replace(old, subject_key="F2", withdrawn_on=date(2026, 1, 6))
+    >>> {fid: d.reason for fid, d in decisions_in_force([new, old, gone]).items()}
+    {('flow', 'F1', 'FLOW_NO_RETENTION'): 'Agreed.'}
+    """
+    in_force: dict[FindingId, Decision] = {}
+    for d in decisions:
+        if d.withdrawn_on is not None:
+            continue
+        fid = (d.subject_type, d.subject_key, d.code)
+        kept = in_force.get(fid)
+        if kept is None or d.decided_on > kept.decided_on:  # the first of a tie, as max() keeps
+            in_force[fid] = d
+    return in_force
 
 
 def _lapse(finding: Finding, decision: Decision, as_of: date) -> str | None:
@@ -212,21 +236,26 @@ def latest_actions(actions: Iterable[Action]) -> dict[FindingId, Action]:
 def review(
     findings: Iterable[Finding], decisions: Iterable[Decision], as_of: date, actions: Iterable[Action] = ()
 ) -> list[Reviewed]:
-    """Each finding with its state on ``as_of``, in the order given."""
-    by_finding: dict[FindingId, list[Decision]] = {}
-    for d in decisions:
-        by_finding.setdefault(d.finding_id, []).append(d)
-    owners = latest_actions(actions)
-    out = []
-    for f in findings:
-        fid = (f.subject_type, f.subject_key, f.code)
-        decision = decision_in_force(by_finding.get(fid, ()))
-        action = owners.get(fid)
-        if decision is None:
-            out.append(Reviewed(f, OPEN, action=action))
-            continue
-        why = _lapse(f, decision, as_of)
-        out.append(Reviewed(f, LAPSED if why else DECIDED, decision, why, action))
+    """Each finding with its state on ``as_of``, in the order given.
+
+    A dictionary lookup per finding for its decision and its action; the cycle collector is held
+    off meanwhile (:func:`isa_registry.core.collector.collector_paused`): a review per finding, tens
+    of thousands on a large registry, would otherwise set off a full collection of the registry.
+    """
+    out: list[Reviewed] = []
+    append = out.append
+    with collector_paused():
+        in_force = decisions_in_force(decisions)
+        owners = latest_actions(actions)
+        for f in findings:
+            fid = (f.subject_type, f.subject_key, f.code)
+            decision = in_force.get(fid)
+            action = owners.get(fid)
+            if decision is None:
+                append(Reviewed(f, OPEN, None, None, action))
+            else:
+                why = _lapse(f, decision, as_of)
+                append(Reviewed(f, LAPSED if why else DECIDED, decision, why, action))
     return out
 
 

@@ -10,17 +10,18 @@ Each is an entry in the audit chain, which moves the registry revision, so every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core.decisions import (
     Action,
     Decision,
+    FindingId,
     action_problems,
     decision_in_force,
     decision_problems,
@@ -80,11 +81,16 @@ def _decision_from_row(row: Any) -> Decision:
     )
 
 
+#: The columns of a :class:`Decision`, in the order of its fields.
+_DECISION_COLUMNS = tuple(FindingDecision.__table__.c[f.name] for f in fields(Decision))
+
+
 def load_decisions(session: Session) -> list[Decision]:
-    """Every decision ever taken, withdrawn ones too, oldest first; one statement."""
+    """Every decision ever taken, withdrawn ones too, oldest first; one statement reading only the
+    columns a :class:`Decision` holds."""
     t = FindingDecision.__table__
-    rows = session.execute(select(t).order_by(t.c.decided_on, t.c.id)).all()
-    return [_decision_from_row(r) for r in rows]
+    rows = session.execute(select(*_DECISION_COLUMNS).order_by(t.c.decided_on, t.c.id))
+    return [Decision(*row) for row in rows]
 
 
 def load_actions(session: Session) -> list[Action]:
@@ -110,14 +116,52 @@ def action_to_dict(a: Action) -> dict[str, Any]:
     }
 
 
-def _known_record(session: Session) -> Callable[[str, str], bool]:
-    def known(subject_type: str, key: str) -> bool:
+#: At most this many keys in one ``IN (...)`` (below SQLite's oldest limit on bound parameters).
+_IN_CHUNK = 900
+
+
+def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+    listed = sorted(set(keys))
+    for start in range(0, len(listed), _IN_CHUNK):
+        yield listed[start : start + _IN_CHUNK]
+
+
+def _by_type(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    grouped: dict[str, set[str]] = {}
+    for subject_type, key in pairs:
+        grouped.setdefault(subject_type, set()).add(key)
+    return grouped
+
+
+def _known_records(session: Session, records: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of ``records`` (type, key) the registry holds, archived ones too: one statement per
+    record type (per 900 keys)."""
+    known: set[tuple[str, str]] = set()
+    for subject_type, keys in _by_type(records).items():
         model = _MODELS.get(subject_type)
         if model is None:
-            return False
-        return session.execute(select(model.id).where(model.key == key)).first() is not None
-
+            continue
+        column = model.__table__.c.key
+        for chunk in _chunks(keys):
+            found = session.execute(select(column).where(column.in_(chunk))).scalars().all()
+            known.update((subject_type, key) for key in found)
     return known
+
+
+def _decided_on(session: Session, day: date, findings: Iterable[FindingId]) -> set[FindingId]:
+    """Which of ``findings`` already took a decision on ``day``: one statement per record type and
+    code, reading that code's decisions of the day (few, and no list of keys to send)."""
+    t = FindingDecision.__table__
+    wanted = set(findings)
+    decided: set[FindingId] = set()
+    for subject_type, code in {(subject_type, code) for subject_type, _, code in wanted}:
+        keys = session.execute(
+            select(t.c.subject_key).where(
+                t.c.subject_type == subject_type, t.c.code == code, t.c.decided_on == day
+            )
+        ).scalars()
+        decided.update(fid for key in keys.all() if (fid := (subject_type, key, code)) in wanted)
+    return decided
 
 
 def _by_field(problems: list[tuple[str, str]]) -> dict[str, str]:
@@ -128,18 +172,25 @@ def _by_field(problems: list[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def _row(d: Decision) -> FindingDecision:
-    return FindingDecision(
-        subject_type=d.subject_type,
-        subject_key=d.subject_key,
-        code=d.code,
-        decision=d.decision,
-        reason=d.reason,
-        decided_by=d.decided_by,
-        decided_on=d.decided_on,
-        review_by=d.review_by,
-        message=d.message,
-        withdrawn_on=d.withdrawn_on,
+def _insert(session: Session, decisions: Sequence[Decision]) -> None:
+    """The decisions' rows, in one ``executemany`` INSERT in the session's transaction."""
+    session.execute(
+        insert(FindingDecision.__table__),
+        [
+            {
+                "subject_type": d.subject_type,
+                "subject_key": d.subject_key,
+                "code": d.code,
+                "decision": d.decision,
+                "reason": d.reason,
+                "decided_by": d.decided_by,
+                "decided_on": d.decided_on,
+                "review_by": d.review_by,
+                "message": d.message,
+                "withdrawn_on": d.withdrawn_on,
+            }
+            for d in decisions
+        ],
     )
 
 
@@ -159,51 +210,55 @@ def _transaction(session: Session, work: Callable[[], T]) -> T:
     return result
 
 
-def _same_day(session: Session, d: Decision) -> FindingDecision | None:
-    return session.scalars(
-        select(FindingDecision).where(
-            FindingDecision.subject_type == d.subject_type,
-            FindingDecision.subject_key == d.subject_key,
-            FindingDecision.code == d.code,
-            FindingDecision.decided_on == d.decided_on,
-        )
-    ).one_or_none()
-
-
 def _checked(
     session: Session,
     actor: str,
     is_admin: bool,
-    finding: Finding,
+    findings: Sequence[Finding],
     decision: str,
     reason: str,
     review_by: date | None,
     today: date,
-) -> Decision:
-    d = Decision(
-        subject_type=finding.subject_type,
-        subject_key=finding.subject_key,
-        code=finding.code,
-        decision=decision,
-        reason=reason.strip(),
-        decided_by=actor,
-        decided_on=today,
-        review_by=review_by,
-        message=finding.message,
-    )
-    problems = _by_field(decision_problems(d, _known_record(session)))
-    if problems:
-        raise InvalidRecord(problems)
-    if needs_admin(decision, finding.severity) and not is_admin:
-        raise NotAllowed(ADMIN_ONLY)
-    if _same_day(session, d) is not None:
-        raise InvalidRecord(
-            {
-                "decision": f"A decision on this finding was recorded today ({today.isoformat()}) already; "
-                "a finding takes one decision a day."
-            }
+) -> list[Decision]:
+    """The decisions to record on ``findings``, each checked; raises on the first finding refused.
+
+    Set-based: one statement says which of the records exist and one which of the findings took
+    a decision today already, whatever the number of findings.
+    """
+    taken = [
+        Decision(
+            subject_type=f.subject_type,
+            subject_key=f.subject_key,
+            code=f.code,
+            decision=decision,
+            reason=reason.strip(),
+            decided_by=actor,
+            decided_on=today,
+            review_by=review_by,
+            message=f.message,
         )
-    return d
+        for f in findings
+    ]
+    known = _known_records(session, ((d.subject_type, d.subject_key) for d in taken))
+    already = _decided_on(session, today, (d.finding_id for d in taken))
+
+    def is_known(subject_type: str, key: str) -> bool:
+        return (subject_type, key) in known
+
+    for f, d in zip(findings, taken, strict=True):
+        problems = _by_field(decision_problems(d, is_known))
+        if problems:
+            raise InvalidRecord(problems)
+        if needs_admin(decision, f.severity) and not is_admin:
+            raise NotAllowed(ADMIN_ONLY)
+        if d.finding_id in already:
+            raise InvalidRecord(
+                {
+                    "decision": f"A decision on this finding was recorded today ({today.isoformat()}) "
+                    "already; a finding takes one decision a day."
+                }
+            )
+    return taken
 
 
 def decide(
@@ -240,9 +295,8 @@ def decide_many(
         )
 
     def work() -> list[Decision]:
-        taken = [_checked(session, actor, is_admin, f, decision, reason, review_by, today) for f in findings]
-        session.add_all([_row(d) for d in taken])
-        session.flush()
+        taken = _checked(session, actor, is_admin, findings, decision, reason, review_by, today)
+        _insert(session, taken)
         audit.append(
             session,
             actor,
@@ -355,8 +409,7 @@ def apply_decisions(session: Session, decisions: Iterable[Decision], actor: str)
         existing.add(d.identity)
         new.append(d)
     if new:
-        session.add_all([_row(d) for d in new])
-        session.flush()
+        _insert(session, new)
         audit.append(
             session,
             actor,

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from ..core.decisions import Reviewed, needs_admin
 from ..core.domain import Finding
+from ..core.rules import sort_key
 from ..core.vocabulary import DECISION, FINDING_STATE
 from ..store import decisions as service
 from ..store.db import db
@@ -103,10 +104,10 @@ def read_answers(form: Mapping[str, str], severity: str, is_admin: bool) -> Answ
 
 def _finding(subject_type: str, key: str, code: str) -> tuple[CheckedRegistry, Reviewed]:
     checked = checked_registry(date.today())
-    for r in checked.reviewed:
-        if r.id == (subject_type, key, code):
-            return checked, r
-    abort(404)
+    reviewed = checked.reviewed_by_id.get((subject_type, key, code))
+    if reviewed is None:
+        abort(404)
+    return checked, reviewed
 
 
 def _page(
@@ -212,8 +213,11 @@ def assign(subject_type: str, key: str, code: str) -> Response | tuple[str, int]
 
 
 def _selected(checked: CheckedRegistry, values: list[str]) -> list[Reviewed]:
-    wanted = {tuple(v.split("|", 2)) for v in values if v.count("|") == 2}
-    return [r for r in checked.reviewed if r.id in wanted]
+    """The findings named ``type|key|code`` that are findings today, once each, in the findings' order."""
+    by_id = checked.reviewed_by_id
+    wanted = {(t, k, c) for t, k, c in (v.split("|", 2) for v in values if v.count("|") == 2)}
+    chosen = [r for fid in wanted if (r := by_id.get(fid)) is not None]
+    return sorted(chosen, key=lambda r: sort_key(r.finding))
 
 
 @bp.route("/findings/decide", methods=["GET", "POST"])

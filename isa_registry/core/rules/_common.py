@@ -434,6 +434,19 @@ def listing(items: Iterable[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def clauses(items: Iterable[str]) -> str:
+    """Clauses that may hold commas of their own, ending with a full stop: ``a.``, ``a; and b.``,
+    ``a; b; and c.`` (how a rule that finds several things about one record names them all).
+
+    >>> clauses(["its source has gone", "its recipient, Acme, has too."])
+    'its source has gone; and its recipient, Acme, has too.'
+    """
+    parts = [item.removesuffix(".") for item in items]
+    if len(parts) <= 1:
+        return "".join(parts) + "."
+    return "; ".join(parts[:-1]) + "; and " + parts[-1] + "."
+
+
 def plural(count: int, one: str, many: str) -> str:
     """``one`` when ``count`` is 1, else ``many``."""
     return one if count == 1 else many

@@ -30,6 +30,7 @@ from ._common import (
     agreement_in_force,
     agreement_label,
     category_label,
+    clauses,
     criminal_categories,
     depends,
     finding,
@@ -723,25 +724,28 @@ def flow_recipient_basis_invalid(registry: Registry, as_of: date) -> Iterator[Fi
     (h), (i) and (j) need (DPA 2018 s10(2), (3), Sch 1); a Schedule 1 condition or official authority
     for criminal offence data (Art 10; DPA 2018 s10(5), s11(2)). The spec's list leaves out the
     Annex 1 condition; it is here because (ea) without one is no basis at all (Art 6(5)), which is
-    what the spec's first item is about. One finding per check that fails.
+    what the spec's first item is about. One finding per flow: when several checks fail, it names
+    each, with each one's remedy and reference.
     """
     for flow in flows_in_scope(registry, as_of):
         basis = flow.recipient_basis
         if basis is None:
             continue
-        for check in RECIPIENT_BASIS_CHECKS:
-            found = check(registry, flow, basis, True)
-            if found is None:
-                continue
-            problem, remedy, reference = found
-            yield _flow_finding(
-                "FLOW_RECIPIENT_BASIS_INVALID",
-                registry,
-                flow,
-                f"the recipient's own basis: {problem}",
-                remedy,
-                reference,
+        failed = [
+            p for check in RECIPIENT_BASIS_CHECKS if (p := check(registry, flow, basis, True)) is not None
+        ]
+        if not failed:
+            continue
+        if len(failed) == 1:
+            [(problem, remedy, reference)] = failed
+            message = f"the recipient's own basis: {problem}"
+        else:
+            message = f"the recipient's own basis fails {len(failed)} checks: " + clauses(
+                p for p, _, _ in failed
             )
+            remedy = " ".join(dict.fromkeys(r for _, r, _ in failed))
+            reference = "; ".join(dict.fromkeys(r for _, _, r in failed))
+        yield _flow_finding("FLOW_RECIPIENT_BASIS_INVALID", registry, flow, message, remedy, reference)
 
 
 @depends(ENDS)
@@ -920,34 +924,40 @@ def flow_organisation_dissolved(registry: Registry, as_of: date) -> Iterator[Fin
 
     A dissolved body cannot disclose or receive data, so the record is wrong about who the
     controller is (UK GDPR Art 5(2), 30(1)(a), (d)). Applies to every live flow, anonymised too,
-    because it is about the record, not the data.
+    because it is about the record, not the data. One finding per flow: when both ends are
+    dissolved, it names both, with the remedy for each.
     """
     for flow in flows_by_key(registry):
         if not is_live(flow, as_of):
             continue
+        ends: list[str] = []
+        remedies: list[str] = []
         for end, org_key in (("source", flow.source), ("recipient", flow.recipient)):
             organisation = registry.organisations.get(org_key)
             if organisation is None or organisation.status != "dissolved":
                 continue
             successor = successor_of(registry, organisation)
+            ends.append(f"its {end}, {organisation.name},")
             if successor is not None:
-                remedy = (
+                remedies.append(
                     f"Change the flow's {end} to {successor.name}, which took over from {organisation.name}, "
                     "and check the agreement covers it."
                 )
             else:
-                remedy = (
+                remedies.append(
                     f"Record which body took over from {organisation.name} as its successor and change the "
                     f"flow's {end} to it, or mark the flow ceased."
                 )
-            yield _flow_finding(
-                "FLOW_ORGANISATION_DISSOLVED",
-                registry,
-                flow,
-                f"its {end}, {organisation.name}, has been dissolved.",
-                remedy,
-                "UK GDPR Art 5(2), 30(1)",
-            )
+        if not ends:
+            continue
+        yield _flow_finding(
+            "FLOW_ORGANISATION_DISSOLVED",
+            registry,
+            flow,
+            f"{listing(ends)} {plural(len(ends), 'has', 'have')} been dissolved.",
+            " ".join(remedies),
+            "UK GDPR Art 5(2), 30(1)",
+        )
 
 
 def _gateway_status(identifier: str) -> Legislation | None:
@@ -996,32 +1006,49 @@ def flow_legislation_repealed(registry: Registry, as_of: date) -> Iterator[Findi
     UK GDPR Art 6(3): the basis for processing under (c) or (e) is laid down by law in force
     (DPA 2018 s35(1) under Part 3: processing must be based on law); a repealed or superseded
     provision, or one that now applies only in Wales, lays down nothing. A section that is not
-    catalogued itself is caught when its whole Act is repealed.
+    catalogued itself is caught when its whole Act is repealed. One finding per flow, naming each
+    such gateway and what replaced it.
     """
     status = run_cache("gateway_status")
     for flow in flows_in_scope(registry, as_of):
+        gone: list[tuple[str, Legislation, str]] = []
         for identifier in dict.fromkeys(flow.legislation):
             if identifier not in status:
                 status[identifier] = _gateway_status(identifier)
             entry = status[identifier]
-            if entry is None or entry.status not in _NO_LONGER:
-                continue
-            replacements = _replacement_names(entry)
-            if replacements:
-                now = listing(replacements)
-                remedy = f"Name what replaced it: {now}."
-                problem_tail = f"; it was replaced by {now}"
-            else:
-                remedy = "Name the provision that gives the gateway today, or remove this one."
-                problem_tail = ""
-            yield _flow_finding(
-                "FLOW_LEGISLATION_REPEALED",
-                registry,
-                flow,
-                f"the gateway {entry.citation} ({identifier}) {_NO_LONGER[entry.status]}{problem_tail}.",
-                remedy,
-                f"{_gateway_reference(flow)}; {entry.citation}",
+            if entry is not None and entry.status in _NO_LONGER:
+                gone.append((identifier, entry, listing(_replacement_names(entry))))
+        if not gone:
+            continue
+        if len(gone) == 1:
+            [(identifier, entry, now)] = gone
+            tail = f"; it was replaced by {now}" if now else ""
+            problem = f"the gateway {entry.citation} ({identifier}) {_NO_LONGER[entry.status]}{tail}."
+            remedy = (
+                f"Name what replaced it: {now}."
+                if now
+                else "Name the provision that gives the gateway today, or remove this one."
             )
+        else:
+            problem = f"it names {len(gone)} gateways that are no longer current in England: " + clauses(
+                f"{entry.citation} ({identifier}) {_NO_LONGER[entry.status]}"
+                + (f", replaced by {now}" if now else "")
+                for identifier, entry, now in gone
+            )
+            remedy = " ".join(
+                f"For {entry.citation}, name what replaced it: {now}."
+                if now
+                else f"For {entry.citation}, name the provision that gives the gateway today, or remove it."
+                for _, entry, now in gone
+            )
+        yield _flow_finding(
+            "FLOW_LEGISLATION_REPEALED",
+            registry,
+            flow,
+            problem,
+            remedy,
+            "; ".join([_gateway_reference(flow), *(entry.citation for _, entry, _ in gone)]),
+        )
 
 
 @depends(ENDS)
@@ -1030,25 +1057,31 @@ def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Findin
 
     The catalogue is how the registry checks that a gateway is current (UK GDPR Art 6(3); DPA 2018
     s35(1)); a provision it does not list cannot be checked, unless its whole Act is repealed
-    (then ``FLOW_LEGISLATION_REPEALED`` reports it instead).
+    (then ``FLOW_LEGISLATION_REPEALED`` reports it instead). One finding per flow, naming each
+    such gateway.
     """
     status = run_cache("gateway_status")
     for flow in flows_in_scope(registry, as_of):
+        unknown = []
         for identifier in dict.fromkeys(flow.legislation):
             if identifier not in status:
                 status[identifier] = _gateway_status(identifier)
-            if status[identifier] is not None:
-                continue
-            yield _flow_finding(
-                "FLOW_LEGISLATION_UNKNOWN",
-                registry,
-                flow,
-                f"the gateway {identifier} is not in the registry's legislation catalogue, so it cannot be "
-                "checked.",
-                "Check the identifier against legislation.gov.uk (for example ukpga/1989/41/section/47) and "
-                "correct it, or ask for the provision to be added to the catalogue.",
-                _gateway_reference(flow),
-            )
+            if status[identifier] is None:
+                unknown.append(identifier)
+        if not unknown:
+            continue
+        n = len(unknown)
+        yield _flow_finding(
+            "FLOW_LEGISLATION_UNKNOWN",
+            registry,
+            flow,
+            f"the {plural(n, 'gateway', 'gateways')} {listing(unknown)} {plural(n, 'is', 'are')} not in the "
+            f"registry's legislation catalogue, so {plural(n, 'it', 'they')} cannot be checked.",
+            f"Check {plural(n, 'the', 'each')} identifier against legislation.gov.uk (for example "
+            "ukpga/1989/41/section/47) and correct it, or ask for the "
+            f"{plural(n, 'provision', 'provisions')} to be added to the catalogue.",
+            _gateway_reference(flow),
+        )
 
 
 @depends(ENDS)

@@ -18,12 +18,14 @@ from ..law.types import Bodies
 from ..vocabulary import ORGANISATION_KIND
 from ._common import (
     ENDS,
+    clauses,
     depends,
     finding,
     flow_label,
     flows_in_scope,
     gdpr_flows,
     listing,
+    plural,
     run_cache,
     schedule1_conditions,
 )
@@ -153,6 +155,9 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
     s47(9)-(11) does not bind the police, schools or charities, but nothing in s47 stops them
     assisting under powers of their own, so naming s47 on such a disclosure is not flagged (a DPO
     may still ask which power the source uses: the catalogue's note on s47 says so).
+
+    One finding per flow: when several provisions it names do not bind its source, the finding
+    names each, with the subsection of each in its reference.
     """
     unfit = run_cache("gateway_unfit")
     for flow in flows_in_scope(registry, as_of):
@@ -168,20 +173,29 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
             continue
         reference = "DPA 2018 s35(1)" if flow.regime == "law_enforcement" else "UK GDPR Art 6(3)"
         kind = ORGANISATION_KIND[source.kind].phrase or source.kind
-        for entry in named:
-            bodies = entry.bodies
-            assert bodies is not None
-            yield _flow_finding(
-                "FLOW_GATEWAY_NOT_FOR_SOURCE",
-                registry,
-                flow,
+        bound = [(entry, entry.bodies) for entry in named if entry.bodies is not None]
+        if len(bound) == 1:
+            [(entry, bodies)] = bound
+            problem = (
                 f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision}), and "
-                f"{source.name} ({kind}) is not one of them.",
-                f"Name the provision that gives {source.name} its own duty or power to share (for example "
-                f"Crime and Disorder Act 1998 s115 where it applies), keeping {entry.citation} only if it "
-                "describes the recipient's function.",
-                f"{reference}; {_act_of(entry)} {bodies.provision}",
+                f"{source.name} ({kind}) is not one of them."
             )
+        else:
+            problem = f"{len(bound)} gateways it names do not bind {source.name} ({kind}): " + clauses(
+                f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision})"
+                for entry, bodies in bound
+            )
+        yield _flow_finding(
+            "FLOW_GATEWAY_NOT_FOR_SOURCE",
+            registry,
+            flow,
+            problem,
+            f"Name the provision that gives {source.name} its own duty or power to share (for example "
+            f"Crime and Disorder Act 1998 s115 where it applies), keeping "
+            f"{listing(entry.citation for entry, _ in bound)} only if "
+            f"{plural(len(bound), 'it describes', 'they describe')} the recipient's function.",
+            "; ".join([reference, *(f"{_act_of(entry)} {bodies.provision}" for entry, bodies in bound)]),
+        )
 
 
 def _unfit_gateways(source_kind: str, recipient_kind: str, legislation: tuple[str, ...]) -> list[Legislation]:
