@@ -16,9 +16,10 @@ import binascii
 import functools
 import hashlib
 import json
+import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -861,14 +862,28 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _field_values(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """A function giving a ``cls`` record's fields, by name: ``dataclasses.fields`` looked up once
+    (the API writes a hundred flows a request, and looking them up each time cost more than the rest)."""
+    names = tuple(f.name for f in fields(cls))
+    values = operator.attrgetter(*names)
+    return lambda record: dict(zip(names, values(record), strict=True))
+
+
+_ORGANISATION_VALUES = _field_values(Organisation)
+_AGREEMENT_VALUES = _field_values(Agreement)
+_BASIS_VALUES = _field_values(Basis)
+_FLOW_VALUES = _field_values(Flow)
+
+
 def organisation_to_dict(o: Organisation) -> dict[str, Any]:
     """One organisation in the format."""
-    return {f.name: getattr(o, f.name) for f in fields(Organisation)}
+    return _ORGANISATION_VALUES(o)
 
 
 def agreement_to_dict(a: Agreement) -> dict[str, Any]:
     """One agreement in the format."""
-    out = {f.name: getattr(a, f.name) for f in fields(Agreement)}
+    out = _AGREEMENT_VALUES(a)
     for name in ("start_date", "review_date", "end_date"):
         out[name] = _iso(out[name])
     out["parties"] = [
@@ -893,7 +908,7 @@ def basis_to_dict(b: Basis | None) -> dict[str, Any] | None:
     """A recipient's basis in the format: every field, or None when not recorded."""
     if b is None:
         return None
-    out = {f.name: getattr(b, f.name) for f in fields(Basis)}
+    out = _BASIS_VALUES(b)
     for name in _BASIS_LISTS:
         out[name] = list(out[name])
     return out
@@ -901,7 +916,7 @@ def basis_to_dict(b: Basis | None) -> dict[str, Any] | None:
 
 def flow_to_dict(f: Flow) -> dict[str, Any]:
     """One flow in the format."""
-    out = {fl.name: getattr(f, fl.name) for fl in fields(Flow)}
+    out = _FLOW_VALUES(f)
     out["start_date"], out["end_date"] = _iso(f.start_date), _iso(f.end_date)
     out["international_transfer"] = (
         {"country": f.international_transfer.country, "safeguard": f.international_transfer.safeguard}
