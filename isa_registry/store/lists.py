@@ -96,18 +96,22 @@ class Page:
     def iter_pages(
         self, left_edge: int = 1, left_current: int = 2, right_current: int = 3, right_edge: int = 1
     ) -> Iterator[int | None]:
-        """Page numbers to link, with None where a run of numbers is left out."""
+        """Page numbers to link, with None where a run of numbers is left out: the first
+        ``left_edge``, those from ``left_current`` before this page to ``right_current - 1`` after
+        it, and the last ``right_edge`` (worked out from the runs, not by looking at every one of
+        400 pages)."""
+        pages = self.pages
+        runs = (
+            range(1, min(left_edge, pages) + 1),
+            range(max(1, self.page - left_current), min(pages, self.page + right_current - 1) + 1),
+            range(max(1, pages - right_edge + 1), pages + 1),
+        )
         last = 0
-        for number in range(1, self.pages + 1):
-            if (
-                number <= left_edge
-                or self.page - left_current <= number < self.page + right_current
-                or number > self.pages - right_edge
-            ):
-                if last + 1 != number:
-                    yield None
-                yield number
-                last = number
+        for number in sorted({n for run in runs for n in run}):
+            if last + 1 != number:
+                yield None
+            yield number
+            last = number
 
 
 def slice_page(items: Sequence[Any], page: int, per_page: int) -> Page:

@@ -174,11 +174,13 @@ def authenticate(session: Session, presented: str, now: datetime | None = None) 
         return None
     now = now or datetime.now(UTC)
     digest = hash_token(presented)
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    if token is None or not hmac.compare_digest(token.token_hash, digest) or not _works(token, now):
+    found = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest)
+    ).first()  # the token and its user in one statement: every API request asks
+    if found is None:
         return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.active:
+    token, user = found
+    if not hmac.compare_digest(token.token_hash, digest) or not _works(token, now) or not user.active:
         return None
     last = _aware(token.last_used_at)
     if last is None or now - last >= TOUCH_EVERY:

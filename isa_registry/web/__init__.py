@@ -22,6 +22,7 @@ from ..core.records import CONTROL_CHARACTERS, LONG_TEXT_LIMIT
 from ..store.db import db
 from ..store.models import User
 from . import visible
+from .components import component
 
 #: The service navigation: (blueprint, label, who sees it). A blueprint that is not installed, or
 #: has no page without URL variables, is left out.
@@ -122,6 +123,7 @@ def register_templates(app: Flask) -> None:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
+    app.add_template_global(component)
     app.add_template_global(record_url)
     app.add_template_global(page_url)
     app.add_template_global(field_error)

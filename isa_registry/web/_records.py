@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from ..core.decisions import Reviewed
 from ..core.domain import Agreement, Finding, Flow, Organisation, Registry
-from ..core.rules import findings_for
+from ..core.rules.incremental import about_subjects
 from ..store import services
 from ..store.db import db
 from ..store.services import (
@@ -146,7 +146,8 @@ def record_context(rt: RecordType[Any], key: str) -> RecordContext:
     if key not in records:
         abort(404)
     record = records[key]
-    findings = [] if record.archived else findings_for(checked.findings, rt.subject_type, key)
+    # The findings are sorted by severity, then subject: the record's are found by bisection.
+    findings = [] if record.archived else about_subjects(checked.findings, [(rt.subject_type, key)])
     return RecordContext(registry, findings, today, checked.reviewed_by_id)
 
 
