@@ -17,9 +17,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from ..core import records
 from ..core.decisions import Action, Decision, FindingId, Reviewed, review, review_again
-from ..core.domain import Agreement, Basis, Finding, Flow, Organisation, Party, Registry, Transfer
+from ..core.domain import Finding, Party, Registry
 from ..core.exchange import agreement_from_dict, flow_from_dict, organisation_from_dict
 from ..core.rules import recheck, run_rules
 from ..core.rules.incremental import about_subjects, flow_keys_by_agreement
@@ -31,17 +30,14 @@ from .models import Agreement as AgreementModel
 from .models import AgreementParty, AuditEntry, AuditHead, FindingAction, FindingDecision
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
+from .rows import agreement_from_row, flow_from_row, organisation_from_row, party_from_row
 
 __all__ = [
     "CheckedRegistry",
     "Since",
-    "agreement_from_row",
-    "basis_from_row",
     "checked_registry",
-    "flow_from_row",
     "load_registry",
     "org_keys",
-    "organisation_from_row",
     "per_revision",
     "registry_revision",
     "replay_changes",
@@ -49,71 +45,11 @@ __all__ = [
 
 T = TypeVar("T")
 
-_ORG_FIELDS = records.plain_fields(records.ORGANISATION)
-_AGREEMENT_FIELDS = records.plain_fields(records.AGREEMENT)
-_FLOW_FIELDS = records.plain_fields(records.FLOW)
-_FLOW_LISTS = records.list_fields(records.FLOW)
-_PARTY_FIELDS = records.plain_fields(records.PARTY)
-#: The recipient's basis: (field, column) for each of its fields, and which of them are lists.
-_RECIPIENT_BASIS_PREFIX = records.by_name(records.FLOW)["recipient_basis"].prefix
-_BASIS_COLUMNS = tuple((f.name, _RECIPIENT_BASIS_PREFIX + f.name) for f in records.BASIS)
-_BASIS_LISTS = records.list_fields(records.BASIS)
-_BASIS_REGIME = _RECIPIENT_BASIS_PREFIX + "regime"
-
 
 def org_keys(session: Session) -> dict[int, str]:
     """Organisation id to key, for every organisation."""
     t = OrganisationModel.__table__
     return dict(session.execute(select(t.c.id, t.c.key)).all())  # type: ignore[arg-type]
-
-
-def organisation_from_row(row: RowMapping, keys: dict[int, str]) -> Organisation:
-    """A domain organisation from a row of the ``organisation`` table."""
-    values: dict[str, Any] = {name: row[name] for name in _ORG_FIELDS}
-    values["successor"] = keys.get(row["successor_id"]) if row["successor_id"] else None
-    return Organisation(**values)
-
-
-def agreement_from_row(row: RowMapping, keys: dict[int, str], parties: list[Party]) -> Agreement:
-    """A domain agreement from a row of the ``agreement`` table and its parties."""
-    values: dict[str, Any] = {name: row[name] for name in _AGREEMENT_FIELDS}
-    values["purpose"] = values["purpose"] or ""
-    values["owner"] = keys.get(row["owner_id"]) if row["owner_id"] else None
-    values["data_categories"] = list(row["data_categories"] or [])
-    return Agreement(parties=parties, **values)
-
-
-def party_from_row(row: RowMapping, keys: dict[int, str]) -> Party:
-    """A domain party from a row of the ``agreement_party`` table."""
-    return Party(organisation=keys[row["organisation_id"]], **{name: row[name] for name in _PARTY_FIELDS})
-
-
-def basis_from_row(row: RowMapping) -> Basis | None:
-    """The recipient's basis from a row of the ``flow`` table; None when not recorded (its regime is
-    null: a basis recorded always has one)."""
-    if row[_BASIS_REGIME] is None:
-        return None
-    values: dict[str, Any] = {name: row[column] for name, column in _BASIS_COLUMNS}
-    for name in _BASIS_LISTS:
-        values[name] = list(values[name] or [])
-    values["official_authority"] = bool(values["official_authority"])
-    return Basis(**values)
-
-
-def flow_from_row(row: RowMapping, org_keys: dict[int, str], agreement_keys: dict[int, str]) -> Flow:
-    """A domain flow from a row of the ``flow`` table."""
-    values: dict[str, Any] = {name: row[name] for name in _FLOW_FIELDS}
-    values["purpose"] = values["purpose"] or ""
-    for name in _FLOW_LISTS:
-        values[name] = list(row[name] or [])
-    values["source"] = org_keys[row["source_id"]]
-    values["recipient"] = org_keys[row["recipient_id"]]
-    values["agreement"] = agreement_keys.get(row["agreement_id"]) if row["agreement_id"] else None
-    values["international_transfer"] = (
-        Transfer(row["transfer_country"], row["transfer_safeguard"]) if row["transfer_country"] else None
-    )
-    values["recipient_basis"] = basis_from_row(row)
-    return Flow(**values)
 
 
 def load_registry(session: Session | None = None, include_archived: bool = False) -> Registry:

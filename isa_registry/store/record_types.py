@@ -23,8 +23,16 @@ from .models import Agreement as AgreementModel
 from .models import Flow as FlowModel
 from .models import Organisation as OrganisationModel
 from .persist import agreement_ids, org_ids
-from .queries import agreement_from_row, flow_from_row, org_keys, organisation_from_row, party_from_row
-from .rows import set_agreement, set_flow, set_organisation
+from .queries import org_keys
+from .rows import (
+    agreement_from_row,
+    flow_from_row,
+    organisation_from_row,
+    party_from_row,
+    set_agreement,
+    set_flow,
+    set_organisation,
+)
 
 __all__ = ["AGREEMENT", "FLOW", "ORGANISATION", "RECORD_TYPES", "RecordType"]
 

@@ -1,5 +1,6 @@
-"""A domain record as the columns of its row: what a save through the ORM and an import's
-multi-row INSERT both write, declared once from :mod:`isa_registry.core.records`.
+"""A domain record as the columns of its row (what a save through the ORM and an import's
+multi-row INSERT both write), and a row as its domain record (what loading reads), declared once
+from :mod:`isa_registry.core.records`.
 
 References are ids, which the caller looks up (``ids``: key to id); lists are copied; a text purpose
 of None is stored as empty text; a flow's transfer and recipient's basis are columns with a prefix.
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import RowMapping
+
 from ..core import records
-from ..core.domain import Agreement, Basis, Flow, Organisation, Party
+from ..core.domain import Agreement, Basis, Flow, Organisation, Party, Transfer
 from .models import Agreement as AgreementModel
 from .models import AgreementParty
 from .models import Flow as FlowModel
@@ -25,10 +28,15 @@ __all__ = [
     "PARTY_COLUMNS",
     "RECIPIENT_BASIS_PREFIX",
     "agreement_columns",
+    "agreement_from_row",
     "basis_columns",
+    "basis_from_row",
     "flow_columns",
+    "flow_from_row",
     "organisation_columns",
+    "organisation_from_row",
     "party_columns",
+    "party_from_row",
     "set_agreement",
     "set_flow",
     "set_organisation",
@@ -120,3 +128,55 @@ def set_agreement(row: AgreementModel, a: Agreement, ids: dict[str, int]) -> Non
 def set_flow(row: FlowModel, f: Flow, orgs: dict[str, int], agreements: dict[str, int]) -> None:
     """Copy a domain flow onto its row."""
     _copy(row, flow_columns(f, orgs, agreements))
+
+
+# --- And back: a row as a domain record ----------------------------------------------------------
+
+
+def organisation_from_row(row: RowMapping, keys: dict[int, str]) -> Organisation:
+    """A domain organisation from a row of the ``organisation`` table."""
+    values: dict[str, Any] = {name: row[name] for name in ORGANISATION_COLUMNS}
+    values["successor"] = keys.get(row["successor_id"]) if row["successor_id"] else None
+    return Organisation(**values)
+
+
+def agreement_from_row(row: RowMapping, keys: dict[int, str], parties: list[Party]) -> Agreement:
+    """A domain agreement from a row of the ``agreement`` table and its parties."""
+    values: dict[str, Any] = {name: row[name] for name in AGREEMENT_COLUMNS}
+    values["purpose"] = values["purpose"] or ""
+    values["owner"] = keys.get(row["owner_id"]) if row["owner_id"] else None
+    values["data_categories"] = list(row["data_categories"] or [])
+    return Agreement(parties=parties, **values)
+
+
+def party_from_row(row: RowMapping, keys: dict[int, str]) -> Party:
+    """A domain party from a row of the ``agreement_party`` table."""
+    return Party(organisation=keys[row["organisation_id"]], **{name: row[name] for name in PARTY_COLUMNS})
+
+
+def basis_from_row(row: RowMapping) -> Basis | None:
+    """The recipient's basis from a row of the ``flow`` table; None when not recorded (its regime is
+    null: a basis recorded always has one)."""
+    if row[RECIPIENT_BASIS_PREFIX + "regime"] is None:
+        return None
+    values: dict[str, Any] = {f.name: row[RECIPIENT_BASIS_PREFIX + f.name] for f in records.BASIS}
+    for name in BASIS_LISTS:
+        values[name] = list(values[name] or [])
+    values["official_authority"] = bool(values["official_authority"])
+    return Basis(**values)
+
+
+def flow_from_row(row: RowMapping, org_keys: dict[int, str], agreement_keys: dict[int, str]) -> Flow:
+    """A domain flow from a row of the ``flow`` table."""
+    values: dict[str, Any] = {name: row[name] for name in FLOW_COLUMNS}
+    values["purpose"] = values["purpose"] or ""
+    for name in FLOW_LISTS:
+        values[name] = list(row[name] or [])
+    values["source"] = org_keys[row["source_id"]]
+    values["recipient"] = org_keys[row["recipient_id"]]
+    values["agreement"] = agreement_keys.get(row["agreement_id"]) if row["agreement_id"] else None
+    values["international_transfer"] = (
+        Transfer(row["transfer_country"], row["transfer_safeguard"]) if row["transfer_country"] else None
+    )
+    values["recipient_basis"] = basis_from_row(row)
+    return Flow(**values)

@@ -381,6 +381,13 @@ def flow_label(registry: Registry, flow: Flow) -> str:
     return f"{source} → {recipient} ({flow.key} '{flow.name}')"
 
 
+def flow_finding(
+    code: str, registry: Registry, flow: Flow, problem: str, remedy: str, reference: str
+) -> Finding:
+    """A finding about ``flow``, its message opening with the flow's label (:func:`flow_label`)."""
+    return finding(code, "flow", flow.key, f"{flow_label(registry, flow)}: {problem}", remedy, reference)
+
+
 def agreement_label(agreement: Agreement) -> str:
     """``DSPP-ISA-014 'MASH information sharing'``."""
     return f"{agreement.key} '{agreement.title}'"

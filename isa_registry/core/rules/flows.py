@@ -33,8 +33,7 @@ from ._common import (
     clauses,
     criminal_categories,
     depends,
-    finding,
-    flow_label,
+    flow_finding,
     flows_by_key,
     flows_in_scope,
     gdpr_flows,
@@ -102,12 +101,6 @@ def _has_apd(registry: Registry, key: str) -> bool:
     return bool(organisation and organisation.appropriate_policy_document)
 
 
-def _flow_finding(
-    code: str, registry: Registry, flow: Flow, problem: str, remedy: str, reference: str
-) -> Finding:
-    return finding(code, "flow", flow.key, f"{flow_label(registry, flow)}: {problem}", remedy, reference)
-
-
 # --- Agreement cover ---------------------------------------------------------------------------
 
 
@@ -131,7 +124,7 @@ def flow_no_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
             )
         else:
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_NO_AGREEMENT",
             registry,
             flow,
@@ -168,7 +161,7 @@ def flow_agreement_not_in_force(registry: Registry, as_of: date) -> Iterator[Fin
             starts = a_day(agreement.start_date) if agreement.start_date else "a later date"
             problem = f"its agreement {label} does not start until {starts}."
             remedy = f"Do not share before {starts}, or correct the agreement's start date."
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_AGREEMENT_NOT_IN_FORCE", registry, flow, problem, remedy, "UK GDPR Art 5(2), 24, 26"
         )
 
@@ -190,7 +183,7 @@ def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Fin
             continue
         names = listing(registry.organisation_name(key) for key in missing)
         verb = plural(len(missing), "is not a party", "are not parties")
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_PARTY_NOT_IN_AGREEMENT",
             registry,
             flow,
@@ -218,7 +211,7 @@ def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Findin
         if not extra:
             continue
         labels = listing(category_label(c) for c in extra)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_CATEGORY_NOT_AGREED",
             registry,
             flow,
@@ -412,7 +405,7 @@ def _disclosing(code: str, check: Check, flows: Iterable[Flow], registry: Regist
     for flow in flows:
         found = check(registry, flow, flow, False)
         if found is not None:
-            yield _flow_finding(code, registry, flow, *found)
+            yield flow_finding(code, registry, flow, *found)
 
 
 @depends(ENDS)
@@ -455,7 +448,7 @@ def flow_public_authority_consent(registry: Registry, as_of: date) -> Iterator[F
         if flow.article6 != "a" or not _is_public_authority(registry, flow.source):
             continue
         source = registry.organisation_name(flow.source)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_PUBLIC_AUTHORITY_CONSENT",
             registry,
             flow,
@@ -491,7 +484,7 @@ def flow_recognised_interest_unknown(registry: Registry, as_of: date) -> Iterato
         named = (flow.recognised_interest or "").strip()
         if flow.article6 != "ea" or not named or _annex1_paragraph(named) in ANNEX1:
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_RECOGNISED_INTEREST_UNKNOWN",
             registry,
             flow,
@@ -521,7 +514,7 @@ def flow_recognised_interest_not_in_force(registry: Registry, as_of: date) -> It
     for flow in gdpr_flows(registry, as_of):
         if flow.article6 != "ea":
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_RECOGNISED_INTEREST_NOT_IN_FORCE",
             registry,
             flow,
@@ -555,7 +548,7 @@ def flow_no_legislation(registry: Registry, as_of: date) -> Iterator[Finding]:
         if flow.article6 not in ("c", "e") or flow.legislation:
             continue
         what = "legal obligation (Art 6(1)(c))" if flow.article6 == "c" else "public task (Art 6(1)(e))"
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_NO_LEGISLATION",
             registry,
             flow,
@@ -597,7 +590,7 @@ def flow_public_authority_explicit_consent(registry: Registry, as_of: date) -> I
         if flow.article9 != "a" or not _is_public_authority(registry, flow.source):
             continue
         source = registry.organisation_name(flow.source)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_PUBLIC_AUTHORITY_EXPLICIT_CONSENT",
             registry,
             flow,
@@ -632,7 +625,7 @@ def flow_schedule1_unknown(registry: Registry, as_of: date) -> Iterator[Finding]
         if not unknown:
             continue
         named = listing(f"'{p}'" for p in unknown)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_SCHEDULE1_UNKNOWN",
             registry,
             flow,
@@ -688,7 +681,7 @@ def flow_recipient_basis_missing(registry: Registry, as_of: date) -> Iterator[Fi
         if flow.recipient_basis is not None or _recipient_is_processor(registry, flow):
             continue
         recipient = registry.organisation_name(flow.recipient)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_RECIPIENT_BASIS_MISSING",
             registry,
             flow,
@@ -745,7 +738,7 @@ def flow_recipient_basis_invalid(registry: Registry, as_of: date) -> Iterator[Fi
             )
             remedy = " ".join(dict.fromkeys(r for _, r, _ in failed))
             reference = "; ".join(dict.fromkeys(r for _, _, r in failed))
-        yield _flow_finding("FLOW_RECIPIENT_BASIS_INVALID", registry, flow, message, remedy, reference)
+        yield flow_finding("FLOW_RECIPIENT_BASIS_INVALID", registry, flow, message, remedy, reference)
 
 
 @depends(ENDS)
@@ -767,7 +760,7 @@ def flow_apd_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
             continue
         source = registry.organisation_name(flow.source)
         paras = listing(needing)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_APD_MISSING",
             registry,
             flow,
@@ -809,7 +802,7 @@ def flow_law_enforcement_not_competent(registry: Registry, as_of: date) -> Itera
             )
         else:
             why = "it is not normally a competent authority"
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_LAW_ENFORCEMENT_NOT_COMPETENT",
             registry,
             flow,
@@ -834,7 +827,7 @@ def flow_schedule8_unknown(registry: Registry, as_of: date) -> Iterator[Finding]
         if not unknown:
             continue
         named = listing(f"'{p}'" for p in unknown)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_SCHEDULE8_UNKNOWN",
             registry,
             flow,
@@ -859,7 +852,7 @@ def flow_law_enforcement_apd_missing(registry: Registry, as_of: date) -> Iterato
         if not special or _has_apd(registry, flow.source):
             continue
         source = registry.organisation_name(flow.source)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_LAW_ENFORCEMENT_APD_MISSING",
             registry,
             flow,
@@ -885,7 +878,7 @@ def flow_no_retention(registry: Registry, as_of: date) -> Iterator[Finding]:
             continue
         recipient = registry.organisation_name(flow.recipient)
         reference = "DPA 2018 s39" if flow.regime == "law_enforcement" else "UK GDPR Art 5(1)(e), 30(1)(f)"
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_NO_RETENTION",
             registry,
             flow,
@@ -907,7 +900,7 @@ def flow_transfer_no_safeguard(registry: Registry, as_of: date) -> Iterator[Find
         transfer = flow.international_transfer
         if transfer is None or transfer.safeguard:
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_TRANSFER_NO_SAFEGUARD",
             registry,
             flow,
@@ -950,7 +943,7 @@ def flow_organisation_dissolved(registry: Registry, as_of: date) -> Iterator[Fin
                 )
         if not ends:
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_ORGANISATION_DISSOLVED",
             registry,
             flow,
@@ -1041,7 +1034,7 @@ def flow_legislation_repealed(registry: Registry, as_of: date) -> Iterator[Findi
                 else f"For {entry.citation}, name the provision that gives the gateway today, or remove it."
                 for _, entry, now in gone
             )
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_LEGISLATION_REPEALED",
             registry,
             flow,
@@ -1071,7 +1064,7 @@ def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Findin
         if not unknown:
             continue
         n = len(unknown)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_LEGISLATION_UNKNOWN",
             registry,
             flow,
@@ -1095,7 +1088,7 @@ def flow_end_date_passed(registry: Registry, as_of: date) -> Iterator[Finding]:
     for flow in flows_by_key(registry):
         if flow.status == "ceased" or flow.end_date is None or flow.end_date >= as_of:
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_END_DATE_PASSED",
             registry,
             flow,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ..domain import Finding, Flow, Registry
+from ..domain import Finding, Registry
 from ..law import Legislation, lookup_legislation
 from ..law.types import Bodies
 from ..vocabulary import ORGANISATION_KIND
@@ -20,8 +20,7 @@ from ._common import (
     ENDS,
     clauses,
     depends,
-    finding,
-    flow_label,
+    flow_finding,
     flows_in_scope,
     gdpr_flows,
     listing,
@@ -35,12 +34,6 @@ __all__ = [
     "flow_gateway_not_for_source",
     "flow_health_condition_not_professional",
 ]
-
-
-def _flow_finding(
-    code: str, registry: Registry, flow: Flow, problem: str, remedy: str, reference: str
-) -> Finding:
-    return finding(code, "flow", flow.key, f"{flow_label(registry, flow)}: {problem}", remedy, reference)
 
 
 #: The organisation kinds that are not health or social care bodies, so cannot rely on the health
@@ -93,7 +86,7 @@ def flow_health_condition_not_professional(registry: Registry, as_of: date) -> I
         if source is None or source.kind not in NOT_HEALTH_OR_SOCIAL_CARE_KINDS:
             continue
         kind = ORGANISATION_KIND[source.kind].phrase or source.kind
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_HEALTH_CONDITION_NOT_PROFESSIONAL",
             registry,
             flow,
@@ -185,7 +178,7 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
                 f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision})"
                 for entry, bodies in bound
             )
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_GATEWAY_NOT_FOR_SOURCE",
             registry,
             flow,

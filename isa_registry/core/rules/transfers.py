@@ -12,19 +12,20 @@ from datetime import date
 
 from ..domain import Finding, Flow, Registry
 from ..law.adequacy import UK_NAMES, Adequacy, adequacy_for, normalise_country
-from ._common import ENDS, depends, finding, flow_label, flows_in_scope, frequency_regularity, run_cache
+from ._common import (
+    ENDS,
+    depends,
+    flow_finding,
+    flows_in_scope,
+    frequency_regularity,
+    run_cache,
+)
 
 __all__ = [
     "flow_transfer_adequacy_partial",
     "flow_transfer_derogation_repeated",
     "flow_transfer_not_adequate",
 ]
-
-
-def _flow_finding(
-    code: str, registry: Registry, flow: Flow, problem: str, remedy: str, reference: str
-) -> Finding:
-    return finding(code, "flow", flow.key, f"{flow_label(registry, flow)}: {problem}", remedy, reference)
 
 
 def _adequacy_flows(registry: Registry, as_of: date) -> Iterator[tuple[Flow, str, Adequacy | None]]:
@@ -62,7 +63,7 @@ def flow_transfer_not_adequate(registry: Registry, as_of: date) -> Iterator[Find
     for flow, country, adequacy in _adequacy_flows(registry, as_of):
         if adequacy is not None:
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_TRANSFER_NOT_ADEQUATE",
             registry,
             flow,
@@ -90,7 +91,7 @@ def flow_transfer_adequacy_partial(registry: Registry, as_of: date) -> Iterator[
         if adequacy is None or adequacy.scope != "partial":
             continue
         recipient = registry.organisation_name(flow.recipient)
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_TRANSFER_ADEQUACY_PARTIAL",
             registry,
             flow,
@@ -119,7 +120,7 @@ def flow_transfer_derogation_repeated(registry: Registry, as_of: date) -> Iterat
             continue
         if frequency_regularity(flow.frequency) != "regular":
             continue
-        yield _flow_finding(
+        yield flow_finding(
             "FLOW_TRANSFER_DEROGATION_REPEATED",
             registry,
             flow,
