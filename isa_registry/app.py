@@ -11,6 +11,7 @@ from . import config
 from .store.db import db
 from .web import oidc
 from .web.extensions import csrf, login_manager
+from .web.routing import BuildOnUseRule
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_rule_class = BuildOnUseRule
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.defaults(app.instance_path))
     if test_config is None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from flask import url_for
 from sqlalchemy import create_engine, inspect
 
 from isa_registry import create_app
@@ -78,3 +79,35 @@ def test_the_db_commands_work_as_flask_migrate_gives_them(tmp_path: Path) -> Non
     assert upgraded.exit_code == 0, upgraded.output
     assert {"organisation", "flow", "audit_entry"} <= set(inspect(create_engine(url)).get_table_names())
     assert runner.invoke(args=["db", "current"]).exit_code == 0  # Alembic prints past click
+
+
+def _sample(converter: object) -> object:
+    """A value each kind of URL variable takes: one of an ``any``, a number, or text to escape."""
+    from werkzeug.routing.converters import AnyConverter, NumberConverter
+
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[-1]
+    return 7 if isinstance(converter, NumberConverter) else "a b/é"
+
+
+def test_every_url_rule_builds_the_url_werkzeug_builds() -> None:
+    """The rules compile their URL builders when first used (:mod:`isa_registry.web.routing`),
+    and build what Werkzeug's own rules build, with and without query arguments."""
+    from werkzeug.routing import Map, Rule
+
+    from isa_registry.web.routing import BuildOnUseRule
+
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+    assert len(rules) > 80 and all(isinstance(r, BuildOnUseRule) for r in rules)
+    plain = Map([Rule(r.rule, endpoint=r.endpoint, defaults=r.defaults, methods=r.methods) for r in rules])
+    originals = {(r.rule, r.endpoint): r for r in plain.iter_rules()}
+    for rule in rules:
+        original = originals[(rule.rule, rule.endpoint)]
+        values = {name: _sample(converter) for name, converter in rule._converters.items()}
+        for extra in ({}, {"page": 2, "q": "x&y"}):
+            for append_unknown in (True, False, True):  # the second time through, the compiled builder
+                built = rule.build({**values, **extra}, append_unknown)
+                assert built == original.build({**values, **extra}, append_unknown), rule.rule
+    with app.test_request_context():
+        assert url_for("flows.show", key="F 1") == "/flows/F%201"
