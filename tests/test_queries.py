@@ -32,12 +32,35 @@ def test_an_unchanged_registry_is_loaded_and_checked_once(app, runner, tmp_path)
     runner.invoke(args=["import-registry", str(path)])
     with app.app_context():
         first = checked_registry(DAY)
+        db.session.rollback()  # as the next request would: another transaction
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         again = checked_registry(DAY)
         assert again is first
         assert len(statements) == 1  # the revision, nothing more
         assert {f.subject_key for f in first.findings} >= {"FLOW-001"}
+
+
+def test_the_revision_is_read_once_a_transaction(app, runner, tmp_path) -> None:
+    """A page keying two things by the revision reads it once; the next transaction reads it again,
+    and sees a change made meanwhile."""
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(small_document()))
+    runner.invoke(args=["import-registry", str(path)])
+    with app.app_context():
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        revision = registry_revision()
+        assert checked_registry(DAY).revision == registry_revision() == revision
+        assert len([s for s in statements if s.startswith("SELECT") and "audit_head" in s]) == 1
+        with db.engine.begin() as conn:  # a change committed by another connection meanwhile
+            conn.execute(AuditHead.__table__.update().values(seq=AuditHead.seq + 1, hash="moved"))
+        assert registry_revision() == revision  # the transaction keeps what it read
+        db.session.commit()
+        assert registry_revision() == (revision[0] + 1, "moved")  # the next one reads it again
+        db.session.rollback()
+        assert checked_registry(DAY).revision == (revision[0] + 1, "moved")
+        assert len([s for s in statements if s.startswith("SELECT") and "audit_head" in s]) == 3
 
 
 def test_a_change_is_seen_at_once(app, runner, tmp_path) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import orm, select
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import scoped_session
 
 from ..core.decisions import Action, Decision, FindingId, Reviewed, review, review_again
 from ..core.domain import Finding, Party, Registry
@@ -143,16 +144,49 @@ class CheckedRegistry:
         return sorted(found, key=lambda d: d.decided_on, reverse=True)
 
 
+#: Where :func:`registry_revision` keeps the revision it read in a session's transaction.
+_REVISION_READ = "isa_registry_revision"
+
+
 def registry_revision(session: Session | None = None) -> tuple[int, str]:
-    """The registry revision and the audit chain's head hash, in one statement.
+    """The registry revision and the audit chain's head hash, in one statement, read once per
+    transaction: a page that keys two things by the revision (a list's count and its filters'
+    choices) reads it once.
 
     Every change to the registry is appended to the audit chain, so the pair changes with every
     change; a database restored from a backup or emptied and reloaded can bring an old revision
-    number back, but never with the same head hash.
+    number back, but never with the same head hash. What is read later in the same transaction
+    is at least as new as the revision read first, which is all :func:`per_revision` asks; a
+    commit or a rollback ends the transaction, and the next read reads the revision again.
     """
     session = session or db.session
+    kept = _revision_read(session)
+    if kept is not None:
+        return kept
     row = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
-    return (row.seq, row.hash) if row else (0, GENESIS)
+    return _remember_revision(session, (row.seq, row.hash) if row else (0, GENESIS))
+
+
+def _plain(session: Session) -> orm.Session:
+    """The session itself, for Flask-SQLAlchemy's request-scoped ``db.session`` too."""
+    return session() if isinstance(session, scoped_session) else session
+
+
+def _revision_read(session: Session) -> tuple[int, str] | None:
+    """The revision read earlier in the session's current transaction, if any."""
+    session = _plain(session)
+    kept = session.info.get(_REVISION_READ)
+    transaction = session.get_transaction()
+    if kept is None or transaction is None or kept[0] is not transaction:
+        return None
+    revision: tuple[int, str] = kept[1]
+    return revision
+
+
+def _remember_revision(session: Session, revision: tuple[int, str]) -> tuple[int, str]:
+    session = _plain(session)
+    session.info[_REVISION_READ] = (session.get_transaction(), revision)
+    return revision
 
 
 def _revision_and_what_is_decided(session: Session) -> tuple[tuple[int, str], bool, bool]:
@@ -167,8 +201,16 @@ def _revision_and_what_is_decided(session: Session) -> tuple[tuple[int, str], bo
             select(FindingAction.__table__.c.id).exists(),
         )
     ).one()
-    revision = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
+    revision = _remember_revision(session, (row[0], row[1]) if row[0] is not None else (0, GENESIS))
     return revision, bool(row[2]), bool(row[3])
+
+
+def _what_is_decided(session: Session) -> tuple[bool, bool]:
+    """Whether any decision and any action was ever recorded, in one statement."""
+    row = session.execute(
+        select(select(FindingDecision.__table__.c.id).exists(), select(FindingAction.__table__.c.id).exists())
+    ).one()
+    return bool(row[0]), bool(row[1])
 
 
 def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegistry:
@@ -187,12 +229,18 @@ def checked_registry(as_of: date, session: Session | None = None) -> CheckedRegi
     Anything unexpected falls back to reading the tables.
     """
     session = session or db.session
-    revision, any_decisions, any_actions = _revision_and_what_is_decided(session)
+    revision = _revision_read(session)
+    if revision is None:  # one statement, which also says whether the decisions need reading
+        revision, any_decisions, any_actions = _revision_and_what_is_decided(session)
+        decided: tuple[bool, bool] | None = (any_decisions, any_actions)
+    else:  # the revision was read in this transaction: the rest only if the registry is not kept
+        decided = None
     url = str(session.get_bind().engine.url)
     key = (url, *revision, as_of)
     hit = cache.REGISTRIES.get(key)
     if hit is not None:
         return hit
+    any_decisions, any_actions = decided if decided is not None else _what_is_decided(session)
     kept = [c for (u, *_), c in cache.REGISTRIES.newest_first() if u == url and c.revision[0] <= revision[0]]
     base = next((c for c in kept if c.revision == revision), None)
     if base is not None:  # the same registry, checked on another date

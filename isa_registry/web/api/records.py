@@ -208,8 +208,8 @@ def _flow_page(params: ListParams) -> services.Page:
 def list_records(section: str) -> Response:
     rt = TYPES[section]
     params = _params(section)
+    held = rt.records(checked(date.today()).full)  # reads the revision the list then keys its count by
     page = _flow_page(params) if section == "flows" else _LISTS[section](db.session, params)
-    held = rt.records(checked(date.today()).full)
     items = []
     for row in page.items:
         record = held.get(row["key"])
