@@ -273,7 +273,7 @@ class Registry:
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Finding:
     """One problem with one record, found by a rule (``shared/spec/findings.md``)."""
 
@@ -284,6 +284,29 @@ class Finding:
     message: str
     remedy: str
     reference: str
+
+    def __init__(
+        self,
+        code: str,
+        severity: str,
+        subject_type: str,
+        subject_key: str,
+        message: str,
+        remedy: str,
+        reference: str,
+    ) -> None:
+        # Written out rather than generated: the generated one of a frozen class sets each field
+        # through ``object.__setattr__``, three times slower, and a check of a large registry
+        # makes tens of thousands of findings.
+        self.__dict__.update(
+            code=code,
+            severity=severity,
+            subject_type=subject_type,
+            subject_key=subject_key,
+            message=message,
+            remedy=remedy,
+            reference=reference,
+        )
 
     def as_dict(self) -> dict[str, str]:
         """The finding as the JSON object the ``check`` command prints."""

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
+from ..collector import collector_paused
 from ..domain import SEVERITIES, Finding, Registry
 from ..scope import SEVERITY_RANK, worst
 from ._common import AS_OF_WORDING, CODES, run_memo, without_as_of_wording
@@ -165,11 +166,14 @@ def run_rules(registry: Registry, as_of: date, rules: Iterable[Rule] = RULES) ->
     """Every finding of every rule on the registry as of ``as_of``, sorted by :func:`sort_key`.
 
     Archived records are left out first, as :func:`isa_registry.store.queries.load_registry` does.
+    The cycle collector is held off meanwhile (:mod:`isa_registry.core.collector`): a run on a
+    large registry makes tens of thousands of findings and strings, none in a cycle, and each full
+    collection they would set off walks the whole registry and frees nothing.
     """
     live = _without_archived(registry)
-    with run_memo(live):
+    with collector_paused(), run_memo(live):
         findings = [f for rule in rules for f in rule(live, as_of)]
-    return sorted(findings, key=sort_key)
+        return sorted(findings, key=sort_key)
 
 
 def summarise(findings: Iterable[Finding]) -> dict[str, int]:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from ..domain import Agreement, BasisOf, Finding, Flow, Organisation, Registry
@@ -227,12 +228,27 @@ def _memoised(
 def run_cache(name: str) -> dict[Any, Any]:
     """A dict for ``name`` shared by the rules of one :func:`run_memo` block (a fresh one outside it).
 
-    Only for values that depend on nothing but their key and the law catalogues, never the registry.
+    Only for values that depend on nothing but their key and the law catalogues, or on a record of
+    the run's registry kept with the record itself (:func:`agreement_sets`), which does not change
+    while the run is open.
     """
     run = _MEMO.get()
     if run is None:
         return {}
     return run.caches.setdefault(name, {})
+
+
+def agreement_sets(agreement: Agreement) -> tuple[set[str], set[str]]:
+    """The agreement's parties' keys and its data categories, as sets: worked out once a run for
+    each agreement (a rule on every flow asks for its agreement's), afresh outside a run.
+
+    The agreement must not change while the run is open, as :func:`run_memo` says of the registry.
+    """
+    sets = run_cache("agreement_sets")
+    found = sets.get(id(agreement))
+    if found is None or found[0] is not agreement:
+        found = sets[id(agreement)] = (agreement, agreement.party_keys(), set(agreement.data_categories))
+    return found[1], found[2]
 
 
 def flows_by_key(registry: Registry) -> tuple[Flow, ...]:
@@ -277,18 +293,34 @@ def law_enforcement_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
 # --- Data categories and conditions ------------------------------------------------------------
 
 
-def special_categories(flow: Flow) -> list[str]:
-    """The flow's special category data codes (UK GDPR Art 9(1))."""
-    return [c for c in flow.data_categories if c in SPECIAL_CATEGORIES]
+@lru_cache(maxsize=4096)
+def _sensitive(categories: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The special category and the criminal offence data codes among ``categories``."""
+    return (
+        tuple(c for c in categories if c in SPECIAL_CATEGORIES),
+        tuple(c for c in categories if c in CRIMINAL_CATEGORIES),
+    )
 
 
-def criminal_categories(flow: Flow) -> list[str]:
-    """The flow's criminal offence data codes (UK GDPR Art 10)."""
-    return [c for c in flow.data_categories if c in CRIMINAL_CATEGORIES]
+def special_categories(flow: Flow) -> tuple[str, ...]:
+    """The flow's special category data codes (UK GDPR Art 9(1)), in its order."""
+    return _sensitive(tuple(flow.data_categories))[0]
 
 
+def criminal_categories(flow: Flow) -> tuple[str, ...]:
+    """The flow's criminal offence data codes (UK GDPR Art 10), in its order."""
+    return _sensitive(tuple(flow.data_categories))[1]
+
+
+@lru_cache(maxsize=4096)
 def paragraph(value: str) -> str:
-    """A schedule paragraph as the catalogues key it: ``"para 18"`` and ``" 18 "`` give ``"18"``."""
+    """A schedule paragraph as the catalogues key it: ``"para 18"`` and ``" 18 "`` give ``"18"``.
+
+    Kept per text (a registry names a few dozen), as every rule on a basis asks again.
+
+    >>> paragraph("Para. 18 ")
+    '18'
+    """
     text = value.strip().lower()
     for prefix in ("paragraph", "para.", "para", "p."):
         if text.startswith(prefix):
@@ -297,32 +329,46 @@ def paragraph(value: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
+def _conditions(entries: tuple[str, ...], schedule: int) -> tuple[str, ...]:
+    """The paragraphs of ``entries`` that are conditions of Schedule 1 (Parts 1 to 3) or of
+    Schedule 8, once each in the order named: a function of the text and the catalogues alone."""
+    found = dict.fromkeys(paragraph(p) for p in entries)
+    if schedule == 1:
+        return tuple(p for p in found if p in SCHEDULE1 and p not in SCHEDULE1_NOT_CONDITIONS)
+    return tuple(p for p in found if p in SCHEDULE8)
+
+
+def _unknown(entries: list[str], schedule: int) -> list[str]:
+    """The entries of ``entries`` that are not conditions of the schedule, as named."""
+    if not entries:
+        return []
+    known = _conditions(tuple(entries), schedule)
+    return [p for p in entries if paragraph(p) not in known]
+
+
 def schedule1_conditions(basis: BasisOf) -> list[str]:
     """The Schedule 1 paragraphs the basis relies on that are conditions (Parts 1 to 3).
 
     Paragraph 5 is Part 2's general requirement for an appropriate policy document, not a
     condition, so it never counts.
     """
-    found = [paragraph(p) for p in basis.schedule1]
-    return [p for p in dict.fromkeys(found) if p in SCHEDULE1 and p not in SCHEDULE1_NOT_CONDITIONS]
+    return list(_conditions(tuple(basis.schedule1), 1)) if basis.schedule1 else []
 
 
 def schedule1_unknown(basis: BasisOf) -> list[str]:
     """The basis's Schedule 1 entries that are not conditions of Parts 1 to 3."""
-    known = set(schedule1_conditions(basis))
-    return [p for p in basis.schedule1 if paragraph(p) not in known]
+    return _unknown(basis.schedule1, 1)
 
 
 def schedule8_conditions(basis: BasisOf) -> list[str]:
     """The Schedule 8 paragraphs the basis relies on that are in the catalogue."""
-    found = [paragraph(p) for p in basis.schedule8]
-    return [p for p in dict.fromkeys(found) if p in SCHEDULE8]
+    return list(_conditions(tuple(basis.schedule8), 8)) if basis.schedule8 else []
 
 
 def schedule8_unknown(basis: BasisOf) -> list[str]:
     """The basis's Schedule 8 entries that are not Schedule 8 conditions."""
-    known = set(schedule8_conditions(basis))
-    return [p for p in basis.schedule8 if paragraph(p) not in known]
+    return _unknown(basis.schedule8, 8)
 
 
 # --- Frequency ---------------------------------------------------------------------------------

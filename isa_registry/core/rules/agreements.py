@@ -22,7 +22,6 @@ from ._common import (
     depends,
     finding,
     flows_in_scope,
-    in_scope,
     is_live,
     listing,
     plural,
@@ -64,8 +63,8 @@ def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
     """
     # The active in-scope flows under each agreement, each list in flow key order, found in one pass.
     active_flows: dict[str | None, list[Flow]] = {}
-    for f in registry.flows.values():
-        if f.status == "active" and in_scope(f, as_of):
+    for f in flows_in_scope(registry, as_of):
+        if f.status == "active":
             active_flows.setdefault(f.agreement, []).append(f)
     for agreement in _agreements(registry):
         if agreement.status == "active" and agreement.end_date is not None and agreement.end_date < as_of:
@@ -78,7 +77,7 @@ def agreement_expired(registry: Registry, as_of: date) -> Iterator[Finding]:
                 "UK GDPR Art 5(2), 24, 26",
             )
         elif agreement.status in ("expired", "terminated"):
-            flows = [f.key for f in sorted(active_flows.get(agreement.key, ()), key=lambda f: f.key)]
+            flows = [f.key for f in active_flows.get(agreement.key, ())]
             if not flows:
                 continue
             yield _agreement_finding(

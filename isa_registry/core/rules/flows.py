@@ -29,6 +29,7 @@ from ._common import (
     a_day,
     agreement_in_force,
     agreement_label,
+    agreement_sets,
     category_label,
     clauses,
     criminal_categories,
@@ -177,7 +178,7 @@ def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Fin
         agreement = registry.agreements.get(flow.agreement or "")
         if agreement is None:
             continue
-        parties = agreement.party_keys()
+        parties, _ = agreement_sets(agreement)
         missing = [key for key in dict.fromkeys((flow.source, flow.recipient)) if key not in parties]
         if not missing:
             continue
@@ -206,7 +207,7 @@ def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Findin
         agreement = registry.agreements.get(flow.agreement or "")
         if agreement is None:
             continue
-        allowed = set(agreement.data_categories)
+        _, allowed = agreement_sets(agreement)
         extra = [c for c in dict.fromkeys(flow.data_categories) if c not in allowed]
         if not extra:
             continue
