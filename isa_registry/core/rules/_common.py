@@ -290,6 +290,30 @@ def law_enforcement_flows(registry: Registry, as_of: date) -> Iterator[Flow]:
     return _regime_flows(registry, as_of, "law_enforcement")
 
 
+#: The parts of a flow a rule may need to be non-empty for it to fire at all: the rule then reads
+#: only the in-scope flows that have it (:func:`flows_having`), worked out once a run.
+_HAVING: dict[str, Callable[[Flow], object]] = {
+    "special": lambda f: special_categories(f),
+    "criminal": lambda f: criminal_categories(f),
+    "article9": lambda f: f.article9,
+    "schedule1": lambda f: f.schedule1,
+    "legislation": lambda f: f.legislation,
+}
+
+
+def flows_having(registry: Registry, as_of: date, part: str, regime: str | None = None) -> Iterator[Flow]:
+    """The flows of :func:`flows_in_scope` (those of ``regime`` only, when given) whose ``part``
+    (a key of :data:`_HAVING`: ``special`` or ``criminal`` category data, an ``article9``
+    condition, ``schedule1`` paragraphs, ``legislation``) is not empty, in key order."""
+    has = _HAVING[part]
+
+    def having() -> tuple[Flow, ...]:
+        among = _regime_flows(registry, as_of, regime) if regime else flows_in_scope(registry, as_of)
+        return tuple(f for f in among if has(f))
+
+    return iter(_memoised(f"{part}:{regime}", registry, as_of, having))
+
+
 # --- Data categories and conditions ------------------------------------------------------------
 
 

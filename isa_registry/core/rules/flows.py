@@ -36,6 +36,7 @@ from ._common import (
     depends,
     flow_finding,
     flows_by_key,
+    flows_having,
     flows_in_scope,
     gdpr_flows,
     is_live,
@@ -575,7 +576,10 @@ def flow_special_no_condition(registry: Registry, as_of: date) -> Iterator[Findi
     condition, and this rule does not fire for it (the law wins over the spec's wording here).
     """
     yield from _disclosing(
-        "FLOW_SPECIAL_NO_CONDITION", check_special_condition, flows_in_scope(registry, as_of), registry
+        "FLOW_SPECIAL_NO_CONDITION",
+        check_special_condition,
+        flows_having(registry, as_of, "special"),
+        registry,
     )
 
 
@@ -610,7 +614,12 @@ def flow_schedule1_missing(registry: Registry, as_of: date) -> Iterator[Finding]
     DPA 2018 s10(2): (b) needs Sch 1 para 1, (h) para 2, (i) para 3 and (j) para 4 (Part 1);
     s10(3): (g) needs a substantial public interest condition in Part 2 (paras 6 to 28).
     """
-    yield from _disclosing("FLOW_SCHEDULE1_MISSING", check_schedule1, gdpr_flows(registry, as_of), registry)
+    yield from _disclosing(
+        "FLOW_SCHEDULE1_MISSING",
+        check_schedule1,
+        flows_having(registry, as_of, "article9", "uk_gdpr"),
+        registry,
+    )
 
 
 @depends(ENDS)
@@ -621,7 +630,7 @@ def flow_schedule1_unknown(registry: Registry, as_of: date) -> Iterator[Finding]
     (Part 3) are conditions (s10); para 5 and Part 4 set out the appropriate policy document, so
     naming them, or a paragraph that does not exist, satisfies nothing.
     """
-    for flow in gdpr_flows(registry, as_of):
+    for flow in flows_having(registry, as_of, "schedule1", "uk_gdpr"):
         unknown = schedule1_unknown(flow)
         if not unknown:
             continue
@@ -648,7 +657,10 @@ def flow_criminal_no_condition(registry: Registry, as_of: date) -> Iterator[Find
     enforcement flows, where such data is the ordinary business of Part 3.
     """
     yield from _disclosing(
-        "FLOW_CRIMINAL_NO_CONDITION", check_criminal_condition, gdpr_flows(registry, as_of), registry
+        "FLOW_CRIMINAL_NO_CONDITION",
+        check_criminal_condition,
+        flows_having(registry, as_of, "criminal", "uk_gdpr"),
+        registry,
     )
 
 
@@ -751,7 +763,7 @@ def flow_apd_missing(registry: Registry, as_of: date) -> Iterator[Finding]:
     Para 10(2): the unlawful-acts condition needs no document for a disclosure to a competent
     authority, taken here as a recipient that is police, probation, youth justice or a court.
     """
-    for flow in gdpr_flows(registry, as_of):
+    for flow in flows_having(registry, as_of, "schedule1", "uk_gdpr"):
         if _has_apd(registry, flow.source):
             continue
         needing = [p for p in schedule1_conditions(flow) if SCHEDULE1[p].needs_apd]
@@ -1004,7 +1016,7 @@ def flow_legislation_repealed(registry: Registry, as_of: date) -> Iterator[Findi
     such gateway and what replaced it.
     """
     status = run_cache("gateway_status")
-    for flow in flows_in_scope(registry, as_of):
+    for flow in flows_having(registry, as_of, "legislation"):
         gone: list[tuple[str, Legislation, str]] = []
         for identifier in dict.fromkeys(flow.legislation):
             if identifier not in status:
@@ -1055,7 +1067,7 @@ def flow_legislation_unknown(registry: Registry, as_of: date) -> Iterator[Findin
     such gateway.
     """
     status = run_cache("gateway_status")
-    for flow in flows_in_scope(registry, as_of):
+    for flow in flows_having(registry, as_of, "legislation"):
         unknown = []
         for identifier in dict.fromkeys(flow.legislation):
             if identifier not in status:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ..domain import Finding, Registry
+from ..domain import Finding, Organisation, Registry
 from ..law import Legislation, lookup_legislation
 from ..law.types import Bodies
 from ..vocabulary import ORGANISATION_KIND
@@ -21,7 +21,7 @@ from ._common import (
     clauses,
     depends,
     flow_finding,
-    flows_in_scope,
+    flows_having,
     gdpr_flows,
     listing,
     plural,
@@ -153,7 +153,8 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
     names each, with the subsection of each in its reference.
     """
     unfit = run_cache("gateway_unfit")
-    for flow in flows_in_scope(registry, as_of):
+    worded = run_cache("gateway_wording")
+    for flow in flows_having(registry, as_of, "legislation"):
         source = registry.organisations.get(flow.source)
         if source is None or not flow.legislation:
             continue
@@ -164,34 +165,44 @@ def flow_gateway_not_for_source(registry: Registry, as_of: date) -> Iterator[Fin
         named = unfit[key]
         if not named:
             continue
-        reference = "DPA 2018 s35(1)" if flow.regime == "law_enforcement" else "UK GDPR Art 6(3)"
-        kind = ORGANISATION_KIND[source.kind].phrase or source.kind
-        bound = [(entry, entry.bodies) for entry in named if entry.bodies is not None]
-        if len(bound) == 1:
-            [(entry, bodies)] = bound
-            problem = (
-                f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision}), and "
-                f"{source.name} ({kind}) is not one of them."
-            )
-        else:
-            problem = f"{len(bound)} gateways it names do not bind {source.name} ({kind}): " + clauses(
-                f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision})"
-                for entry, bodies in bound
-            )
-        yield flow_finding(
-            "FLOW_GATEWAY_NOT_FOR_SOURCE",
-            registry,
-            flow,
-            problem,
-            f"Name the provision that gives {source.name} its own duty or power to share (for example "
-            f"Crime and Disorder Act 1998 s115 where it applies), keeping "
-            f"{listing(entry.citation for entry, _ in bound)} only if "
-            f"{plural(len(bound), 'it describes', 'they describe')} the recipient's function.",
-            "; ".join([reference, *(f"{_act_of(entry)} {bodies.provision}" for entry, bodies in bound)]),
+        wording = (key, source.name, flow.regime)
+        if wording not in worded:
+            worded[wording] = _gateway_wording(source, flow.regime, named)
+        yield flow_finding("FLOW_GATEWAY_NOT_FOR_SOURCE", registry, flow, *worded[wording])
+
+
+def _gateway_wording(
+    source: Organisation, regime: str, named: tuple[Legislation, ...]
+) -> tuple[str, str, str]:
+    """The problem, remedy and reference of FLOW_GATEWAY_NOT_FOR_SOURCE for a source (its name and
+    kind) naming ``named`` under ``regime``: the same for every flow that does."""
+    reference = "DPA 2018 s35(1)" if regime == "law_enforcement" else "UK GDPR Art 6(3)"
+    kind = ORGANISATION_KIND[source.kind].phrase or source.kind
+    bound = [(entry, entry.bodies) for entry in named if entry.bodies is not None]
+    if len(bound) == 1:
+        [(entry, bodies)] = bound
+        problem = (
+            f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision}), and "
+            f"{source.name} ({kind}) is not one of them."
         )
+    else:
+        problem = f"{len(bound)} gateways it names do not bind {source.name} ({kind}): " + clauses(
+            f"{entry.citation} places its duty or power on {_who(bodies)} ({bodies.provision})"
+            for entry, bodies in bound
+        )
+    return (
+        problem,
+        f"Name the provision that gives {source.name} its own duty or power to share (for example "
+        f"Crime and Disorder Act 1998 s115 where it applies), keeping "
+        f"{listing(entry.citation for entry, _ in bound)} only if "
+        f"{plural(len(bound), 'it describes', 'they describe')} the recipient's function.",
+        "; ".join([reference, *(f"{_act_of(entry)} {bodies.provision}" for entry, bodies in bound)]),
+    )
 
 
-def _unfit_gateways(source_kind: str, recipient_kind: str, legislation: tuple[str, ...]) -> list[Legislation]:
+def _unfit_gateways(
+    source_kind: str, recipient_kind: str, legislation: tuple[str, ...]
+) -> tuple[Legislation, ...]:
     """The named provisions whose bodies cannot include ``source_kind``: none when another one
     binds it (or any person), and leaving out those that serve the recipient's kind."""
     named = [
@@ -200,8 +211,8 @@ def _unfit_gateways(source_kind: str, recipient_kind: str, legislation: tuple[st
         if e.bodies is not None and recipient_kind not in e.bodies.serves
     ]
     if any(e.bodies is not None and e.bodies.may_include(source_kind) for e in named):
-        return []
-    return named
+        return ()
+    return tuple(named)
 
 
 def _who(bodies: Bodies) -> str:
