@@ -70,8 +70,11 @@ def test_gunicorn_warms_each_worker_unless_told_not_to(dudley, monkeypatch) -> N
     monkeypatch.setattr("isa_registry.web.warmup.warm_up", lambda app, log: warmed.append(app))
     worker = SimpleNamespace(wsgi=dudley, log=logging.getLogger("test"))
 
+    frozen = []
+    monkeypatch.setattr("gc.freeze", lambda: frozen.append(True))
     hooks["post_worker_init"](worker)
     assert warmed == [dudley]
+    assert frozen == [True]  # what the worker keeps from its warm-up is out of the collector's way
 
     monkeypatch.setenv("ISA_WARM_UP", "0")
     hooks["post_worker_init"](worker)
