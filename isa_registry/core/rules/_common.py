@@ -228,9 +228,8 @@ def _memoised(
 def run_cache(name: str) -> dict[Any, Any]:
     """A dict for ``name`` shared by the rules of one :func:`run_memo` block (a fresh one outside it).
 
-    Only for values that depend on nothing but their key and the law catalogues, or on a record of
-    the run's registry kept with the record itself (:func:`agreement_sets`), which does not change
-    while the run is open.
+    Only for values that depend on nothing but their key and the law catalogues, or on the run's
+    registry (:func:`agreement_sets`), which does not change while the run is open.
     """
     run = _MEMO.get()
     if run is None:
@@ -238,17 +237,13 @@ def run_cache(name: str) -> dict[Any, Any]:
     return run.caches.setdefault(name, {})
 
 
-def agreement_sets(agreement: Agreement) -> tuple[set[str], set[str]]:
-    """The agreement's parties' keys and its data categories, as sets: worked out once a run for
-    each agreement (a rule on every flow asks for its agreement's), afresh outside a run.
-
-    The agreement must not change while the run is open, as :func:`run_memo` says of the registry.
-    """
-    sets = run_cache("agreement_sets")
-    found = sets.get(id(agreement))
-    if found is None or found[0] is not agreement:
-        found = sets[id(agreement)] = (agreement, agreement.party_keys(), set(agreement.data_categories))
-    return found[1], found[2]
+def agreement_sets(registry: Registry) -> dict[str, tuple[set[str], set[str]]]:
+    """Each agreement's parties' keys and data categories, as sets, by the agreement's key: worked
+    out once a run (the rules on every flow ask for its agreement's), afresh outside a run."""
+    kept = run_cache("agreement_sets")
+    if len(kept) != len(registry.agreements):
+        kept.update((k, (a.party_keys(), set(a.data_categories))) for k, a in registry.agreements.items())
+    return kept
 
 
 def flows_by_key(registry: Registry) -> tuple[Flow, ...]:

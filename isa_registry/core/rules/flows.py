@@ -175,14 +175,15 @@ def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Fin
     An organisation that has not signed up to an agreement is not bound by it, so the agreement
     does not cover its disclosures or its use of what it receives. UK GDPR Art 5(2), 24, 26.
     """
+    sets = agreement_sets(registry)
     for flow in flows_in_scope(registry, as_of):
         agreement = registry.agreements.get(flow.agreement or "")
         if agreement is None:
             continue
-        parties, _ = agreement_sets(agreement)
-        missing = [key for key in dict.fromkeys((flow.source, flow.recipient)) if key not in parties]
-        if not missing:
+        parties, _ = sets[agreement.key]
+        if flow.source in parties and flow.recipient in parties:
             continue
+        missing = [key for key in dict.fromkeys((flow.source, flow.recipient)) if key not in parties]
         names = listing(registry.organisation_name(key) for key in missing)
         verb = plural(len(missing), "is not a party", "are not parties")
         yield flow_finding(
@@ -204,14 +205,15 @@ def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Findin
     Sharing more than the agreement allows breaks purpose limitation and data minimisation as
     the partners agreed them. UK GDPR Art 5(1)(b), (c).
     """
+    sets = agreement_sets(registry)
     for flow in flows_in_scope(registry, as_of):
         agreement = registry.agreements.get(flow.agreement or "")
         if agreement is None:
             continue
-        _, allowed = agreement_sets(agreement)
-        extra = [c for c in dict.fromkeys(flow.data_categories) if c not in allowed]
-        if not extra:
+        _, allowed = sets[agreement.key]
+        if allowed.issuperset(flow.data_categories):
             continue
+        extra = [c for c in dict.fromkeys(flow.data_categories) if c not in allowed]
         labels = listing(category_label(c) for c in extra)
         yield flow_finding(
             "FLOW_CATEGORY_NOT_AGREED",
@@ -321,19 +323,19 @@ def check_special_condition(
     special = special_categories(flow)
     if not special:
         return None
-    labels = listing(category_label(c) for c in special)
     if basis.regime == "law_enforcement":
         if basis.law_enforcement_basis == "consent" or schedule8_conditions(basis):
             return None
         return (
-            f"{labels} is sensitive processing under the law enforcement regime, but no DPA 2018 Schedule 8 "
-            "condition is recorded.",
+            f"{listing(category_label(c) for c in special)} is sensitive processing under the law "
+            "enforcement regime, but no DPA 2018 Schedule 8 condition is recorded.",
             "Record the Schedule 8 paragraph relied on (for example paragraph 4, safeguarding of children "
             "and of individuals at risk), or stop sharing this data.",
             "DPA 2018 s35(3), (5), Sch 8",
         )
     if basis.article9:
         return None
+    labels = listing(category_label(c) for c in special)
     return (
         f"{_takes(registry, flow, receiving)} {labels}, which {plural(len(special), 'is', 'are')} "
         "special category data, but no Article 9(2) condition is recorded.",
@@ -348,7 +350,7 @@ def check_schedule1(registry: Registry, flow: Flow, basis: BasisOf, receiving: b
     if basis.regime != "uk_gdpr":
         return None
     needed = ARTICLE9_NEEDS_SCHEDULE1.get(basis.article9 or "")
-    if needed is None or needed & set(schedule1_conditions(basis)):
+    if needed is None or not needed.isdisjoint(schedule1_conditions(basis)):
         return None
     special = special_categories(flow)
     shared = (
@@ -385,7 +387,7 @@ def check_criminal_condition(
     criminal = criminal_categories(flow)
     if not criminal or basis.official_authority:
         return None
-    if set(schedule1_conditions(basis)) & SCHEDULE1_CRIMINAL_CONDITIONS:
+    if not SCHEDULE1_CRIMINAL_CONDITIONS.isdisjoint(schedule1_conditions(basis)):
         return None
     return (
         f"{_takes(registry, flow, receiving)} {listing(category_label(c) for c in criminal)} "
