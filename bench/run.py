@@ -159,11 +159,12 @@ def check_decided_rows(doc_path: Path, label: str, tmp: Path) -> list[Row]:
     against loading the registry alone: the check row's target."""
     url = _sqlite(tmp, "check-decided")
     worker.load(str(doc_path), url)
+    run_worker("decide-every", url=url, every=DECIDED_EVERY)
     return _pair(
         f"check {label} with decisions",
         TARGETS["check"],
         lambda n: ("check-floor", {"url": url}),
-        lambda n: ("check-decided", {"url": url, "every": DECIDED_EVERY}),
+        lambda n: ("check-decided", {"url": url}),
     )[:1]
 
 

@@ -9,7 +9,6 @@ imports the same app first (the same starting memory).
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import shutil
@@ -475,30 +474,36 @@ def bulk_decisions(url: str, count: int) -> dict[str, Any]:
     }
 
 
-def check_decided(url: str, every: int) -> dict[str, Any]:
-    """``flask check`` with a decision on every ``every``-th finding: load the registry and the
-    decisions, run every rule, review each finding against its decision (set-up untimed: the
-    decisions inserted with one executemany)."""
+def decide_every(url: str, every: int) -> dict[str, Any]:
+    """Decide every ``every``-th finding of the registry (set-up for the "check with decisions" row,
+    run once before its pairs): the rules are run once and the decisions inserted with one
+    executemany, the same rows in every run on this database (a rule gives one finding per record
+    and code, so each finding chosen takes one decision)."""
     from sqlalchemy import delete, insert
 
-    from isa_registry.core.decisions import review
     from isa_registry.core.rules import run_rules
-    from isa_registry.store.decisions import load_decisions
     from isa_registry.store.models import FindingDecision
     from isa_registry.store.queries import load_registry
 
     with make_app(url).app_context():
-        findings = run_rules(load_registry(), TODAY)
-        # The same rows in every run on this database (a rule gives one finding per record and code,
-        # so each finding chosen takes one decision).
-        chosen = findings[::every]
+        chosen = run_rules(load_registry(), TODAY)[::every]
         with db.engine.begin() as conn:
             conn.execute(delete(FindingDecision.__table__))
             conn.execute(insert(FindingDecision.__table__), _decision_rows(chosen, "bench@bench.invalid"))
-        # The timed run starts from what the floor's process holds: not the set-up's findings, whose
-        # tens of thousands of objects every collection during the load would walk again.
-        del findings, chosen
-        gc.collect()
+    return {"decided": len(chosen)}
+
+
+def check_decided(url: str) -> dict[str, Any]:
+    """``flask check`` on a registry with decisions (:func:`decide_every`): load the registry and
+    the decisions, run every rule, review each finding against its decision. In a fresh process,
+    as the floor is: a process that had already checked the registry would load it into memory
+    its first run left scattered."""
+    from isa_registry.core.decisions import review
+    from isa_registry.core.rules import run_rules
+    from isa_registry.store.decisions import load_decisions
+    from isa_registry.store.queries import load_registry
+
+    with make_app(url).app_context():
 
         def work() -> list[Any]:
             checked = run_rules(load_registry(), TODAY)
@@ -511,6 +516,7 @@ def check_decided(url: str, every: int) -> dict[str, Any]:
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {
     "bulk-decisions": bulk_decisions,
     "check-decided": check_decided,
+    "decide-every": decide_every,
     "after-edit": after_edit,
     "import-floor": import_floor,
     "import": import_subject,
