@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
-from ..domain import BasisOf, Finding, Flow, Registry
+from ..domain import Agreement, BasisOf, Finding, Flow, Registry
 from ..law import (
     ANNEX1,
     ARTICLE9_NEEDS_SCHEDULE1,
@@ -144,28 +144,45 @@ def flow_agreement_not_in_force(registry: Registry, as_of: date) -> Iterator[Fin
     after its start date and on or before its end date. A ``draft``, ``expired`` or ``terminated``
     agreement gives no cover. UK GDPR Art 5(2), 24 and 26 (accountability).
     """
+    worded: dict[str, tuple[str, str] | None] = {}  # by agreement: the same for each flow under it
     for flow in flows_in_scope(registry, as_of):
         agreement = registry.agreements.get(flow.agreement or "")
-        if agreement is None or agreement_in_force(agreement, as_of):
+        if agreement is None:
             continue
-        label = agreement_label(agreement)
-        if agreement.status not in ("active", "under_review"):
-            status = agreement.status.replace("_", " ")
-            problem = f"its agreement {label} is {status}, so it does not cover the sharing."
-            remedy = (
-                f"Bring {agreement.key} into force (signed and marked active), or link the flow to an "
-                "agreement that is in force, or stop the sharing."
+        if agreement.key not in worded:
+            worded[agreement.key] = (
+                None if agreement_in_force(agreement, as_of) else _not_in_force_wording(agreement, as_of)
             )
-        elif agreement.end_date is not None and as_of > agreement.end_date:
-            problem = f"its agreement {label} ended on {a_day(agreement.end_date)}."
-            remedy = f"Renew or extend {agreement.key} and record its new end date, or stop the sharing."
-        else:
-            starts = a_day(agreement.start_date) if agreement.start_date else "a later date"
-            problem = f"its agreement {label} does not start until {starts}."
-            remedy = f"Do not share before {starts}, or correct the agreement's start date."
+        wording = worded[agreement.key]
+        if wording is None:
+            continue
+        problem, remedy = wording
         yield flow_finding(
             "FLOW_AGREEMENT_NOT_IN_FORCE", registry, flow, problem, remedy, "UK GDPR Art 5(2), 24, 26"
         )
+
+
+def _not_in_force_wording(agreement: Agreement, as_of: date) -> tuple[str, str]:
+    """Why an agreement not in force on ``as_of`` covers no flow, and what to do: the problem and
+    the remedy of FLOW_AGREEMENT_NOT_IN_FORCE."""
+    label = agreement_label(agreement)
+    if agreement.status not in ("active", "under_review"):
+        status = agreement.status.replace("_", " ")
+        return (
+            f"its agreement {label} is {status}, so it does not cover the sharing.",
+            f"Bring {agreement.key} into force (signed and marked active), or link the flow to an "
+            "agreement that is in force, or stop the sharing.",
+        )
+    if agreement.end_date is not None and as_of > agreement.end_date:
+        return (
+            f"its agreement {label} ended on {a_day(agreement.end_date)}.",
+            f"Renew or extend {agreement.key} and record its new end date, or stop the sharing.",
+        )
+    starts = a_day(agreement.start_date) if agreement.start_date else "a later date"
+    return (
+        f"its agreement {label} does not start until {starts}.",
+        f"Do not share before {starts}, or correct the agreement's start date.",
+    )
 
 
 @depends(ENDS, AGREEMENT)
@@ -692,19 +709,25 @@ def flow_recipient_basis_missing(registry: Registry, as_of: date) -> Iterator[Fi
     documented instructions and has no basis of its own (Art 28(3)(a), 29). Not for anonymised flows,
     which are not personal data (Recital 26).
     """
+    worded: dict[str, tuple[str, str]] = {}  # by recipient: the same for each flow to it
     for flow in flows_in_scope(registry, as_of):
         if flow.recipient_basis is not None or _recipient_is_processor(registry, flow):
             continue
-        recipient = registry.organisation_name(flow.recipient)
+        if flow.recipient not in worded:
+            recipient = registry.organisation_name(flow.recipient)
+            worded[flow.recipient] = (
+                f"no basis of its own is recorded for {recipient}, which is the controller of what it "
+                "receives.",
+                f"Record the lawful basis {recipient} relies on to use what it receives (for a public body "
+                "usually Art 6(1)(e) public task with its statutory gateway), with the Art 9 and Schedule 1 "
+                f"conditions it needs; or, if {recipient} only processes the data on the discloser's behalf, "
+                "record it as a processor party of the agreement.",
+            )
         yield flow_finding(
             "FLOW_RECIPIENT_BASIS_MISSING",
             registry,
             flow,
-            f"no basis of its own is recorded for {recipient}, which is the controller of what it receives.",
-            f"Record the lawful basis {recipient} relies on to use what it receives (for a public body "
-            "usually Art 6(1)(e) public task with its statutory gateway), with the Art 9 and Schedule 1 "
-            f"conditions it needs; or, if {recipient} only processes the data on the discloser's behalf, "
-            "record it as a processor party of the agreement.",
+            *worded[flow.recipient],
             "UK GDPR Art 6(1), 9(2), 10, 28, 29, 30(1)(b); DPA 2018 s10, s11, Sch 1",
         )
 
