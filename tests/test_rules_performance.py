@@ -116,3 +116,34 @@ def test_the_garbage_collector_is_left_as_it_was(partnership: Registry) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _cases() -> list[tuple[Registry, object]]:
+    from tests.builders import AS_OF, clean_registry
+    from tests.test_finding_identity import ADVERSARIAL
+    from tests.test_rules import TYPICAL, TYPICAL_AS_OF
+
+    cases: list[tuple[Registry, object]] = [(parse_document(generate("S", 1)), TODAY)]
+    cases += [(make(), AS_OF) for make in ADVERSARIAL.values()]
+    cases += [(clean_registry(**TYPICAL[code]), TYPICAL_AS_OF.get(code, AS_OF)) for code in sorted(TYPICAL)]
+    return cases
+
+
+def test_the_flows_a_rule_skips_are_ones_it_could_not_find_anything_about(monkeypatch) -> None:
+    """A rule that reads only the in-scope flows having some part (``flows_having``: special
+    category data, an Art 9 condition, Schedule 1 paragraphs, a named gateway) finds what it finds
+    when it reads every in-scope flow: on the benchmark's S registry, the adversarial registries
+    and every code's typical case."""
+    cases = _cases()
+    fast = [run_rules(registry, as_of) for registry, as_of in cases]
+    for part in list(_common._HAVING):
+        monkeypatch.setitem(_common._HAVING, part, lambda flow: True)
+    everything = [run_rules(registry, as_of) for registry, as_of in cases]
+    assert sum(map(len, fast)) > 500
+    assert fast == everything
+
+
+def test_flows_having_leaves_out_flows_without_the_part(partnership: Registry) -> None:
+    having = list(_common.flows_having(partnership, TODAY, "schedule1", "uk_gdpr"))
+    scope = [f for f in flows_in_scope(partnership, TODAY) if f.regime == "uk_gdpr"]
+    assert having == [f for f in scope if f.schedule1] and len(having) < len(scope)
