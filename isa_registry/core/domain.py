@@ -55,7 +55,7 @@ LAW_ENFORCEMENT_BASES = vocabulary.LAW_ENFORCEMENT_BASIS.codes
 TRANSFER_SAFEGUARDS = vocabulary.TRANSFER_SAFEGUARD.codes
 
 
-@dataclass
+@dataclass(slots=True)
 class Organisation:
     """A partner that discloses or receives personal data."""
 
@@ -78,7 +78,7 @@ class Organisation:
     archived: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Party:
     """An organisation's place in an agreement."""
 
@@ -98,7 +98,7 @@ class Party:
     signed_at: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Agreement:
     """An information-sharing, data-sharing or data-processing agreement."""
 
@@ -140,7 +140,7 @@ class Attachment:
     content: bytes | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Transfer:
     """A transfer of personal data outside the UK (UK GDPR Chapter V)."""
 
@@ -148,7 +148,7 @@ class Transfer:
     safeguard: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Basis:
     """A lawful basis for processing what a flow carries, with the conditions it needs.
 
@@ -173,7 +173,7 @@ class Basis:
 BASIS_FIELDS: tuple[str, ...] = tuple(Basis.__dataclass_fields__)
 
 
-@dataclass
+@dataclass(slots=True)
 class Flow:
     """One sharing of personal data from one organisation to another."""
 

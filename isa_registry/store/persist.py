@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -186,7 +186,7 @@ def apply_registry(
     say("organisations", 0, len(new) + len(changed))
     rows = _rows_by_key(session, OrganisationModel, [o.key for o in changed])
     for o in changed:
-        set_organisation(rows[o.key], Organisation(**{**o.__dict__, "successor": None}), {})
+        set_organisation(rows[o.key], replace(o, successor=None), {})
     session.flush()
     _insert(session, OrganisationModel, new, organisation_columns, now)
     ids = org_ids(session)

@@ -46,7 +46,7 @@ from wtforms.validators import ValidationError
 
 from ..core import records
 from ..core.dates import range_problem
-from ..core.domain import Agreement, Basis, BasisOf, Flow, Organisation, Party, Transfer
+from ..core.domain import BASIS_FIELDS, Agreement, Basis, BasisOf, Flow, Organisation, Party, Transfer
 from ..core.law import (
     ANNEX1,
     ARTICLE6,
@@ -1197,7 +1197,7 @@ class FlowForm(_BasisAnswers, RecordForm):
             end_date=self.end_date.data,
             data_subjects=list(dict.fromkeys([*(self.data_subjects.data or []), *others])),
             data_categories=list(self.data_categories.data or []),
-            **vars(basis),
+            **{name: getattr(basis, name) for name in BASIS_FIELDS},
             retention=self.retention.data,
             international_transfer=(
                 Transfer(transfer.country.data, transfer.safeguard.data) if transfer.country.data else None
