@@ -138,7 +138,7 @@ class Action:
         return self.due_on < as_of
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reviewed:
     """One finding with where it stands on the date checked."""
 

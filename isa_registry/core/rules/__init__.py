@@ -154,7 +154,11 @@ def sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
 
 
 def _without_archived(registry: Registry) -> Registry:
-    """The registry less its archived records, which are no longer part of it."""
+    """The registry less its archived records, which are no longer part of it (the registry itself
+    when it has none, as a loaded one never has: no rule reads its attachments)."""
+    kinds = (registry.organisations, registry.agreements, registry.flows)
+    if not any(r.archived for records in kinds for r in records.values()):
+        return registry
     return Registry(
         organisations={k: o for k, o in registry.organisations.items() if not o.archived},
         agreements={k: a for k, a in registry.agreements.items() if not a.archived},
