@@ -337,6 +337,8 @@ def check_special_condition(
     registry: Registry, flow: Flow, basis: BasisOf, receiving: bool
 ) -> Problem | None:
     """Special category data with no Art 9(2) condition, or (Part 3) no Schedule 8 condition."""
+    if basis.regime != "law_enforcement" and basis.article9:
+        return None  # whatever the data: asked first, as most flows that carry any have one
     special = special_categories(flow)
     if not special:
         return None
@@ -350,8 +352,6 @@ def check_special_condition(
             "and of individuals at risk), or stop sharing this data.",
             "DPA 2018 s35(3), (5), Sch 8",
         )
-    if basis.article9:
-        return None
     labels = listing(category_label(c) for c in special)
     return (
         f"{_takes(registry, flow, receiving)} {labels}, which {plural(len(special), 'is', 'are')} "
@@ -399,10 +399,10 @@ def check_criminal_condition(
 ) -> Problem | None:
     """Criminal offence data under the UK GDPR, not under official authority, with no Schedule 1
     condition from Parts 1 to 3 (UK GDPR Art 10; DPA 2018 s10(5))."""
-    if basis.regime != "uk_gdpr":
+    if basis.regime != "uk_gdpr" or basis.official_authority:
         return None
     criminal = criminal_categories(flow)
-    if not criminal or basis.official_authority:
+    if not criminal:
         return None
     if not SCHEDULE1_CRIMINAL_CONDITIONS.isdisjoint(schedule1_conditions(basis)):
         return None
