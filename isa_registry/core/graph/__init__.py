@@ -47,6 +47,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ..scope import flow_live_on, worst
+
 if TYPE_CHECKING:
     from .analyses import (
         AgreementReach,
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
         hubs,
         sensitive_recipients,
     )
-    from .build import build_graph, filter_graph, flow_live_on, worst
+    from .build import build_graph, filter_graph
     from .datamap import (
         FORMATS,
         DataMap,
@@ -118,8 +120,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "build": (
         "build_graph",
         "filter_graph",
-        "flow_live_on",
-        "worst",
     ),
     "datamap": (
         "FORMATS",

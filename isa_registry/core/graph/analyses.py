@@ -14,21 +14,8 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ..domain import SEVERITIES
-from .build import worst
+from ..scope import worst
 from .selection import CATEGORY_GROUPS, FLAGGED_SEVERITIES
-
-__all__ = [
-    "AgreementReach",
-    "Hub",
-    "OnwardChain",
-    "SensitiveRecipient",
-    "SensitiveSource",
-    "agreement_reach",
-    "agreement_reaches",
-    "flagged_chains",
-    "hubs",
-    "sensitive_recipients",
-]
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,6 @@ from ..domain import Finding, Registry
 from ..scope import flow_live_on, worst
 from .selection import CATEGORY_GROUPS, FLAGGED_SEVERITIES, MapFilters
 
-__all__ = ["build_graph", "filter_graph", "flow_live_on", "worst"]
-
 
 def _findings_by_subject(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
     grouped: dict[tuple[str, str], list[Finding]] = {}

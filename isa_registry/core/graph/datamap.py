@@ -35,18 +35,6 @@ from .dot import to_dot
 from .drawing import CLUSTER_THRESHOLD, Drawing, Links, lay_out
 from .selection import MapFilters
 
-__all__ = [
-    "FORMATS",
-    "DataMap",
-    "DrawOptions",
-    "MapFile",
-    "PictureCache",
-    "build_map",
-    "draw",
-    "drawing_json",
-    "map_json",
-]
-
 #: What each output format is served as.
 FORMATS: dict[str, str] = {
     "svg": "image/svg+xml",

@@ -13,8 +13,6 @@ from .drawing import Drawing, MapEdge
 from .selection import FLAGGED_SEVERITIES
 from .styles import KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
 
-__all__ = ["RENDER_VERSION", "SENSITIVE_MARKS", "dot_string", "edge_label", "to_dot", "tooltip_string"]
-
 #: What an edge's label adds when its flows carry special category or criminal offence data (the
 #: edge is also drawn as a double line).
 SENSITIVE_MARKS = {"special": "S", "criminal": "C"}

@@ -21,23 +21,9 @@ import networkx as nx
 
 from ..domain import Finding
 from ..law import CATEGORIES
-from .build import worst
+from ..scope import worst
 from .selection import CATEGORY_GROUPS, GROUPINGS, NO_GROUP, OTHER_GROUPS, MapFilters
 from .styles import CLUSTER_LABELS, KIND_LABELS
-
-__all__ = [
-    "CLUSTER_THRESHOLD",
-    "LAYERED_MAX_EDGES",
-    "OVERVIEW_MAX_GROUPS",
-    "OVERVIEW_MAX_ORGANISATIONS",
-    "SPRING_MAX_NODES",
-    "Drawing",
-    "Links",
-    "MapEdge",
-    "MapGroup",
-    "MapNode",
-    "lay_out",
-]
 
 #: A kind with more organisations than this in view is drawn as one cluster node.
 CLUSTER_THRESHOLD = 12

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from .dot import SENSITIVE_MARKS
 from .styles import KIND_LABELS, KIND_STYLES, SEVERITY_COLOURS, SEVERITY_PENWIDTHS
 
-__all__ = ["LegendItem", "LegendSection", "legend"]
-
 _W, _H = 48, 28
 _INK = "#0b0c0c"
 

@@ -23,8 +23,6 @@ from pathlib import Path
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-__all__ = ["DotBusy", "DotNotFound", "DotSlots", "RenderError", "inline_svg", "run_dot"]
-
 log = logging.getLogger(__name__)
 
 

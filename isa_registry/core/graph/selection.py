@@ -14,16 +14,6 @@ from typing import Any
 from ..domain import ORGANISATION_KINDS, Registry
 from ..law import CATEGORIES, CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
 
-__all__ = [
-    "CATEGORY_GROUPS",
-    "FLAGGED_SEVERITIES",
-    "GROUPINGS",
-    "NO_GROUP",
-    "OTHER_GROUPS",
-    "MapFilters",
-    "filter_problems",
-]
-
 #: Severities that make a flow "flagged". Info findings (a provision not in the catalogue, a
 #: review coming up) are notes, not problems with the sharing.
 FLAGGED_SEVERITIES = frozenset({"error", "warning"})

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from ..vocabulary import ORGANISATION_KIND
 
-__all__ = ["CLUSTER_LABELS", "KIND_LABELS", "KIND_STYLES", "SEVERITY_COLOURS", "SEVERITY_PENWIDTHS"]
-
 #: What a node's tooltip calls each kind of organisation ("School or college").
 KIND_LABELS: dict[str, str] = ORGANISATION_KIND.labels("short_label")
 #: How a cluster of each kind is named ("Schools and colleges (104)").
