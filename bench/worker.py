@@ -347,9 +347,11 @@ def after_edit(url: str, path: str, edits: int) -> dict[str, Any]:
     """
     from isa_registry.store import services
     from isa_registry.store.queries import load_registry
+    from isa_registry.web.warmup import warm_up
 
     app = make_app(url, WTF_CSRF_ENABLED=False)
     client = _signed_in_client(app)
+    warm_up(app)  # as gunicorn's post_worker_init warms each worker before its first request
 
     def get() -> None:
         response = client.get(path)

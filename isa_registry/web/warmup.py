@@ -38,6 +38,7 @@ def warm_up(app: Flask, log: logging.Logger | None = None) -> float:
             app.jinja_env.get_template(name)  # compiled once here, not in some user's request
         with app.app_context():
             checked = checked_registry(date.today())
+            _ = checked.flow_keys_of  # the flows by agreement, which an edit's re-check reads
             findings.filter_options(checked)
             findings.selection_for(checked, findings.Filters())
             flows.filter_options()
