@@ -28,7 +28,7 @@ from ..core.decisions import (
     needs_admin,
 )
 from ..core.domain import Finding
-from ..core.exchange import decision_to_dict
+from ..core.exchange import decision_to_dict, plain_dict
 from . import audit
 from .db import Session
 from .errors import InvalidRecord, ServiceError
@@ -105,15 +105,7 @@ def load_actions(session: Session) -> list[Action]:
 
 def action_to_dict(a: Action) -> dict[str, Any]:
     """An action as its audit entry records it."""
-    return {
-        "subject_type": a.subject_type,
-        "subject_key": a.subject_key,
-        "code": a.code,
-        "owner": a.owner,
-        "due_on": a.due_on.isoformat(),
-        "assigned_by": a.assigned_by,
-        "assigned_on": a.assigned_on.isoformat(),
-    }
+    return plain_dict(a)
 
 
 #: At most this many keys in one ``IN (...)`` (below SQLite's oldest limit on bound parameters).
