@@ -145,6 +145,29 @@ def _search(q: str, *columns: Any) -> Any:
     return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
 
 
+def _narrowed(
+    stmt: Any,
+    params: ListParams,
+    searched: tuple[Any, ...],
+    equal: dict[str, Any],
+    archived: Any,
+    visible: Callable[[Any], Any],
+) -> Any:
+    """``stmt`` narrowed as every list narrows: ``q`` over the ``searched`` columns, each filter of
+    ``equal`` given a value to its column, the archived records left out unless asked for, and only
+    what ``visible`` lets the partner who asks see."""
+    if params.q.strip():
+        stmt = stmt.where(_search(params.q, *searched))
+    for name, column in equal.items():
+        if params.filters.get(name):
+            stmt = stmt.where(column == params.filters[name])
+    if not params.include_archived:
+        stmt = stmt.where(archived.is_(False))
+    if params.visible_to is not None:
+        stmt = stmt.where(visible(params.visible_to))
+    return stmt
+
+
 def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams, kind: str) -> Page:
     """One page of ``stmt`` in ``order``. The number of matching records is counted once per
     registry revision for each search (:func:`~isa_registry.store.queries.per_revision`): counting
@@ -186,18 +209,16 @@ def list_organisations(session: Session, params: ListParams) -> Page:
     _checked(params)
     o = OrganisationModel.__table__
     stmt = select(o.c.key, o.c.name, o.c.kind, o.c.public_authority, o.c.status, o.c.archived)
-    if params.q.strip():
-        stmt = stmt.where(_search(params.q, o.c.key, o.c.name))
-    if params.filters.get("kind"):
-        stmt = stmt.where(o.c.kind == params.filters["kind"])
-    if params.filters.get("status"):
-        stmt = stmt.where(o.c.status == params.filters["status"])
+    stmt = _narrowed(
+        stmt,
+        params,
+        (o.c.key, o.c.name),
+        {"kind": o.c.kind, "status": o.c.status},
+        o.c.archived,
+        organisation_clause,
+    )
     if params.filters.get("public_authority") in ("yes", "no"):
         stmt = stmt.where(o.c.public_authority.is_(params.filters["public_authority"] == "yes"))
-    if not params.include_archived:
-        stmt = stmt.where(o.c.archived.is_(False))
-    if params.visible_to is not None:
-        stmt = stmt.where(organisation_clause(params.visible_to))
     columns = {
         "key": o.c.key,
         "name": o.c.name,
@@ -236,12 +257,14 @@ def list_agreements(session: Session, params: ListParams) -> Page:
         parties.label("parties"),
         unsigned.label("unsigned"),
     ).select_from(a.outerjoin(o, o.c.id == a.c.owner_id))
-    if params.q.strip():
-        stmt = stmt.where(_search(params.q, a.c.key, a.c.title))
-    if params.filters.get("status"):
-        stmt = stmt.where(a.c.status == params.filters["status"])
-    if params.filters.get("owner"):
-        stmt = stmt.where(o.c.key == params.filters["owner"])
+    stmt = _narrowed(
+        stmt,
+        params,
+        (a.c.key, a.c.title),
+        {"status": a.c.status, "owner": o.c.key},
+        a.c.archived,
+        agreement_clause,
+    )
     if params.filters.get("party"):
         stmt = stmt.where(
             exists(
@@ -250,10 +273,6 @@ def list_agreements(session: Session, params: ListParams) -> Page:
                 .where(p.c.agreement_id == a.c.id, party_org.c.key == params.filters["party"])
             )
         )
-    if not params.include_archived:
-        stmt = stmt.where(a.c.archived.is_(False))
-    if params.visible_to is not None:
-        stmt = stmt.where(agreement_clause(params.visible_to))
     columns = {
         "key": a.c.key,
         "title": a.c.title,
@@ -318,21 +337,19 @@ def list_flows(
         .join(dst, dst.c.id == f.c.recipient_id)
         .outerjoin(a, a.c.id == f.c.agreement_id)
     )
+    stmt = _narrowed(
+        stmt,
+        params,
+        (f.c.key, f.c.name),
+        {"source": src.c.key, "recipient": dst.c.key, "programme": f.c.programme, "status": f.c.status},
+        f.c.archived,
+        lambda partner: flow_clause(partner, f),
+    )
     flt = params.filters
-    if params.q.strip():
-        stmt = stmt.where(_search(params.q, f.c.key, f.c.name))
-    if flt.get("source"):
-        stmt = stmt.where(src.c.key == flt["source"])
-    if flt.get("recipient"):
-        stmt = stmt.where(dst.c.key == flt["recipient"])
     if flt.get("agreement") == "none":
         stmt = stmt.where(f.c.agreement_id.is_(None))
     elif flt.get("agreement"):
         stmt = stmt.where(a.c.key == flt["agreement"])
-    if flt.get("programme"):
-        stmt = stmt.where(f.c.programme == flt["programme"])
-    if flt.get("status"):
-        stmt = stmt.where(f.c.status == flt["status"])
     if flt.get("category") and flt["category"] in known_categories():
         # Category codes are plain identifiers, so the quoted code matches exactly one JSON element.
         stmt = stmt.where(cast(f.c.data_categories, String).like(f'%"{flt["category"]}"%'))
@@ -340,10 +357,6 @@ def list_flows(
         stmt = stmt.where(f.c.key.in_(sorted(keys)) if keys else f.c.key.is_(None))
     if exclude:
         stmt = stmt.where(f.c.key.not_in(sorted(exclude)))
-    if not params.include_archived:
-        stmt = stmt.where(f.c.archived.is_(False))
-    if params.visible_to is not None:
-        stmt = stmt.where(flow_clause(params.visible_to, f))
     columns = {
         "key": f.c.key,
         "name": f.c.name,
