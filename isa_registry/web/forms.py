@@ -38,11 +38,11 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.core import UnboundField
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
+from wtforms.widgets import TextArea
 
 from ..core import records
 from ..core.dates import range_problem
@@ -413,18 +413,12 @@ class TextField(StringField):
         return self.data or ""
 
 
-class LongTextField(TextAreaField):
+class LongTextField(TextField):
     """A text area whose value is stripped, and None when empty; like :class:`TextField`, but
     several lines (a tab or a line break is allowed)."""
 
+    widget = TextArea()
     undeclared = records.Field("", records.LONG_TEXT, "", max_length=records.LONG_TEXT_LIMIT)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
-        self.data = (self.data or "").strip() or None
-
-    def _value(self) -> str:
-        return self.data or ""
 
 
 class Choice(SelectField):

@@ -465,20 +465,36 @@ def flow_public_authority_consent(registry: Registry, as_of: date) -> Iterator[F
     Consent must be freely given (UK GDPR Art 4(11), 7(4)); Recital 43 says it is unlikely to be
     where there is a clear imbalance between the data subject and a public authority.
     """
+    yield from _public_authority_consent(
+        registry,
+        as_of,
+        "FLOW_PUBLIC_AUTHORITY_CONSENT",
+        lambda flow: flow.article6,
+        "relying on consent (Art 6(1)(a)), which is rarely freely given to a public body.",
+        "Check whether the sharing is part of a public task; if so, record Art 6(1)(e) and its gateway. "
+        "Keep consent only if people can genuinely refuse without detriment, and record how it is "
+        "obtained.",
+        "UK GDPR Art 6(1)(a), 7(4), Recital 43",
+    )
+
+
+def _public_authority_consent(
+    registry: Registry,
+    as_of: date,
+    code: str,
+    relied_on: Callable[[Flow], str | None],
+    problem: str,
+    remedy: str,
+    reference: str,
+) -> Iterator[Finding]:
+    """``code`` for each UK GDPR flow whose source is a public authority and whose ``relied_on``
+    (its Art 6(1) basis, or its Art 9(2) condition) is ``a``, consent."""
     for flow in gdpr_flows(registry, as_of):
-        if flow.article6 != "a" or not _is_public_authority(registry, flow.source):
+        if relied_on(flow) != "a" or not _is_public_authority(registry, flow.source):
             continue
         source = registry.organisation_name(flow.source)
         yield flow_finding(
-            "FLOW_PUBLIC_AUTHORITY_CONSENT",
-            registry,
-            flow,
-            f"{source} is a public authority relying on consent (Art 6(1)(a)), which is rarely freely given "
-            "to a public body.",
-            "Check whether the sharing is part of a public task; if so, record Art 6(1)(e) and its gateway. "
-            "Keep consent only if people can genuinely refuse without detriment, and record how it is "
-            "obtained.",
-            "UK GDPR Art 6(1)(a), 7(4), Recital 43",
+            code, registry, flow, f"{source} is a public authority {problem}", remedy, reference
         )
 
 
@@ -610,20 +626,17 @@ def flow_public_authority_explicit_consent(registry: Registry, as_of: date) -> I
     Art 9(2)(a) needs explicit consent, which must be freely given (Art 4(11), 7(4)), and Recital 43 says
     consent is unlikely to be freely given to a public authority.
     """
-    for flow in gdpr_flows(registry, as_of):
-        if flow.article9 != "a" or not _is_public_authority(registry, flow.source):
-            continue
-        source = registry.organisation_name(flow.source)
-        yield flow_finding(
-            "FLOW_PUBLIC_AUTHORITY_EXPLICIT_CONSENT",
-            registry,
-            flow,
-            f"{source} is a public authority relying on explicit consent (Art 9(2)(a)) for special category "
-            "data, which is rarely freely given to a public body.",
-            "Check whether a condition in law fits, for safeguarding usually Art 9(2)(g) with Schedule 1 "
-            "paragraph 18; keep explicit consent only if people can genuinely refuse without detriment.",
-            "UK GDPR Art 9(2)(a), 7(4), Recital 43",
-        )
+    yield from _public_authority_consent(
+        registry,
+        as_of,
+        "FLOW_PUBLIC_AUTHORITY_EXPLICIT_CONSENT",
+        lambda flow: flow.article9,
+        "relying on explicit consent (Art 9(2)(a)) for special category data, which is rarely freely "
+        "given to a public body.",
+        "Check whether a condition in law fits, for safeguarding usually Art 9(2)(g) with Schedule 1 "
+        "paragraph 18; keep explicit consent only if people can genuinely refuse without detriment.",
+        "UK GDPR Art 9(2)(a), 7(4), Recital 43",
+    )
 
 
 @depends(ENDS)
