@@ -41,16 +41,25 @@ def _writer(
     return writer
 
 
+def _document_command(name: str) -> Callable[[Callable[..., None]], click.Command]:
+    """The decorators of a command ``NAME KEY OUT [--as-of DATE]`` that runs in the app's context."""
+
+    def make(function: Callable[..., None]) -> click.Command:
+        function = with_appcontext(function)
+        function = click.option("--as-of", "as_of", type=AS_OF, help=_AS_OF_HELP)(function)
+        function = click.argument("out")(function)
+        function = click.argument("key")(function)
+        return click.command(name)(function)
+
+    return make
+
+
 def _save(document: Document, out: str, writer: Callable[[Document, BinaryIO], None]) -> None:
     with Path(out).open("wb") as stream:
         writer(document, stream)
 
 
-@click.command("agreement-document")
-@click.argument("key")
-@click.argument("out")
-@click.option("--as-of", "as_of", type=AS_OF, help=_AS_OF_HELP)
-@with_appcontext
+@_document_command("agreement-document")
 def agreement_document_command(key: str, out: str, as_of: date | None) -> None:
     """Write the document of agreement KEY to OUT (.docx or .pdf), from the registry as it stands.
 
@@ -97,11 +106,7 @@ def attach_document_command(key: str, file: str, note: str | None) -> None:
     click.echo(f"Stored {stored.name} ({stored.size} bytes, SHA-256 {stored.sha256}) for agreement {key}.")
 
 
-@click.command("privacy-notice")
-@click.argument("key")
-@click.argument("out")
-@click.option("--as-of", "as_of", type=AS_OF, help=_AS_OF_HELP)
-@with_appcontext
+@_document_command("privacy-notice")
 def privacy_notice_command(key: str, out: str, as_of: date | None) -> None:
     """Write the sharing sections of organisation KEY's privacy notice to OUT (.html, .md or .docx),
     from the flows that share data on the date."""

@@ -202,35 +202,14 @@ def _transaction(session: Session, work: Callable[[], T]) -> T:
     return result
 
 
-def _checked(
-    session: Session,
-    actor: str,
-    is_admin: bool,
-    findings: Sequence[Finding],
-    decision: str,
-    reason: str,
-    review_by: date | None,
-    today: date,
-) -> list[Decision]:
-    """The decisions to record on ``findings``, each checked; raises on the first finding refused.
+def _check(session: Session, is_admin: bool, findings: Sequence[Finding], taken: list[Decision]) -> None:
+    """Check the decisions ``taken`` on ``findings`` (one each, in order, taken the same day);
+    raises on the first finding refused.
 
     Set-based: one statement says which of the records exist and one which of the findings took
-    a decision today already, whatever the number of findings.
+    a decision that day already, whatever the number of findings.
     """
-    taken = [
-        Decision(
-            subject_type=f.subject_type,
-            subject_key=f.subject_key,
-            code=f.code,
-            decision=decision,
-            reason=reason.strip(),
-            decided_by=actor,
-            decided_on=today,
-            review_by=review_by,
-            message=f.message,
-        )
-        for f in findings
-    ]
+    today = taken[0].decided_on
     known = _known_records(session, ((d.subject_type, d.subject_key) for d in taken))
     already = _decided_on(session, today, (d.finding_id for d in taken))
 
@@ -241,7 +220,7 @@ def _checked(
         problems = _by_field(decision_problems(d, is_known))
         if problems:
             raise InvalidRecord(problems)
-        if needs_admin(decision, f.severity) and not is_admin:
+        if needs_admin(d.decision, f.severity) and not is_admin:
             raise NotAllowed(ADMIN_ONLY)
         if d.finding_id in already:
             raise InvalidRecord(
@@ -250,7 +229,6 @@ def _checked(
                     "already; a finding takes one decision a day."
                 }
             )
-    return taken
 
 
 def decide(
@@ -287,7 +265,21 @@ def decide_many(
         )
 
     def work() -> list[Decision]:
-        taken = _checked(session, actor, is_admin, findings, decision, reason, review_by, today)
+        taken = [
+            Decision(
+                subject_type=f.subject_type,
+                subject_key=f.subject_key,
+                code=f.code,
+                decision=decision,
+                reason=reason.strip(),
+                decided_by=actor,
+                decided_on=today,
+                review_by=review_by,
+                message=f.message,
+            )
+            for f in findings
+        ]
+        _check(session, is_admin, findings, taken)
         _insert(session, taken)
         audit.append(
             session,

@@ -70,8 +70,17 @@ def build_graph(
         }
         for a in registry.agreements.values()
     }
+
+    def problems(subject_type: str, key: str) -> dict[str, Any]:
+        """A node's or an edge's findings, the worst severity among them and those decided on."""
+        own = tuple(by_subject.get((subject_type, key), ()))
+        return {
+            "findings": own,
+            "severity": worst(f.severity for f in own),
+            "decided": tuple(decided_by_subject.get((subject_type, key), ())),
+        }
+
     for org in registry.organisations.values():
-        own = tuple(by_subject.get(("organisation", org.key), ()))
         graph.add_node(
             org.key,
             name=org.name,
@@ -79,9 +88,7 @@ def build_graph(
             public_authority=org.public_authority,
             status=org.status,
             successor=org.successor,
-            findings=own,
-            severity=worst(f.severity for f in own),
-            decided=tuple(decided_by_subject.get(("organisation", org.key), ())),
+            **problems("organisation", org.key),
         )
     left_out = 0
     for flow in registry.flows.values():
@@ -101,7 +108,6 @@ def build_graph(
                     severity=None,
                     decided=(),
                 )
-        own = tuple(by_subject.get(("flow", flow.key), ()))
         graph.add_edge(
             flow.source,
             flow.recipient,
@@ -116,9 +122,7 @@ def build_graph(
             regime=flow.regime,
             start_date=flow.start_date,
             end_date=flow.end_date,
-            findings=own,
-            severity=worst(f.severity for f in own),
-            decided=tuple(decided_by_subject.get(("flow", flow.key), ())),
+            **problems("flow", flow.key),
         )
     graph.graph["left_out"] = left_out
     return graph
