@@ -46,6 +46,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from operator import attrgetter
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -871,7 +872,12 @@ def _text(sheet: Any, row: int, col: int, value: str | None, fmt: Any) -> None:
 
 
 def _write_controller_sheet(
-    workbook: xlsxwriter.Workbook, fmt: _Formats, name: str, record: ControllerRecord, as_of: date
+    workbook: xlsxwriter.Workbook,
+    fmt: _Formats,
+    name: str,
+    record: ControllerRecord,
+    as_of: date,
+    safe: Callable[[str], str],
 ) -> None:
     org = record.organisation
     sheet = workbook.add_worksheet(name)
@@ -901,7 +907,7 @@ def _write_controller_sheet(
     for r, activity in enumerate(record.activities, start=_HEADER_ROW + 1):
         for col, value in enumerate(activity.cells):
             if value:
-                write_string(r, col, neutralise(value), cell)
+                write_string(r, col, safe(value), cell)
             else:
                 write_blank(r, col, None, cell)
     for first, last, width in _WIDTHS:
@@ -978,13 +984,15 @@ def write_xlsx(ropa: Ropa, stream: IO[bytes], progress: Callable[[str], None] | 
     fmt = _Formats(workbook)
     names = _sheet_names(ropa)
     total = len(ropa.records)
+    # The same text stands in many cells (a basis, a list of gateways): each made safe once.
+    safe = lru_cache(maxsize=None)(neutralise)
     with collector_paused():
         if ropa.partnership:
             _write_summary_sheet(workbook, fmt, ropa, names)
         for n, (record, name) in enumerate(zip(ropa.records, names, strict=True), start=1):
             if progress is not None and (n == 1 or n % _PROGRESS_EVERY == 0):
                 progress(f"Writing sheet {n}/{total}...")
-            _write_controller_sheet(workbook, fmt, name, record, ropa.as_of)
+            _write_controller_sheet(workbook, fmt, name, record, ropa.as_of, safe)
         if progress is not None:
             progress(f"Writing sheet {total}/{total}; saving the workbook...")
         workbook.close()
