@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import current_app
@@ -69,19 +69,7 @@ def _fail(message: str) -> NoReturn:
     help="What the overview groups organisations by.",
 )
 @with_appcontext
-def render_map_command(
-    out: str,
-    organisation: str | None,
-    depth: int,
-    category: str | None,
-    programme: str | None,
-    agreement: str | None,
-    flagged_only: bool,
-    as_of: date | None,
-    expand: tuple[str, ...],
-    overview: bool,
-    group: str,
-) -> None:
+def render_map_command(out: str, expand: tuple[str, ...], overview: bool, **chosen: Any) -> None:
     """Draw the data map to OUT: .svg, .png, .pdf, .dot (Graphviz source) or .json.
 
     As on the map page, the picture is an overview unless --detail: when more organisations share
@@ -100,18 +88,9 @@ def render_map_command(
             + ", ".join(f".{e}" for e in EXTENSIONS)
             + "."
         )
-    filters = graph.MapFilters(
-        organisation=organisation,
-        depth=depth,
-        category=category,
-        programme=programme,
-        agreement=agreement,
-        flagged_only=flagged_only,
-        as_of=as_of,
-        expand=frozenset(expand),
-        detail=not overview,
-        group=group,
-    )
+    # The other options are named as the map's filters are: organisation, depth, category,
+    # programme, agreement, flagged_only, as_of and group.
+    filters = graph.MapFilters(**chosen, expand=frozenset(expand), detail=not overview)
     day = filters.as_of or date.today()
     checked = checked_registry(day)
     registry = checked.live
