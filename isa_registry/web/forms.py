@@ -747,24 +747,10 @@ class OrganisationForm(RecordForm):
 
 
 def organisation_data(o: Organisation, version_id: int | None = None) -> dict[str, Any]:
-    """Form data for an organisation."""
-    return dict(
-        key=o.key,
-        name=o.name,
-        kind=o.kind,
-        public_authority="yes" if o.public_authority else "no",
-        ico_registration=o.ico_registration,
-        dpo_contact=o.dpo_contact,
-        appropriate_policy_document=o.appropriate_policy_document,
-        status=o.status,
-        successor=o.successor,
-        address=o.address,
-        telephone=o.telephone,
-        email=o.email,
-        representative=o.representative,
-        version_id=version_id,
-        **_extras_data(OrganisationForm, o),
-    )
+    """Form data for an organisation: each declared field as the record holds it, the public
+    authority question as its answer (``yes`` or ``no``)."""
+    data = {f.name: getattr(o, f.name) for f in records.ORGANISATION}
+    return {**data, "public_authority": "yes" if o.public_authority else "no", "version_id": version_id}
 
 
 # --- Agreement ---------------------------------------------------------------------------------
