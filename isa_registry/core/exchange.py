@@ -56,6 +56,7 @@ __all__ = [
     "decision_to_dict",
     "decisions_of",
     "dump_document",
+    "fields_of",
     "flow_from_dict",
     "flow_to_dict",
     "load_document",
@@ -971,12 +972,17 @@ def flow_to_dict(f: Flow) -> dict[str, Any]:
     return out
 
 
+def fields_of(record: DataclassInstance) -> dict[str, Any]:
+    """Every field of a record by name, in the fields' order, the values as they are (a flat
+    record's row names its columns as its fields)."""
+    return _getter(type(record))(record)
+
+
 def plain_dict(record: DataclassInstance) -> dict[str, Any]:
     """Every field of a record whose fields are text and dates, by name in the fields' order, its
     dates as ISO text: a decision in the format, an action in its audit entry."""
     return {
-        name: _iso(value) if isinstance(value, date) else value
-        for name, value in _getter(type(record))(record).items()
+        name: _iso(value) if isinstance(value, date) else value for name, value in fields_of(record).items()
     }
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from ..core.domain import Attachment
-from ..core.exchange import attachment_to_dict
+from ..core.exchange import attachment_to_dict, fields_of
 from . import audit
 from .db import Session, committed
 from .errors import NotFound, ServiceError
@@ -42,6 +42,10 @@ __all__ = [
 #: The largest signed copy accepted, unless ``ATTACHMENT_MAX_BYTES`` says otherwise: 20 MiB.
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 PDF = "application/pdf"
+
+
+#: The fields of an :class:`Attachment`, in their order: its row names its columns so.
+_FIELDS = tuple(f.name for f in fields(Attachment))
 
 
 class AttachmentRefused(ServiceError):
@@ -138,19 +142,7 @@ def add_attachment(
 
 def _insert(session: Session, agreement_id: int, a: Attachment) -> None:
     assert a.content is not None
-    session.add(
-        AttachmentModel(
-            agreement_id=agreement_id,
-            name=a.name,
-            media_type=a.media_type,
-            size=a.size,
-            sha256=a.sha256,
-            uploaded_by=a.uploaded_by,
-            uploaded_on=a.uploaded_on,
-            note=a.note,
-            content=a.content,
-        )
-    )
+    session.add(AttachmentModel(agreement_id=agreement_id, **fields_of(a)))
     session.flush()
 
 
@@ -207,35 +199,20 @@ def load_attachments(session: Session, with_content: bool = True) -> dict[str, l
     """Every agreement's signed copies, oldest first, for an export."""
     t = AttachmentModel.__table__
     a = AgreementModel.__table__
-    columns = [
-        a.c.key,
-        t.c.name,
-        t.c.media_type,
-        t.c.size,
-        t.c.sha256,
-        t.c.uploaded_by,
-        t.c.uploaded_on,
-        t.c.note,
-    ]
-    if with_content:
-        columns.append(t.c.content)
+    columns = [t.c[name] for name in _FIELDS if with_content or name != "content"]
     out: dict[str, list[Attachment]] = {}
     rows = session.execute(
-        select(*columns).join(a, a.c.id == t.c.agreement_id).order_by(a.c.key, t.c.uploaded_on, t.c.id)
+        select(a.c.key.label("agreement"), *columns)
+        .join(a, a.c.id == t.c.agreement_id)
+        .order_by(a.c.key, t.c.uploaded_on, t.c.id)
     )
-    for r in rows:
-        out.setdefault(r.key, []).append(
-            Attachment(
-                name=r.name,
-                media_type=r.media_type,
-                size=r.size,
-                sha256=r.sha256,
-                uploaded_by=r.uploaded_by,
-                uploaded_on=_utc(r.uploaded_on),
-                note=r.note,
-                content=bytes(r.content) if with_content else None,
-            )
-        )
+    for r in rows.mappings():
+        stored = dict(r)
+        agreement = stored.pop("agreement")
+        stored["uploaded_on"] = _utc(stored["uploaded_on"])
+        if with_content:
+            stored["content"] = bytes(stored["content"])
+        out.setdefault(agreement, []).append(Attachment(**stored))
     return out
 
 

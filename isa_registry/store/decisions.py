@@ -28,7 +28,7 @@ from ..core.decisions import (
     needs_admin,
 )
 from ..core.domain import Finding
-from ..core.exchange import decision_to_dict, plain_dict
+from ..core.exchange import decision_to_dict, fields_of, plain_dict
 from . import audit
 from .db import Session
 from .errors import InvalidRecord, ServiceError
@@ -66,23 +66,13 @@ ADMIN_ONLY = (
 _MODELS: dict[str, Any] = {"organisation": OrganisationModel, "agreement": AgreementModel, "flow": FlowModel}
 
 
+#: The fields of a :class:`Decision`, in their order; its row names its columns so.
+_DECISION_FIELDS = tuple(f.name for f in fields(Decision))
+_DECISION_COLUMNS = tuple(FindingDecision.__table__.c[name] for name in _DECISION_FIELDS)
+
+
 def _decision_from_row(row: Any) -> Decision:
-    return Decision(
-        subject_type=row.subject_type,
-        subject_key=row.subject_key,
-        code=row.code,
-        decision=row.decision,
-        reason=row.reason,
-        decided_by=row.decided_by,
-        decided_on=row.decided_on,
-        review_by=row.review_by,
-        message=row.message,
-        withdrawn_on=row.withdrawn_on,
-    )
-
-
-#: The columns of a :class:`Decision`, in the order of its fields.
-_DECISION_COLUMNS = tuple(FindingDecision.__table__.c[f.name] for f in fields(Decision))
+    return Decision(*(getattr(row, name) for name in _DECISION_FIELDS))
 
 
 def load_decisions(session: Session) -> list[Decision]:
@@ -166,24 +156,7 @@ def _by_field(problems: list[tuple[str, str]]) -> dict[str, str]:
 
 def _insert(session: Session, decisions: Sequence[Decision]) -> None:
     """The decisions' rows, in one ``executemany`` INSERT in the session's transaction."""
-    session.execute(
-        insert(FindingDecision.__table__),
-        [
-            {
-                "subject_type": d.subject_type,
-                "subject_key": d.subject_key,
-                "code": d.code,
-                "decision": d.decision,
-                "reason": d.reason,
-                "decided_by": d.decided_by,
-                "decided_on": d.decided_on,
-                "review_by": d.review_by,
-                "message": d.message,
-                "withdrawn_on": d.withdrawn_on,
-            }
-            for d in decisions
-        ],
-    )
+    session.execute(insert(FindingDecision.__table__), [fields_of(d) for d in decisions])
 
 
 def _transaction(session: Session, work: Callable[[], T]) -> T:
