@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from . import vocabulary
 from .law.gdpr import ARTICLE6, ARTICLE9
@@ -217,17 +218,11 @@ class Flow:
     def basis(self) -> Basis:
         """The disclosing organisation's basis, read from the flow's own fields (a copy: changing it
         leaves the flow as it was)."""
-        return Basis(
-            regime=self.regime,
-            article6=self.article6,
-            recognised_interest=self.recognised_interest,
-            article9=self.article9,
-            schedule1=list(self.schedule1),
-            official_authority=self.official_authority,
-            law_enforcement_basis=self.law_enforcement_basis,
-            schedule8=list(self.schedule8),
-            legislation=list(self.legislation),
-        )
+        copied: dict[str, Any] = {}
+        for name in BASIS_FIELDS:
+            value = getattr(self, name)
+            copied[name] = list(value) if isinstance(value, list) else value
+        return Basis(**copied)
 
 
 #: A basis as the rules and the record of processing read it: the recipient's :class:`Basis`, or a
