@@ -69,6 +69,8 @@ _MODELS: dict[str, Any] = {"organisation": OrganisationModel, "agreement": Agree
 #: The fields of a :class:`Decision`, in their order; its row names its columns so.
 _DECISION_FIELDS = tuple(f.name for f in fields(Decision))
 _DECISION_COLUMNS = tuple(FindingDecision.__table__.c[name] for name in _DECISION_FIELDS)
+#: An action's columns, in the order of its fields.
+_ACTION_COLUMNS = tuple(FindingAction.__table__.c[f.name] for f in fields(Action))
 
 
 def _decision_from_row(row: Any) -> Decision:
@@ -86,11 +88,8 @@ def load_decisions(session: Session) -> list[Decision]:
 def load_actions(session: Session) -> list[Action]:
     """Every action assigned, oldest first; one statement."""
     t = FindingAction.__table__
-    rows = session.execute(select(t).order_by(t.c.assigned_on, t.c.id)).all()
-    return [
-        Action(r.subject_type, r.subject_key, r.code, r.owner, r.due_on, r.assigned_by, r.assigned_on)
-        for r in rows
-    ]
+    rows = session.execute(select(*_ACTION_COLUMNS).order_by(t.c.assigned_on, t.c.id))
+    return [Action(*row) for row in rows]
 
 
 def action_to_dict(a: Action) -> dict[str, Any]:
@@ -315,17 +314,7 @@ def assign(
         raise InvalidRecord(problems)
 
     def work() -> Action:
-        session.add(
-            FindingAction(
-                subject_type=action.subject_type,
-                subject_key=action.subject_key,
-                code=action.code,
-                owner=action.owner,
-                due_on=action.due_on,
-                assigned_by=action.assigned_by,
-                assigned_on=action.assigned_on,
-            )
-        )
+        session.add(FindingAction(**fields_of(action)))
         session.flush()
         audit.append(
             session,
