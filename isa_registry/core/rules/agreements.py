@@ -7,10 +7,10 @@ should be reviewed regularly and kept up to date.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
-from ..domain import Agreement, Finding, Flow, Registry
+from ..domain import Agreement, Finding, Flow, Party, Registry
 from ..law import CRIMINAL_CATEGORIES, SPECIAL_CATEGORIES
 from ..scope import AGREEMENT_IN_FORCE_STATUSES, review_due
 from ._common import (
@@ -44,6 +44,23 @@ _CODE_OF_PRACTICE = "UK GDPR Art 5(2), 24; ICO Data Sharing Code of Practice (DP
 def _agreements(registry: Registry) -> Iterator[Agreement]:
     for key in sorted(registry.agreements):
         yield registry.agreements[key]
+
+
+def _active_with_parties(
+    registry: Registry, test: Callable[[Party], bool]
+) -> Iterator[tuple[Agreement, list[str], str]]:
+    """Each active agreement with parties that ``test`` picks: the agreement, those parties'
+    organisation keys (in the agreement's order) and their names as one listing."""
+    for agreement in _agreements(registry):
+        if agreement.status != "active":
+            continue
+        keys = [p.organisation for p in agreement.parties if test(p)]
+        if keys:
+            yield agreement, keys, listing(registry.organisation_name(key) for key in keys)
+
+
+def _processor_without_contract(party: Party) -> bool:
+    return party.role == "processor" and not (party.contract_reference or "").strip()
 
 
 def _agreement_finding(code: str, agreement: Agreement, problem: str, remedy: str, reference: str) -> Finding:
@@ -142,13 +159,7 @@ def agreement_unsigned(registry: Registry, as_of: date) -> Iterator[Finding]:
     An organisation that has not signed is not shown to have accepted its terms. UK GDPR Art 5(2),
     24, 26(1) (joint controllers determine their responsibilities by arrangement).
     """
-    for agreement in _agreements(registry):
-        if agreement.status != "active":
-            continue
-        unsigned = [p.organisation for p in agreement.parties if p.signed_on is None]
-        if not unsigned:
-            continue
-        names = listing(registry.organisation_name(key) for key in unsigned)
+    for agreement, unsigned, names in _active_with_parties(registry, lambda p: p.signed_on is None):
         yield _agreement_finding(
             "AGREEMENT_UNSIGNED",
             agreement,
@@ -253,17 +264,7 @@ def agreement_processor_no_contract(registry: Registry, as_of: date) -> Iterator
     information-sharing agreement between controllers is not that contract. Fires for each
     ``active`` agreement with a ``processor`` party that has no ``contract_reference``.
     """
-    for agreement in _agreements(registry):
-        if agreement.status != "active":
-            continue
-        missing = [
-            p.organisation
-            for p in agreement.parties
-            if p.role == "processor" and not (p.contract_reference or "").strip()
-        ]
-        if not missing:
-            continue
-        names = listing(registry.organisation_name(key) for key in missing)
+    for agreement, missing, names in _active_with_parties(registry, _processor_without_contract):
         yield _agreement_finding(
             "AGREEMENT_PROCESSOR_NO_CONTRACT",
             agreement,

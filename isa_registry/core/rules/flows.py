@@ -185,6 +185,18 @@ def _not_in_force_wording(agreement: Agreement, as_of: date) -> tuple[str, str]:
     )
 
 
+def _under_agreements(
+    registry: Registry, as_of: date
+) -> Iterator[tuple[Flow, Agreement, set[str], set[str]]]:
+    """Each in-scope flow that names an agreement the registry holds, with that agreement and its
+    parties' keys and data categories (:func:`agreement_sets`)."""
+    sets = agreement_sets(registry)
+    for flow in flows_in_scope(registry, as_of):
+        agreement = registry.agreements.get(flow.agreement or "")
+        if agreement is not None:
+            yield (flow, agreement, *sets[agreement.key])
+
+
 @depends(ENDS, AGREEMENT)
 def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Finding]:
     """Both ends of a flow are parties to the agreement that covers it.
@@ -192,12 +204,7 @@ def flow_party_not_in_agreement(registry: Registry, as_of: date) -> Iterator[Fin
     An organisation that has not signed up to an agreement is not bound by it, so the agreement
     does not cover its disclosures or its use of what it receives. UK GDPR Art 5(2), 24, 26.
     """
-    sets = agreement_sets(registry)
-    for flow in flows_in_scope(registry, as_of):
-        agreement = registry.agreements.get(flow.agreement or "")
-        if agreement is None:
-            continue
-        parties, _ = sets[agreement.key]
+    for flow, agreement, parties, _ in _under_agreements(registry, as_of):
         if flow.source in parties and flow.recipient in parties:
             continue
         missing = [key for key in dict.fromkeys((flow.source, flow.recipient)) if key not in parties]
@@ -222,12 +229,7 @@ def flow_category_not_agreed(registry: Registry, as_of: date) -> Iterator[Findin
     Sharing more than the agreement allows breaks purpose limitation and data minimisation as
     the partners agreed them. UK GDPR Art 5(1)(b), (c).
     """
-    sets = agreement_sets(registry)
-    for flow in flows_in_scope(registry, as_of):
-        agreement = registry.agreements.get(flow.agreement or "")
-        if agreement is None:
-            continue
-        _, allowed = sets[agreement.key]
+    for flow, agreement, _, allowed in _under_agreements(registry, as_of):
         if allowed.issuperset(flow.data_categories):
             continue
         extra = [c for c in dict.fromkeys(flow.data_categories) if c not in allowed]

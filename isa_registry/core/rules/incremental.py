@@ -22,7 +22,7 @@ reads something it did not declare then gives a different finding, and the equiv
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -120,6 +120,14 @@ def _live(records: dict[str, R], key: str | None) -> R | None:
     """The record of ``key`` unless it is missing or archived (the rules see neither)."""
     record = records.get(key) if key is not None else None
     return None if record is None or record.archived else record
+
+
+def _each_live(records: dict[str, R], keys: Iterable[str]) -> Iterator[tuple[str, R]]:
+    """Each of ``keys`` whose record is there and not archived, with the record, in key order."""
+    for key in sorted(keys):
+        record = _live(records, key)
+        if record is not None:
+            yield key, record
 
 
 def successors(registry: Registry, key: str) -> list[str]:
@@ -228,10 +236,7 @@ class _Views:
         agreements: dict[str, Agreement] = {}
         flows: dict[str, Flow] = {}
         if depends.subject == "flow":
-            for key in sorted(keys):
-                flow = _live(registry.flows, key)
-                if flow is None:
-                    continue
+            for key, flow in _each_live(registry.flows, keys):
                 flows[key] = flow
                 if ENDS in reads:
                     for end in (flow.source, flow.recipient):
@@ -240,10 +245,7 @@ class _Views:
                 if agreement is not None:
                     agreements[agreement.key] = agreement
         elif depends.subject == "agreement":
-            for key in sorted(keys):
-                agreement = _live(registry.agreements, key)
-                if agreement is None:
-                    continue
+            for key, agreement in _each_live(registry.agreements, keys):
                 agreements[key] = agreement
                 if PARTIES in reads:
                     for party in agreement.parties:
@@ -251,9 +253,7 @@ class _Views:
                 if FLOWS in reads:
                     flows.update((f.key, f) for f in self.flows_of.get(key, ()))
         else:
-            for key in sorted(keys):
-                if _live(registry.organisations, key) is None:
-                    continue
+            for key, _ in _each_live(registry.organisations, keys):
                 self._organisation(organisations, key, SUCCESSORS in reads)
                 if AGREEMENTS in reads:
                     agreements.update((a.key, a) for a in self.agreements_of.get(key, ()))
