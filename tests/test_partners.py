@@ -33,7 +33,9 @@ PASSWORD = "a partner's long password"
 
 def make_account(app: Flask, email: str, role: str, organisation: str | None, dpo: bool = False) -> None:
     with app.app_context():
-        users.create_user(db.session, "test", email, role, PASSWORD, organisation=organisation, dpo=dpo)
+        users.create_user(
+            db.session, "test", users.NewAccount(email, role, PASSWORD, organisation=organisation, dpo=dpo)
+        )
 
 
 def signed_in(app: Flask, email: str, role: str, organisation: str | None, dpo: bool = False) -> FlaskClient:

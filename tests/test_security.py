@@ -369,7 +369,11 @@ def partner_client(app: Flask) -> FlaskClient:
 
     with app.app_context():
         if users.find(db.session, PARTNER[0]) is None:
-            users.create_user(db.session, "test", PARTNER[0], "partner", PARTNER[1], organisation="barnardos")
+            users.create_user(
+                db.session,
+                "test",
+                users.NewAccount(PARTNER[0], "partner", PARTNER[1], organisation="barnardos"),
+            )
     client = app.test_client()
     Auth.sign_in_as(client, *PARTNER)
     return client

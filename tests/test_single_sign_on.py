@@ -139,7 +139,9 @@ def test_an_account_an_admin_made_is_found_by_email_once_then_by_subject(
     sso_app: Flask, provider: OpenIDProvider
 ) -> None:
     with sso_app.app_context():
-        users.create_user(db.session, "admin@example.org", "bo@police.example", "viewer", PASSWORD)
+        users.create_user(
+            db.session, "admin@example.org", users.NewAccount("bo@police.example", "viewer", PASSWORD)
+        )
     provider.accounts({"bo": {"sub": "sub-bo", "email": "Bo@Police.example", "groups": ["isa-admins"]}})
     client = sso_app.test_client()
     assert back_at_app(client, sign_in_at_provider(client, provider, "bo")).status_code == 302
@@ -190,7 +192,9 @@ def test_a_new_account_is_a_viewer_when_no_group_gives_a_role(
 
 def test_a_switched_off_account_is_refused(sso_app: Flask, provider: OpenIDProvider) -> None:
     with sso_app.app_context():
-        user = users.create_user(db.session, "admin@example.org", "di@council.example", "editor", PASSWORD)
+        user = users.create_user(
+            db.session, "admin@example.org", users.NewAccount("di@council.example", "editor", PASSWORD)
+        )
         users.deactivate(db.session, "admin@example.org", user)
     provider.accounts({"di": {"sub": "sub-di", "email": "di@council.example", "groups": []}})
     client = sso_app.test_client()

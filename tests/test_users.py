@@ -194,7 +194,9 @@ def test_an_unknown_account_is_not_found(admin: FlaskClient) -> None:
 def test_the_service_refuses_a_taken_email_and_audits_nothing(app: Flask, accounts) -> None:
     with app.app_context():
         with pytest.raises(InvalidRecord) as refused:
-            users.create_user(db.session, "admin@example.org", "editor@example.org", "viewer", PASSWORD)
+            users.create_user(
+                db.session, "admin@example.org", users.NewAccount("editor@example.org", "viewer", PASSWORD)
+            )
         assert refused.value.errors == {"email": users.EMAIL_TAKEN}
     assert user_entries(app) == []
 

@@ -55,7 +55,9 @@ def create_user_command(email: str, role: str, organisation: str | None, dpo: bo
         click.echo(problem + ".", err=True)
         sys.exit(1)
     try:
-        created = users.set_password(db.session, cli_actor(), email, role, password, organisation, dpo)
+        created = users.set_password(
+            db.session, cli_actor(), users.NewAccount(email, role, password, organisation, dpo)
+        )
     except InvalidRecord as exc:
         click.echo(f"{exc.errors['organisation']}.", err=True)
         sys.exit(1)

@@ -51,6 +51,7 @@ __all__ = [
     "NO_ORGANISATION",
     "NO_PASSWORD",
     "SSO_ACTOR",
+    "NewAccount",
     "ProviderIdentity",
     "ProviderSignIn",
     "SignIn",
@@ -106,19 +107,32 @@ def _audit(session: Session, actor: str, action: str, user: User, before: dict[s
     audit.append(session, actor, [audit.Change(action, "user", user.email, before, snapshot(user))])
 
 
-def _new_user(
-    session: Session, email: str, role: str, password: str, organisation_id: int | None, dpo: bool
-) -> User:
-    """A new active account with its first password, added to the session."""
+@dataclass(frozen=True)
+class NewAccount:
+    """An account as an admin or the command line asks for it: its e-mail, role and password, the
+    organisation it belongs to (a key, or None) and whether it is that organisation's DPO."""
+
+    email: str
+    role: str
+    password: str
+    organisation: str | None = None
+    dpo: bool = False
+
+
+def _add_user(session: Session, actor: str, account: NewAccount, organisation_id: int | None) -> User:
+    """A new active account with its first password, flushed (a taken e-mail raises
+    IntegrityError) and audited as ``create``; not committed."""
     user = User(
-        email=email,
-        role=role,
+        email=account.email,
+        role=account.role,
         active=True,
-        password_hash=hash_password(password),
+        password_hash=hash_password(account.password),
         organisation_id=organisation_id,
-        is_dpo=dpo,
+        is_dpo=account.dpo,
     )
     session.add(user)
+    session.flush()
+    _audit(session, actor, "create", user, None)
     return user
 
 
@@ -166,26 +180,17 @@ def end_sessions(session: Session, user: User) -> None:
 # --- What an admin does (audited) --------------------------------------------------------------
 
 
-def create_user(
-    session: Session,
-    actor: str,
-    email: str,
-    role: str,
-    password: str,
-    organisation: str | None = None,
-    dpo: bool = False,
-) -> User:
-    """Create an active account with a first password, belonging to ``organisation`` (a key) and
-    its DPO when ``dpo``; raises InvalidRecord when the email is taken or the organisation unknown."""
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+def create_user(session: Session, actor: str, account: NewAccount) -> User:
+    """Create an active account with a first password, belonging to its organisation (and its DPO
+    when ``account.dpo``); raises InvalidRecord when the email is taken or the organisation unknown."""
+    if session.scalar(select(User.id).where(User.email == account.email)) is not None:
         raise InvalidRecord({"email": EMAIL_TAKEN})
-    user = _new_user(session, email, role, password, _organisation_id(session, organisation), dpo)
+    organisation_id = _organisation_id(session, account.organisation)
     try:
-        session.flush()
+        user = _add_user(session, actor, account, organisation_id)
     except IntegrityError:
         session.rollback()
         raise InvalidRecord({"email": EMAIL_TAKEN}) from None
-    _audit(session, actor, "create", user, None)
     session.commit()
     return user
 
@@ -235,36 +240,26 @@ def activate(session: Session, actor: str, user: User, now: datetime | None = No
 # --- The command line (audited as the person who ran it) ----------------------------------------
 
 
-def set_password(
-    session: Session,
-    actor: str,
-    email: str,
-    role: str,
-    password: str,
-    organisation: str | None = None,
-    dpo: bool = False,
-) -> bool:
-    """Create the account, or give it this role, organisation (a key, or None), DPO flag and
-    password, lift any delay and end its sessions; whether it is new. Audited as ``create`` or
-    ``set_password``. Raises InvalidRecord for a key no organisation has."""
-    organisation_id = _organisation_id(session, organisation)
-    user = find(session, email)
+def set_password(session: Session, actor: str, account: NewAccount) -> bool:
+    """Create the account, or give it this role, organisation, DPO flag and password, lift any
+    delay and end its sessions; whether it is new. Audited as ``create`` or ``set_password``.
+    Raises InvalidRecord for a key no organisation has."""
+    organisation_id = _organisation_id(session, account.organisation)
+    user = find(session, account.email)
     if user is None:
-        user = _new_user(session, email, role, password, organisation_id, dpo)
-        session.flush()
-        _audit(session, actor, "create", user, None)
+        _add_user(session, actor, account, organisation_id)
         session.commit()
         return True
-    _forget_account(session, email)
+    _forget_account(session, account.email)
     _change(
         session,
         actor,
         "set_password",
         user,
-        role=role,
-        password_hash=hash_password(password),
+        role=account.role,
+        password_hash=hash_password(account.password),
         organisation_id=organisation_id,
-        is_dpo=dpo,
+        is_dpo=account.dpo,
     )
     return False
 
@@ -277,9 +272,7 @@ def create_missing(
     created = []
     for email, role, password in accounts:
         if find(session, email) is None:
-            user = _new_user(session, email, role, password, None, False)
-            session.flush()
-            _audit(session, actor, "create", user, None)
+            _add_user(session, actor, NewAccount(email, role, password), None)
             created.append((email, role))
     session.commit()
     return created

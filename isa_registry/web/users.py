@@ -72,15 +72,14 @@ def new() -> str | Response | tuple[str, int]:
     if form.is_submitted() and (form.validate() & form.membership_errors(form.role.data)):
         assert form.email.data is not None and form.password.data is not None  # both required
         try:
-            user = users.create_user(
-                db.session,
-                current_user.email,
+            account = users.NewAccount(
                 form.email.data,
                 form.role.data,
                 form.password.data,
                 organisation=form.organisation.data or None,
                 dpo=bool(form.dpo.data),
             )
+            user = users.create_user(db.session, current_user.email, account)
         except InvalidRecord as refused:
             for name, message in refused.errors.items():
                 form[name].errors = [*form[name].errors, message]

@@ -24,7 +24,9 @@ def _account(
     with live_server.app.app_context():
         user = users.find(db.session, email)
         if user is None:
-            user = users.create_user(db.session, "test", email, role, password, organisation=org, dpo=dpo)
+            user = users.create_user(
+                db.session, "test", users.NewAccount(email, role, password, organisation=org, dpo=dpo)
+            )
         return user.id
 
 
