@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from isa_registry.core.decisions import Action, Decision
-from isa_registry.core.domain import Finding, Party
-from isa_registry.core.reminders import Notice, digest, digest_identity, email_in, plan, standing
+from isa_registry.core.domain import Finding, Party, Registry
+from isa_registry.core.reminders import Notice, digest, digest_identity, email_in, standing, unsent
 from tests.builders import AS_OF, agreement, clean_registry, days, registry
+
+
+def plan(
+    reg: Registry, as_of: date, *, sent: Collection[tuple[str, str]] = (), **inputs: Any
+) -> list[Notice]:
+    """What the command sends on ``as_of``: what is due, to those not yet sent it."""
+    return unsent(standing(reg, as_of, **inputs), sent)
+
 
 REVIEW = days(100)
 

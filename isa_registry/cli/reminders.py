@@ -136,17 +136,19 @@ def outgoing(as_of: date, config: Mapping[str, Any]) -> tuple[list[Outgoing], li
     checked = checked_registry(as_of, session)
     url = base_url(config)
     notes = [] if url else ["PUBLIC_URL is not set: the links in messages are paths only."]
-    inputs: dict[str, Any] = {
-        "findings": checked.findings,
-        "decisions": checked.decisions,
-        "actions": checked.actions,
-        "created": sent_log.agreements_created(session),
-        "accounts": sent_log.account_emails(session),
-    }
+    due = reminders.standing(
+        checked.live,
+        as_of,
+        findings=checked.findings,
+        decisions=checked.decisions,
+        actions=checked.actions,
+        created=sent_log.agreements_created(session),
+        accounts=sent_log.account_emails(session),
+    )
     sent = sent_log.sent_pairs(session)
     found = [
         Outgoing(n.identity, n.kind, n.subject_key, r, n.headline, n.text(url), n.html(url))
-        for n in reminders.plan(checked.live, as_of, sent=sent, **inputs)
+        for n in reminders.unsent(due, sent)
         for r in n.recipients
     ]
     digest_to = [
@@ -161,7 +163,7 @@ def outgoing(as_of: date, config: Mapping[str, Any]) -> tuple[list[Outgoing], li
             as_of,
             f"{since.day} {since:%B %Y}",
             sent_log.changes_since(session, since),
-            reminders.standing(checked.live, as_of, **inputs),
+            due,
             checked.reviewed,
             checked.live,
         )

@@ -1,7 +1,7 @@
 """What falls due, and whom to tell: the rules of the reminders, as one pure function.
 
 ``flask send-reminders`` runs daily; the "My tasks" page shows the same dates. Both ask
-:func:`standing` what is due on a date; the command then asks :func:`plan` which of those notices
+:func:`standing` what is due on a date; the command then asks :func:`unsent` which of those notices
 are still to be sent, given the sent-log (the (identity, recipient) pairs already sent).
 
 What is due on ``as_of`` (every window inclusive at both ends):
@@ -33,9 +33,10 @@ finding's message, which may say something about a child or a family.
 >>> org = Organisation("dudley", "Dudley", "local_authority", True, dpo_contact="dpo@dudley.example")
 >>> isa = Agreement("ISA-1", "MASH", "active", owner="dudley", review_date=date(2027, 3, 1))
 >>> reg = Registry.of([org], [isa], [])
->>> [n.kind for n in plan(reg, date(2027, 1, 30))]
+>>> due = standing(reg, date(2027, 1, 30))
+>>> [n.kind for n in unsent(due, sent=set())]
 ['review-30']
->>> plan(reg, date(2027, 1, 30), sent={("review-30|agreement|ISA-1||2027-03-01", "dpo@dudley.example")})
+>>> unsent(due, sent={("review-30|agreement|ISA-1||2027-03-01", "dpo@dudley.example")})
 []
 """
 
@@ -65,8 +66,8 @@ __all__ = [
     "digest",
     "digest_identity",
     "email_in",
-    "plan",
     "standing",
+    "unsent",
 ]
 
 #: The review notices, the furthest first: a notice when the review date comes within each.
@@ -352,30 +353,12 @@ def standing(
     return sorted(found, key=lambda n: (n.on, n.subject_type, n.subject_key, n.kind, n.detail))
 
 
-def plan(
-    registry: Registry,
-    as_of: date,
-    *,
-    findings: Iterable[Finding] = (),
-    decisions: Iterable[Decision] = (),
-    actions: Iterable[Action] = (),
-    created: Mapping[str, date] | None = None,
-    accounts: Collection[str] = (),
-    sent: Collection[tuple[str, str]] = (),
-) -> list[Notice]:
-    """The notices to send on ``as_of``: :func:`standing`'s, each to the recipients it has not been
-    sent to (``sent`` holds the (identity, recipient) pairs of the sent-log); a notice with nobody
-    left to tell, or nobody to tell at all, is left out."""
+def unsent(notices: Iterable[Notice], sent: Collection[tuple[str, str]]) -> list[Notice]:
+    """The notices to send: each of ``notices`` (:func:`standing`'s) to the recipients it has not
+    been sent to (``sent`` holds the (identity, recipient) pairs of the sent-log); a notice with
+    nobody left to tell, or nobody to tell at all, is left out."""
     out = []
-    for n in standing(
-        registry,
-        as_of,
-        findings=findings,
-        decisions=decisions,
-        actions=actions,
-        created=created,
-        accounts=accounts,
-    ):
+    for n in notices:
         left = tuple(r for r in n.recipients if (n.identity, r) not in sent)
         if left:
             out.append(replace(n, recipients=left))
