@@ -287,15 +287,16 @@ def save_edit(
     rt: RecordType[Any],
     key: str,
     form: Any,
-    theirs: Callable[[Any, StaleRecord], dict[str, Any]],
     labels: Mapping[str, str],
     form_page: FormPage,
+    theirs: Callable[[Any, StaleRecord], dict[str, Any]] | None = None,
 ) -> Response | tuple[str, int]:
     """The POST of an edit form: save against the version the form was loaded at.
 
     When the record changed meanwhile, nothing is saved: the form comes back (409) with the
-    editor's input, a table of what differs (``theirs`` gives the submission as an exchange dict)
-    and the new version, so that saving again is a deliberate overwrite.
+    editor's input, a table of what differs (``theirs`` gives the submission as an exchange dict
+    to compare with the saved one; by default the record type's own) and the new version, so that
+    saving again is a deliberate overwrite.
     """
     if form.validate():
         submitted = form.to_domain(key)
@@ -305,7 +306,8 @@ def save_edit(
             form.add_errors(exc.errors)
         except StaleRecord as stale:
             form.version_id.data = str(stale.version_id)
-            rows = conflict_rows(stale, theirs(submitted, stale), labels)
+            submission = theirs(submitted, stale) if theirs else rt.to_dict(submitted)
+            rows = conflict_rows(stale, submission, labels)
             return form_page(form, key=key, conflict=rows, status=409)
         else:
             flash(f"{rt.subject_type.capitalize()} {key} saved", "success")

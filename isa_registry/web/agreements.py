@@ -251,9 +251,9 @@ def edit(key: str) -> Response | tuple[str, int]:
         AGREEMENT,
         key,
         form,
-        _with_saved_sign_offs,
         FIELD_LABELS,
         functools.partial(_form_page, current=current),
+        _with_saved_sign_offs,
     )
 
 

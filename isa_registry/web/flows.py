@@ -13,22 +13,30 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..core.domain import BasisOf
-from ..core.exchange import flow_to_dict
 from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
 from ..core.law.adequacy import adequacy_status
 from ..store import services
 from ..store.db import db
 from ..store.models import Agreement as AgreementModel
 from ..store.queries import per_revision
-from ..store.services import FLOW, NotFound
+from ..store.services import FLOW
 from . import visible
 from ._options import Options
-from ._records import add_archive_routes, can_edit, columns, list_params, record_context, save_edit, save_new
+from ._records import (
+    add_archive_routes,
+    can_edit,
+    columns,
+    edit_form,
+    list_params,
+    record_context,
+    save_edit,
+    save_new,
+)
 from .auth import editor_required
 from .forms import (
     HINTS,
@@ -260,23 +268,11 @@ def new() -> Response | tuple[str, int]:
 @editor_required
 def edit(key: str) -> Response | tuple[str, int]:
     """Edit a flow; a save from an out-of-date form shows what changed meanwhile."""
-    try:
-        current, version_id = services.get_flow(db.session, key)
-    except NotFound:
-        abort(404)
-    form = FlowForm(data=flow_data(current, version_id))
-    del form.key
+    _, form = edit_form(FLOW, key, FlowForm, flow_data)
     _prepare(form)
     if request.method == "GET":
         return _form_page(form, key=key)
-    return save_edit(
-        FLOW,
-        key,
-        form,
-        lambda submitted, _stale: flow_to_dict(submitted),
-        FIELD_LABELS,
-        _form_page,
-    )
+    return save_edit(FLOW, key, form, FIELD_LABELS, _form_page)
 
 
 add_archive_routes(bp, FLOW)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
-from ..core.exchange import organisation_to_dict
 from ..store import services
 from ..store.db import db
 from ..store.services import ORGANISATION
@@ -125,14 +124,7 @@ def edit(key: str) -> Response | tuple[str, int]:
     form.successor.choices = services.organisation_choices(db.session, keep=[current.successor])
     if request.method == "GET":
         return _form_page(form, key=key)
-    return save_edit(
-        ORGANISATION,
-        key,
-        form,
-        lambda submitted, _stale: organisation_to_dict(submitted),
-        FIELD_LABELS,
-        _form_page,
-    )
+    return save_edit(ORGANISATION, key, form, FIELD_LABELS, _form_page)
 
 
 add_archive_routes(bp, ORGANISATION)
