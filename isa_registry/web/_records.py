@@ -6,6 +6,7 @@ Not a blueprint (``views.register`` only loads the areas it names).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,9 +39,11 @@ from .forms import ArchiveForm, RecordForm
 __all__ = [
     "Column",
     "ConflictRow",
+    "FormPages",
     "RecordContext",
     "actor",
     "add_archive_routes",
+    "add_form_routes",
     "archive_page",
     "can_edit",
     "columns",
@@ -313,6 +316,64 @@ def save_edit(
             flash(f"{rt.subject_type.capitalize()} {key} saved", "success")
             return redirect(url_for(".show", key=key))
     return form_page(form, key=key, status=400)
+
+
+def _no_choices(form: Any, current: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class FormPages:
+    """A record type's new and edit pages, declared once for :func:`add_form_routes`.
+
+    ``form_class`` is the form, ``data`` fills it in from a saved record and its version, and
+    ``start`` gives what a new form shows first (on GET). ``prepare`` sets the choices the form
+    validates against, given the saved record (None for a new one); ``page`` shows the form
+    (keywords ``key``, ``current``, ``conflict`` and ``status``); ``labels`` word the rows of a
+    conflict and ``theirs`` compares a stale submission (see :func:`save_edit`). ``interim``
+    handles a POST that only changes the form, such as adding a row for another party: True
+    when it did, and the form is shown again unsaved.
+    """
+
+    rt: RecordType[Any]
+    form_class: type[Any]
+    data: Callable[[Any, int], dict[str, Any]]
+    page: FormPage
+    labels: Mapping[str, str]
+    prepare: Callable[[Any, Any], None] = _no_choices
+    start: Callable[[], dict[str, Any]] = dict
+    theirs: Callable[[Any, StaleRecord], dict[str, Any]] | None = None
+    interim: Callable[[Any], bool] | None = None
+
+    def posted(self, form: Any) -> bool:
+        """Whether this request submits the form to be saved."""
+        return request.method == "POST" and not (self.interim and self.interim(form))
+
+
+def add_form_routes(bp: Blueprint, pages: FormPages) -> None:
+    """Give ``bp`` the editors' ``/new`` and ``/<key>/edit`` pages for ``pages.rt``: each shows its
+    form on GET and saves it on POST (:func:`save_new`, :func:`save_edit`)."""
+    rt = pages.rt
+
+    def new() -> Response | tuple[str, int]:
+        form = pages.form_class(data=pages.start() if request.method == "GET" else None)
+        pages.prepare(form, None)
+        if pages.posted(form):
+            return save_new(rt, form, pages.page)
+        return pages.page(form)
+
+    def edit(key: str) -> Response | tuple[str, int]:
+        current, form = edit_form(rt, key, pages.form_class, pages.data)
+        pages.prepare(form, current)
+        page = functools.partial(pages.page, current=current)
+        if pages.posted(form):
+            return save_edit(rt, key, form, pages.labels, page, pages.theirs)
+        return page(form, key=key)
+
+    new.__doc__ = f"Create {rt.label.lower()}; its page then shows what the rules find."
+    edit.__doc__ = f"Edit {rt.label.lower()}; a save from an out-of-date form shows what changed meanwhile."
+    bp.add_url_rule("/new", "new", editor_required(new), methods=["GET", "POST"])
+    bp.add_url_rule("/<key>/edit", "edit", editor_required(edit), methods=["GET", "POST"])
 
 
 def add_archive_routes(bp: Blueprint, rt: RecordType[Any]) -> None:

@@ -8,7 +8,6 @@ signing never activates it by itself.
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
@@ -25,16 +24,15 @@ from ..store.services import AGREEMENT, TRANSITIONS, InvalidRecord, NotFound, St
 from . import documents, visible
 from ._options import Options
 from ._records import (
+    FormPages,
     actor,
     add_archive_routes,
+    add_form_routes,
     can_edit,
     columns,
-    edit_form,
     list_params,
     record_context,
     record_or_404,
-    save_edit,
-    save_new,
 )
 from .auth import editor_required
 from .forms import (
@@ -222,39 +220,12 @@ def _prepare(form: AgreementForm, current: Agreement | None) -> None:
     form.status.choices = _status_choices(current.status if current else None)
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@editor_required
-def new() -> Response | tuple[str, int]:
-    """Create an agreement (as draft or under review) with its parties."""
-    form = AgreementForm(data={"status": "draft"} if request.method == "GET" else None)
-    _prepare(form, None)
-    if request.method == "POST":
-        if "add_party" in request.form:
-            form.parties.append_entry()
-            return _form_page(form)
-        return save_new(AGREEMENT, form, _form_page)
-    return _form_page(form)
-
-
-@bp.route("/<key>/edit", methods=["GET", "POST"])
-@editor_required
-def edit(key: str) -> Response | tuple[str, int]:
-    """Edit an agreement and its parties; sign-offs of parties who stay are kept."""
-    current, form = edit_form(AGREEMENT, key, AgreementForm, agreement_data)
-    _prepare(form, current)
-    if request.method == "GET":
-        return _form_page(form, key=key, current=current)
-    if "add_party" in request.form:
-        form.parties.append_entry()
-        return _form_page(form, key=key, current=current)
-    return save_edit(
-        AGREEMENT,
-        key,
-        form,
-        FIELD_LABELS,
-        functools.partial(_form_page, current=current),
-        _with_saved_sign_offs,
-    )
+def _add_party(form: AgreementForm) -> bool:
+    """A POST of the form's "Add another party" button: a row for one more party, nothing saved."""
+    if "add_party" not in request.form:
+        return False
+    form.parties.append_entry()
+    return True
 
 
 def _with_saved_sign_offs(submitted: Agreement, stale: StaleRecord) -> dict[str, Any]:
@@ -427,4 +398,18 @@ def change_status(key: str) -> Response | tuple[str, int]:
     return redirect(url_for(".show", key=key))
 
 
+add_form_routes(
+    bp,
+    FormPages(
+        AGREEMENT,
+        AgreementForm,
+        agreement_data,
+        _form_page,
+        FIELD_LABELS,
+        _prepare,
+        start=lambda: {"status": "draft"},
+        theirs=_with_saved_sign_offs,
+        interim=_add_party,
+    ),
+)
 add_archive_routes(bp, AGREEMENT)

@@ -15,9 +15,8 @@ from datetime import date
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 
-from ..core.domain import BasisOf
+from ..core.domain import BasisOf, Flow
 from ..core.law import ANNEX1, ARTICLE6, ARTICLE9, ARTICLE9_NEEDS_SCHEDULE1, CATEGORIES, SCHEDULE1, SCHEDULE8
 from ..core.law.adequacy import adequacy_status
 from ..store import services
@@ -28,16 +27,14 @@ from ..store.services import FLOW
 from . import visible
 from ._options import Options
 from ._records import (
+    FormPages,
     add_archive_routes,
+    add_form_routes,
     can_edit,
     columns,
-    edit_form,
     list_params,
     record_context,
-    save_edit,
-    save_new,
 )
-from .auth import editor_required
 from .forms import (
     HINTS,
     LABELS,
@@ -197,7 +194,12 @@ def show(key: str) -> str:
 
 
 def _form_page(
-    form: FlowForm, *, key: str | None = None, conflict: list | None = None, status: int = 200
+    form: FlowForm,
+    *,
+    key: str | None = None,
+    current: Flow | None = None,
+    conflict: list | None = None,
+    status: int = 200,
 ) -> tuple[str, int]:
     _prepare(form)
     needs = {code: sorted(paras, key=int) for code, paras in ARTICLE9_NEEDS_SCHEDULE1.items()}
@@ -245,34 +247,17 @@ def _prepare(form: FlowForm) -> None:
     form.set_choices(organisations, [(k, f"{k} {t}") for k, t in agreements])
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@editor_required
-def new() -> Response | tuple[str, int]:
-    """Record a new flow; its page then shows what the rules find."""
+def _start() -> dict[str, str]:
+    """What a new flow's form shows first: the ends and agreement the link it came from names
+    (planned when that agreement is a draft), under UK GDPR."""
     start = {
-        name: request.args.get(name)
-        for name in ("source", "recipient", "agreement")
-        if request.args.get(name)
+        name: value for name in ("source", "recipient", "agreement") if (value := request.args.get(name))
     }
     status = "planned" if start.get("agreement") in _draft_agreements() else "active"
-    form = FlowForm(
-        data={"status": status, "regime": "uk_gdpr", **start} if request.method == "GET" else None
-    )
-    _prepare(form)
-    if request.method == "POST":
-        return save_new(FLOW, form, _form_page)
-    return _form_page(form)
+    return {"status": status, "regime": "uk_gdpr", **start}
 
 
-@bp.route("/<key>/edit", methods=["GET", "POST"])
-@editor_required
-def edit(key: str) -> Response | tuple[str, int]:
-    """Edit a flow; a save from an out-of-date form shows what changed meanwhile."""
-    _, form = edit_form(FLOW, key, FlowForm, flow_data)
-    _prepare(form)
-    if request.method == "GET":
-        return _form_page(form, key=key)
-    return save_edit(FLOW, key, form, FIELD_LABELS, _form_page)
-
-
+add_form_routes(
+    bp, FormPages(FLOW, FlowForm, flow_data, _form_page, FIELD_LABELS, lambda form, _: _prepare(form), _start)
+)
 add_archive_routes(bp, FLOW)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from werkzeug.wrappers import Response
 
+from ..core.domain import Organisation
 from ..store import services
 from ..store.db import db
 from ..store.services import ORGANISATION
 from ._records import (
+    FormPages,
     add_archive_routes,
+    add_form_routes,
     can_edit,
     columns,
-    edit_form,
     list_params,
     record_context,
-    save_edit,
-    save_new,
 )
-from .auth import editor_required
 from .forms import LABELS, OrganisationForm, field_labels, organisation_data
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -86,9 +84,20 @@ def show(key: str) -> str:
     )
 
 
+def _prepare(form: OrganisationForm, current: Organisation | None) -> None:
+    """Offer the current organisations as a successor (and keep the one the record names)."""
+    keep = [current.successor] if current else []
+    form.successor.choices = services.organisation_choices(db.session, keep=keep)
+
+
 def _form_page(
-    form: OrganisationForm, *, key: str | None = None, conflict: list | None = None, status: int = 200
-):
+    form: OrganisationForm,
+    *,
+    key: str | None = None,
+    current: Organisation | None = None,
+    conflict: list | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     form.successor.choices = [
         (k, n) for k, n in services.organisation_choices(db.session, keep=[form.successor.data]) if k != key
     ]
@@ -105,26 +114,7 @@ def _form_page(
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@editor_required
-def new() -> Response | tuple[str, int]:
-    """Create an organisation."""
-    form = OrganisationForm()
-    form.successor.choices = services.organisation_choices(db.session)
-    if request.method == "POST":
-        return save_new(ORGANISATION, form, _form_page)
-    return _form_page(form)
-
-
-@bp.route("/<key>/edit", methods=["GET", "POST"])
-@editor_required
-def edit(key: str) -> Response | tuple[str, int]:
-    """Edit an organisation; a save from an out-of-date form shows what changed meanwhile."""
-    current, form = edit_form(ORGANISATION, key, OrganisationForm, organisation_data)
-    form.successor.choices = services.organisation_choices(db.session, keep=[current.successor])
-    if request.method == "GET":
-        return _form_page(form, key=key)
-    return save_edit(ORGANISATION, key, form, FIELD_LABELS, _form_page)
-
-
+add_form_routes(
+    bp, FormPages(ORGANISATION, OrganisationForm, organisation_data, _form_page, FIELD_LABELS, _prepare)
+)
 add_archive_routes(bp, ORGANISATION)
