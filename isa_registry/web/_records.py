@@ -34,7 +34,7 @@ from ..store.services import (
 )
 from . import visible
 from .auth import editor_required
-from .forms import ArchiveForm, RecordForm
+from .forms import LABELS, ArchiveForm, RecordForm
 
 __all__ = [
     "Column",
@@ -328,9 +328,10 @@ class FormPages:
 
     ``form_class`` is the form, ``data`` fills it in from a saved record and its version, and
     ``start`` gives what a new form shows first (on GET). ``prepare`` sets the choices the form
-    validates against, given the saved record (None for a new one); ``page`` shows the form
-    (keywords ``key``, ``current``, ``conflict`` and ``status``); ``labels`` word the rows of a
-    conflict and ``theirs`` compares a stale submission (see :func:`save_edit`). ``interim``
+    validates against, given the saved record (None for a new one); ``template`` shows the form,
+    with what ``context`` adds for it (given the form, the key and the saved record); ``labels``
+    word the rows of a conflict and ``theirs`` compares a stale submission (see
+    :func:`save_edit`). ``interim``
     handles a POST that only changes the form, such as adding a row for another party: True
     when it did, and the form is shown again unsaved.
     """
@@ -338,12 +339,39 @@ class FormPages:
     rt: RecordType[Any]
     form_class: type[Any]
     data: Callable[[Any, int], dict[str, Any]]
-    page: FormPage
+    template: str
+    context: Callable[[Any, str | None, Any], dict[str, Any]]
     labels: Mapping[str, str]
     prepare: Callable[[Any, Any], None] = _no_choices
     start: Callable[[], dict[str, Any]] = dict
     theirs: Callable[[Any, StaleRecord], dict[str, Any]] | None = None
     interim: Callable[[Any], bool] | None = None
+
+    def page(
+        self,
+        form: Any,
+        *,
+        key: str | None = None,
+        current: Any = None,
+        conflict: list[ConflictRow] | None = None,
+        status: int = 200,
+    ) -> tuple[str, int]:
+        """The form's page (``key`` None for a new record): the form and its errors, the rows of a
+        conflict when there is one, and what else this type's template shows (``context``)."""
+        extra = self.context(form, key, current)
+        return (
+            render_template(
+                self.template,
+                form=form,
+                key=key,
+                current=current,
+                conflict=conflict,
+                labels=LABELS,
+                error_list=form.error_list(),
+                **extra,
+            ),
+            status,
+        )
 
     def posted(self, form: Any) -> bool:
         """Whether this request submits the form to be saved."""

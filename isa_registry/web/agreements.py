@@ -189,28 +189,10 @@ def _status_choices(current: str | None) -> list[tuple[str, str]]:
     return [(s, LABELS["agreement_status"][s]) for s in LABELS["agreement_status"] if s in allowed]
 
 
-def _form_page(
-    form: AgreementForm,
-    *,
-    key: str | None = None,
-    current: Agreement | None = None,
-    conflict: list | None = None,
-    status: int = 200,
-) -> tuple[str, int]:
+def _form_context(form: AgreementForm, key: str | None, current: Agreement | None) -> dict[str, Any]:
+    """The status choices for where the agreement is in its lifecycle, and the data categories."""
     _prepare(form, current)
-    return (
-        render_template(
-            "agreements/form.html",
-            form=form,
-            key=key,
-            current=current,
-            conflict=conflict,
-            category_groups=category_groups(),
-            labels=LABELS,
-            error_list=form.error_list(),
-        ),
-        status,
-    )
+    return {"category_groups": category_groups()}
 
 
 def _prepare(form: AgreementForm, current: Agreement | None) -> None:
@@ -404,7 +386,8 @@ add_form_routes(
         AGREEMENT,
         AgreementForm,
         agreement_data,
-        _form_page,
+        "agreements/form.html",
+        _form_context,
         FIELD_LABELS,
         _prepare,
         start=lambda: {"status": "draft"},

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
@@ -193,41 +194,27 @@ def show(key: str) -> str:
     )
 
 
-def _form_page(
-    form: FlowForm,
-    *,
-    key: str | None = None,
-    current: Flow | None = None,
-    conflict: list | None = None,
-    status: int = 200,
-) -> tuple[str, int]:
+def _form_context(form: FlowForm, key: str | None, current: Flow | None) -> dict[str, Any]:
+    """What a flow's form shows besides its fields: the law's hints and groups, the programmes in
+    use, whether a transfer's country is adequate, and the draft agreements (a new flow only)."""
     _prepare(form)
     needs = {code: sorted(paras, key=int) for code, paras in ARTICLE9_NEEDS_SCHEDULE1.items()}
-    return (
-        render_template(
-            "flows/form.html",
-            form=form,
-            key=key,
-            conflict=conflict,
-            labels=LABELS,
-            hints=HINTS,
-            article6_hints={c: p.summary for c, p in ARTICLE6.items()},
-            article9_hints={c: p.summary for c, p in ARTICLE9.items()},
-            category_groups=category_groups(),
-            schedule1_groups=schedule1_groups(),
-            schedule1_hint=schedule1_hint(form.article9.data, form.criminal_chosen()),
-            schedule1_summaries={c: s.summary for c, s in SCHEDULE1.items()},
-            schedule8_summaries={c: s.summary for c, s in SCHEDULE8.items()},
-            article9_needs=json.dumps(needs),
-            legislation_groups=legislation_groups(),
-            programmes=services.programmes(db.session),
-            special_chosen=form.special_chosen(),
-            adequacy=adequacy_status(form.international_transfer.form.country.data),
-            error_list=form.error_list(),
-            draft_agreements=" ".join(_draft_agreements()) if key is None else "",
-        ),
-        status,
-    )
+    return {
+        "hints": HINTS,
+        "article6_hints": {c: p.summary for c, p in ARTICLE6.items()},
+        "article9_hints": {c: p.summary for c, p in ARTICLE9.items()},
+        "category_groups": category_groups(),
+        "schedule1_groups": schedule1_groups(),
+        "schedule1_hint": schedule1_hint(form.article9.data, form.criminal_chosen()),
+        "schedule1_summaries": {c: s.summary for c, s in SCHEDULE1.items()},
+        "schedule8_summaries": {c: s.summary for c, s in SCHEDULE8.items()},
+        "article9_needs": json.dumps(needs),
+        "legislation_groups": legislation_groups(),
+        "programmes": services.programmes(db.session),
+        "special_chosen": form.special_chosen(),
+        "adequacy": adequacy_status(form.international_transfer.form.country.data),
+        "draft_agreements": " ".join(_draft_agreements()) if key is None else "",
+    }
 
 
 def _draft_agreements() -> list[str]:
@@ -258,6 +245,16 @@ def _start() -> dict[str, str]:
 
 
 add_form_routes(
-    bp, FormPages(FLOW, FlowForm, flow_data, _form_page, FIELD_LABELS, lambda form, _: _prepare(form), _start)
+    bp,
+    FormPages(
+        FLOW,
+        FlowForm,
+        flow_data,
+        "flows/form.html",
+        _form_context,
+        FIELD_LABELS,
+        prepare=lambda form, _: _prepare(form),
+        start=_start,
+    ),
 )
 add_archive_routes(bp, FLOW)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template, request
 
 from ..core.domain import Organisation
@@ -90,31 +92,24 @@ def _prepare(form: OrganisationForm, current: Organisation | None) -> None:
     form.successor.choices = services.organisation_choices(db.session, keep=keep)
 
 
-def _form_page(
-    form: OrganisationForm,
-    *,
-    key: str | None = None,
-    current: Organisation | None = None,
-    conflict: list | None = None,
-    status: int = 200,
-) -> tuple[str, int]:
+def _form_context(form: OrganisationForm, key: str | None, current: Organisation | None) -> dict[str, Any]:
+    """Offer every other organisation as a successor (and keep the one chosen)."""
     form.successor.choices = [
         (k, n) for k, n in services.organisation_choices(db.session, keep=[form.successor.data]) if k != key
     ]
-    return (
-        render_template(
-            "organisations/form.html",
-            form=form,
-            key=key,
-            conflict=conflict,
-            labels=LABELS,
-            error_list=form.error_list(),
-        ),
-        status,
-    )
+    return {}
 
 
 add_form_routes(
-    bp, FormPages(ORGANISATION, OrganisationForm, organisation_data, _form_page, FIELD_LABELS, _prepare)
+    bp,
+    FormPages(
+        ORGANISATION,
+        OrganisationForm,
+        organisation_data,
+        "organisations/form.html",
+        _form_context,
+        FIELD_LABELS,
+        _prepare,
+    ),
 )
 add_archive_routes(bp, ORGANISATION)
