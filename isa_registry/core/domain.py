@@ -8,7 +8,7 @@ the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -304,13 +304,8 @@ class Finding:
         )
 
     def as_dict(self) -> dict[str, str]:
-        """The finding as the JSON object the ``check`` command prints."""
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "subject_type": self.subject_type,
-            "subject_key": self.subject_key,
-            "message": self.message,
-            "remedy": self.remedy,
-            "reference": self.reference,
-        }
+        """The finding as the JSON object the ``check`` command prints: its fields, in order."""
+        return {name: getattr(self, name) for name in _FINDING_FIELDS}
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))

@@ -285,18 +285,27 @@ def sign(key: str, org_key: str) -> Response | tuple[str, int]:
                 else:
                     flash(f"Sign-off by {org_name} recorded for agreement {key}", "success")
                 return redirect(url_for(".show", key=key, _anchor="parties"))
+    return _step_page(
+        "agreements/sign.html",
+        form,
+        agreement,
+        status,
+        party=party,
+        organisation_name=services.organisation_name(db.session, org_key),
+        stale_message=stale_message,
+        partner=bool(partner_of),
+        refusal=refusal,
+    )
+
+
+def _step_page(
+    template: str, form: Any, agreement: Agreement, status: int, **context: Any
+) -> tuple[str, int]:
+    """The page of a step in an agreement's life (a party signing, its DPO's review): the step's
+    form and its errors, the agreement, and what else the step shows."""
     return (
         render_template(
-            "agreements/sign.html",
-            form=form,
-            agreement=agreement,
-            party=party,
-            organisation_name=services.organisation_name(db.session, org_key),
-            labels=LABELS,
-            error_list=form.error_list(),
-            stale_message=stale_message,
-            partner=bool(partner_of),
-            refusal=refusal,
+            template, form=form, agreement=agreement, labels=LABELS, error_list=form.error_list(), **context
         ),
         status,
     )
@@ -340,16 +349,8 @@ def dpo_review(key: str) -> Response | tuple[str, int]:
                 words = "approved" if form.outcome.data == "approved" else "returned with your comments"
                 flash(f"Agreement {key} {words}", "success")
                 return redirect(url_for(".show", key=key, _anchor="dpo-review"))
-    return (
-        render_template(
-            "agreements/dpo_review.html",
-            form=form,
-            agreement=agreement,
-            reviews=services.dpo_reviews(db.session, key),
-            error_list=form.error_list(),
-            labels=LABELS,
-        ),
-        status,
+    return _step_page(
+        "agreements/dpo_review.html", form, agreement, status, reviews=services.dpo_reviews(db.session, key)
     )
 
 
