@@ -25,8 +25,10 @@ from .validation import known_categories
 from .visibility import Scope, agreement_clause, flow_clause, organisation_clause
 
 __all__ = [
+    "LISTINGS",
     "PER_PAGE",
     "ListParams",
+    "Listing",
     "Page",
     "list_agreements",
     "list_flows",
@@ -198,10 +200,54 @@ def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams,
     return Page(items=[dict(r) for r in rows], total=total, page=page, per_page=per_page)
 
 
-def _order(columns: dict[str, Any], params: ListParams, default: str, tiebreak: Any) -> list[Any]:
-    column = columns.get(params.sort, columns[default])
-    direction = column.desc() if params.dir == "desc" else column.asc()
-    return [direction.nulls_last() if params.dir != "desc" else direction.nulls_first(), tiebreak.asc()]
+@dataclass(frozen=True)
+class Listing:
+    """What a list of records is narrowed and sorted by, for its page and the API alike: the
+    filters the query may name, and the columns it sorts by (the first when none is asked for;
+    ties are broken by key), each with the SQL column it sorts on."""
+
+    filters: tuple[str, ...]
+    sorts: dict[str, Any]
+
+    @property
+    def default_sort(self) -> str:
+        """The column the list is sorted by when none is asked for."""
+        return next(iter(self.sorts))
+
+    def order(self, params: ListParams, tiebreak: Any) -> list[Any]:
+        """The ORDER BY of ``params``' sort and direction (the default sort for an unknown one)."""
+        column = self.sorts.get(params.sort, self.sorts[self.default_sort])
+        direction = column.desc() if params.dir == "desc" else column.asc()
+        return [direction.nulls_last() if params.dir != "desc" else direction.nulls_first(), tiebreak.asc()]
+
+
+#: The organisations table as an agreement's owner, and as a flow's source and its recipient (made
+#: once: an alias builds its columns again each time it is made).
+_OWNERS = OrganisationModel.__table__.alias("owner")
+_SOURCES = OrganisationModel.__table__.alias("src")
+_RECIPIENTS = OrganisationModel.__table__.alias("dst")
+
+_o, _a, _f = OrganisationModel.__table__, AgreementModel.__table__, FlowModel.__table__
+
+#: Each list's filters and sorts, by section.
+LISTINGS: dict[str, Listing] = {
+    "organisations": Listing(
+        ("kind", "status", "public_authority"),
+        {"name": _o.c.name, "key": _o.c.key, "kind": _o.c.kind, "public_authority": _o.c.public_authority,
+         "status": _o.c.status},
+    ),
+    "agreements": Listing(
+        ("status", "owner", "party"),
+        {"key": _a.c.key, "title": _a.c.title, "status": _a.c.status, "owner": _OWNERS.c.name,
+         "start_date": _a.c.start_date, "review_date": _a.c.review_date, "end_date": _a.c.end_date},
+    ),
+    "flows": Listing(
+        ("source", "recipient", "agreement", "programme", "status", "category", "severity"),
+        {"key": _f.c.key, "name": _f.c.name, "source": _SOURCES.c.name, "recipient": _RECIPIENTS.c.name,
+         "agreement": _a.c.key, "programme": _f.c.programme, "status": _f.c.status,
+         "start_date": _f.c.start_date},
+    ),
+}  # fmt: skip
 
 
 def list_organisations(session: Session, params: ListParams) -> Page:
@@ -219,20 +265,14 @@ def list_organisations(session: Session, params: ListParams) -> Page:
     )
     if params.filters.get("public_authority") in ("yes", "no"):
         stmt = stmt.where(o.c.public_authority.is_(params.filters["public_authority"] == "yes"))
-    columns = {
-        "key": o.c.key,
-        "name": o.c.name,
-        "kind": o.c.kind,
-        "public_authority": o.c.public_authority,
-        "status": o.c.status,
-    }
-    return _paginate(session, stmt, _order(columns, params, "name", o.c.key), params, "organisations")
+    order = LISTINGS["organisations"].order(params, o.c.key)
+    return _paginate(session, stmt, order, params, "organisations")
 
 
 def list_agreements(session: Session, params: ListParams) -> Page:
     """Agreements matching ``params``: q over key and title; filters status, owner, party."""
     _checked(params)
-    a, o, p = AgreementModel.__table__, OrganisationModel.__table__.alias("owner"), AgreementParty.__table__
+    a, o, p = AgreementModel.__table__, _OWNERS, AgreementParty.__table__
     party_org = OrganisationModel.__table__.alias("party_org")
     parties = (
         select(func.count()).select_from(p).where(p.c.agreement_id == a.c.id).correlate(a).scalar_subquery()
@@ -273,22 +313,7 @@ def list_agreements(session: Session, params: ListParams) -> Page:
                 .where(p.c.agreement_id == a.c.id, party_org.c.key == params.filters["party"])
             )
         )
-    columns = {
-        "key": a.c.key,
-        "title": a.c.title,
-        "status": a.c.status,
-        "owner": o.c.name,
-        "start_date": a.c.start_date,
-        "review_date": a.c.review_date,
-        "end_date": a.c.end_date,
-    }
-    return _paginate(session, stmt, _order(columns, params, "key", a.c.key), params, "agreements")
-
-
-#: The organisations table as a flow's source and as its recipient, for :func:`list_flows` (made
-#: once: an alias builds its columns again each time it is made).
-_SOURCES = OrganisationModel.__table__.alias("src")
-_RECIPIENTS = OrganisationModel.__table__.alias("dst")
+    return _paginate(session, stmt, LISTINGS["agreements"].order(params, a.c.key), params, "agreements")
 
 
 def list_flows_by_severity(
@@ -357,14 +382,4 @@ def list_flows(
         stmt = stmt.where(f.c.key.in_(sorted(keys)) if keys else f.c.key.is_(None))
     if exclude:
         stmt = stmt.where(f.c.key.not_in(sorted(exclude)))
-    columns = {
-        "key": f.c.key,
-        "name": f.c.name,
-        "source": src.c.name,
-        "recipient": dst.c.name,
-        "agreement": a.c.key,
-        "programme": f.c.programme,
-        "status": f.c.status,
-        "start_date": f.c.start_date,
-    }
-    return _paginate(session, stmt, _order(columns, params, "key", f.c.key), params, "flows")
+    return _paginate(session, stmt, LISTINGS["flows"].order(params, f.c.key), params, "flows")

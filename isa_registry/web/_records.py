@@ -7,7 +7,7 @@ Not a blueprint (``views.register`` only loads the areas it names).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -22,11 +22,14 @@ from ..core.rules.incremental import about_subjects
 from ..store import services
 from ..store.db import db
 from ..store.services import (
+    LISTINGS,
     ArchiveBlocked,
     Difference,
     InvalidRecord,
+    Listing,
     ListParams,
     NotFound,
+    Page,
     RecordType,
     StaleRecord,
     differences,
@@ -40,10 +43,12 @@ __all__ = [
     "Column",
     "ConflictRow",
     "FormPages",
+    "ListPage",
     "RecordContext",
     "actor",
     "add_archive_routes",
     "add_form_routes",
+    "add_record_routes",
     "archive_page",
     "can_edit",
     "columns",
@@ -108,12 +113,13 @@ class Column:
     aria_sort: str | None
 
 
-def columns(spec: list[tuple[str, str, bool]], params: ListParams, default: str) -> list[Column]:
-    """Headers for ``(name, label, sortable)``; a sorted column's link reverses its direction."""
-    current = params.sort or default
+def columns(headings: Sequence[tuple[str, str]], params: ListParams, listing: Listing) -> list[Column]:
+    """Headers for ``(name, label)``: a link to sort by each column the list sorts by, which
+    reverses its direction on the column it is sorted by now."""
+    current = params.sort or listing.default_sort
     out = []
-    for name, label, sortable in spec:
-        if not sortable:
+    for name, label in headings:
+        if name not in listing.sorts:
             out.append(Column(name, label, None, None))
             continue
         is_current = name == current
@@ -402,6 +408,50 @@ def add_form_routes(bp: Blueprint, pages: FormPages) -> None:
     edit.__doc__ = f"Edit {rt.label.lower()}; a save from an out-of-date form shows what changed meanwhile."
     bp.add_url_rule("/new", "new", editor_required(new), methods=["GET", "POST"])
     bp.add_url_rule("/<key>/edit", "edit", editor_required(edit), methods=["GET", "POST"])
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A record type's list page, declared once for :func:`add_record_routes`.
+
+    ``headings`` are its columns' (name, heading), in order; what it is filtered and sorted by is
+    its section's :data:`~isa_registry.store.lists.LISTINGS` entry. ``fetch`` gives one page of
+    records for the query; ``template`` shows them with what ``context`` adds (its filters'
+    options).
+    """
+
+    headings: tuple[tuple[str, str], ...]
+    fetch: Callable[[ListParams], Page]
+    template: str
+    context: Callable[[], dict[str, Any]] = dict
+
+    def render(self, listing: Listing) -> str:
+        """The page for this request's query."""
+        params = list_params(request.args, listing.filters)
+        return render_template(
+            self.template,
+            page=self.fetch(params),
+            params=params,
+            columns=columns(self.headings, params, listing),
+            **self.context(),
+            labels=LABELS,
+            can_edit=can_edit(),
+        )
+
+
+def add_record_routes(bp: Blueprint, listed: ListPage, forms: FormPages) -> None:
+    """Give ``bp`` a record type's list (``/``), its new and edit pages (:func:`add_form_routes`)
+    and its archive and restore (:func:`add_archive_routes`)."""
+    rt = forms.rt
+    listing = LISTINGS[rt.section]
+
+    def index() -> str:
+        return listed.render(listing)
+
+    index.__doc__ = f"{rt.section.capitalize()}, searched, filtered, sorted and paged by the query string."
+    bp.add_url_rule("/", "index", index, methods=["GET"])
+    add_form_routes(bp, forms)
+    add_archive_routes(bp, rt)
 
 
 def add_archive_routes(bp: Blueprint, rt: RecordType[Any]) -> None:

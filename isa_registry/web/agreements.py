@@ -25,12 +25,10 @@ from . import documents, visible
 from ._options import Options
 from ._records import (
     FormPages,
+    ListPage,
     actor,
-    add_archive_routes,
-    add_form_routes,
+    add_record_routes,
     can_edit,
-    columns,
-    list_params,
     record_context,
     record_or_404,
 )
@@ -49,16 +47,6 @@ from .forms import (
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
-FILTERS = ("status", "owner", "party")
-COLUMNS = [
-    ("key", "Reference", True),
-    ("title", "Title", True),
-    ("status", "Status", True),
-    ("owner", "Owner", True),
-    ("review_date", "Review date", True),
-    ("end_date", "End date", True),
-    ("signed", "Signed", False),
-]
 FIELD_LABELS = {**field_labels(AgreementForm), "parties": "Parties"}
 
 #: A party's sign-off: what only the sign-off pages record, never the edit form.
@@ -79,21 +67,6 @@ ACTIONS = {
     "expired": "Mark as expired",
     "terminated": "Terminate",
 }
-
-
-@bp.get("/")
-def index() -> str:
-    """Agreements, searched, filtered, sorted and paged by the query string."""
-    params = list_params(request.args, FILTERS)
-    return render_template(
-        "agreements/index.html",
-        page=services.list_agreements(db.session, params),
-        params=params,
-        columns=columns(COLUMNS, params, "key"),
-        **filter_options(),
-        labels=LABELS,
-        can_edit=can_edit(),
-    )
 
 
 def filter_options() -> dict[str, Options]:
@@ -381,8 +354,22 @@ def change_status(key: str) -> Response | tuple[str, int]:
     return redirect(url_for(".show", key=key))
 
 
-add_form_routes(
+add_record_routes(
     bp,
+    ListPage(
+        (
+            ("key", "Reference"),
+            ("title", "Title"),
+            ("status", "Status"),
+            ("owner", "Owner"),
+            ("review_date", "Review date"),
+            ("end_date", "End date"),
+            ("signed", "Signed"),
+        ),
+        lambda params: services.list_agreements(db.session, params),
+        "agreements/index.html",
+        filter_options,
+    ),
     FormPages(
         AGREEMENT,
         AgreementForm,
@@ -396,4 +383,3 @@ add_form_routes(
         interim=_add_party,
     ),
 )
-add_archive_routes(bp, AGREEMENT)

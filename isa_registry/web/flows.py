@@ -24,16 +24,14 @@ from ..store import services
 from ..store.db import db
 from ..store.models import Agreement as AgreementModel
 from ..store.queries import per_revision
-from ..store.services import FLOW
+from ..store.services import FLOW, ListParams, Page
 from . import visible
 from ._options import Options
 from ._records import (
     FormPages,
-    add_archive_routes,
-    add_form_routes,
+    ListPage,
+    add_record_routes,
     can_edit,
-    columns,
-    list_params,
     record_context,
 )
 from .forms import (
@@ -56,16 +54,6 @@ from .forms import (
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
 
-FILTERS = ("source", "recipient", "agreement", "programme", "status", "category", "severity")
-COLUMNS = [
-    ("key", "Key", True),
-    ("name", "Name", True),
-    ("source", "From", True),
-    ("recipient", "To", True),
-    ("agreement", "Agreement", True),
-    ("programme", "Programme", True),
-    ("status", "Status", True),
-]
 FIELD_LABELS = {
     **field_labels(FlowForm),
     "international_transfer": "International transfer",
@@ -74,27 +62,19 @@ FIELD_LABELS = {
 }
 
 
-@bp.get("/")
-def index() -> str:
-    """Flows, searched, filtered, sorted and paged by the query string.
+def _list(params: ListParams) -> Page:
+    """A page of flows. The severity filter needs the rules, so only then is the registry loaded
+    and checked (once); everything else is done in SQL."""
+    return services.list_flows_by_severity(db.session, params, lambda: visible.checked(date.today()).findings)
 
-    The severity filter needs the rules, so only then is the registry loaded and checked (once);
-    everything else is done in SQL.
-    """
-    params = list_params(request.args, FILTERS)
-    page = services.list_flows_by_severity(db.session, params, lambda: visible.checked(date.today()).findings)
-    return render_template(
-        "flows/index.html",
-        page=page,
-        params=params,
-        columns=columns(COLUMNS, params, "key"),
+
+def _list_context() -> dict[str, object]:
+    return {
         **filter_options(),
-        status_options=STATUS_OPTIONS,
-        category_options=CATEGORY_OPTIONS,
-        severity_options=SEVERITY_OPTIONS,
-        labels=LABELS,
-        can_edit=can_edit(),
-    )
+        "status_options": STATUS_OPTIONS,
+        "category_options": CATEGORY_OPTIONS,
+        "severity_options": SEVERITY_OPTIONS,
+    }
 
 
 #: The filters whose options do not depend on the registry.
@@ -244,8 +224,22 @@ def _start() -> dict[str, str]:
     return {"status": status, "regime": "uk_gdpr", **start}
 
 
-add_form_routes(
+add_record_routes(
     bp,
+    ListPage(
+        (
+            ("key", "Key"),
+            ("name", "Name"),
+            ("source", "From"),
+            ("recipient", "To"),
+            ("agreement", "Agreement"),
+            ("programme", "Programme"),
+            ("status", "Status"),
+        ),
+        _list,
+        "flows/index.html",
+        _list_context,
+    ),
     FormPages(
         FLOW,
         FlowForm,
@@ -257,4 +251,3 @@ add_form_routes(
         start=_start,
     ),
 )
-add_archive_routes(bp, FLOW)

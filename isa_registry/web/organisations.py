@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from ..core.domain import Organisation
 from ..store import services
@@ -12,41 +12,16 @@ from ..store.db import db
 from ..store.services import ORGANISATION
 from ._records import (
     FormPages,
-    add_archive_routes,
-    add_form_routes,
+    ListPage,
+    add_record_routes,
     can_edit,
-    columns,
-    list_params,
     record_context,
 )
 from .forms import LABELS, OrganisationForm, field_labels, organisation_data
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
-FILTERS = ("kind", "status", "public_authority")
-COLUMNS = [
-    ("key", "Key", True),
-    ("name", "Name", True),
-    ("kind", "Kind", True),
-    ("public_authority", "Public authority", True),
-    ("status", "Status", True),
-]
 FIELD_LABELS = field_labels(OrganisationForm)
-
-
-@bp.get("/")
-def index() -> str:
-    """Organisations, searched, filtered, sorted and paged by the query string."""
-    params = list_params(request.args, FILTERS)
-    page = services.list_organisations(db.session, params)
-    return render_template(
-        "organisations/index.html",
-        page=page,
-        params=params,
-        columns=columns(COLUMNS, params, "name"),
-        labels=LABELS,
-        can_edit=can_edit(),
-    )
 
 
 #: How many flows in and out an organisation's page lists; the flows list has them all.
@@ -100,8 +75,19 @@ def _form_context(form: OrganisationForm, key: str | None, current: Organisation
     return {}
 
 
-add_form_routes(
+add_record_routes(
     bp,
+    ListPage(
+        (
+            ("key", "Key"),
+            ("name", "Name"),
+            ("kind", "Kind"),
+            ("public_authority", "Public authority"),
+            ("status", "Status"),
+        ),
+        lambda params: services.list_organisations(db.session, params),
+        "organisations/index.html",
+    ),
     FormPages(
         ORGANISATION,
         OrganisationForm,
@@ -112,4 +98,3 @@ add_form_routes(
         _prepare,
     ),
 )
-add_archive_routes(bp, ORGANISATION)

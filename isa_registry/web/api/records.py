@@ -23,6 +23,7 @@ from ...store.db import db
 from ...store.services import (
     AGREEMENT,
     FLOW,
+    LISTINGS,
     ORGANISATION,
     ArchiveBlocked,
     InvalidRecord,
@@ -42,17 +43,9 @@ MAX_PER_PAGE = 500
 TYPES: dict[str, RecordType[Any]] = {rt.section: rt for rt in (ORGANISATION, AGREEMENT, FLOW)}
 
 #: The filters of each list, as on the list pages.
-FILTERS: dict[str, tuple[str, ...]] = {
-    "organisations": ("kind", "status", "public_authority"),
-    "agreements": ("status", "owner", "party"),
-    "flows": ("source", "recipient", "agreement", "programme", "status", "category", "severity"),
-}
+FILTERS: dict[str, tuple[str, ...]] = {section: listing.filters for section, listing in LISTINGS.items()}
 #: The columns each list sorts by (the first is the default); ties are broken by key.
-SORTS: dict[str, tuple[str, ...]] = {
-    "organisations": ("name", "key", "kind", "public_authority", "status"),
-    "agreements": ("key", "title", "status", "owner", "start_date", "review_date", "end_date"),
-    "flows": ("key", "name", "source", "recipient", "agreement", "programme", "status", "start_date"),
-}
+SORTS: dict[str, tuple[str, ...]] = {section: tuple(listing.sorts) for section, listing in LISTINGS.items()}
 _LISTS = {
     "organisations": services.list_organisations,
     "agreements": services.list_agreements,
