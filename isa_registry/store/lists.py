@@ -147,29 +147,6 @@ def _search(q: str, *columns: Any) -> Any:
     return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
 
 
-def _narrowed(
-    stmt: Any,
-    params: ListParams,
-    searched: tuple[Any, ...],
-    equal: dict[str, Any],
-    archived: Any,
-    visible: Callable[[Any], Any],
-) -> Any:
-    """``stmt`` narrowed as every list narrows: ``q`` over the ``searched`` columns, each filter of
-    ``equal`` given a value to its column, the archived records left out unless asked for, and only
-    what ``visible`` lets the partner who asks see."""
-    if params.q.strip():
-        stmt = stmt.where(_search(params.q, *searched))
-    for name, column in equal.items():
-        if params.filters.get(name):
-            stmt = stmt.where(column == params.filters[name])
-    if not params.include_archived:
-        stmt = stmt.where(archived.is_(False))
-    if params.visible_to is not None:
-        stmt = stmt.where(visible(params.visible_to))
-    return stmt
-
-
 def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams, kind: str) -> Page:
     """One page of ``stmt`` in ``order``. The number of matching records is counted once per
     registry revision for each search (:func:`~isa_registry.store.queries.per_revision`): counting
@@ -202,23 +179,53 @@ def _paginate(session: Session, stmt: Any, order: list[Any], params: ListParams,
 
 @dataclass(frozen=True)
 class Listing:
-    """What a list of records is narrowed and sorted by, for its page and the API alike: the
-    filters the query may name, and the columns it sorts by (the first when none is asked for;
-    ties are broken by key), each with the SQL column it sorts on."""
+    """One list of records, declared once for its SQL, its page and the API.
 
-    filters: tuple[str, ...]
+    ``searched`` are the columns its search looks in; ``filters`` the filters the query may
+    name, in order, each with the column an equality filter compares (None for one its list
+    function applies itself); ``sorts`` the columns it sorts by, the first when none is asked for,
+    ties broken by ``key``; ``archived`` the column that marks an archived record, and ``visible``
+    what a partner may see of it (:mod:`~isa_registry.store.visibility`).
+    """
+
+    section: str
+    key: Any
+    searched: tuple[Any, ...]
+    filters: dict[str, Any]
     sorts: dict[str, Any]
+    archived: Any
+    visible: Callable[[Scope], Any]
 
     @property
     def default_sort(self) -> str:
         """The column the list is sorted by when none is asked for."""
         return next(iter(self.sorts))
 
-    def order(self, params: ListParams, tiebreak: Any) -> list[Any]:
+    def narrowed(self, stmt: Any, params: ListParams) -> Any:
+        """``stmt`` narrowed as every list narrows: ``q`` over the searched columns, each equality
+        filter given a value to its column, the archived records left out unless asked for, and
+        only what the partner who asks may see. Refuses a null character (:func:`_checked`)."""
+        _checked(params)
+        if params.q.strip():
+            stmt = stmt.where(_search(params.q, *self.searched))
+        for name, column in self.filters.items():
+            if column is not None and params.filters.get(name):
+                stmt = stmt.where(column == params.filters[name])
+        if not params.include_archived:
+            stmt = stmt.where(self.archived.is_(False))
+        if params.visible_to is not None:
+            stmt = stmt.where(self.visible(params.visible_to))
+        return stmt
+
+    def order(self, params: ListParams) -> list[Any]:
         """The ORDER BY of ``params``' sort and direction (the default sort for an unknown one)."""
         column = self.sorts.get(params.sort, self.sorts[self.default_sort])
         direction = column.desc() if params.dir == "desc" else column.asc()
-        return [direction.nulls_last() if params.dir != "desc" else direction.nulls_first(), tiebreak.asc()]
+        return [direction.nulls_last() if params.dir != "desc" else direction.nulls_first(), self.key.asc()]
+
+    def page(self, session: Session, stmt: Any, params: ListParams) -> Page:
+        """The page of ``stmt`` that ``params`` asks for, in its order (:func:`_paginate`)."""
+        return _paginate(session, stmt, self.order(params), params, self.section)
 
 
 #: The organisations table as an agreement's owner, and as a flow's source and its recipient (made
@@ -229,50 +236,83 @@ _RECIPIENTS = OrganisationModel.__table__.alias("dst")
 
 _o, _a, _f = OrganisationModel.__table__, AgreementModel.__table__, FlowModel.__table__
 
-#: Each list's filters and sorts, by section.
+#: Each list, by section.
 LISTINGS: dict[str, Listing] = {
     "organisations": Listing(
-        ("kind", "status", "public_authority"),
-        {"name": _o.c.name, "key": _o.c.key, "kind": _o.c.kind, "public_authority": _o.c.public_authority,
-         "status": _o.c.status},
+        "organisations",
+        key=_o.c.key,
+        searched=(_o.c.key, _o.c.name),
+        filters={"kind": _o.c.kind, "status": _o.c.status, "public_authority": None},
+        sorts={
+            "name": _o.c.name,
+            "key": _o.c.key,
+            "kind": _o.c.kind,
+            "public_authority": _o.c.public_authority,
+            "status": _o.c.status,
+        },
+        archived=_o.c.archived,
+        visible=organisation_clause,
     ),
     "agreements": Listing(
-        ("status", "owner", "party"),
-        {"key": _a.c.key, "title": _a.c.title, "status": _a.c.status, "owner": _OWNERS.c.name,
-         "start_date": _a.c.start_date, "review_date": _a.c.review_date, "end_date": _a.c.end_date},
+        "agreements",
+        key=_a.c.key,
+        searched=(_a.c.key, _a.c.title),
+        filters={"status": _a.c.status, "owner": _OWNERS.c.key, "party": None},
+        sorts={
+            "key": _a.c.key,
+            "title": _a.c.title,
+            "status": _a.c.status,
+            "owner": _OWNERS.c.name,
+            "start_date": _a.c.start_date,
+            "review_date": _a.c.review_date,
+            "end_date": _a.c.end_date,
+        },
+        archived=_a.c.archived,
+        visible=agreement_clause,
     ),
     "flows": Listing(
-        ("source", "recipient", "agreement", "programme", "status", "category", "severity"),
-        {"key": _f.c.key, "name": _f.c.name, "source": _SOURCES.c.name, "recipient": _RECIPIENTS.c.name,
-         "agreement": _a.c.key, "programme": _f.c.programme, "status": _f.c.status,
-         "start_date": _f.c.start_date},
+        "flows",
+        key=_f.c.key,
+        searched=(_f.c.key, _f.c.name),
+        filters={
+            "source": _SOURCES.c.key,
+            "recipient": _RECIPIENTS.c.key,
+            "agreement": None,
+            "programme": _f.c.programme,
+            "status": _f.c.status,
+            "category": None,
+            "severity": None,
+        },
+        sorts={
+            "key": _f.c.key,
+            "name": _f.c.name,
+            "source": _SOURCES.c.name,
+            "recipient": _RECIPIENTS.c.name,
+            "agreement": _a.c.key,
+            "programme": _f.c.programme,
+            "status": _f.c.status,
+            "start_date": _f.c.start_date,
+        },
+        archived=_f.c.archived,
+        visible=lambda partner: flow_clause(partner, _f),
     ),
-}  # fmt: skip
+}
 
 
 def list_organisations(session: Session, params: ListParams) -> Page:
     """Organisations matching ``params``: q over key and name; filters kind, status, public_authority."""
-    _checked(params)
-    o = OrganisationModel.__table__
-    stmt = select(o.c.key, o.c.name, o.c.kind, o.c.public_authority, o.c.status, o.c.archived)
-    stmt = _narrowed(
-        stmt,
-        params,
-        (o.c.key, o.c.name),
-        {"kind": o.c.kind, "status": o.c.status},
-        o.c.archived,
-        organisation_clause,
+    listing, o = LISTINGS["organisations"], _o
+    stmt = listing.narrowed(
+        select(o.c.key, o.c.name, o.c.kind, o.c.public_authority, o.c.status, o.c.archived), params
     )
     if params.filters.get("public_authority") in ("yes", "no"):
         stmt = stmt.where(o.c.public_authority.is_(params.filters["public_authority"] == "yes"))
-    order = LISTINGS["organisations"].order(params, o.c.key)
-    return _paginate(session, stmt, order, params, "organisations")
+    return listing.page(session, stmt, params)
 
 
 def list_agreements(session: Session, params: ListParams) -> Page:
     """Agreements matching ``params``: q over key and title; filters status, owner, party."""
-    _checked(params)
-    a, o, p = AgreementModel.__table__, _OWNERS, AgreementParty.__table__
+    listing, a, o, p = LISTINGS["agreements"], _a, _OWNERS, AgreementParty.__table__
     party_org = OrganisationModel.__table__.alias("party_org")
     parties = (
         select(func.count()).select_from(p).where(p.c.agreement_id == a.c.id).correlate(a).scalar_subquery()
@@ -297,14 +337,7 @@ def list_agreements(session: Session, params: ListParams) -> Page:
         parties.label("parties"),
         unsigned.label("unsigned"),
     ).select_from(a.outerjoin(o, o.c.id == a.c.owner_id))
-    stmt = _narrowed(
-        stmt,
-        params,
-        (a.c.key, a.c.title),
-        {"status": a.c.status, "owner": o.c.key},
-        a.c.archived,
-        agreement_clause,
-    )
+    stmt = listing.narrowed(stmt, params)
     if params.filters.get("party"):
         stmt = stmt.where(
             exists(
@@ -313,7 +346,7 @@ def list_agreements(session: Session, params: ListParams) -> Page:
                 .where(p.c.agreement_id == a.c.id, party_org.c.key == params.filters["party"])
             )
         )
-    return _paginate(session, stmt, LISTINGS["agreements"].order(params, a.c.key), params, "agreements")
+    return listing.page(session, stmt, params)
 
 
 def list_flows_by_severity(
@@ -342,8 +375,7 @@ def list_flows(
     """Flows matching ``params``: q over key and name; filters source, recipient, agreement,
     programme, status and category. ``keys`` keeps only those flows and ``exclude`` leaves those
     out (the view's severity filter, which needs the rules)."""
-    _checked(params)
-    f, a, src, dst = FlowModel.__table__, AgreementModel.__table__, _SOURCES, _RECIPIENTS
+    listing, f, a, src, dst = LISTINGS["flows"], _f, _a, _SOURCES, _RECIPIENTS
     stmt = select(
         f.c.key,
         f.c.name,
@@ -362,14 +394,7 @@ def list_flows(
         .join(dst, dst.c.id == f.c.recipient_id)
         .outerjoin(a, a.c.id == f.c.agreement_id)
     )
-    stmt = _narrowed(
-        stmt,
-        params,
-        (f.c.key, f.c.name),
-        {"source": src.c.key, "recipient": dst.c.key, "programme": f.c.programme, "status": f.c.status},
-        f.c.archived,
-        lambda partner: flow_clause(partner, f),
-    )
+    stmt = listing.narrowed(stmt, params)
     flt = params.filters
     if flt.get("agreement") == "none":
         stmt = stmt.where(f.c.agreement_id.is_(None))
@@ -382,4 +407,4 @@ def list_flows(
         stmt = stmt.where(f.c.key.in_(sorted(keys)) if keys else f.c.key.is_(None))
     if exclude:
         stmt = stmt.where(f.c.key.not_in(sorted(exclude)))
-    return _paginate(session, stmt, LISTINGS["flows"].order(params, f.c.key), params, "flows")
+    return listing.page(session, stmt, params)

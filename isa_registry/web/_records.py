@@ -427,7 +427,7 @@ class ListPage:
 
     def render(self, listing: Listing) -> str:
         """The page for this request's query."""
-        params = list_params(request.args, listing.filters)
+        params = list_params(request.args, tuple(listing.filters))
         return render_template(
             self.template,
             page=self.fetch(params),

@@ -43,7 +43,9 @@ MAX_PER_PAGE = 500
 TYPES: dict[str, RecordType[Any]] = {rt.section: rt for rt in (ORGANISATION, AGREEMENT, FLOW)}
 
 #: The filters of each list, as on the list pages.
-FILTERS: dict[str, tuple[str, ...]] = {section: listing.filters for section, listing in LISTINGS.items()}
+FILTERS: dict[str, tuple[str, ...]] = {
+    section: tuple(listing.filters) for section, listing in LISTINGS.items()
+}
 #: The columns each list sorts by (the first is the default); ties are broken by key.
 SORTS: dict[str, tuple[str, ...]] = {section: tuple(listing.sorts) for section, listing in LISTINGS.items()}
 _LISTS = {
