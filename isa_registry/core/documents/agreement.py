@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
-from .. import vocabulary
+from .. import records, vocabulary
 from ..domain import Agreement, Finding, Flow, Registry
 from . import law_words as words
 from .model import Bullets, Document, Paragraph, Section, Table, Text, content_hash
@@ -302,21 +302,23 @@ def _rights(registry: Registry, agreement: Agreement, flows: list[Flow]) -> Sect
     return Section("5. Individuals' rights and transparency", tuple(blocks))
 
 
+#: A flow's fields by name: a per-flow table heads each column with its field's label.
+_FLOW_FIELDS = records.by_name(records.FLOW)
+
+
 def _per_flow_section(
-    title: str, text: str, flows: list[Flow], caption: str, columns: dict[str, str]
+    title: str, text: str, flows: list[Flow], caption: str, fields: tuple[str, ...]
 ) -> Section:
     """A section of what every party undertakes, then a table of what each flow records: a column
-    for each heading in ``columns``, of the flow's field it names (none when no flow is covered)."""
+    for each of the flow's ``fields``, headed by its label (none when no flow is covered)."""
     blocks: list[Paragraph | Bullets | Table] = [Paragraph((text,))]
     if flows:
         rows = tuple(
-            (
-                (f"{f.key} {f.name}",),
-                *((getattr(f, name) or words.NOT_RECORDED,) for name in columns.values()),
-            )
+            ((f"{f.key} {f.name}",), *((getattr(f, name) or words.NOT_RECORDED,) for name in fields))
             for f in flows
         )
-        blocks.append(Table(caption, ("Flow", *columns), rows, row_headers=True))
+        headings = tuple(_FLOW_FIELDS[name].label for name in fields)
+        blocks.append(Table(caption, ("Flow", *headings), rows, row_headers=True))
     return Section(title, tuple(blocks))
 
 
@@ -327,11 +329,7 @@ def _security(flows: list[Flow]) -> Section:
         "(UK GDPR Article 32), and limits access to the staff who need it for the purpose.",
         flows,
         "Security of each flow",
-        {
-            "Method": "method",
-            "Security measures": "security_measures",
-            "Where the recipient stores it": "storage_location",
-        },
+        ("method", "security_measures", "storage_location"),
     )
 
 
@@ -342,7 +340,7 @@ def _retention(flows: list[Flow]) -> Section:
         "it securely, or anonymises it.",
         flows,
         "Retention of each flow",
-        {"Retention": "retention"},
+        ("retention",),
     )
 
 
