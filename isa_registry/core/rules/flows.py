@@ -664,20 +664,43 @@ def flow_schedule1_unknown(registry: Registry, as_of: date) -> Iterator[Finding]
     (Part 3) are conditions (s10); para 5 and Part 4 set out the appropriate policy document, so
     naming them, or a paragraph that does not exist, satisfies nothing.
     """
-    for flow in flows_having(registry, as_of, "schedule1", "uk_gdpr"):
-        unknown = schedule1_unknown(flow)
+    yield from _unknown_paragraphs(
+        "FLOW_SCHEDULE1_UNKNOWN",
+        registry,
+        flows_having(registry, as_of, "schedule1", "uk_gdpr"),
+        schedule1_unknown,
+        "1",
+        "Record the condition paragraphs relied on (1 to 4, 6 to 28 or 29 to 37); paragraph 5 is the "
+        "appropriate policy document requirement, not a condition.",
+        "DPA 2018 s10, Sch 1",
+    )
+
+
+def _unknown_paragraphs(
+    code: str,
+    registry: Registry,
+    flows: Iterable[Flow],
+    unknown_of: Callable[[Flow], list[str]],
+    schedule: str,
+    remedy: str,
+    reference: str,
+) -> Iterator[Finding]:
+    """A finding for each of ``flows`` that names paragraphs of DPA 2018 Schedule ``schedule``
+    that are not conditions (``unknown_of`` gives them)."""
+    for flow in flows:
+        unknown = unknown_of(flow)
         if not unknown:
             continue
         named = listing(f"'{p}'" for p in unknown)
         yield flow_finding(
-            "FLOW_SCHEDULE1_UNKNOWN",
+            code,
             registry,
             flow,
-            f"it names Schedule 1 {plural(len(unknown), 'paragraph', 'paragraphs')} {named}, which "
-            f"{plural(len(unknown), 'is not a condition', 'are not conditions')} in DPA 2018 Schedule 1.",
-            "Record the condition paragraphs relied on (1 to 4, 6 to 28 or 29 to 37); paragraph 5 is the "
-            "appropriate policy document requirement, not a condition.",
-            "DPA 2018 s10, Sch 1",
+            f"it names Schedule {schedule} {plural(len(unknown), 'paragraph', 'paragraphs')} {named}, which "
+            f"{plural(len(unknown), 'is not a condition', 'are not conditions')} in DPA 2018 "
+            f"Schedule {schedule}.",
+            remedy,
+            reference,
         )
 
 
@@ -875,20 +898,15 @@ def flow_schedule8_unknown(registry: Registry, as_of: date) -> Iterator[Finding]
     Added by this project. DPA 2018 s35(5)(b): sensitive processing needs a condition in
     Schedule 8; a paragraph that is not in it satisfies nothing.
     """
-    for flow in law_enforcement_flows(registry, as_of):
-        unknown = schedule8_unknown(flow)
-        if not unknown:
-            continue
-        named = listing(f"'{p}'" for p in unknown)
-        yield flow_finding(
-            "FLOW_SCHEDULE8_UNKNOWN",
-            registry,
-            flow,
-            f"it names Schedule 8 {plural(len(unknown), 'paragraph', 'paragraphs')} {named}, which "
-            f"{plural(len(unknown), 'is not a condition', 'are not conditions')} in DPA 2018 Schedule 8.",
-            "Record the Schedule 8 paragraphs relied on by their number.",
-            "DPA 2018 s35(5)(b), Sch 8",
-        )
+    yield from _unknown_paragraphs(
+        "FLOW_SCHEDULE8_UNKNOWN",
+        registry,
+        law_enforcement_flows(registry, as_of),
+        schedule8_unknown,
+        "8",
+        "Record the Schedule 8 paragraphs relied on by their number.",
+        "DPA 2018 s35(5)(b), Sch 8",
+    )
 
 
 @depends(ENDS)
