@@ -184,12 +184,11 @@ class Listing:
     ``searched`` are the columns its search looks in; ``filters`` the filters the query may
     name, in order, each with the column an equality filter compares (None for one its list
     function applies itself); ``sorts`` the columns it sorts by, the first when none is asked for,
-    ties broken by ``key``; ``archived`` the column that marks an archived record, and ``visible``
+    ties broken by the ``key`` sort; ``archived`` the column that marks an archived record, and ``visible``
     what a partner may see of it (:mod:`~isa_registry.store.visibility`).
     """
 
     section: str
-    key: Any
     searched: tuple[Any, ...]
     filters: dict[str, Any]
     sorts: dict[str, Any]
@@ -221,7 +220,8 @@ class Listing:
         """The ORDER BY of ``params``' sort and direction (the default sort for an unknown one)."""
         column = self.sorts.get(params.sort, self.sorts[self.default_sort])
         direction = column.desc() if params.dir == "desc" else column.asc()
-        return [direction.nulls_last() if params.dir != "desc" else direction.nulls_first(), self.key.asc()]
+        tiebreak = self.sorts["key"].asc()
+        return [direction.nulls_last() if params.dir != "desc" else direction.nulls_first(), tiebreak]
 
     def page(self, session: Session, stmt: Any, params: ListParams) -> Page:
         """The page of ``stmt`` that ``params`` asks for, in its order (:func:`_paginate`)."""
@@ -238,64 +238,64 @@ _o, _a, _f = OrganisationModel.__table__, AgreementModel.__table__, FlowModel.__
 
 #: Each list, by section.
 LISTINGS: dict[str, Listing] = {
-    "organisations": Listing(
-        "organisations",
-        key=_o.c.key,
-        searched=(_o.c.key, _o.c.name),
-        filters={"kind": _o.c.kind, "status": _o.c.status, "public_authority": None},
-        sorts={
-            "name": _o.c.name,
-            "key": _o.c.key,
-            "kind": _o.c.kind,
-            "public_authority": _o.c.public_authority,
-            "status": _o.c.status,
-        },
-        archived=_o.c.archived,
-        visible=organisation_clause,
-    ),
-    "agreements": Listing(
-        "agreements",
-        key=_a.c.key,
-        searched=(_a.c.key, _a.c.title),
-        filters={"status": _a.c.status, "owner": _OWNERS.c.key, "party": None},
-        sorts={
-            "key": _a.c.key,
-            "title": _a.c.title,
-            "status": _a.c.status,
-            "owner": _OWNERS.c.name,
-            "start_date": _a.c.start_date,
-            "review_date": _a.c.review_date,
-            "end_date": _a.c.end_date,
-        },
-        archived=_a.c.archived,
-        visible=agreement_clause,
-    ),
-    "flows": Listing(
-        "flows",
-        key=_f.c.key,
-        searched=(_f.c.key, _f.c.name),
-        filters={
-            "source": _SOURCES.c.key,
-            "recipient": _RECIPIENTS.c.key,
-            "agreement": None,
-            "programme": _f.c.programme,
-            "status": _f.c.status,
-            "category": None,
-            "severity": None,
-        },
-        sorts={
-            "key": _f.c.key,
-            "name": _f.c.name,
-            "source": _SOURCES.c.name,
-            "recipient": _RECIPIENTS.c.name,
-            "agreement": _a.c.key,
-            "programme": _f.c.programme,
-            "status": _f.c.status,
-            "start_date": _f.c.start_date,
-        },
-        archived=_f.c.archived,
-        visible=lambda partner: flow_clause(partner, _f),
-    ),
+    listing.section: listing
+    for listing in (
+        Listing(
+            "organisations",
+            searched=(_o.c.key, _o.c.name),
+            filters={"kind": _o.c.kind, "status": _o.c.status, "public_authority": None},
+            sorts={
+                "name": _o.c.name,
+                "key": _o.c.key,
+                "kind": _o.c.kind,
+                "public_authority": _o.c.public_authority,
+                "status": _o.c.status,
+            },
+            archived=_o.c.archived,
+            visible=organisation_clause,
+        ),
+        Listing(
+            "agreements",
+            searched=(_a.c.key, _a.c.title),
+            filters={"status": _a.c.status, "owner": _OWNERS.c.key, "party": None},
+            sorts={
+                "key": _a.c.key,
+                "title": _a.c.title,
+                "status": _a.c.status,
+                "owner": _OWNERS.c.name,
+                "start_date": _a.c.start_date,
+                "review_date": _a.c.review_date,
+                "end_date": _a.c.end_date,
+            },
+            archived=_a.c.archived,
+            visible=agreement_clause,
+        ),
+        Listing(
+            "flows",
+            searched=(_f.c.key, _f.c.name),
+            filters={
+                "source": _SOURCES.c.key,
+                "recipient": _RECIPIENTS.c.key,
+                "agreement": None,
+                "programme": _f.c.programme,
+                "status": _f.c.status,
+                "category": None,
+                "severity": None,
+            },
+            sorts={
+                "key": _f.c.key,
+                "name": _f.c.name,
+                "source": _SOURCES.c.name,
+                "recipient": _RECIPIENTS.c.name,
+                "agreement": _a.c.key,
+                "programme": _f.c.programme,
+                "status": _f.c.status,
+                "start_date": _f.c.start_date,
+            },
+            archived=_f.c.archived,
+            visible=lambda partner: flow_clause(partner, _f),
+        ),
+    )
 }
 
 

@@ -337,9 +337,8 @@ class FormPages:
     validates against, given the saved record (None for a new one); ``template`` shows the form,
     with what ``context`` adds for it (given the form, the key and the saved record); ``labels``
     word the rows of a conflict and ``theirs`` compares a stale submission (see
-    :func:`save_edit`). ``interim``
-    handles a POST that only changes the form, such as adding a row for another party: True
-    when it did, and the form is shown again unsaved.
+    :func:`save_edit`). ``interim`` handles a POST that only changes the form, such as adding a
+    row for another party: True when it did, and the form is shown again unsaved.
     """
 
     rt: RecordType[Any]

@@ -176,8 +176,8 @@ def show(key: str) -> str:
 
 def _form_context(form: FlowForm, key: str | None, current: Flow | None) -> dict[str, Any]:
     """What a flow's form shows besides its fields: the law's hints and groups, the programmes in
-    use, whether a transfer's country is adequate, and the draft agreements (a new flow only)."""
-    _prepare(form)
+    use, whether a transfer's country is adequate, and the draft agreements (a new flow only). The
+    form's choices were set before it was validated (``prepare``)."""
     needs = {code: sorted(paras, key=int) for code, paras in ARTICLE9_NEEDS_SCHEDULE1.items()}
     return {
         "hints": HINTS,
