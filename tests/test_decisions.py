@@ -94,19 +94,18 @@ def test_a_decision_lapses_the_day_after_its_review_by_date() -> None:
 
 
 def test_a_decision_lapses_when_the_findings_message_changes() -> None:
-    changed = replace(ERROR, message=ERROR.message.replace("CIN census", "Children in need census"))
+    changed = ERROR._replace(message=ERROR.message.replace("CIN census", "Children in need census"))
     reviewed = review([changed], [decided()], AS_OF)[0]
     assert reviewed.state == LAPSED
     assert reviewed.lapsed_because == "the finding has changed since it was decided"
 
 
 def test_a_decision_holds_when_only_the_date_wording_of_the_message_changes() -> None:
-    then = replace(
-        INFO,
+    then = INFO._replace(
         code="AGREEMENT_REVIEW_DUE",
         message="ISA-1 'MASH' is due for review on 1 May 2027 (in 53 days).",
     )
-    now = replace(then, message="ISA-1 'MASH' is due for review on 1 May 2027 (in 1 day).")
+    now = then._replace(message="ISA-1 'MASH' is due for review on 1 May 2027 (in 1 day).")
     assert state(now, [decided(then)]) == DECIDED
 
 
@@ -125,7 +124,7 @@ def test_the_latest_decision_not_withdrawn_is_in_force() -> None:
 
 def test_the_decisions_in_force_of_many_findings_are_each_ones_latest_not_withdrawn() -> None:
     """Worked out in one pass for every finding, as :func:`decision_in_force` gives it for each."""
-    findings = [replace(ERROR, subject_key=f"FLOW-{n}") for n in range(4)] + [INFO]
+    findings = [ERROR._replace(subject_key=f"FLOW-{n}") for n in range(4)] + [INFO]
     taken = [
         decided(f, decided_on=days(-n), reason=f"{f.subject_key} {n}", withdrawn_on=days(0) if w else None)
         for i, f in enumerate(findings)
@@ -144,7 +143,7 @@ def test_the_decisions_in_force_of_many_findings_are_each_ones_latest_not_withdr
 def test_reviewing_many_findings_holds_the_garbage_collector_off_and_leaves_it_on() -> None:
     """A review per finding makes tens of thousands of objects on a large registry; a collection
     among them would walk the whole registry (0.3 s on the benchmark's L), for no cycles."""
-    findings = [replace(INFO, subject_key=f"org-{n}") for n in range(20_000)]
+    findings = [INFO._replace(subject_key=f"org-{n}") for n in range(20_000)]
     decisions = [decided(findings[7])]
     started: list[int] = []
 

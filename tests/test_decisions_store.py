@@ -228,7 +228,7 @@ def test_a_batch_with_one_finding_decided_today_already_records_nothing(app: Fla
 
 def test_a_batch_naming_a_record_not_in_the_registry_is_refused_naming_it(app: Flask) -> None:
     found = _without_retention(app, 3)
-    ghost = replace(found[1], subject_key="FLOW-GONE")
+    ghost = found[1]._replace(subject_key="FLOW-GONE")
     with app.app_context():
         with pytest.raises(InvalidRecord) as refused:
             decide_many(db.session, EDITOR, False, [*found, ghost], "accepted", "Agreed.", None, AS_OF)

@@ -136,3 +136,17 @@ def test_the_adversarial_registry_does_find_several_things_about_one_flow() -> N
     assert "3 gateways" not in by_code["FLOW_LEGISLATION_UNKNOWN"].message
     assert all(identifier in by_code["FLOW_LEGISLATION_UNKNOWN"].message for identifier in UNKNOWN)
     assert "fails 3 checks" in by_code["FLOW_RECIPIENT_BASIS_INVALID"].message
+
+
+def test_a_finding_is_a_value_that_cannot_be_changed_once_made() -> None:
+    """Decisions and the incremental re-check compare and hash findings by their fields, so a
+    finding that changed after it was made would no longer match its decision."""
+    finding = Finding("FLOW_NO_RETENTION", "warning", "flow", "F1", "No retention.", "Record it.", "Art 5")
+    with pytest.raises(AttributeError):
+        finding.severity = "error"  # type: ignore[misc]
+    same = Finding(**finding.as_dict())
+    assert same == finding and hash(same) == hash(finding)
+    assert finding != finding._replace(message="No retention period.")
+    assert list(finding.as_dict()) == [
+        "code", "severity", "subject_type", "subject_key", "message", "remedy", "reference",
+    ]  # fmt: skip
